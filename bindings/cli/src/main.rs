@@ -1,0 +1,86 @@
+//! `resale`: the command-line binding of resale-core.
+//!
+//! Every command prints one JSON object per input on stdout (the shapes of
+//! `resale_core::report`). The exit code says whether the command ran: 0 when
+//! it did, even if inputs were rejected; 2 on a usage error or a policy that
+//! does not compile, with a message on stderr.
+//!
+//! One file per core module: `policy.rs`, `rewrite.rs`, `shop_request.rs`,
+//! `panel_ini.rs`; `io.rs` holds what they share (reading inputs, printing).
+
+mod io;
+mod panel_ini;
+mod policy;
+mod rewrite;
+mod shop_request;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Policy engine for reselling Plesk extensions: buy links, shop entry, catalog, licenses.
+#[derive(Parser)]
+#[command(name = "resale", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a policy file: prints {"status":"ok"} or the coded error.
+    Lint {
+        /// The policy JSON file.
+        policy: PathBuf,
+    },
+    /// Rewrite Plesk buy links to the shop, as panel.ini's buyUrl does.
+    Rewrite {
+        /// The policy JSON file.
+        #[arg(long)]
+        policy: PathBuf,
+        /// URLs to rewrite; read from stdin, one per line, when none are given.
+        urls: Vec<String>,
+    },
+    /// Check what arrives at the shop (a query string or a whole URL).
+    Check {
+        /// The policy JSON file.
+        #[arg(long)]
+        policy: PathBuf,
+        /// Queries or URLs; read from stdin, one per line, when none are given.
+        inputs: Vec<String>,
+    },
+    /// Print panel.ini's [extensions] section for this shop, or read one back.
+    PanelIni {
+        /// The policy JSON file.
+        #[arg(long, required_unless_present = "read")]
+        policy: Option<PathBuf>,
+        /// Also point Plesk's extension catalog at this proxy URL.
+        #[arg(long)]
+        catalog_url: Option<String>,
+        /// Read buyUrl and catalog.url from this panel.ini instead (prints JSON).
+        #[arg(long, conflicts_with_all = ["policy", "catalog_url"])]
+        read: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Lint { policy } => policy::lint(&policy),
+        Command::Rewrite { policy, urls } => rewrite::run(&policy, urls),
+        Command::Check { policy, inputs } => shop_request::run(&policy, inputs),
+        Command::PanelIni {
+            policy,
+            catalog_url,
+            read,
+        } => panel_ini::run(policy.as_deref(), catalog_url.as_deref(), read.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("resale: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

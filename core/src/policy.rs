@@ -1,0 +1,662 @@
+//! A shop's policy: what it sells and where its store lives.
+//!
+//! The policy is JSON written by the shop's operator. It is compiled once
+//! ([`Policy::from_json`]): the shop URL is parsed, every extension code and
+//! product is checked, the regexes are compiled. The compiled [`Policy`] is
+//! immutable and reference-counted, so a server compiles it at start-up and
+//! shares it between threads by cloning.
+//!
+//! Compiling is strict on purpose. An unknown key is an error (a typo such as
+//! `individual_offer` must not silently turn a check off), and so is a key
+//! written twice (JSON parsers disagree on which copy wins).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use url::Url;
+
+use crate::syntax;
+
+/// Limits on the policy itself and the defaults it gives the catalog filter.
+pub mod limits {
+    /// Largest policy document accepted, in bytes.
+    pub const MAX_POLICY_BYTES: usize = 1 << 20;
+    /// Most entries in `catalog.allow_patterns`.
+    pub const MAX_ALLOW_PATTERNS: usize = 256;
+    /// Longest regex accepted (allow patterns and the key-number pattern), in bytes.
+    pub const MAX_PATTERN_BYTES: usize = 1024;
+    /// Compiled size limit handed to the regex crate, in bytes.
+    pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+    /// Default largest catalog feed the filter reads, in bytes (64 MiB).
+    pub const DEFAULT_CATALOG_MAX_INPUT_BYTES: u64 = 64 << 20;
+    /// Ceiling for `catalog.max_input_bytes` (1 GiB).
+    pub const CATALOG_MAX_INPUT_BYTES_CEILING: u64 = 1 << 30;
+    /// Default deepest JSON nesting the catalog filter accepts.
+    pub const DEFAULT_CATALOG_MAX_DEPTH: u32 = 64;
+    /// Ceiling for `catalog.max_depth`.
+    pub const CATALOG_MAX_DEPTH_CEILING: u32 = 1024;
+    /// Most products one extension entry may list.
+    pub const MAX_PRODUCTS: usize = 1024;
+}
+
+/// The key-number pattern used when the policy gives none. It accepts every
+/// form Plesk's documentation shows: `PLSK.12345678.0001`,
+/// `PLESK.12345678.0001`, `PLESK.1234567890.0001`, `EXT.12345678.0001`.
+pub const DEFAULT_KEY_NUMBER_PATTERN: &str = r"^[A-Z][A-Z0-9]{1,9}\.[0-9]{8,10}\.[0-9]{4}$";
+
+/// A compiled shop policy. Cheap to clone (one reference count), `Send + Sync`.
+///
+/// ```
+/// use resale_core::Policy;
+/// let policy = Policy::from_json(r#"{
+///     "shop_url": "https://shop.example.com/store",
+///     "extensions": { "wp-toolkit": { "products": ["WPT_DELUXE"] }, "docker": {} }
+/// }"#).unwrap();
+/// assert!(policy.sells("docker"));
+/// assert!(!policy.sells("imunify360"));
+/// assert_eq!(policy.shop_url().as_str(), "https://shop.example.com/store");
+/// ```
+#[derive(Clone)]
+pub struct Policy {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shop_url: Url,
+    extensions: BTreeMap<String, ExtensionPolicy>,
+    catalog: CatalogPolicy,
+    key_number: Regex,
+    key_number_pattern: String,
+}
+
+/// What the shop sells of one extension.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExtensionPolicy {
+    /// Product IDs (`product-id`) the shop sells for this extension; empty
+    /// means any product ID is accepted.
+    pub products: Vec<String>,
+    /// The extension uses Plesk's "Individual Offers" model: buy links must
+    /// carry `token` and `product-id`.
+    pub individual_offers: bool,
+    /// The Key Administrator Partner API constant ordered for this extension.
+    pub partner_api_item: Option<String>,
+}
+
+/// Catalog settings of a policy.
+#[derive(Debug, Clone)]
+pub struct CatalogPolicy {
+    /// Regexes of extension codes that stay visible although not in `extensions`.
+    pub allow_patterns: Vec<String>,
+    allow: RegexSet,
+    /// Rewrite the `buy_url` of kept Plesk-sold items to the shop.
+    pub rewrite_buy_urls: bool,
+    /// Largest feed accepted, in bytes.
+    pub max_input_bytes: u64,
+    /// Deepest JSON nesting accepted.
+    pub max_depth: u32,
+}
+
+impl CatalogPolicy {
+    /// Does `code` match one of `allow_patterns`?
+    pub fn allows(&self, code: &str) -> bool {
+        self.allow.is_match(code)
+    }
+}
+
+/// Why a policy did not compile: a stable code, the JSON path, a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    /// Stable machine code, e.g. `policy.shop_url.not_absolute`.
+    pub code: &'static str,
+    /// Where, as a JSON path (`$.shop_url`, `$.extensions["docker"].products[0]`).
+    pub path: String,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at {}: {}", self.code, self.path, self.message)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+fn err(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> PolicyError {
+    PolicyError {
+        code,
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+// ---- the document as written -------------------------------------------
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    shop_url: String,
+    #[serde(default)]
+    extensions: UniqueMap<RawExtension>,
+    #[serde(default)]
+    catalog: RawCatalog,
+    #[serde(default)]
+    key_number_pattern: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExtension {
+    #[serde(default)]
+    products: Vec<String>,
+    #[serde(default)]
+    individual_offers: bool,
+    #[serde(default)]
+    partner_api_item: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    #[serde(default)]
+    allow_patterns: Vec<String>,
+    #[serde(default)]
+    rewrite_buy_urls: bool,
+    #[serde(default)]
+    max_input_bytes: Option<u64>,
+    #[serde(default)]
+    max_depth: Option<u32>,
+}
+
+/// A JSON object read into ordered pairs, refusing a key written twice.
+struct UniqueMap<V>(Vec<(String, V)>);
+
+impl<V> Default for UniqueMap<V> {
+    fn default() -> Self {
+        UniqueMap(Vec::new())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V2<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for V2<V> {
+            type Value = UniqueMap<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out: Vec<(String, V)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if out.iter().any(|(k, _)| *k == key) {
+                        return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+                    }
+                    let value = map.next_value()?;
+                    out.push((key, value));
+                }
+                Ok(UniqueMap(out))
+            }
+        }
+        d.deserialize_map(V2(std::marker::PhantomData))
+    }
+}
+
+/// Turn a serde path (`extensions.docker.products[0]`) into `$`-rooted form.
+fn json_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::from("$");
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } if syntax::is_identifier(key) => {
+                out.push('.');
+                out.push_str(key);
+            }
+            Segment::Map { key } => out.push_str(&format!("[{key:?}]")),
+            Segment::Enum { variant } => {
+                out.push('.');
+                out.push_str(variant);
+            }
+            Segment::Unknown => out.push_str(".?"),
+        }
+    }
+    out
+}
+
+fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> PolicyError {
+    let inner = e.inner();
+    // A syntax error has no meaningful path; its message gives line and column.
+    let path = match inner.classify() {
+        serde_json::error::Category::Data => json_path(e.path()),
+        _ => "$".to_owned(),
+    };
+    let text = inner.to_string();
+    // serde_json appends " at line L column C"; keep it, it helps a person.
+    let code = match inner.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            "policy.json.syntax"
+        }
+        serde_json::error::Category::Io => "policy.json.syntax",
+        serde_json::error::Category::Data => {
+            if text.starts_with("unknown field") {
+                "policy.key.unknown"
+            } else if text.starts_with("duplicate") {
+                "policy.key.duplicate"
+            } else if text.starts_with("missing field") {
+                "policy.key.missing"
+            } else {
+                "policy.value.type"
+            }
+        }
+    };
+    // Duplicate and missing keys are reported at the parent path; name the key.
+    let path = match (code, text.split('`').nth(1)) {
+        // serde_path_to_error already ends the path with an unknown key.
+        ("policy.key.duplicate" | "policy.key.missing", Some(key)) => {
+            if syntax::is_identifier(key) {
+                format!("{path}.{key}")
+            } else {
+                format!("{path}[{key:?}]")
+            }
+        }
+        _ => path,
+    };
+    err(code, path, text)
+}
+
+fn compile_regex(pattern: &str, path: String) -> Result<Regex, PolicyError> {
+    if pattern.len() > limits::MAX_PATTERN_BYTES {
+        return Err(err(
+            "policy.regex.too_long",
+            path,
+            format!(
+                "pattern is {} bytes, the limit is {}",
+                pattern.len(),
+                limits::MAX_PATTERN_BYTES
+            ),
+        ));
+    }
+    RegexBuilder::new(pattern)
+        .size_limit(limits::REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| err("policy.regex.invalid", path, e.to_string()))
+}
+
+impl Policy {
+    /// Compile a policy from its JSON text.
+    ///
+    /// Errors carry a stable code and the JSON path of the offending value:
+    ///
+    /// ```
+    /// use resale_core::Policy;
+    /// let e = Policy::from_json(r#"{"shop_url": "/store"}"#).unwrap_err();
+    /// assert_eq!(e.code, "policy.shop_url.not_absolute");
+    /// assert_eq!(e.to_string().split(':').next().unwrap(), "policy.shop_url.not_absolute at $.shop_url");
+    ///
+    /// let e = Policy::from_json(r#"{"shop_url": "https://s.example", "extension": {}}"#).unwrap_err();
+    /// assert_eq!((e.code, e.path.as_str()), ("policy.key.unknown", "$.extension"));
+    /// ```
+    pub fn from_json(text: &str) -> Result<Policy, PolicyError> {
+        if text.len() > limits::MAX_POLICY_BYTES {
+            return Err(err(
+                "policy.too_large",
+                "$",
+                format!(
+                    "policy is {} bytes, the limit is {}",
+                    text.len(),
+                    limits::MAX_POLICY_BYTES
+                ),
+            ));
+        }
+        let mut de = serde_json::Deserializer::from_str(text);
+        let raw: RawPolicy = serde_path_to_error::deserialize(&mut de).map_err(parse_error)?;
+        de.end()
+            .map_err(|e| err("policy.json.syntax", "$", e.to_string()))?;
+        Self::compile(raw)
+    }
+
+    fn compile(raw: RawPolicy) -> Result<Policy, PolicyError> {
+        let shop_url = compile_shop_url(&raw.shop_url)?;
+
+        let mut extensions = BTreeMap::new();
+        for (code, ext) in raw.extensions.0 {
+            let path = format!("$.extensions[{code:?}]");
+            if !syntax::is_extension_code(&code) {
+                return Err(err(
+                    "policy.extensions.code_malformed",
+                    path,
+                    format!("`{code}` is not an extension code (letters, digits, `-`, `_`, `.`; at most {} characters)", syntax::MAX_EXTENSION_CODE_BYTES),
+                ));
+            }
+            if ext.products.len() > limits::MAX_PRODUCTS {
+                return Err(err(
+                    "policy.extensions.too_many_products",
+                    format!("{path}.products"),
+                    format!("at most {} products per extension", limits::MAX_PRODUCTS),
+                ));
+            }
+            for (i, product) in ext.products.iter().enumerate() {
+                if !syntax::is_product_id(product) {
+                    return Err(err(
+                        "policy.extensions.product_malformed",
+                        format!("{path}.products[{i}]"),
+                        format!("`{product}` is not a product ID (letters, digits, `-`, `_`, `.`; at most {} characters)", syntax::MAX_PRODUCT_ID_BYTES),
+                    ));
+                }
+            }
+            if let Some(item) = &ext.partner_api_item {
+                if !syntax::is_partner_api_item(item) {
+                    return Err(err(
+                        "policy.extensions.partner_api_item_malformed",
+                        format!("{path}.partner_api_item"),
+                        format!("`{item}` is not a Partner API item constant (letters, digits, `-`, `_`, `.`)"),
+                    ));
+                }
+            }
+            extensions.insert(
+                code,
+                ExtensionPolicy {
+                    products: ext.products,
+                    individual_offers: ext.individual_offers,
+                    partner_api_item: ext.partner_api_item,
+                },
+            );
+        }
+
+        let c = raw.catalog;
+        if c.allow_patterns.len() > limits::MAX_ALLOW_PATTERNS {
+            return Err(err(
+                "policy.catalog.too_many_patterns",
+                "$.catalog.allow_patterns",
+                format!("at most {} patterns", limits::MAX_ALLOW_PATTERNS),
+            ));
+        }
+        for (i, p) in c.allow_patterns.iter().enumerate() {
+            compile_regex(p, format!("$.catalog.allow_patterns[{i}]"))?;
+        }
+        let allow = RegexSetBuilder::new(&c.allow_patterns)
+            .size_limit(limits::REGEX_SIZE_LIMIT * 4)
+            .build()
+            .map_err(|e| {
+                err(
+                    "policy.regex.invalid",
+                    "$.catalog.allow_patterns",
+                    e.to_string(),
+                )
+            })?;
+        let max_input_bytes = c
+            .max_input_bytes
+            .unwrap_or(limits::DEFAULT_CATALOG_MAX_INPUT_BYTES);
+        if max_input_bytes == 0 || max_input_bytes > limits::CATALOG_MAX_INPUT_BYTES_CEILING {
+            return Err(err(
+                "policy.catalog.max_input_bytes.out_of_range",
+                "$.catalog.max_input_bytes",
+                format!(
+                    "must be between 1 and {}",
+                    limits::CATALOG_MAX_INPUT_BYTES_CEILING
+                ),
+            ));
+        }
+        let max_depth = c.max_depth.unwrap_or(limits::DEFAULT_CATALOG_MAX_DEPTH);
+        if !(2..=limits::CATALOG_MAX_DEPTH_CEILING).contains(&max_depth) {
+            return Err(err(
+                "policy.catalog.max_depth.out_of_range",
+                "$.catalog.max_depth",
+                format!(
+                    "must be between 2 and {}",
+                    limits::CATALOG_MAX_DEPTH_CEILING
+                ),
+            ));
+        }
+
+        let key_number_pattern = raw
+            .key_number_pattern
+            .unwrap_or_else(|| DEFAULT_KEY_NUMBER_PATTERN.to_owned());
+        let key_number = compile_regex(&key_number_pattern, "$.key_number_pattern".into())?;
+
+        Ok(Policy {
+            inner: Arc::new(Inner {
+                shop_url,
+                extensions,
+                catalog: CatalogPolicy {
+                    allow_patterns: c.allow_patterns,
+                    allow,
+                    rewrite_buy_urls: c.rewrite_buy_urls,
+                    max_input_bytes,
+                    max_depth,
+                },
+                key_number,
+                key_number_pattern,
+            }),
+        })
+    }
+
+    /// The shop's store URL, parsed (`https://shop.com` reads back as `https://shop.com/`).
+    pub fn shop_url(&self) -> &Url {
+        &self.inner.shop_url
+    }
+
+    /// Does the shop sell the extension `code`?
+    pub fn sells(&self, code: &str) -> bool {
+        self.inner.extensions.contains_key(code)
+    }
+
+    /// The policy entry of an extension the shop sells.
+    pub fn extension(&self, code: &str) -> Option<&ExtensionPolicy> {
+        self.inner.extensions.get(code)
+    }
+
+    /// Every extension the shop sells, by code, in code order.
+    pub fn extensions(&self) -> impl Iterator<Item = (&str, &ExtensionPolicy)> {
+        self.inner.extensions.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The catalog settings.
+    pub fn catalog(&self) -> &CatalogPolicy {
+        &self.inner.catalog
+    }
+
+    /// Does `text` look like a key number under this policy's pattern?
+    pub fn is_key_number(&self, text: &str) -> bool {
+        self.inner.key_number.is_match(text)
+    }
+
+    /// The key-number pattern in force (the policy's or the default).
+    pub fn key_number_pattern(&self) -> &str {
+        &self.inner.key_number_pattern
+    }
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("shop_url", &self.inner.shop_url.as_str())
+            .field("extensions", &self.inner.extensions)
+            .field("catalog", &self.inner.catalog.allow_patterns)
+            .field("key_number_pattern", &self.inner.key_number_pattern)
+            .finish()
+    }
+}
+
+fn compile_shop_url(text: &str) -> Result<Url, PolicyError> {
+    const P: &str = "$.shop_url";
+    let url = match Url::parse(text) {
+        Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            return Err(err(
+                "policy.shop_url.not_absolute",
+                P,
+                format!("`{text}` is not an absolute URL (write it as https://host/path)"),
+            ))
+        }
+        Err(e) => {
+            return Err(err(
+                "policy.shop_url.invalid",
+                P,
+                format!("`{text}` is not a URL: {e}"),
+            ))
+        }
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(err(
+            "policy.shop_url.scheme",
+            P,
+            format!(
+                "the shop URL must use http or https, not `{}`",
+                url.scheme()
+            ),
+        ));
+    }
+    if url.host().is_none() {
+        return Err(err(
+            "policy.shop_url.no_host",
+            P,
+            "the shop URL has no host",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(err(
+            "policy.shop_url.userinfo",
+            P,
+            "the shop URL must not carry a user name or password",
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(err(
+            "policy.shop_url.fragment",
+            P,
+            "the shop URL must not carry a #fragment (parameters are appended to its query)",
+        ));
+    }
+    if crate::host::is_plesk_store(&url) {
+        return Err(err(
+            "policy.shop_url.plesk_store",
+            P,
+            "the shop URL points at Plesk's own store; give your shop's URL",
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(json: &str) -> (&'static str, String) {
+        let e = Policy::from_json(json).unwrap_err();
+        (e.code, e.path)
+    }
+
+    #[test]
+    fn full_example_compiles() {
+        let p =
+            Policy::from_json(include_str!("../../tests/vectors/policies/example.json")).unwrap();
+        assert!(p.sells("wp-toolkit"));
+        assert!(p.sells("docker"));
+        assert!(p.extension("wp-toolkit").unwrap().individual_offers);
+        assert!(p.catalog().allows("imunify360"));
+        assert!(!p.catalog().allows("wp-toolkit-x"));
+        assert!(p.is_key_number("PLSK.12345678.0001"));
+        assert!(p.is_key_number("PLESK.1234567890.0001"));
+        assert!(p.is_key_number("EXT.12345678.0001"));
+        assert!(!p.is_key_number("PLSK.1234567.0001"));
+        assert!(!p.is_key_number("plsk.12345678.0001"));
+    }
+
+    #[test]
+    fn shop_url_rules() {
+        let pol = |u: &str| format!(r#"{{"shop_url": {u:?}}}"#);
+        assert_eq!(code(&pol("shop.com")).0, "policy.shop_url.not_absolute");
+        assert_eq!(code(&pol("ftp://shop.com/")).0, "policy.shop_url.scheme");
+        assert_eq!(
+            code(&pol("https://u:p@shop.com/")).0,
+            "policy.shop_url.userinfo"
+        );
+        assert_eq!(
+            code(&pol("https://shop.com/#x")).0,
+            "policy.shop_url.fragment"
+        );
+        assert_eq!(
+            code(&pol("https://GO.plesk.com/")).0,
+            "policy.shop_url.plesk_store"
+        );
+        assert_eq!(code(&pol("https://")).0, "policy.shop_url.invalid");
+        assert!(Policy::from_json(&pol("https://shop.com/store?ref=plesk")).is_ok());
+    }
+
+    #[test]
+    fn strict_document() {
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","catalog":{"allow_pattern":[]}}"#),
+            ("policy.key.unknown", "$.catalog.allow_pattern".into())
+        );
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","extensions":{"a":{},"a":{}}}"#),
+            ("policy.key.duplicate", "$.extensions.a".into())
+        );
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","shop_url":"https://t.example"}"#).0,
+            "policy.key.duplicate"
+        );
+        assert_eq!(code(r#"{}"#), ("policy.key.missing", "$.shop_url".into()));
+        assert_eq!(
+            code(r#"{"shop_url": 1}"#),
+            ("policy.value.type", "$.shop_url".into())
+        );
+        assert_eq!(
+            code(r#"{"shop_url": "https://s.example""#).0,
+            "policy.json.syntax"
+        );
+        assert_eq!(
+            code(r#"{"shop_url": "https://s.example"} x"#).0,
+            "policy.json.syntax"
+        );
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","extensions":{"a":{"products":[1]}}}"#),
+            ("policy.value.type", "$.extensions.a.products[0]".into())
+        );
+    }
+
+    #[test]
+    fn semantic_checks_name_the_place() {
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","extensions":{"a b":{}}}"#),
+            (
+                "policy.extensions.code_malformed",
+                "$.extensions[\"a b\"]".into()
+            )
+        );
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","extensions":{"a":{"products":["x y"]}}}"#),
+            (
+                "policy.extensions.product_malformed",
+                "$.extensions[\"a\"].products[0]".into()
+            )
+        );
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","catalog":{"allow_patterns":["ok","("]}}"#),
+            ("policy.regex.invalid", "$.catalog.allow_patterns[1]".into())
+        );
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","key_number_pattern":"["}"#).0,
+            "policy.regex.invalid"
+        );
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","catalog":{"max_depth":1}}"#).0,
+            "policy.catalog.max_depth.out_of_range"
+        );
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","catalog":{"max_input_bytes":0}}"#).0,
+            "policy.catalog.max_input_bytes.out_of_range"
+        );
+    }
+
+    #[test]
+    fn is_send_sync() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<Policy>();
+    }
+}

@@ -1,0 +1,264 @@
+//! Raw query strings, taken apart without being rewritten.
+//!
+//! Shops break on three classic query-string traps, and this module avoids
+//! each of them:
+//! - *form decoding*: `application/x-www-form-urlencoded` turns `+` into a
+//!   space, but Plesk's base64 tokens contain `+`. Values here are only
+//!   percent-decoded, and the raw text is kept for forwarding, so nothing is
+//!   decoded and re-encoded on the way through;
+//! - *parameter pollution*: `kn=A&kn=B` means different things to different
+//!   frameworks (PHP takes the last, others the first). A repeated name is
+//!   reported, never resolved;
+//! - *smuggling*: invalid percent-encoding, invalid UTF-8 and control
+//!   characters (CR/LF for header injection, NUL) are reported too.
+
+use std::borrow::Cow;
+
+/// Limits a query must respect; exceeding one is a coded rejection.
+pub mod limits {
+    /// Maximum length of the whole query string, in bytes.
+    pub const MAX_QUERY_BYTES: usize = 8192;
+    /// Maximum number of `name=value` pairs.
+    pub const MAX_PARAMS: usize = 64;
+    /// Maximum length of one raw (still percent-encoded) value, in bytes.
+    /// Fields may set tighter limits of their own (the token does).
+    pub const MAX_VALUE_BYTES: usize = 2048;
+    /// Maximum length of a raw parameter name, in bytes.
+    pub const MAX_NAME_BYTES: usize = 64;
+}
+
+/// One `name=value` pair of a query, raw and decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param<'a> {
+    /// The name, percent-decoded.
+    pub name: Cow<'a, str>,
+    /// The value, percent-decoded (but `+` left as `+`); empty when the pair
+    /// has no `=`.
+    pub value: Cow<'a, str>,
+    /// The whole pair exactly as it arrived (`token=abc%3D`).
+    pub raw: &'a str,
+    /// The value exactly as it arrived (`abc%3D`).
+    pub raw_value: &'a str,
+}
+
+/// Why a query could not be taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryError {
+    /// The query is longer than [`limits::MAX_QUERY_BYTES`].
+    TooLong {
+        /// The query's length in bytes.
+        len: usize,
+    },
+    /// More than [`limits::MAX_PARAMS`] pairs.
+    TooManyParams,
+    /// A name occurs twice.
+    Duplicate {
+        /// The parameter's name.
+        name: String,
+    },
+    /// A `%` not followed by two hex digits, or decoded bytes that are not UTF-8.
+    BadEncoding {
+        /// The parameter's name.
+        name: String,
+    },
+    /// A control character, raw or percent-encoded.
+    ControlChar {
+        /// The parameter's name.
+        name: String,
+    },
+    /// A name longer than [`limits::MAX_NAME_BYTES`] or a value longer than
+    /// [`limits::MAX_VALUE_BYTES`].
+    ParamTooLong {
+        /// The parameter's name.
+        name: String,
+    },
+}
+
+/// Split `query` (without the leading `?`) into its pairs, in order.
+///
+/// Empty pieces (`a=1&&b=2`, a trailing `&`) are skipped. Each name must be
+/// unique; every name and value must be valid percent-encoded UTF-8 with no
+/// control characters.
+///
+/// ```
+/// use resale_core::query::parse_query;
+/// let params = parse_query("kn=PLSK.12345678.0001&token=a+b%3D").unwrap();
+/// assert_eq!(params[1].value, "a+b="); // `+` is not a space
+/// assert_eq!(params[1].raw_value, "a+b%3D");
+/// assert!(parse_query("kn=1&kn=2").is_err());
+/// ```
+pub fn parse_query(query: &str) -> Result<Vec<Param<'_>>, QueryError> {
+    if query.len() > limits::MAX_QUERY_BYTES {
+        return Err(QueryError::TooLong { len: query.len() });
+    }
+    let mut params: Vec<Param<'_>> = Vec::new();
+    for raw in query.split('&').filter(|p| !p.is_empty()) {
+        if params.len() == limits::MAX_PARAMS {
+            return Err(QueryError::TooManyParams);
+        }
+        let (raw_name, raw_value) = raw.split_once('=').unwrap_or((raw, ""));
+        // Decode the name first so that errors can name it; a name that does
+        // not decode is reported under its raw (truncated) form.
+        let shown = || truncate(raw_name, limits::MAX_NAME_BYTES).to_owned();
+        let name = decode_component(raw_name).map_err(|e| e.for_name(shown()))?;
+        if raw_name.len() > limits::MAX_NAME_BYTES {
+            return Err(QueryError::ParamTooLong { name: shown() });
+        }
+        if raw_value.len() > limits::MAX_VALUE_BYTES {
+            return Err(QueryError::ParamTooLong {
+                name: name.into_owned(),
+            });
+        }
+        let value = decode_component(raw_value).map_err(|e| e.for_name(name.to_string()))?;
+        if params.iter().any(|p| p.name == name) {
+            return Err(QueryError::Duplicate {
+                name: name.into_owned(),
+            });
+        }
+        params.push(Param {
+            name,
+            value,
+            raw,
+            raw_value,
+        });
+    }
+    Ok(params)
+}
+
+/// Why a query component did not decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecodeError {
+    Encoding,
+    Control,
+}
+
+impl DecodeError {
+    fn for_name(self, name: String) -> QueryError {
+        match self {
+            DecodeError::Encoding => QueryError::BadEncoding { name },
+            DecodeError::Control => QueryError::ControlChar { name },
+        }
+    }
+}
+
+/// Percent-decode (only `%XX`; `+` stays `+`), requiring UTF-8 and refusing
+/// control characters (C0, DEL and C1).
+pub(crate) fn decode_component(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
+    let decoded: Cow<'_, str> = if raw.contains('%') {
+        let bytes = raw.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hi = bytes.get(i + 1).and_then(|b| hex(*b));
+                let lo = bytes.get(i + 2).and_then(|b| hex(*b));
+                match (hi, lo) {
+                    (Some(h), Some(l)) => out.push(h << 4 | l),
+                    _ => return Err(DecodeError::Encoding),
+                }
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        Cow::Owned(String::from_utf8(out).map_err(|_| DecodeError::Encoding)?)
+    } else {
+        Cow::Borrowed(raw)
+    };
+    if decoded.chars().any(char::is_control) {
+        return Err(DecodeError::Control);
+    }
+    Ok(decoded)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a char boundary.
+pub(crate) fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_in_order_and_keeps_raw() {
+        let p = parse_query("a=1&&b=%41%2B&c&d=").unwrap();
+        let names: Vec<_> = p.iter().map(|p| p.name.as_ref()).collect();
+        assert_eq!(names, ["a", "b", "c", "d"]);
+        assert_eq!(p[1].value, "A+");
+        assert_eq!(p[1].raw, "b=%41%2B");
+        assert_eq!(p[2].value, "");
+        assert_eq!(p[2].raw, "c");
+    }
+
+    #[test]
+    fn duplicates_even_when_encoded_differently() {
+        assert_eq!(
+            parse_query("kn=1&%6Bn=2"),
+            Err(QueryError::Duplicate { name: "kn".into() })
+        );
+    }
+
+    #[test]
+    fn bad_encodings() {
+        assert!(matches!(
+            parse_query("a=%zz"),
+            Err(QueryError::BadEncoding { .. })
+        ));
+        assert!(matches!(
+            parse_query("a=%4"),
+            Err(QueryError::BadEncoding { .. })
+        ));
+        assert!(matches!(
+            parse_query("a=%ff"),
+            Err(QueryError::BadEncoding { .. })
+        ));
+        assert!(matches!(
+            parse_query("a=x%0d%0aSet-Cookie:1"),
+            Err(QueryError::ControlChar { .. })
+        ));
+        assert!(matches!(
+            parse_query("a=%00"),
+            Err(QueryError::ControlChar { .. })
+        ));
+        assert!(matches!(
+            parse_query("a=%C2%85"),
+            Err(QueryError::ControlChar { .. })
+        ));
+    }
+
+    #[test]
+    fn limits_hold() {
+        let long = "a=".to_string() + &"x".repeat(limits::MAX_QUERY_BYTES);
+        assert!(matches!(
+            parse_query(&long),
+            Err(QueryError::TooLong { .. })
+        ));
+        let many: Vec<String> = (0..=limits::MAX_PARAMS)
+            .map(|i| format!("p{i}=1"))
+            .collect();
+        assert_eq!(parse_query(&many.join("&")), Err(QueryError::TooManyParams));
+        let name = "n".repeat(limits::MAX_NAME_BYTES + 1) + "=1";
+        assert!(matches!(
+            parse_query(&name),
+            Err(QueryError::ParamTooLong { .. })
+        ));
+    }
+}

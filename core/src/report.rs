@@ -1,0 +1,66 @@
+//! The JSON shape of every answer, shared by all bindings.
+//!
+//! The command line prints these objects, the WebAssembly package returns
+//! them, the C ABI hands them out, and `tests/vectors/` states expectations
+//! in them. Defining them once here is what makes the bindings agree.
+//!
+//! Every object has a `status`; failures add a stable `code` and a `message`.
+
+use serde_json::{json, Value};
+
+use crate::{PolicyError, Rejection, RewriteError, RewriteOutcome, ShopRequest};
+
+/// `{"status":"ok"}` or `{"status":"error","code","path","message"}`.
+///
+/// ```
+/// let e = resale_core::Policy::from_json("{}").unwrap_err();
+/// let v = resale_core::report::lint(Err(&e));
+/// assert_eq!(v["code"], "policy.key.missing");
+/// assert_eq!(v["path"], "$.shop_url");
+/// ```
+pub fn lint(result: Result<(), &PolicyError>) -> Value {
+    match result {
+        Ok(()) => json!({"status": "ok"}),
+        Err(e) => json!({"status": "error", "code": e.code, "path": e.path, "message": e.message}),
+    }
+}
+
+/// `{"status":"rewritten","url"}`, `{"status":"unchanged","reason","message"}`
+/// or `{"status":"error","code","message"}`.
+pub fn rewrite(result: &Result<RewriteOutcome, RewriteError>) -> Value {
+    match result {
+        Ok(RewriteOutcome::Rewritten(url)) => json!({"status": "rewritten", "url": url}),
+        Ok(RewriteOutcome::Unchanged(r)) => {
+            json!({"status": "unchanged", "reason": r.code(), "message": r.message()})
+        }
+        Err(e) => json!({"status": "error", "code": e.code, "message": e.message}),
+    }
+}
+
+/// `{"status":"accepted","request":{…},"redirect_url"}` or
+/// `{"status":"rejected","code","field","message"}`. Absent values are `null`.
+pub fn check(result: &Result<ShopRequest, Rejection>, redirect_url: Option<&str>) -> Value {
+    match result {
+        Ok(req) => {
+            let mut v = json!({"status": "accepted", "request": req});
+            if let Some(url) = redirect_url {
+                v["redirect_url"] = Value::from(url);
+            }
+            v
+        }
+        Err(r) => rejection(r),
+    }
+}
+
+/// `{"status":"rejected","code","field","message"}`.
+pub fn rejection(r: &Rejection) -> Value {
+    json!({"status": "rejected", "code": r.code, "field": r.field, "message": r.message})
+}
+
+/// `{"status":"ok","text"}` or `{"status":"error","code","message"}`.
+pub fn panel_ini(result: &Result<String, crate::panel_ini::PanelIniError>) -> Value {
+    match result {
+        Ok(text) => json!({"status": "ok", "text": text}),
+        Err(e) => json!({"status": "error", "code": e.code, "message": e.message}),
+    }
+}

@@ -1,0 +1,330 @@
+//! The buy-link rewrite Plesk performs when `panel.ini` sets
+//! `[extensions] buyUrl`.
+//!
+//! Plesk turns
+//! `https://go.plesk.com/buy-plesk-ext/<id>?kn=…&token=…&product-id=…` into
+//! `<buyUrl>?extension-id=<id>&kn=…&token=…&product-id=…`. This module does
+//! the same, exactly, so that a shop, an edge worker or a catalog proxy can
+//! produce the links Plesk would (and a test can predict them):
+//!
+//! - only links into Plesk's store ([`crate::host::is_plesk_store`]) whose
+//!   path is `/buy-plesk-ext/<id>` are rewritten; ISV stores, look-alike
+//!   hosts and other `go.plesk.com` pages are left alone, with a reason;
+//! - the original parameters keep their order and their encoding
+//!   (`token=U29NZVVuaXF1ZUdVSUQxMjM%3D` stays as is); the fragment is dropped;
+//! - the result is the shop URL with its path and its own query, plus the
+//!   parameters: it can never point anywhere but the shop.
+
+use std::fmt;
+
+use url::Url;
+
+use crate::host::{is_plesk_store, BUY_PATH_PREFIX};
+use crate::syntax::is_extension_code;
+use crate::Policy;
+
+/// Longest URL the rewrite accepts, in bytes.
+pub const MAX_URL_BYTES: usize = 8192;
+
+/// What the rewrite did with a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RewriteOutcome {
+    /// A Plesk buy link, now pointing at the shop.
+    Rewritten(String),
+    /// Not a Plesk buy link: use the original URL.
+    Unchanged(UnchangedReason),
+}
+
+/// Why a URL was left as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnchangedReason {
+    /// The host is not Plesk's store (an ISV store, a look-alike host).
+    NotPleskStore,
+    /// Plesk's store, but not a `/buy-plesk-ext/<id>` link.
+    NotBuyPath,
+    /// A buy link whose extension ID is not an extension code.
+    ExtensionIdMalformed,
+}
+
+impl UnchangedReason {
+    /// Stable machine code.
+    pub fn code(self) -> &'static str {
+        match self {
+            UnchangedReason::NotPleskStore => "host.not_plesk_store",
+            UnchangedReason::NotBuyPath => "path.not_buy_link",
+            UnchangedReason::ExtensionIdMalformed => "extension_id.malformed",
+        }
+    }
+
+    /// Explanation for a person.
+    pub fn message(self) -> &'static str {
+        match self {
+            UnchangedReason::NotPleskStore => {
+                "the link does not point at Plesk's store (go.plesk.com); extensions sold elsewhere keep their links"
+            }
+            UnchangedReason::NotBuyPath => {
+                "the link points at Plesk's store but not at an extension buy page (/buy-plesk-ext/<extension-id>)"
+            }
+            UnchangedReason::ExtensionIdMalformed => {
+                "the extension ID in the buy link is not an extension code"
+            }
+        }
+    }
+}
+
+/// Input that is not a URL at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewriteError {
+    /// `url.invalid` or `url.too_long`.
+    pub code: &'static str,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl fmt::Display for RewriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for RewriteError {}
+
+impl Policy {
+    /// Rewrite a Plesk buy link to the shop, as Plesk does with `buyUrl` set.
+    ///
+    /// ```
+    /// use resale_core::{Policy, RewriteOutcome};
+    /// let policy = Policy::from_json(r#"{"shop_url": "https://shop.com"}"#).unwrap();
+    /// let out = policy.rewrite_buy_url(
+    ///     "https://go.plesk.com/buy-plesk-ext/some-extension-name?kn=PLESK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=SomeProductID",
+    /// ).unwrap();
+    /// assert_eq!(out, RewriteOutcome::Rewritten(
+    ///     "https://shop.com/?extension-id=some-extension-name&kn=PLESK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=SomeProductID".into()));
+    ///
+    /// // Look-alike hosts are somebody else's store.
+    /// let out = policy.rewrite_buy_url("https://go.plesk.com.evil.example/buy-plesk-ext/x").unwrap();
+    /// assert!(matches!(out, RewriteOutcome::Unchanged(_)));
+    /// ```
+    pub fn rewrite_buy_url(&self, input: &str) -> Result<RewriteOutcome, RewriteError> {
+        if input.len() > MAX_URL_BYTES {
+            return Err(RewriteError {
+                code: "url.too_long",
+                message: format!(
+                    "the URL is {} bytes, the limit is {MAX_URL_BYTES}",
+                    input.len()
+                ),
+            });
+        }
+        let url = Url::parse(input).map_err(|e| RewriteError {
+            code: "url.invalid",
+            message: format!("not an absolute URL: {e}"),
+        })?;
+        Ok(self.rewrite_parsed(&url))
+    }
+
+    /// [`Policy::rewrite_buy_url`] on an already parsed URL.
+    pub fn rewrite_parsed(&self, url: &Url) -> RewriteOutcome {
+        match buy_link_extension_id(url) {
+            Ok(id) => RewriteOutcome::Rewritten(
+                self.shop_link(&format!("extension-id={id}"), url.query()),
+            ),
+            Err(reason) => RewriteOutcome::Unchanged(reason),
+        }
+    }
+
+    /// The shop URL with `first` and then `rest` appended to its own query.
+    ///
+    /// Both parts must already be valid query text (they come from a parsed
+    /// URL or from validated parameters); the `url` crate re-checks them, so
+    /// nothing can escape the query component.
+    pub(crate) fn shop_link(&self, first: &str, rest: Option<&str>) -> String {
+        let mut out = self.shop_url().clone();
+        let mut query = String::with_capacity(
+            out.query().map_or(0, str::len) + first.len() + rest.map_or(0, str::len) + 2,
+        );
+        for part in [out.query(), Some(first), rest].into_iter().flatten() {
+            if part.is_empty() {
+                continue;
+            }
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(part);
+        }
+        out.set_query(Some(&query));
+        out.into()
+    }
+}
+
+/// The extension ID of a Plesk buy link, or why `url` is not one.
+fn buy_link_extension_id(url: &Url) -> Result<String, UnchangedReason> {
+    if !is_plesk_store(url) {
+        return Err(UnchangedReason::NotPleskStore);
+    }
+    let rest = url
+        .path()
+        .strip_prefix(BUY_PATH_PREFIX)
+        .ok_or(UnchangedReason::NotBuyPath)?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() || rest.contains('/') {
+        return Err(UnchangedReason::NotBuyPath);
+    }
+    let id =
+        crate::query::decode_component(rest).map_err(|_| UnchangedReason::ExtensionIdMalformed)?;
+    if !is_extension_code(&id) {
+        return Err(UnchangedReason::ExtensionIdMalformed);
+    }
+    Ok(id.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(shop: &str) -> Policy {
+        Policy::from_json(&format!(r#"{{"shop_url": {shop:?}}}"#)).unwrap()
+    }
+
+    fn rewritten(p: &Policy, url: &str) -> String {
+        match p.rewrite_buy_url(url).unwrap() {
+            RewriteOutcome::Rewritten(s) => s,
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+
+    fn reason(p: &Policy, url: &str) -> &'static str {
+        match p.rewrite_buy_url(url).unwrap() {
+            RewriteOutcome::Unchanged(r) => r.code(),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn documented_examples() {
+        let shop = policy("https://shop.com");
+        assert_eq!(
+            rewritten(&shop, "https://go.plesk.com/buy-plesk-ext/some-extension-name?kn=PLESK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=SomeProductID"),
+            "https://shop.com/?extension-id=some-extension-name&kn=PLESK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=SomeProductID"
+        );
+        let store = policy("https://myownstore.com/store");
+        assert_eq!(
+            rewritten(
+                &store,
+                "https://go.plesk.com/buy-plesk-ext/extension-name?kn=PLESK.1234567890.0001"
+            ),
+            "https://myownstore.com/store?extension-id=extension-name&kn=PLESK.1234567890.0001"
+        );
+    }
+
+    #[test]
+    fn shop_query_is_kept_and_extended() {
+        let p = policy("https://shop.example/cart.php?a=add&pid=7");
+        assert_eq!(
+            rewritten(
+                &p,
+                "https://go.plesk.com/buy-plesk-ext/docker?kn=PLSK.12345678.0001"
+            ),
+            "https://shop.example/cart.php?a=add&pid=7&extension-id=docker&kn=PLSK.12345678.0001"
+        );
+        assert_eq!(
+            rewritten(&p, "https://go.plesk.com/buy-plesk-ext/docker"),
+            "https://shop.example/cart.php?a=add&pid=7&extension-id=docker"
+        );
+    }
+
+    #[test]
+    fn spellings_of_the_store_are_rewritten() {
+        let p = policy("https://shop.com");
+        for u in [
+            "HTTPS://GO.PLESK.COM/buy-plesk-ext/docker?kn=X",
+            "https://go.plesk.com./buy-plesk-ext/docker?kn=X",
+            "https://go.plesk.com:443/buy-plesk-ext/docker?kn=X",
+            "https:\\\\go.plesk.com\\buy-plesk-ext\\docker?kn=X",
+            "https://go.plesk.com/buy-plesk-ext/docker/?kn=X#frag",
+            "https://go.ple\nsk.com/buy-plesk-ext/do\tcker?kn=X",
+            "https://go.plesk.com/buy-plesk-ext/%64ocker?kn=X",
+        ] {
+            assert_eq!(
+                rewritten(&p, u),
+                "https://shop.com/?extension-id=docker&kn=X",
+                "{u}"
+            );
+        }
+    }
+
+    #[test]
+    fn everything_else_is_unchanged() {
+        let p = policy("https://shop.com");
+        assert_eq!(
+            reason(&p, "https://go.plesk.com.evil.example/buy-plesk-ext/x"),
+            "host.not_plesk_store"
+        );
+        assert_eq!(
+            reason(&p, "https://evil.example/?go.plesk.com"),
+            "host.not_plesk_store"
+        );
+        assert_eq!(
+            reason(&p, "https://go.plesk.com@evil.example/buy-plesk-ext/x"),
+            "host.not_plesk_store"
+        );
+        assert_eq!(
+            reason(&p, "https://www.imunify360.com/buy?ref=plesk"),
+            "host.not_plesk_store"
+        );
+        assert_eq!(reason(&p, "https://go.plesk.com/"), "path.not_buy_link");
+        assert_eq!(
+            reason(&p, "https://go.plesk.com/buy-plesk-ext/"),
+            "path.not_buy_link"
+        );
+        assert_eq!(
+            reason(&p, "https://go.plesk.com/buy-plesk-ext/a/b"),
+            "path.not_buy_link"
+        );
+        assert_eq!(
+            reason(&p, "https://go.plesk.com/buy-plesk-ext/../x"),
+            "path.not_buy_link"
+        );
+        assert_eq!(
+            reason(&p, "https://go.plesk.com/BUY-PLESK-EXT/x"),
+            "path.not_buy_link"
+        );
+        assert_eq!(
+            reason(&p, "https://go.plesk.com/buy-plesk-ext/a%20b"),
+            "extension_id.malformed"
+        );
+        assert_eq!(
+            reason(&p, "https://go.plesk.com/buy-plesk-ext/a%2Fb"),
+            "extension_id.malformed"
+        );
+    }
+
+    #[test]
+    fn not_urls_are_errors() {
+        let p = policy("https://shop.com");
+        assert_eq!(
+            p.rewrite_buy_url("go.plesk.com/buy-plesk-ext/x")
+                .unwrap_err()
+                .code,
+            "url.invalid"
+        );
+        assert_eq!(p.rewrite_buy_url("").unwrap_err().code, "url.invalid");
+        let long = format!(
+            "https://go.plesk.com/buy-plesk-ext/x?t={}",
+            "a".repeat(MAX_URL_BYTES)
+        );
+        assert_eq!(p.rewrite_buy_url(&long).unwrap_err().code, "url.too_long");
+    }
+
+    #[test]
+    fn query_characters_cannot_escape() {
+        let p = policy("https://shop.com");
+        let out = rewritten(
+            &p,
+            "https://go.plesk.com/buy-plesk-ext/x?kn=a b\"<>'&t=%0d%0a",
+        );
+        assert_eq!(
+            out,
+            "https://shop.com/?extension-id=x&kn=a%20b%22%3C%3E%27&t=%0d%0a"
+        );
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything `make test`, `make serve` and `make bench` need on a
+# fresh Debian machine with rustup, idempotently and at pinned versions.
+# Each step checks first and does nothing when its tool is already there.
+#
+#   scripts/setup.sh            # everything
+#   scripts/setup.sh rust       # only one group (rust, apt, node, wasm, ...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+# ---- Rust components and targets ---------------------------------------
+setup_rust() {
+  local have
+  have=$(rustup component list --installed 2>/dev/null || true)
+  for c in rustfmt clippy; do
+    grep -q "^$c" <<<"$have" || { log "rustup component add $c"; rustup component add "$c"; }
+  done
+}
+
+# ---- Debian packages ----------------------------------------------------
+APT_UPDATED=
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ -z "$APT_UPDATED" ]; then
+    log "apt-get update"; apt-get update -qq; APT_UPDATED=1
+  fi
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+setup_apt() {
+  apt_install jq
+}
+
+groups=("$@")
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt)
+for g in "${groups[@]}"; do "setup_$g"; done
