@@ -88,6 +88,26 @@ pub enum QueryError {
 /// assert!(parse_query("kn=1&kn=2").is_err());
 /// ```
 pub fn parse_query(query: &str) -> Result<Vec<Param<'_>>, QueryError> {
+    let params = parse_pairs(query)?;
+    ensure_unique(&params)?;
+    Ok(params)
+}
+
+/// Refuse a list of pairs in which a name occurs twice.
+pub fn ensure_unique(params: &[Param<'_>]) -> Result<(), QueryError> {
+    for (i, p) in params.iter().enumerate() {
+        if params[..i].iter().any(|q| q.name == p.name) {
+            return Err(QueryError::Duplicate {
+                name: p.name.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// [`parse_query`] without the duplicate check, for callers that first set
+/// aside pairs they know (the shop URL's own query).
+pub fn parse_pairs(query: &str) -> Result<Vec<Param<'_>>, QueryError> {
     if query.len() > limits::MAX_QUERY_BYTES {
         return Err(QueryError::TooLong { len: query.len() });
     }
@@ -110,11 +130,6 @@ pub fn parse_query(query: &str) -> Result<Vec<Param<'_>>, QueryError> {
             });
         }
         let value = decode_component(raw_value).map_err(|e| e.for_name(name.to_string()))?;
-        if params.iter().any(|p| p.name == name) {
-            return Err(QueryError::Duplicate {
-                name: name.into_owned(),
-            });
-        }
         params.push(Param {
             name,
             value,

@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use crate::query::{parse_query, Param, QueryError};
+use crate::query::{ensure_unique, parse_pairs, Param, QueryError};
 use crate::syntax;
 use crate::Policy;
 
@@ -194,7 +194,9 @@ impl Policy {
     /// assert_eq!(no.code, "param.duplicate");
     /// ```
     pub fn check_shop_request(&self, query_or_url: &str) -> Result<ShopRequest, Rejection> {
-        let params = parse_query(query_part(query_or_url))?;
+        let mut params = parse_pairs(query_part(query_or_url))?;
+        self.set_aside_shop_query(&mut params);
+        ensure_unique(&params)?;
 
         // ---- syntax, field by field ----
         let ext = get(&params, param::EXTENSION_ID).ok_or_else(|| {
@@ -360,6 +362,20 @@ impl Policy {
             extension_key_number: owned(ekn),
             forward_query,
         })
+    }
+
+    /// Remove, once each, the pairs of the shop URL's own query
+    /// (`cart.php?a=add&gid=7`): they are the shop's, not Plesk's, and a
+    /// shop's `a=add` must not be read as Plesk's action parameter `a`.
+    fn set_aside_shop_query(&self, params: &mut Vec<Param<'_>>) {
+        let Some(own) = self.shop_url().query() else {
+            return;
+        };
+        for pair in own.split('&').filter(|p| !p.is_empty()) {
+            if let Some(i) = params.iter().position(|p| p.raw == pair) {
+                params.remove(i);
+            }
+        }
     }
 
     /// Where to send the customer once `request` is accepted: the shop URL

@@ -56,7 +56,9 @@ fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Value {
             report::check(&result, redirect.as_deref())
         }
         "panel_ini" => report::panel_ini(&policy().panel_ini(input["catalog_url"].as_str())),
-        other => panic!("no runner for vector function `{other}`: add it here and in every binding"),
+        other => {
+            panic!("no runner for vector function `{other}`: add it here and in every binding")
+        }
     }
 }
 
@@ -96,7 +98,10 @@ fn shared_vectors() {
         for case in cases {
             let name = case["name"].as_str().expect("`name`");
             let policy = case["policy"].as_str().or(doc["policy"].as_str()).map(|p| {
-                policies.entry(p.to_owned()).or_insert_with(|| load_policy(p)).clone()
+                policies
+                    .entry(p.to_owned())
+                    .or_insert_with(|| load_policy(p))
+                    .clone()
             });
             let actual = answer(function, policy.as_ref(), &case["input"]);
             if let Err(e) = matches(&actual, &case["expect"]) {
@@ -107,6 +112,11 @@ fn shared_vectors() {
     }
     let total: usize = counts.values().sum();
     eprintln!("vectors (rust core): {total} run, by function {counts:?}");
-    assert!(failures.is_empty(), "{} vector(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} vector(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(total > 0);
 }

@@ -1,0 +1,206 @@
+//! The `resale` binary as a user runs it: arguments, stdin, exit codes, and
+//! the acceptance examples of the buy-link and shop-entry rules.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+fn resale(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_resale"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.unwrap_or("").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn policy(name: &str) -> String {
+    repo(&format!("tests/vectors/policies/{name}.json"))
+        .display()
+        .to_string()
+}
+
+const DOC_LINK: &str = "https://go.plesk.com/buy-plesk-ext/some-extension-name?kn=PLESK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=SomeProductID";
+const DOC_SHOP: &str = "https://shop.com/?extension-id=some-extension-name&kn=PLESK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=SomeProductID";
+
+#[test]
+fn seed_example_round_trips_through_rewrite_and_check() {
+    let p = policy("shop-com");
+    let out = resale(&["rewrite", "--policy", &p, DOC_LINK], None);
+    assert!(out.status.success());
+    assert_eq!(
+        lines(&out),
+        vec![serde_json::json!({"status": "rewritten", "url": DOC_SHOP})]
+    );
+
+    let out = resale(&["check", "--policy", &p, DOC_SHOP], None);
+    assert!(out.status.success());
+    let v = &lines(&out)[0];
+    assert_eq!(v["status"], "accepted");
+    assert_eq!(v["request"]["extension_id"], "some-extension-name");
+    assert_eq!(v["request"]["key_number"], "PLESK.12345678.0001");
+    assert_eq!(v["request"]["token"], "U29NZVVuaXF1ZUdVSUQxMjM=");
+    assert_eq!(v["request"]["product_id"], "SomeProductID");
+    assert_eq!(v["request"]["coupon"], Value::Null);
+    assert_eq!(v["redirect_url"], DOC_SHOP);
+}
+
+#[test]
+fn french_seed_example() {
+    let p = policy("myownstore");
+    let out = resale(
+        &[
+            "rewrite",
+            "--policy",
+            &p,
+            "https://go.plesk.com/buy-plesk-ext/extension-name?kn=PLESK.1234567890.0001",
+        ],
+        None,
+    );
+    assert_eq!(
+        lines(&out)[0]["url"],
+        "https://myownstore.com/store?extension-id=extension-name&kn=PLESK.1234567890.0001"
+    );
+}
+
+#[test]
+fn look_alikes_are_unchanged_and_inputs_come_from_stdin() {
+    let p = policy("shop-com");
+    let out = resale(
+        &["rewrite", "--policy", &p],
+        Some("https://go.plesk.com.evil.example/buy-plesk-ext/x?kn=PLSK.12345678.0001\n\nhttps://evil.example/?go.plesk.com\r\nnot a url\n"),
+    );
+    assert!(out.status.success());
+    let v = lines(&out);
+    assert_eq!(v.len(), 3, "blank lines are skipped, CRLF tolerated");
+    assert_eq!(
+        (v[0]["status"].as_str(), v[0]["reason"].as_str()),
+        (Some("unchanged"), Some("host.not_plesk_store"))
+    );
+    assert_eq!(
+        (v[1]["status"].as_str(), v[1]["reason"].as_str()),
+        (Some("unchanged"), Some("host.not_plesk_store"))
+    );
+    assert_eq!(
+        (v[2]["status"].as_str(), v[2]["code"].as_str()),
+        (Some("error"), Some("url.invalid"))
+    );
+}
+
+#[test]
+fn rejections_exit_zero_with_code_and_field() {
+    let out = resale(
+        &[
+            "check",
+            "--policy",
+            &policy("shop-com"),
+            "extension-id=x&kn=PLSK.12345678.0001&kn=PLSK.1.0001",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let v = &lines(&out)[0];
+    assert_eq!(v["status"], "rejected");
+    assert_eq!(v["code"], "param.duplicate");
+    assert_eq!(v["field"], "kn");
+    assert!(v["message"].as_str().unwrap().contains("kn"));
+}
+
+#[test]
+fn lint_reports_errors_on_stdout_and_exits_zero() {
+    let dir = std::env::temp_dir().join(format!("resale-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"shop_url": "shop.com"}"#).unwrap();
+    let out = resale(&["lint", bad.to_str().unwrap()], None);
+    assert!(out.status.success());
+    let v = &lines(&out)[0];
+    assert_eq!(v["code"], "policy.shop_url.not_absolute");
+    assert_eq!(v["path"], "$.shop_url");
+
+    // A command that needs the policy fails with exit 2 and names the file.
+    let out = resale(
+        &["rewrite", "--policy", bad.to_str().unwrap(), DOC_LINK],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.json") && err.contains("policy.shop_url.not_absolute"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    let out = resale(&["lint", dir.join("missing.json").to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(resale(&["rewrite"], None).status.code(), Some(2));
+    assert_eq!(resale(&["no-such-command"], None).status.code(), Some(2));
+}
+
+#[test]
+fn panel_ini_writes_and_reads_back() {
+    let out = resale(
+        &[
+            "panel-ini",
+            "--policy",
+            &policy("shop-com"),
+            "--catalog-url",
+            "http://10.1.2.3:8080",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        "[extensions]\nbuyUrl = \"https://shop.com\"\ncatalog.url = http://10.1.2.3:8080\n"
+    );
+
+    let ini = std::env::temp_dir().join(format!("resale-panel-{}.ini", std::process::id()));
+    std::fs::write(&ini, format!("; existing file\n[general]\nx=1\n{text}")).unwrap();
+    let out = resale(&["panel-ini", "--read", ini.to_str().unwrap()], None);
+    assert_eq!(
+        lines(&out)[0],
+        serde_json::json!({"buyUrl": "https://shop.com", "catalog.url": "http://10.1.2.3:8080"})
+    );
+
+    let out = resale(
+        &[
+            "panel-ini",
+            "--policy",
+            &policy("shop-com"),
+            "--catalog-url",
+            "proxy",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
