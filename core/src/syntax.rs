@@ -85,7 +85,7 @@ pub fn is_base64(s: &str) -> bool {
     match body.len() % 4 {
         1 => false,
         // With padding, the padded length must be a multiple of four.
-        rem => pad == 0 || (rem + pad) % 4 == 0 && rem != 0,
+        rem => pad == 0 || (rem + pad).is_multiple_of(4) && rem != 0,
     }
 }
 
