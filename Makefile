@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all setup build test test-rust lint fmt serve clean
+.PHONY: all setup build test test-rust test-differential lint fmt serve fuzz fuzz-smoke clean
 
 all: build
 
@@ -16,7 +16,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint test-rust
+test: setup lint test-rust test-differential fuzz-smoke
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -24,6 +24,19 @@ lint:
 
 test-rust:
 	$(CARGO) test --workspace
+
+## test-differential: independent oracles (Node's WHATWG URL parser for host checks).
+test-differential: build
+	node tests/differential/url-oracle.mjs target/release/resale
+
+## fuzz: every fuzz target for FUZZ_SECONDS each (default 600); fuzz-smoke: a short run for CI.
+FUZZ_SECONDS ?= 600
+fuzz:
+	scripts/setup.sh fuzz
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	scripts/fuzz.sh 10
 
 fmt:
 	$(CARGO) fmt --all

@@ -36,8 +36,19 @@ apt_install() {
 
 setup_apt() {
   apt_install jq
+  command -v node >/dev/null || apt_install nodejs npm
+}
+
+# ---- fuzzing: nightly toolchain and cargo-fuzz ---------------------------
+CARGO_FUZZ_VERSION=0.13.2
+setup_fuzz() {
+  rustup toolchain list | grep -q '^nightly' || { log "rustup toolchain install nightly"; rustup toolchain install nightly --profile minimal; }
+  if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION"; then
+    log "cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  fi
 }
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(rust apt)
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt fuzz)
 for g in "${groups[@]}"; do "setup_$g"; done
