@@ -111,7 +111,7 @@ pub fn parse_pairs(query: &str) -> Result<Vec<Param<'_>>, QueryError> {
     if query.len() > limits::MAX_QUERY_BYTES {
         return Err(QueryError::TooLong { len: query.len() });
     }
-    let mut params: Vec<Param<'_>> = Vec::new();
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(8);
     for raw in query.split('&').filter(|p| !p.is_empty()) {
         if params.len() == limits::MAX_PARAMS {
             return Err(QueryError::TooManyParams);
@@ -159,32 +159,46 @@ impl DecodeError {
 /// Percent-decode (only `%XX`; `+` stays `+`), requiring UTF-8 and refusing
 /// control characters (C0, DEL and C1).
 pub(crate) fn decode_component(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
-    let decoded: Cow<'_, str> = if raw.contains('%') {
-        let bytes = raw.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' {
-                let hi = bytes.get(i + 1).and_then(|b| hex(*b));
-                let lo = bytes.get(i + 2).and_then(|b| hex(*b));
-                match (hi, lo) {
-                    (Some(h), Some(l)) => out.push(h << 4 | l),
-                    _ => return Err(DecodeError::Encoding),
-                }
-                i += 3;
-            } else {
-                out.push(bytes[i]);
-                i += 1;
+    if !raw.contains('%') {
+        // `raw` is a &str, so already UTF-8.
+        return if has_control(raw.as_bytes()) {
+            Err(DecodeError::Control)
+        } else {
+            Ok(Cow::Borrowed(raw))
+        };
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hi = bytes.get(i + 1).and_then(|b| hex(*b));
+            let lo = bytes.get(i + 2).and_then(|b| hex(*b));
+            match (hi, lo) {
+                (Some(h), Some(l)) => out.push(h << 4 | l),
+                _ => return Err(DecodeError::Encoding),
             }
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
         }
-        Cow::Owned(String::from_utf8(out).map_err(|_| DecodeError::Encoding)?)
-    } else {
-        Cow::Borrowed(raw)
-    };
-    if decoded.chars().any(char::is_control) {
+    }
+    if has_control(&out) {
         return Err(DecodeError::Control);
     }
-    Ok(decoded)
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| DecodeError::Encoding)
+}
+
+/// Does UTF-8 text contain a control character: C0 (`< 0x20`), DEL, or C1
+/// (U+0080..U+009F, encoded `C2 80`..`C2 9F`)? Checked on bytes: this runs on
+/// every parameter of every request.
+fn has_control(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b < 0x20 || b == 0x7f || (b == 0xc2 && matches!(bytes.get(i + 1), Some(0x80..=0x9f)))
+    })
 }
 
 fn hex(b: u8) -> Option<u8> {

@@ -115,11 +115,67 @@ impl Policy {
                 ),
             });
         }
+        if let Some(out) = self.rewrite_canonical(input) {
+            return Ok(RewriteOutcome::Rewritten(out));
+        }
         let url = Url::parse(input).map_err(|e| RewriteError {
             code: "url.invalid",
             message: format!("not an absolute URL: {e}"),
         })?;
         Ok(self.rewrite_parsed(&url))
+    }
+
+    /// The fast path for links exactly as Plesk writes them
+    /// (`https://go.plesk.com/buy-plesk-ext/<code>?<query>` with nothing a
+    /// URL parser would change): the answer the full parse would give, or
+    /// `None` to let the full parse decide. It only ever answers for input
+    /// whose WHATWG parse is the identity on every byte it reads, which the
+    /// property test `canonical_fast_path_equals_full_parse` checks against
+    /// the `url` crate.
+    fn rewrite_canonical(&self, input: &str) -> Option<String> {
+        const CANONICAL_PREFIX: &str = "https://go.plesk.com/buy-plesk-ext/";
+        let rest = input.strip_prefix(CANONICAL_PREFIX)?;
+        // Bytes every WHATWG path and query keep as they are, minus `\\`
+        // (a path separator for special schemes), `#` and `%` in the path.
+        let plain = |b: u8| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'.'
+                        | b'_'
+                        | b'~'
+                        | b'!'
+                        | b'$'
+                        | b'&'
+                        | b'('
+                        | b')'
+                        | b'*'
+                        | b'+'
+                        | b','
+                        | b';'
+                        | b'='
+                        | b':'
+                        | b'@'
+                        | b'/'
+                        | b'?'
+                        | b'%'
+                )
+        };
+        if !rest.bytes().all(plain) {
+            return None;
+        }
+        let (path, query) = match rest.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (rest, None),
+        };
+        let id = path.strip_suffix('/').unwrap_or(path);
+        if !is_extension_code(id) {
+            return None;
+        }
+        let mut first = String::with_capacity(13 + id.len());
+        first.push_str("extension-id=");
+        first.push_str(id);
+        Some(self.shop_link(&first, query))
     }
 
     /// [`Policy::rewrite_buy_url`] on an already parsed URL.
@@ -134,25 +190,50 @@ impl Policy {
 
     /// The shop URL with `first` and then `rest` appended to its own query.
     ///
-    /// Both parts must already be valid query text (they come from a parsed
-    /// URL or from validated parameters); the `url` crate re-checks them, so
-    /// nothing can escape the query component.
+    /// The parts come from a parsed URL's query or from validated parameters;
+    /// any byte that the URL standard would percent-encode in a query (space,
+    /// `"`, `#`, `'`, `<`, `>`, controls, non-ASCII) is encoded here, so
+    /// nothing can leave the query component, and the shop URL (which has no
+    /// fragment, see the policy) stays in front.
     pub(crate) fn shop_link(&self, first: &str, rest: Option<&str>) -> String {
-        let mut out = self.shop_url().clone();
-        let mut query = String::with_capacity(
-            out.query().map_or(0, str::len) + first.len() + rest.map_or(0, str::len) + 2,
-        );
-        for part in [out.query(), Some(first), rest].into_iter().flatten() {
+        let shop = self.shop_url();
+        let whole = shop.as_str();
+        let (base, own) = match shop.query() {
+            Some(q) => (&whole[..whole.len() - q.len() - 1], Some(q)),
+            None => (whole, None),
+        };
+        let mut out =
+            String::with_capacity(whole.len() + first.len() + rest.map_or(0, str::len) + 3);
+        out.push_str(base);
+        let mut sep = '?';
+        for part in [own, Some(first), rest].into_iter().flatten() {
             if part.is_empty() {
                 continue;
             }
-            if !query.is_empty() {
-                query.push('&');
-            }
-            query.push_str(part);
+            out.push(sep);
+            sep = '&';
+            push_query_safe(&mut out, part);
         }
-        out.set_query(Some(&query));
-        out.into()
+        out
+    }
+}
+
+/// Append `text`, percent-encoding what the URL standard's special-query
+/// percent-encode set encodes (C0 controls, space, `"`, `#`, `'`, `<`, `>`,
+/// DEL and every non-ASCII byte). Text that is already a serialised query
+/// passes unchanged.
+fn push_query_safe(out: &mut String, text: &str) {
+    let needs = |b: u8| b <= b' ' || b >= 0x7f || matches!(b, b'"' | b'#' | b'\'' | b'<' | b'>');
+    if !text.bytes().any(needs) {
+        out.push_str(text);
+        return;
+    }
+    for b in text.bytes() {
+        if needs(b) {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(b as char);
+        }
     }
 }
 
@@ -326,5 +407,19 @@ mod tests {
             out,
             "https://shop.com/?extension-id=x&kn=a%20b%22%3C%3E%27&t=%0d%0a"
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+        /// The canonical fast path answers exactly what the full WHATWG parse answers.
+        #[test]
+        fn canonical_fast_path_equals_full_parse(tail in "[a-zA-Z0-9./?%&=+#\\\\ '<>\"_~:@;,!$*()-]{0,40}", shop in proptest::sample::select(vec!["https://shop.com", "https://s.example/c.php?a=add"])) {
+            let p = policy(shop);
+            let input = format!("https://go.plesk.com/buy-plesk-ext/{tail}");
+            let full = Url::parse(&input).map(|u| p.rewrite_parsed(&u)).ok();
+            if let Some(fast) = p.rewrite_canonical(&input) {
+                proptest::prop_assert_eq!(Some(RewriteOutcome::Rewritten(fast)), full, "{}", input);
+            }
+        }
     }
 }

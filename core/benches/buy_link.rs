@@ -1,0 +1,49 @@
+//! Per-call cost of the buy-link rewrite and the shop-request check, on the
+//! example of Plesk's documentation. `make bench` puts these beside the peers
+//! (pure PHP, pure JS) measured in the same run.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use resale_core::Policy;
+
+const LINK: &str = "https://go.plesk.com/buy-plesk-ext/some-extension-name?kn=PLESK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=SomeProductID";
+const SHOP: &str = "https://shop.com/?extension-id=some-extension-name&kn=PLESK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=SomeProductID";
+
+fn bench(c: &mut Criterion) {
+    let policy =
+        Policy::from_json(include_str!("../../tests/vectors/policies/shop-com.json")).unwrap();
+    let mut g = c.benchmark_group("buy_link");
+    g.bench_function("rewrite", |b| {
+        b.iter(|| policy.rewrite_buy_url(black_box(LINK)))
+    });
+    g.bench_function("check", |b| {
+        b.iter(|| policy.check_shop_request(black_box(SHOP)))
+    });
+    g.bench_function("rewrite+check", |b| {
+        b.iter(|| {
+            let out = policy.rewrite_buy_url(black_box(LINK)).unwrap();
+            let resale_core::RewriteOutcome::Rewritten(url) = out else {
+                unreachable!()
+            };
+            policy.check_shop_request(&url)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+
+fn parts(c: &mut Criterion) {
+    let policy =
+        Policy::from_json(include_str!("../../tests/vectors/policies/shop-com.json")).unwrap();
+    let mut g = c.benchmark_group("parts");
+    g.bench_function("kn_regex", |b| {
+        b.iter(|| policy.is_key_number(black_box("PLESK.12345678.0001")))
+    });
+    g.bench_function("url_parse", |b| b.iter(|| url::Url::parse(black_box(LINK))));
+    g.bench_function("parse_query", |b| {
+        b.iter(|| resale_core::query::parse_query(black_box(&SHOP[18..])))
+    });
+    g.finish();
+}
+criterion_group!(parts_g, parts);
+criterion_main!(benches, parts_g);
