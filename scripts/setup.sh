@@ -28,10 +28,10 @@ apt_install() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ -z "$APT_UPDATED" ]; then
-    log "apt-get update"; apt-get update -qq; APT_UPDATED=1
+    log "apt-get update"; apt-get -o DPkg::Lock::Timeout=600 update -qq; APT_UPDATED=1
   fi
   log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 setup_apt() {
