@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all setup build test test-rust test-differential lint fmt serve fuzz fuzz-smoke clean
+.PHONY: all setup build test test-rust test-differential lint fmt serve fuzz fuzz-smoke bench bench-quick clean
 
 all: build
 
@@ -37,6 +37,13 @@ fuzz:
 
 fuzz-smoke:
 	scripts/fuzz.sh 10
+
+## bench: resale beside its peers, ratios from one run (target/bench/results.{md,json}).
+bench: setup
+	scripts/bench.py
+
+bench-quick:
+	scripts/bench.py --quick
 
 fmt:
 	$(CARGO) fmt --all

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""`make bench`: resale beside its peers, as ratios measured in one run.
+
+Every row is measured now, on this machine, next to its baseline, so the
+ratios hold even where the absolute numbers do not (machines are noisy).
+Each catalog row also states how many items it kept: a fast wrong answer
+shows (the right answer on the fixture is 220 of 300; a `startswith` host
+test keeps 205).
+
+    scripts/bench.py            # the full table (a few minutes)
+    scripts/bench.py --quick    # CI: every row runs once, briefly; no timing claims
+
+Writes target/bench/results.json and target/bench/results.md.
+"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "target" / "bench"
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared" / "fixtures"
+
+
+def fixture(name):
+    """A fixture from the repo, else from ../shared (benchmarks may use both)."""
+    for d in (FIXTURES, SHARED):
+        if (d / name).exists():
+            return d / name
+    raise FileNotFoundError(name)
+
+
+def run(cmd, **kw):
+    kw.setdefault("cwd", ROOT)
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def big_feed():
+    """The 10 MB feed of `gen_catalog.py packages --items 4500 --seed 7`, made once."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    feed, wl = OUT / "packages-4500.json", OUT / "whitelist-4500.txt"
+    gen = SHARED / "gen_catalog.py"
+    if not feed.exists():
+        feed.write_text(run([sys.executable, str(gen), "packages", "--items", "4500", "--seed", "7"]).stdout)
+        wl.write_text(run([sys.executable, str(gen), "whitelist", "--items", "4500", "--seed", "7"]).stdout)
+    return feed, wl
+
+
+def criterion_mean_ns(group, bench):
+    """Mean time per iteration, in ns, from criterion's estimates file."""
+    base = ROOT / "target" / "criterion" / group / bench / "new" / "estimates.json"
+    return json.loads(base.read_text())["mean"]["point_estimate"]
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, area, subject, **fields):
+        row = {"area": area, "subject": subject, **fields}
+        self.rows.append(row)
+        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in fields.items())
+        print(f"  {area:<10} {subject:<44} {shown}", flush=True)
+
+    def skip(self, area, subject, why):
+        self.add(area, subject, skipped=why)
+
+
+def have(tool):
+    return shutil.which(tool) is not None
+
+
+def bench_buy_link(t, quick):
+    secs = "1" if quick else "3"
+    run(["cargo", "bench", "-p", "resale-core", "--bench", "buy_link", "--", "--warm-up-time", "1",
+         "--measurement-time", secs, "buy_link"])
+    native = criterion_mean_ns("buy_link", "rewrite+check")
+    t.add("buy link", "resale native (criterion): rewrite+check", ns_per_call=native, ratio_to_native=1.0)
+    t.add("buy link", "resale native: rewrite", ns_per_call=criterion_mean_ns("buy_link", "rewrite"))
+    t.add("buy link", "resale native: check", ns_per_call=criterion_mean_ns("buy_link", "check"))
+    iters = "20000" if quick else "300000"
+    if have("node"):
+        js = json.loads(run(["node", "benches/peers/js-buy-link.mjs", iters]).stdout)
+        t.add("buy link", "peer: plain JS (new URL + URLSearchParams)", ns_per_call=js["ns_per_call"],
+              ratio_to_native=js["ns_per_call"] / native)
+    else:
+        t.skip("buy link", "peer: plain JS", "node not installed")
+    if have("php"):
+        php = json.loads(run(["php", "benches/peers/php-buy-link.php", iters]).stdout)
+        t.add("buy link", "peer: pure PHP (parse_url/parse_str)", ns_per_call=php["ns_per_call"],
+              ratio_to_native=php["ns_per_call"] / native)
+    else:
+        t.skip("buy link", "peer: pure PHP", "php not installed")
+
+
+def bench_catalog_peers(t, quick, feeds):
+    for label, feed, wl in feeds:
+        iters = "2" if quick else "20"
+        if have("node"):
+            js = json.loads(run(["node", "benches/peers/js-filter.mjs", str(feed), str(wl), iters]).stdout)
+            t.add("catalog", f"peer: plain JS in node [{label}]", mb_per_s=js["mb_per_s"], kept=js["kept"])
+        if have("php"):
+            php = json.loads(run(["php", "-d", "memory_limit=1G", "benches/peers/php-example-filter.php", str(feed), str(wl),
+                                  "2" if quick else "10"]).stdout)
+            t.add("catalog", f"peer: Plesk's PHP example logic [{label}]", mb_per_s=php["mb_per_s"], kept=php["kept"])
+        else:
+            t.skip("catalog", f"peer: Plesk's PHP example logic [{label}]", "php not installed")
+        if have("jq"):
+            jq = json.loads(run(["benches/peers/jq-filter.sh", str(feed), str(wl), "1" if quick else "3"]).stdout)
+            t.add("catalog", f"peer: jq startswith [{label}]", mb_per_s=jq["mb_per_s"], kept=jq["kept"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="run every row briefly (CI); no timing claims")
+    a = ap.parse_args()
+    started = time.time()
+    t = Table()
+    small = ("672 KB fixture", fixture("packages.json"), fixture("whitelist.txt"))
+    feeds = [small]
+    if not a.quick:
+        feed, wl = big_feed()
+        feeds.append(("10 MB feed", feed, wl))
+    print("resale bench" + (" (quick: no timing claims)" if a.quick else ""), flush=True)
+    bench_buy_link(t, a.quick)
+    bench_catalog_peers(t, a.quick, feeds)
+    OUT.mkdir(parents=True, exist_ok=True)
+    meta = {"quick": a.quick, "seconds": round(time.time() - started, 1), "cpus": os.cpu_count()}
+    (OUT / "results.json").write_text(json.dumps({"meta": meta, "rows": t.rows}, indent=1))
+    cols = ["area", "subject", "mb_per_s", "ratio_to_baseline", "ns_per_call", "ratio_to_native", "kept", "skipped"]
+    fmt = lambda v: "" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v))
+    md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    md += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in t.rows]
+    (OUT / "results.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+    print(f"bench: {len(t.rows)} rows in {meta['seconds']} s; target/bench/results.{{md,json}}")
+
+
+if __name__ == "__main__":
+    main()
