@@ -13,6 +13,7 @@ vectors = root / "tests" / "vectors"
 seeds = root / "fuzz" / "seeds"
 
 TARGET_OF = {"lint": "policy", "rewrite": "rewrite", "check": "shop_request"}
+# Catalog seeds (fixture cuts and vector bodies) were written once by hand; see fuzz/seeds/catalog*.
 
 
 def put(target, data):

@@ -64,3 +64,25 @@ pub fn panel_ini(result: &Result<String, crate::panel_ini::PanelIniError>) -> Va
         Err(e) => json!({"status": "error", "code": e.code, "message": e.message}),
     }
 }
+
+/// `{"status":"ok","kind","body","kept","dropped"}` (the body as text; the
+/// full counts are `CatalogStats`) or `{"status":"error","code","offset","message"}`.
+pub fn filter_catalog(
+    result: &Result<crate::catalog::Filtered, crate::catalog::CatalogError>,
+) -> Value {
+    match result {
+        Ok(f) => json!({
+            "status": "ok",
+            "kind": f.kind,
+            "body": String::from_utf8_lossy(&f.body),
+            "kept": f.stats.kept,
+            "dropped": f.stats.dropped,
+        }),
+        Err(e) => catalog_error(e),
+    }
+}
+
+/// `{"status":"error","code","offset","message"}`.
+pub fn catalog_error(e: &crate::catalog::CatalogError) -> Value {
+    json!({"status": "error", "code": e.code(), "offset": e.offset, "message": e.message})
+}

@@ -56,6 +56,11 @@ fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Value {
             report::check(&result, redirect.as_deref())
         }
         "panel_ini" => report::panel_ini(&policy().panel_ini(input["catalog_url"].as_str())),
+        "filter_catalog" => {
+            let body = input["body"].as_str().expect("body");
+            let path = input["path"].as_str().expect("path");
+            report::filter_catalog(&policy().filter_catalog(path, body.as_bytes()))
+        }
         other => {
             panic!("no runner for vector function `{other}`: add it here and in every binding")
         }

@@ -6,8 +6,9 @@
 //! does not compile, with a message on stderr.
 //!
 //! One file per core module: `policy.rs`, `rewrite.rs`, `shop_request.rs`,
-//! `panel_ini.rs`; `io.rs` holds what they share (reading inputs, printing).
+//! `panel_ini.rs`, `catalog.rs`; `io.rs` holds what they share (reading inputs, printing).
 
+mod catalog;
 mod io;
 mod panel_ini;
 mod policy;
@@ -50,6 +51,21 @@ enum Command {
         /// Queries or URLs; read from stdin, one per line, when none are given.
         inputs: Vec<String>,
     },
+    /// Filter a catalog feed (stdin) for a request path; the filtered feed goes to stdout.
+    ///
+    /// Exit 0 on success; on an invalid feed, exit 1 with the coded error as
+    /// JSON on stderr (the partial stdout is then not a feed).
+    Filter {
+        /// The policy JSON file.
+        #[arg(long)]
+        policy: PathBuf,
+        /// The request path, e.g. /api/v4/packages?platform=unix (decides the feed kind).
+        #[arg(long)]
+        path: String,
+        /// Print the counts as JSON on stderr.
+        #[arg(long)]
+        stats: bool,
+    },
     /// Print panel.ini's [extensions] section for this shop, or read one back.
     PanelIni {
         /// The policy JSON file.
@@ -67,6 +83,15 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Filter {
+            policy,
+            path,
+            stats,
+        } => match catalog::run(&policy, &path, stats) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
         Command::Lint { policy } => policy::lint(&policy),
         Command::Rewrite { policy, urls } => rewrite::run(&policy, urls),
         Command::Check { policy, inputs } => shop_request::run(&policy, inputs),

@@ -1,0 +1,597 @@
+//! A resumable, validating JSON scanner for one top-level array.
+//!
+//! The catalog filter must read every byte once (a feed is megabytes), stop
+//! anywhere (a chunk boundary may fall inside a string, an escape or a
+//! number) and tell its caller only what matters: where each element of the
+//! top-level array starts and ends, and the keys and values of the members of
+//! an element object. It validates as it goes (structure, strings, escapes
+//! and surrogate pairs, numbers, literals, nesting depth) so that an invalid
+//! feed is an error, never a partial answer. UTF-8 is checked separately
+//! ([`super::utf8`]), on the raw stream.
+//!
+//! Inside strings, which are most of a feed, it jumps from one `"` or `\`
+//! to the next with `memchr2`.
+
+use super::error::{CatalogError, ErrorKind};
+
+/// What the scanner reports, with absolute byte offsets in the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// The `[` of the top-level array, at this offset.
+    RootOpen(u64),
+    /// An element of the top-level array starts here (its `{`).
+    ElementStart(u64),
+    /// A key of a member of an element object: the bytes between the quotes,
+    /// and whether they contain an escape.
+    Key { start: u64, end: u64, escaped: bool },
+    /// The value of that member: its bytes (for a string, between the quotes).
+    Value {
+        kind: ValueKind,
+        start: u64,
+        end: u64,
+        escaped: bool,
+    },
+    /// The element that started last ends just before this offset.
+    ElementEnd(u64),
+    /// The `]` of the top-level array, at this offset.
+    RootClose(u64),
+}
+
+/// The JSON type of a member value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueKind {
+    String,
+    Null,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Frame {
+    Array,
+    Object,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Before the root: whitespace, then `[`.
+    Start,
+    /// Just after `[`: a value or `]`.
+    ArrayFirst,
+    /// After `,` in an array, or `:` in an object: a value.
+    Value,
+    /// Just after `{`: a key or `}`.
+    ObjectFirst,
+    /// After `,` in an object: a key.
+    Key,
+    /// After a key: `:`.
+    Colon,
+    /// After a value in a container: `,` or the closing bracket.
+    CommaOrClose,
+    /// Inside a string.
+    Str,
+    /// Inside a number.
+    Num(Num),
+    /// Inside `true`, `false` or `null`: the bytes still expected.
+    Lit(&'static [u8]),
+    /// After the root's `]`: whitespace only.
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Num {
+    Minus,
+    Zero,
+    Int,
+    Dot,
+    Frac,
+    Exp,
+    ExpSign,
+    ExpDigits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Esc {
+    None,
+    Backslash,
+    Hex(u8, u16),
+}
+
+/// The scanner's state between chunks.
+pub(crate) struct Scanner {
+    stack: Vec<Frame>,
+    state: State,
+    max_depth: usize,
+    /// Absolute offset of the first byte of the next chunk.
+    offset: u64,
+    esc: Esc,
+    /// A high surrogate escape was just read: a `\uDC00`–`\uDFFF` must follow.
+    high_surrogate: bool,
+    str_start: u64,
+    str_is_key: bool,
+    str_escaped: bool,
+    /// Start of the value being scanned at member depth.
+    member_value_start: u64,
+}
+
+const fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// The index of the first byte of `bytes` that ends a run of plain string
+/// contents: `"`, `\\`, or a control character (< 0x20, not allowed raw).
+///
+/// Eight bytes at a time (SWAR): for a word `w`, `(w - 0x0101…) & !w & 0x8080…`
+/// flags the bytes of `w` that are zero, and `(w - 0x2020…) & !w & 0x8080…`
+/// those below 0x20. A flag can be spurious only above a true one, so the
+/// lowest flag is exact. Strings in a feed are short runs between escapes
+/// (PHP writes `\/` in every URL): a loop without a call beats a SIMD search
+/// that must be set up for each run.
+#[inline]
+fn find_special(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const QUOTE: u64 = 0x2222_2222_2222_2222;
+    const BACKSLASH: u64 = 0x5c5c_5c5c_5c5c_5c5c;
+    const SPACE: u64 = 0x2020_2020_2020_2020;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        let q = w ^ QUOTE;
+        let b = w ^ BACKSLASH;
+        let flags =
+            (q.wrapping_sub(ONES) & !q | b.wrapping_sub(ONES) & !b | w.wrapping_sub(SPACE) & !w)
+                & HIGH;
+        if flags != 0 {
+            return Some(i + (flags.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|k| i + k)
+}
+
+impl Scanner {
+    pub(crate) fn new(max_depth: u32) -> Scanner {
+        Scanner {
+            stack: Vec::with_capacity(16),
+            state: State::Start,
+            max_depth: max_depth as usize,
+            offset: 0,
+            esc: Esc::None,
+            high_surrogate: false,
+            str_start: 0,
+            str_is_key: false,
+            str_escaped: false,
+            member_value_start: 0,
+        }
+    }
+
+    /// At end of input: is the document complete?
+    pub(crate) fn finish(&self) -> Result<(), CatalogError> {
+        match self.state {
+            State::Done => Ok(()),
+            State::Start => Err(CatalogError::at(
+                ErrorKind::Empty,
+                self.offset,
+                "the feed is empty",
+            )),
+            _ => Err(CatalogError::at(
+                ErrorKind::Truncated,
+                self.offset,
+                "the feed ends in the middle of the JSON document",
+            )),
+        }
+    }
+
+    fn syntax(&self, at: u64, what: &str) -> CatalogError {
+        CatalogError::at(ErrorKind::Syntax, at, what)
+    }
+
+    /// Scan one chunk, appending events to `events`.
+    pub(crate) fn feed(
+        &mut self,
+        chunk: &[u8],
+        events: &mut Vec<Event>,
+    ) -> Result<(), CatalogError> {
+        let base = self.offset;
+        let mut i = 0usize;
+        let n = chunk.len();
+        while i < n {
+            match self.state {
+                State::Str => {
+                    i = self.scan_string(chunk, i, base, events)?;
+                }
+                State::Num(num) => {
+                    let b = chunk[i];
+                    let next = match (num, b) {
+                        (Num::Minus, b'0') => Some(Num::Zero),
+                        (Num::Minus, b'1'..=b'9') => Some(Num::Int),
+                        (Num::Int, b'0'..=b'9') => Some(Num::Int),
+                        (Num::Zero | Num::Int, b'.') => Some(Num::Dot),
+                        (Num::Dot | Num::Frac, b'0'..=b'9') => Some(Num::Frac),
+                        (Num::Zero | Num::Int | Num::Frac, b'e' | b'E') => Some(Num::Exp),
+                        (Num::Exp, b'+' | b'-') => Some(Num::ExpSign),
+                        (Num::Exp | Num::ExpSign | Num::ExpDigits, b'0'..=b'9') => {
+                            Some(Num::ExpDigits)
+                        }
+                        _ => None,
+                    };
+                    match next {
+                        Some(s) => {
+                            self.state = State::Num(s);
+                            i += 1;
+                        }
+                        None if matches!(
+                            num,
+                            Num::Zero | Num::Int | Num::Frac | Num::ExpDigits
+                        ) =>
+                        {
+                            // The number ended just before this byte; read it again.
+                            self.value_done(ValueKind::Other, base + i as u64, false, events);
+                        }
+                        None => return Err(self.syntax(base + i as u64, "malformed number")),
+                    }
+                }
+                State::Lit(rest) => {
+                    if chunk[i] != rest[0] {
+                        return Err(
+                            self.syntax(base + i as u64, "malformed literal (true, false or null)")
+                        );
+                    }
+                    i += 1;
+                    if rest.len() == 1 {
+                        // Only `null` ends on `l`.
+                        let kind = if rest == b"l" {
+                            ValueKind::Null
+                        } else {
+                            ValueKind::Other
+                        };
+                        self.value_done(kind, base + i as u64, false, events);
+                    } else {
+                        self.state = State::Lit(&rest[1..]);
+                    }
+                }
+                _ => {
+                    let b = chunk[i];
+                    if is_ws(b) {
+                        i += 1;
+                        continue;
+                    }
+                    let at = base + i as u64;
+                    i += 1;
+                    self.structural(b, at, events)?;
+                }
+            }
+        }
+        self.offset = base + n as u64;
+        Ok(())
+    }
+
+    /// A structural byte outside strings, numbers and literals.
+    fn structural(&mut self, b: u8, at: u64, events: &mut Vec<Event>) -> Result<(), CatalogError> {
+        match self.state {
+            State::Start => {
+                if b == b'[' {
+                    self.stack.push(Frame::Array);
+                    self.state = State::ArrayFirst;
+                    events.push(Event::RootOpen(at));
+                    Ok(())
+                } else {
+                    Err(CatalogError::at(
+                        ErrorKind::NotArray,
+                        at,
+                        "the feed's top level is not a JSON array",
+                    ))
+                }
+            }
+            State::ArrayFirst if b == b']' => self.close(Frame::Array, at, events),
+            State::ArrayFirst | State::Value => self.begin_value(b, at, events),
+            State::ObjectFirst if b == b'}' => self.close(Frame::Object, at, events),
+            State::ObjectFirst | State::Key => {
+                if b == b'"' {
+                    self.begin_string(at, true);
+                    Ok(())
+                } else {
+                    Err(self.syntax(at, "expected a key (a string)"))
+                }
+            }
+            State::Colon => {
+                if b == b':' {
+                    self.state = State::Value;
+                    Ok(())
+                } else {
+                    Err(self.syntax(at, "expected `:` after a key"))
+                }
+            }
+            State::CommaOrClose => match (b, self.stack.last()) {
+                (b',', Some(Frame::Array)) => {
+                    self.state = State::Value;
+                    Ok(())
+                }
+                (b',', Some(Frame::Object)) => {
+                    self.state = State::Key;
+                    Ok(())
+                }
+                (b']', Some(Frame::Array)) => self.close(Frame::Array, at, events),
+                (b'}', Some(Frame::Object)) => self.close(Frame::Object, at, events),
+                _ => Err(self.syntax(at, "expected `,` or a closing bracket")),
+            },
+            State::Done => Err(CatalogError::at(
+                ErrorKind::Trailing,
+                at,
+                "unexpected data after the end of the feed's array",
+            )),
+            State::Str | State::Num(_) | State::Lit(_) => unreachable!("handled by feed"),
+        }
+    }
+
+    fn begin_value(&mut self, b: u8, at: u64, events: &mut Vec<Event>) -> Result<(), CatalogError> {
+        let depth = self.stack.len();
+        if depth == 1 {
+            // An element of the root array: the catalog wants objects.
+            if b != b'{' {
+                if matches!(b, b'"' | b'[' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') {
+                    return Err(CatalogError::at(
+                        ErrorKind::ItemNotObject,
+                        at,
+                        "an element of the feed's array is not an object",
+                    ));
+                }
+                return Err(self.syntax(at, "expected a JSON value"));
+            }
+            events.push(Event::ElementStart(at));
+        } else if depth == 2 {
+            self.member_value_start = at;
+        }
+        match b {
+            b'"' => self.begin_string(at, false),
+            b'{' | b'[' => {
+                if depth >= self.max_depth {
+                    return Err(CatalogError::at(
+                        ErrorKind::TooDeep,
+                        at,
+                        format!("nesting deeper than {} levels", self.max_depth),
+                    ));
+                }
+                let (frame, state) = if b == b'{' {
+                    (Frame::Object, State::ObjectFirst)
+                } else {
+                    (Frame::Array, State::ArrayFirst)
+                };
+                self.stack.push(frame);
+                self.state = state;
+            }
+            b'-' => self.state = State::Num(Num::Minus),
+            b'0' => self.state = State::Num(Num::Zero),
+            b'1'..=b'9' => self.state = State::Num(Num::Int),
+            b't' => self.state = State::Lit(b"rue"),
+            b'f' => self.state = State::Lit(b"alse"),
+            b'n' => self.state = State::Lit(b"ull"),
+            _ => return Err(self.syntax(at, "expected a JSON value")),
+        }
+        Ok(())
+    }
+
+    fn begin_string(&mut self, at: u64, is_key: bool) {
+        self.state = State::Str;
+        self.str_start = at + 1;
+        self.str_is_key = is_key;
+        self.str_escaped = false;
+        self.esc = Esc::None;
+        self.high_surrogate = false;
+    }
+
+    fn close(
+        &mut self,
+        frame: Frame,
+        at: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<(), CatalogError> {
+        debug_assert_eq!(self.stack.last(), Some(&frame));
+        self.stack.pop();
+        if self.stack.is_empty() {
+            events.push(Event::RootClose(at));
+            self.state = State::Done;
+            return Ok(());
+        }
+        self.value_done(ValueKind::Other, at + 1, false, events);
+        Ok(())
+    }
+
+    /// A value ended just before `end` (exclusive), at the current depth.
+    fn value_done(&mut self, kind: ValueKind, end: u64, escaped: bool, events: &mut Vec<Event>) {
+        match self.stack.len() {
+            1 => events.push(Event::ElementEnd(end)),
+            2 if self.stack[1] == Frame::Object => {
+                let start = if kind == ValueKind::String {
+                    self.str_start
+                } else {
+                    self.member_value_start
+                };
+                events.push(Event::Value {
+                    kind,
+                    start,
+                    end: if kind == ValueKind::String {
+                        end - 1
+                    } else {
+                        end
+                    },
+                    escaped,
+                });
+            }
+            _ => {}
+        }
+        self.state = State::CommaOrClose;
+    }
+
+    /// Scan inside a string from `i`; returns the next index to read.
+    fn scan_string(
+        &mut self,
+        chunk: &[u8],
+        mut i: usize,
+        base: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<usize, CatalogError> {
+        let n = chunk.len();
+        while i < n {
+            match self.esc {
+                Esc::None => {
+                    if self.high_surrogate && chunk[i] != b'\\' {
+                        return Err(
+                            self.syntax(base + i as u64, "unpaired UTF-16 surrogate escape")
+                        );
+                    }
+                    let Some(j) = find_special(&chunk[i..]) else {
+                        return Ok(n);
+                    };
+                    let j = i + j;
+                    if chunk[j] < 0x20 {
+                        return Err(
+                            self.syntax(base + j as u64, "raw control character inside a string")
+                        );
+                    }
+                    if chunk[j] == b'\\' {
+                        self.str_escaped = true;
+                        // The whole escape is usually in this chunk: read it here
+                        // rather than a byte per turn of the state machine.
+                        if let Some(next) = self.inline_escape(chunk, j, base)? {
+                            i = next;
+                        } else {
+                            self.esc = Esc::Backslash;
+                            i = j + 1;
+                        }
+                        continue;
+                    }
+                    // Closing quote.
+                    let end = base + j as u64;
+                    if self.str_is_key {
+                        if self.stack.len() == 2 {
+                            events.push(Event::Key {
+                                start: self.str_start,
+                                end,
+                                escaped: self.str_escaped,
+                            });
+                        }
+                        self.state = State::Colon;
+                    } else {
+                        let escaped = self.str_escaped;
+                        self.value_done(ValueKind::String, end + 1, escaped, events);
+                    }
+                    return Ok(j + 1);
+                }
+                Esc::Backslash => {
+                    let b = chunk[i];
+                    match b {
+                        b'u' => self.esc = Esc::Hex(0, 0),
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't'
+                            if !self.high_surrogate =>
+                        {
+                            self.esc = Esc::None
+                        }
+                        _ if self.high_surrogate => {
+                            return Err(
+                                self.syntax(base + i as u64, "unpaired UTF-16 surrogate escape")
+                            )
+                        }
+                        _ => return Err(self.syntax(base + i as u64, "invalid escape in a string")),
+                    }
+                    i += 1;
+                }
+                Esc::Hex(k, v) => {
+                    let d = match chunk[i] {
+                        c @ b'0'..=b'9' => c - b'0',
+                        c @ b'a'..=b'f' => c - b'a' + 10,
+                        c @ b'A'..=b'F' => c - b'A' + 10,
+                        _ => return Err(self.syntax(base + i as u64, "invalid \\u escape")),
+                    };
+                    let v = v << 4 | u16::from(d);
+                    i += 1;
+                    if k < 3 {
+                        self.esc = Esc::Hex(k + 1, v);
+                        continue;
+                    }
+                    self.esc = Esc::None;
+                    let is_high = (0xD800..0xDC00).contains(&v);
+                    let is_low = (0xDC00..0xE000).contains(&v);
+                    if self.high_surrogate != is_low {
+                        return Err(
+                            self.syntax(base + i as u64 - 1, "unpaired UTF-16 surrogate escape")
+                        );
+                    }
+                    self.high_surrogate = is_high;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Read the escape at `chunk[j]` (a `\\`) when it lies wholly in the
+    /// chunk: `Some(index after it)`, or `None` to go byte by byte.
+    #[inline]
+    fn inline_escape(
+        &mut self,
+        chunk: &[u8],
+        j: usize,
+        base: u64,
+    ) -> Result<Option<usize>, CatalogError> {
+        let Some(&e) = chunk.get(j + 1) else {
+            return Ok(None);
+        };
+        if e != b'u' {
+            if self.high_surrogate {
+                return Err(self.syntax(base + j as u64 + 1, "unpaired UTF-16 surrogate escape"));
+            }
+            return match e {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(Some(j + 2)),
+                _ => Err(self.syntax(base + j as u64 + 1, "invalid escape in a string")),
+            };
+        }
+        let Some(hex) = chunk.get(j + 2..j + 6) else {
+            return Ok(None);
+        };
+        let mut v: u16 = 0;
+        for (k, &c) in hex.iter().enumerate() {
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return Err(self.syntax(base + (j + 2 + k) as u64, "invalid \\u escape")),
+            };
+            v = v << 4 | u16::from(d);
+        }
+        let is_high = (0xD800..0xDC00).contains(&v);
+        let is_low = (0xDC00..0xE000).contains(&v);
+        if self.high_surrogate != is_low {
+            return Err(self.syntax(base + j as u64 + 5, "unpaired UTF-16 surrogate escape"));
+        }
+        self.high_surrogate = is_high;
+        Ok(Some(j + 6))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_special;
+
+    #[test]
+    fn finds_the_first_special_byte() {
+        for len in 0..40 {
+            let clean: Vec<u8> = (0..len)
+                .map(|i| [b'a', 0x20, 0x7f, 0x80, 0xff, b'!', b'#', b']', 0x5d, 0x21][i % 10])
+                .collect();
+            assert_eq!(find_special(&clean), None, "{clean:?}");
+            for pos in 0..len {
+                for bad in [0x00, 0x09, 0x0a, 0x1f, b'"', b'\\'] {
+                    let mut v = clean.clone();
+                    v[pos] = bad;
+                    if pos + 1 < len {
+                        v[len - 1] = b'"';
+                    }
+                    assert_eq!(find_special(&v), Some(pos), "{v:?}");
+                }
+            }
+        }
+    }
+}
