@@ -34,6 +34,7 @@
 
 pub mod catalog;
 pub mod host;
+pub mod license;
 pub mod panel_ini;
 pub mod policy;
 pub mod query;

@@ -86,3 +86,36 @@ pub fn filter_catalog(
 pub fn catalog_error(e: &crate::catalog::CatalogError) -> Value {
     json!({"status": "error", "code": e.code(), "offset": e.offset, "message": e.message})
 }
+
+/// `{"status":"error","code","field","message"}` for a license error.
+pub fn license_error(e: &crate::license::LicenseError) -> Value {
+    json!({"status": "error", "code": e.code, "field": e.field, "message": e.message})
+}
+
+/// `{"status":"ok","plan":{…}}` or a license error.
+pub fn license_plan(
+    result: &Result<crate::license::LicensePlan, crate::license::LicenseError>,
+) -> Value {
+    match result {
+        Ok(plan) => json!({"status": "ok", "plan": plan}),
+        Err(e) => license_error(e),
+    }
+}
+
+/// `{"status":"ok","commands":[…]}` or a license error.
+pub fn activation(result: &Result<Vec<String>, crate::license::LicenseError>) -> Value {
+    match result {
+        Ok(commands) => json!({"status": "ok", "commands": commands}),
+        Err(e) => license_error(e),
+    }
+}
+
+/// `{"status":"ok","key":{…}}` or a license error.
+pub fn key_info(
+    result: &Result<crate::license::key_response::KeyInfo, crate::license::LicenseError>,
+) -> Value {
+    match result {
+        Ok(key) => json!({"status": "ok", "key": key}),
+        Err(e) => license_error(e),
+    }
+}

@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use resale_core::license::activation::{activation_commands, Os};
+use resale_core::license::key_response::parse_key;
+use resale_core::license::PartnerApi;
 use resale_core::{report, Policy};
 use serde_json::Value;
 
@@ -61,6 +64,33 @@ fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Value {
             let path = input["path"].as_str().expect("path");
             report::filter_catalog(&policy().filter_catalog(path, body.as_bytes()))
         }
+        "license_plan" => {
+            let p = policy();
+            let api = PartnerApi::parse(input["api"].as_str().expect("api")).expect("v1 or v3");
+            let order = input["order_id"].as_str().expect("order_id");
+            if let Some(main) = input["main_item"].as_str() {
+                let exts: Vec<&str> = input["extensions"]
+                    .as_array()
+                    .expect("extensions")
+                    .iter()
+                    .map(|e| e.as_str().unwrap())
+                    .collect();
+                report::license_plan(&p.new_instance_plan(main, &exts, api, order))
+            } else {
+                match p.check_shop_request(input["query"].as_str().expect("query")) {
+                    Ok(req) => report::license_plan(&p.license_plan(&req, api, order)),
+                    Err(r) => report::rejection(&r),
+                }
+            }
+        }
+        "activation_commands" => {
+            let os = Os::parse(input["os"].as_str().expect("os")).expect("linux or windows");
+            report::activation(&activation_commands(
+                input["code"].as_str().expect("code"),
+                os,
+            ))
+        }
+        "parse_key" => report::key_info(&parse_key(text())),
         other => {
             panic!("no runner for vector function `{other}`: add it here and in every binding")
         }

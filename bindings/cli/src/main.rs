@@ -6,10 +6,11 @@
 //! does not compile, with a message on stderr.
 //!
 //! One file per core module: `policy.rs`, `rewrite.rs`, `shop_request.rs`,
-//! `panel_ini.rs`, `catalog.rs`; `io.rs` holds what they share (reading inputs, printing).
+//! `panel_ini.rs`, `catalog.rs`, `license.rs`; `io.rs` holds what they share (reading inputs, printing).
 
 mod catalog;
 mod io;
+mod license;
 mod panel_ini;
 mod policy;
 mod rewrite;
@@ -66,6 +67,34 @@ enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Plan the Key Administrator calls for accepted shop requests (upsell or
+    /// upgrade), or with --new-instance for a new Plesk with the extensions given.
+    LicensePlan {
+        /// The policy JSON file.
+        #[arg(long)]
+        policy: PathBuf,
+        /// Partner API: v3 (recommended) or v1.
+        #[arg(long, default_value = "v3")]
+        api: String,
+        /// The shop's order ID (sent as externalId).
+        #[arg(long)]
+        order: String,
+        /// Plan a new instance whose main key is this KA item; the arguments are then extension codes.
+        #[arg(long)]
+        new_instance: Option<String>,
+        /// Queries or URLs (or extension codes with --new-instance); stdin when none.
+        inputs: Vec<String>,
+    },
+    /// The command that activates an activation code on a Plesk server (no code: retrieve attached keys).
+    Activation {
+        /// linux or windows.
+        #[arg(long, default_value = "linux")]
+        os: String,
+        /// The activation code.
+        code: Option<String>,
+    },
+    /// Read a KA v3 key structure (JSON on stdin).
+    ParseKey,
     /// Print panel.ini's [extensions] section for this shop, or read one back.
     PanelIni {
         /// The policy JSON file.
@@ -83,6 +112,15 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::LicensePlan {
+            policy,
+            api,
+            order,
+            new_instance,
+            inputs,
+        } => license::plan(&policy, &api, &order, new_instance.as_deref(), inputs),
+        Command::Activation { os, code } => license::activation(&os, code.as_deref()),
+        Command::ParseKey => license::parse_key_stdin(),
         Command::Filter {
             policy,
             path,
