@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all setup build test test-rust test-differential lint fmt serve fuzz fuzz-smoke bench bench-quick clean
+.PHONY: all setup build test test-rust test-differential test-node lint fmt serve fuzz fuzz-smoke bench bench-quick clean
 
 all: build
 
@@ -16,7 +16,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint test-rust test-differential fuzz-smoke
+test: setup lint test-rust test-differential test-node fuzz-smoke bench-quick
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -28,6 +28,10 @@ test-rust:
 ## test-differential: independent oracles (Node's WHATWG URL parser for host checks).
 test-differential: build
 	node tests/differential/url-oracle.mjs target/release/resale
+
+## test-node: the committed GitHub payloads still equal @octokit/webhooks-examples'.
+test-node:
+	cd tests/node && node extract-marketplace-examples.mjs --check
 
 ## fuzz: every fuzz target for FUZZ_SECONDS each (default 600); fuzz-smoke: a short run for CI.
 FUZZ_SECONDS ?= 600

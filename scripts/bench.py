@@ -98,6 +98,76 @@ def bench_buy_link(t, quick):
         t.skip("buy link", "peer: pure PHP", "php not installed")
 
 
+def whitelist_policy(wl):
+    """A policy selling exactly the codes of a whitelist file (written to target/bench)."""
+    path = OUT / f"policy-{wl.stem}.json"
+    path.write_text(json.dumps({"shop_url": "https://shop.example.com/store",
+                                "extensions": {c: {} for c in wl.read_text().split()}}))
+    return path
+
+
+def native_kept(feed, wl):
+    """How many items the engine keeps, measured by `resale filter --stats`."""
+    run(["cargo", "build", "--release", "-q", "-p", "resale-cli"])
+    with open(feed, "rb") as stdin:
+        r = subprocess.run(["target/release/resale", "filter", "--policy", str(whitelist_policy(wl)), "--path",
+                            "/api/v4/packages", "--stats"], stdin=stdin, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, cwd=ROOT, check=True)
+    return json.loads(r.stderr.strip().splitlines()[-1])["kept"]
+
+
+def bench_catalog_native(t, quick, feeds):
+    secs = "1" if quick else "4"
+    run(["cargo", "bench", "-p", "resale-core", "--bench", "catalog", "--", "--warm-up-time", "1",
+         "--measurement-time", secs])
+    feeds = {label: (feed, wl) for label, feed, wl in feeds}
+    for group, label in (("fixture-672k", "672 KB fixture"), ("generated-10m", "10 MB feed")):
+        try:
+            base = criterion_mean_ns(f"catalog_{group}", "serde_json_validate")
+        except FileNotFoundError:
+            continue
+        size = (fixture("packages.json").stat().st_size if group == "fixture-672k"
+                else (OUT / "packages-4500.json").stat().st_size)
+        mbps = lambda ns: size / (ns / 1e9) / 1e6
+        t.add("catalog", f"baseline: serde_json validate only [{label}]", mb_per_s=mbps(base), ratio_to_baseline=1.0)
+        for bench, name in (("filter_one_shot", "resale native, one shot"), ("filter_64k_chunks", "resale native, 64 KiB chunks")):
+            ns = criterion_mean_ns(f"catalog_{group}", bench)
+            t.add("catalog", f"{name} [{label}]", mb_per_s=mbps(ns), ratio_to_baseline=base / ns,
+                  kept=native_kept(*feeds[label]))
+
+
+def bench_marketplace(t, quick):
+    run(["cargo", "bench", "-p", "resale-core", "--bench", "marketplace", "--", "--warm-up-time", "1",
+         "--measurement-time", "1" if quick else "3"])
+    v = criterion_mean_ns("marketplace", "verify")
+    vpa = criterion_mean_ns("marketplace", "verify+parse+apply")
+    t.add("webhook", "resale native: verify", ns_per_call=v, ratio_to_native=1.0)
+    t.add("webhook", "resale native: verify+parse+apply", ns_per_call=vpa)
+    peer = ROOT / "tests" / "node" / "node_modules" / "@octokit" / "webhooks-methods"
+    if have("node") and peer.exists():
+        o = json.loads(run(["node", "benches/peers/octokit-verify.mjs", "2000" if quick else "20000"]).stdout)
+        t.add("webhook", "peer: @octokit/webhooks-methods verify (node)", ns_per_call=o["verify_ns"], ratio_to_native=o["verify_ns"] / v)
+        t.add("webhook", "peer: octokit verify + JSON.parse (node)", ns_per_call=o["verify_parse_ns"])
+    else:
+        t.skip("webhook", "peer: @octokit/webhooks-methods", "run scripts/setup.sh node")
+
+
+def peak_rss(t, quick):
+    """Peak RSS of `resale filter` on the 10 MB feed, relative to its size."""
+    if quick:
+        return
+    feed, wl = big_feed()
+    policy = whitelist_policy(wl)
+    run(["cargo", "build", "--release", "-q", "-p", "resale-cli"])
+    with open(feed, "rb") as stdin:
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "target/release/resale", "filter", "--policy", str(policy),
+                            "--path", "/api/v4/packages"], stdin=stdin, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, cwd=ROOT, check=True)
+    kb = int(r.stderr.strip().splitlines()[-1])
+    t.add("memory", "resale filter: peak RSS / input size [10 MB feed]", ratio_to_baseline=kb * 1024 / feed.stat().st_size,
+          mb_per_s=None)
+
+
 def bench_catalog_peers(t, quick, feeds):
     for label, feed, wl in feeds:
         iters = "2" if quick else "20"
@@ -126,9 +196,17 @@ def main():
     if not a.quick:
         feed, wl = big_feed()
         feeds.append(("10 MB feed", feed, wl))
+    # criterion's catalog bench measures the 10 MB feed whenever it exists.
+    feeds_native = feeds if not a.quick else feeds + [("10 MB feed", *big_feed())]
     print("resale bench" + (" (quick: no timing claims)" if a.quick else ""), flush=True)
     bench_buy_link(t, a.quick)
+    bench_catalog_native(t, a.quick, feeds_native)
     bench_catalog_peers(t, a.quick, feeds)
+    bench_marketplace(t, a.quick)
+    if shutil.which("/usr/bin/time") or os.path.exists("/usr/bin/time"):
+        peak_rss(t, a.quick)
+    else:
+        t.skip("memory", "peak RSS", "/usr/bin/time not installed")
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {"quick": a.quick, "seconds": round(time.time() - started, 1), "cpus": os.cpu_count()}
     (OUT / "results.json").write_text(json.dumps({"meta": meta, "rows": t.rows}, indent=1))

@@ -39,6 +39,15 @@ setup_apt() {
   command -v node >/dev/null || apt_install nodejs npm
 }
 
+# ---- npm packages for tests and benchmarks (pinned by tests/node/package-lock.json)
+setup_node() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  if ! (cd tests/node && npm ls --depth=0 >/dev/null 2>&1); then
+    log "npm ci (tests/node)"
+    (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 # ---- fuzzing: nightly toolchain and cargo-fuzz ---------------------------
 CARGO_FUZZ_VERSION=0.13.2
 setup_fuzz() {
@@ -50,5 +59,5 @@ setup_fuzz() {
 }
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(rust apt fuzz)
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt node fuzz)
 for g in "${groups[@]}"; do "setup_$g"; done

@@ -35,6 +35,7 @@
 pub mod catalog;
 pub mod host;
 pub mod license;
+pub mod marketplace;
 pub mod panel_ini;
 pub mod policy;
 pub mod query;

@@ -119,3 +119,46 @@ pub fn key_info(
         Err(e) => license_error(e),
     }
 }
+
+/// `{"status":"error","code","field","message"}` for a marketplace error.
+pub fn marketplace_error(e: &crate::marketplace::MarketplaceError) -> Value {
+    json!({"status": "error", "code": e.code, "field": e.field, "message": e.message})
+}
+
+/// `{"status":"ok"}` or a marketplace error.
+pub fn marketplace_verify(result: &Result<(), crate::marketplace::MarketplaceError>) -> Value {
+    match result {
+        Ok(()) => json!({"status": "ok"}),
+        Err(e) => marketplace_error(e),
+    }
+}
+
+/// `{"status":"applied"|"ignored","reason","duplicate_purchase","entitlement"}`
+/// or a marketplace error.
+pub fn marketplace_apply(
+    result: &Result<crate::marketplace::entitlement::Applied, crate::marketplace::MarketplaceError>,
+) -> Value {
+    match result {
+        Ok(a) => json!({
+            "status": if a.ignored.is_some() { "ignored" } else { "applied" },
+            "reason": a.ignored,
+            "duplicate_purchase": a.duplicate_purchase,
+            "entitlement": a.entitlement,
+        }),
+        Err(e) => marketplace_error(e),
+    }
+}
+
+/// `{"status":"ok","entitled","trial_days_remaining","seat":{allowed,reason,limit}}`.
+pub fn marketplace_seat(
+    e: &crate::marketplace::entitlement::Entitlement,
+    seat: u64,
+    now: i64,
+) -> Value {
+    json!({
+        "status": "ok",
+        "entitled": e.is_entitled(now),
+        "trial_days_remaining": e.trial_days_remaining(now),
+        "seat": e.seat(seat, now),
+    })
+}

@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use resale_core::license::activation::{activation_commands, Os};
 use resale_core::license::key_response::parse_key;
 use resale_core::license::PartnerApi;
+use resale_core::marketplace::entitlement::Entitlement;
+use resale_core::marketplace::event::parse_event;
+use resale_core::marketplace::signature;
+use resale_core::marketplace::time::parse_rfc3339;
 use resale_core::{report, Policy};
 use serde_json::Value;
 
@@ -91,6 +95,32 @@ fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Value {
             ))
         }
         "parse_key" => report::key_info(&parse_key(text())),
+        "marketplace_verify" => {
+            let secrets: Vec<&[u8]> = input["secrets"]
+                .as_array()
+                .expect("secrets")
+                .iter()
+                .map(|s| s.as_str().unwrap().as_bytes())
+                .collect();
+            let body = input["body"].as_str().expect("body").as_bytes();
+            report::marketplace_verify(&signature::verify(
+                body,
+                input["signature"].as_str(),
+                &secrets,
+            ))
+        }
+        "marketplace_apply" => {
+            let state: Option<Entitlement> =
+                serde_json::from_value(input["state"].clone()).expect("state");
+            let body = serde_json::to_vec(&input["event"]).unwrap();
+            let result = parse_event(&body).and_then(|e| Entitlement::apply(state.as_ref(), &e));
+            report::marketplace_apply(&result)
+        }
+        "marketplace_seat" => {
+            let state: Entitlement = serde_json::from_value(input["state"].clone()).expect("state");
+            let now = parse_rfc3339(input["now"].as_str().expect("now")).expect("RFC 3339 now");
+            report::marketplace_seat(&state, input["seat"].as_u64().expect("seat"), now)
+        }
         other => {
             panic!("no runner for vector function `{other}`: add it here and in every binding")
         }

@@ -6,11 +6,12 @@
 //! does not compile, with a message on stderr.
 //!
 //! One file per core module: `policy.rs`, `rewrite.rs`, `shop_request.rs`,
-//! `panel_ini.rs`, `catalog.rs`, `license.rs`; `io.rs` holds what they share (reading inputs, printing).
+//! `panel_ini.rs`, `catalog.rs`, `license.rs`, `marketplace.rs`; `io.rs` holds what they share (reading inputs, printing).
 
 mod catalog;
 mod io;
 mod license;
+mod marketplace;
 mod panel_ini;
 mod policy;
 mod rewrite;
@@ -95,6 +96,9 @@ enum Command {
     },
     /// Read a KA v3 key structure (JSON on stdin).
     ParseKey,
+    /// GitHub Marketplace: verify webhooks, apply purchase events, answer seat questions.
+    #[command(subcommand)]
+    Marketplace(marketplace::Command),
     /// Print panel.ini's [extensions] section for this shop, or read one back.
     PanelIni {
         /// The policy JSON file.
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
         } => license::plan(&policy, &api, &order, new_instance.as_deref(), inputs),
         Command::Activation { os, code } => license::activation(&os, code.as_deref()),
         Command::ParseKey => license::parse_key_stdin(),
+        Command::Marketplace(command) => marketplace::run(command),
         Command::Filter {
             policy,
             path,

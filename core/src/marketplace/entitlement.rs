@@ -1,0 +1,262 @@
+//! What an account is entitled to: a pure state machine over purchase events.
+//!
+//! GitHub's rules (Marketplace documentation): purchases and upgrades take
+//! effect at once (`changed`; monthly to yearly is an upgrade; a failed
+//! upgrade payment is reverted by another `changed`); downgrades and
+//! cancellations are announced by `pending_change` and take effect at
+//! `effective_date`, the next billing cycle, when GitHub sends
+//! `changed`/`cancelled`; `pending_change_cancelled` withdraws them;
+//! cancelling a free trial sends `cancelled` at once; when a trial ends
+//! GitHub sends `changed` and the account is on the paid plan. GitHub does
+//! not resend failed deliveries, so an event for an unknown account is
+//! taken as the truth it carries.
+//!
+//! | row | state before | event | state after |
+//! |---|---|---|---|
+//! | T1 | none | `purchased` | active: plan, units, cycle, trial from the event |
+//! | T2 | any | `purchased` | active with the new purchase; flagged as a duplicate purchase when the account was still entitled |
+//! | T3 | active | `changed` | active with the event's plan, units, cycle, trial, at once; any pending change cleared |
+//! | T4 | active | `pending_change` | unchanged; the change is recorded as pending, for its effective date |
+//! | T5 | active, change pending | `pending_change_cancelled` | the pending change withdrawn |
+//! | T6 | active | `cancelled` | cancelled, access ending at the effective date (at once for a trial); pending cleared |
+//! | T7 | any | an event dated before the state | ignored: `event.stale` (out-of-order delivery) |
+//! | T8 | any | the event last applied, again | ignored: `event.duplicate` (idempotent) |
+//! | T9 | none | `changed`, `pending_change_cancelled`, `cancelled` | the state the event describes (a missed delivery recovered) |
+//! | T10 | none | `pending_change` | active as `previous_marketplace_purchase`, the change pending; `entitlement.missing` without it |
+//! | T11 | cancelled | `pending_change`, `pending_change_cancelled` | ignored: `event.after_cancel` |
+//! | T12 | another account's | any | error `event.account_mismatch` |
+//!
+//! Each row has a test named after it (`t1_…` to `t12_…`).
+
+use serde::{Deserialize, Serialize};
+
+use super::event::{Account, BillingCycle, Plan, Purchase, PurchaseAction, PurchaseEvent};
+use super::time::parse_rfc3339;
+use super::MarketplaceError;
+
+/// Active or cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The account has its plan.
+    Active,
+    /// The purchase ended (access ends at `ends_at`).
+    Cancelled,
+}
+
+/// A change announced for a later date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingChange {
+    /// When it takes effect.
+    pub effective_date: String,
+    /// The plan from then on.
+    pub plan: Plan,
+    /// Units from then on.
+    pub unit_count: u64,
+    /// Billing cycle from then on.
+    pub billing_cycle: Option<BillingCycle>,
+}
+
+/// What one account is entitled to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entitlement {
+    /// The account.
+    pub account: Account,
+    /// Active or cancelled.
+    pub status: Status,
+    /// The current plan.
+    pub plan: Plan,
+    /// Units (seats) bought.
+    pub unit_count: u64,
+    /// Billing cycle (`null` for free plans).
+    pub billing_cycle: Option<BillingCycle>,
+    /// On a free trial?
+    pub on_free_trial: bool,
+    /// When the free trial ends.
+    pub free_trial_ends_on: Option<String>,
+    /// Next billing date.
+    pub next_billing_date: Option<String>,
+    /// A downgrade or cancellation announced for later.
+    pub pending: Option<PendingChange>,
+    /// For a cancelled purchase, when access ends.
+    pub ends_at: Option<String>,
+    /// The effective date of the last event that took effect.
+    pub as_of: String,
+    /// The last event applied (action and effective date), for idempotence.
+    pub last_event: String,
+}
+
+/// What [`Entitlement::apply`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// The state after the event.
+    pub entitlement: Entitlement,
+    /// `None` when applied; the reason code when ignored.
+    pub ignored: Option<&'static str>,
+    /// A `purchased` event for an account still entitled (GitHub asks apps
+    /// to report these to GitHub Support).
+    pub duplicate_purchase: bool,
+}
+
+fn fingerprint(e: &PurchaseEvent) -> String {
+    let p = &e.marketplace_purchase;
+    format!(
+        "{}@{}:plan={}:units={}:cycle={:?}:trial={}",
+        e.action.as_str(),
+        e.effective_date,
+        p.plan.id,
+        p.unit_count,
+        p.billing_cycle,
+        p.on_free_trial
+    )
+}
+
+impl Entitlement {
+    fn from_purchase(p: &Purchase, e: &PurchaseEvent, status: Status) -> Entitlement {
+        Entitlement {
+            account: p.account.clone(),
+            status,
+            plan: p.plan.clone(),
+            unit_count: p.unit_count,
+            billing_cycle: p.billing_cycle,
+            on_free_trial: p.on_free_trial,
+            free_trial_ends_on: p.free_trial_ends_on.clone(),
+            next_billing_date: p.next_billing_date.clone(),
+            pending: None,
+            ends_at: (status == Status::Cancelled).then(|| e.effective_date.clone()),
+            as_of: e.effective_date.clone(),
+            last_event: fingerprint(e),
+        }
+    }
+
+    fn pending_from(p: &Purchase, e: &PurchaseEvent) -> PendingChange {
+        PendingChange {
+            effective_date: e.effective_date.clone(),
+            plan: p.plan.clone(),
+            unit_count: p.unit_count,
+            billing_cycle: p.billing_cycle,
+        }
+    }
+
+    /// Apply a purchase event to the account's previous state.
+    ///
+    /// ```
+    /// use resale_core::marketplace::{entitlement::Entitlement, event::parse_event};
+    /// let bought = parse_event(br#"{"action":"purchased","effective_date":"2026-01-01T00:00:00Z",
+    ///   "marketplace_purchase":{"account":{"type":"Organization","id":9,"login":"acme"},
+    ///   "billing_cycle":"monthly","unit_count":5,"on_free_trial":false,
+    ///   "plan":{"id":1,"name":"Team","price_model":"PER_UNIT","unit_name":"seat"}}}"#).unwrap();
+    /// let state = Entitlement::apply(None, &bought).unwrap();
+    /// assert_eq!(state.entitlement.unit_count, 5);
+    /// let again = Entitlement::apply(Some(&state.entitlement), &bought).unwrap();
+    /// assert_eq!(again.ignored, Some("event.duplicate"));
+    /// assert_eq!(again.entitlement, state.entitlement);
+    /// ```
+    pub fn apply(
+        previous: Option<&Entitlement>,
+        event: &PurchaseEvent,
+    ) -> Result<Applied, MarketplaceError> {
+        let p = &event.marketplace_purchase;
+        let at = event.effective_at();
+        let ignore = |state: &Entitlement, reason| Applied {
+            entitlement: state.clone(),
+            ignored: Some(reason),
+            duplicate_purchase: false,
+        };
+        let applied = |entitlement| Applied {
+            entitlement,
+            ignored: None,
+            duplicate_purchase: false,
+        };
+        let Some(prev) = previous else {
+            // T1, T9, T10: no state yet; the event carries the truth.
+            return Ok(applied(match event.action {
+                PurchaseAction::Purchased
+                | PurchaseAction::Changed
+                | PurchaseAction::PendingChangeCancelled => {
+                    Entitlement::from_purchase(p, event, Status::Active)
+                }
+                PurchaseAction::Cancelled => {
+                    Entitlement::from_purchase(p, event, Status::Cancelled)
+                }
+                PurchaseAction::PendingChange => {
+                    let current =
+                        event
+                            .previous_marketplace_purchase
+                            .as_ref()
+                            .ok_or_else(|| {
+                                MarketplaceError::new(
+                            "entitlement.missing",
+                            "$.previous_marketplace_purchase",
+                            "a pending change for an unknown account, without its current purchase",
+                        )
+                            })?;
+                    let mut e = Entitlement::from_purchase(current, event, Status::Active);
+                    e.pending = Some(Self::pending_from(p, event));
+                    e
+                }
+            }));
+        };
+        // T12
+        if prev.account.id != p.account.id {
+            return Err(MarketplaceError::new(
+                "event.account_mismatch",
+                "$.marketplace_purchase.account.id",
+                format!(
+                    "the event is for account {}, the state for account {}",
+                    p.account.id, prev.account.id
+                ),
+            ));
+        }
+        // T8, T7
+        if fingerprint(event) == prev.last_event {
+            return Ok(ignore(prev, "event.duplicate"));
+        }
+        if at < parse_rfc3339(&prev.as_of).unwrap_or(i64::MIN) {
+            return Ok(ignore(prev, "event.stale"));
+        }
+        let mut next = prev.clone();
+        next.last_event = fingerprint(event);
+        match event.action {
+            // T2
+            PurchaseAction::Purchased => {
+                let duplicate = prev.is_entitled(at);
+                let mut e = Entitlement::from_purchase(p, event, Status::Active);
+                e.last_event = fingerprint(event);
+                return Ok(Applied {
+                    entitlement: e,
+                    ignored: None,
+                    duplicate_purchase: duplicate,
+                });
+            }
+            // T3 (and T9's "changed" on a cancelled state reactivates: GitHub is the truth)
+            PurchaseAction::Changed => {
+                next = Entitlement::from_purchase(p, event, Status::Active);
+            }
+            // T4, T11
+            PurchaseAction::PendingChange => {
+                if prev.status == Status::Cancelled {
+                    return Ok(ignore(prev, "event.after_cancel"));
+                }
+                next.pending = Some(Self::pending_from(p, event));
+            }
+            // T5, T11
+            PurchaseAction::PendingChangeCancelled => {
+                if prev.status == Status::Cancelled {
+                    return Ok(ignore(prev, "event.after_cancel"));
+                }
+                next.pending = None;
+                next.as_of = event.effective_date.clone();
+            }
+            // T6
+            PurchaseAction::Cancelled => {
+                next.status = Status::Cancelled;
+                next.ends_at = Some(event.effective_date.clone());
+                next.pending = None;
+                next.on_free_trial = false;
+                next.as_of = event.effective_date.clone();
+            }
+        }
+        Ok(applied(next))
+    }
+}

@@ -1,0 +1,59 @@
+//! GitHub Marketplace: webhook signatures, purchase events, entitlements.
+//!
+//! A pure module: no I/O and no clock (the caller passes "now" as Unix
+//! seconds, [`time::parse_rfc3339`] reads GitHub's dates).
+//!
+//! - [`signature`]: `X-Hub-Signature-256` verification, constant-time, with
+//!   secret rotation;
+//! - [`event`]: the `marketplace_purchase` payload, typed;
+//! - [`entitlement`]: the per-account state machine (its transition table is
+//!   in that module's documentation);
+//! - [`questions`]: entitled? trial days left? may seat N be taken?
+//!   duplicate purchase?
+//! - [`setup_url`]: GitHub's redirect to the setup URL, and the OAuth
+//!   authorization URL;
+//! - [`listing`]: the accounts listing, for reconciliation.
+
+pub mod entitlement;
+pub mod event;
+pub mod listing;
+pub mod questions;
+pub mod setup_url;
+pub mod signature;
+pub mod time;
+
+use std::fmt;
+
+/// A coded marketplace error: `signature.*`, `event.*`, `entitlement.*`,
+/// `setup_url.*`, `oauth.*`, `listing.invalid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketplaceError {
+    /// Stable machine code.
+    pub code: &'static str,
+    /// The header, JSON path or parameter at fault.
+    pub field: String,
+    /// Explanation for a person.
+    pub message: String,
+}
+
+impl MarketplaceError {
+    pub(crate) fn new(
+        code: &'static str,
+        field: &str,
+        message: impl Into<String>,
+    ) -> MarketplaceError {
+        MarketplaceError {
+            code,
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for MarketplaceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.field, self.message)
+    }
+}
+
+impl std::error::Error for MarketplaceError {}
