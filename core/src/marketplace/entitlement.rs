@@ -22,7 +22,7 @@
 //! | T7 | any | an event dated before the state | ignored: `event.stale` (out-of-order delivery) |
 //! | T8 | any | the event last applied, again | ignored: `event.duplicate` (idempotent) |
 //! | T9 | none | `changed`, `pending_change_cancelled`, `cancelled` | the state the event describes (a missed delivery recovered) |
-//! | T10 | none | `pending_change` | active as `previous_marketplace_purchase`, the change pending; `entitlement.missing` without it |
+//! | T10 | none | `pending_change` | active as `previous_marketplace_purchase`, the change pending; `entitlement.missing` without it, `event.account_mismatch` when it is another account's |
 //! | T11 | cancelled | `pending_change`, `pending_change_cancelled` | ignored: `event.after_cancel` |
 //! | T12 | another account's | any | error `event.account_mismatch` |
 //!
@@ -191,6 +191,13 @@ impl Entitlement {
                             "a pending change for an unknown account, without its current purchase",
                         )
                             })?;
+                    if current.account.id != p.account.id {
+                        return Err(MarketplaceError::new(
+                            "event.account_mismatch",
+                            "$.previous_marketplace_purchase.account.id",
+                            "the previous purchase is another account's",
+                        ));
+                    }
                     let mut e = Entitlement::from_purchase(current, event, Status::Active);
                     e.pending = Some(Self::pending_from(p, event));
                     e
