@@ -48,7 +48,8 @@ fn num(s: &str) -> Option<i64> {
 /// ```
 pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
     let b = text.as_bytes();
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+    // Slicing below assumes one byte per character.
+    if !text.is_ascii() || b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
     let (y, m, d) = (num(&text[0..4])?, num(&text[5..7])?, num(&text[8..10])?);
