@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all setup build test test-rust test-differential test-node lint fmt serve fuzz fuzz-smoke bench bench-quick clean
+.PHONY: all setup build test test-rust test-differential test-node test-wasm wasm lint fmt serve fuzz fuzz-smoke bench bench-quick clean
 
 all: build
 
@@ -16,7 +16,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint test-rust test-differential test-node fuzz-smoke bench-quick
+test: setup lint test-rust test-differential test-node test-wasm fuzz-smoke bench-quick
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -28,6 +28,14 @@ test-rust:
 ## test-differential: independent oracles (Node's WHATWG URL parser for host checks).
 test-differential: build
 	node tests/differential/url-oracle.mjs target/release/resale
+
+## wasm: the npm package in wasm/pkg (wasm-bindgen, ES modules, types).
+wasm:
+	wasm/build.sh
+
+## test-wasm: every shared vector and the JS API through the npm package in Node.
+test-wasm: wasm
+	node --test wasm/tests/
 
 ## test-node: the committed GitHub payloads still equal @octokit/webhooks-examples'.
 test-node:

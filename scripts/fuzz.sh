@@ -18,7 +18,7 @@ for t in "${targets[@]}"; do
   rc=0
   cargo +nightly fuzz run --fuzz-dir fuzz "$t" "target/fuzz-corpus/$t" "fuzz/seeds/$t" -- \
     -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1 || rc=$?
-  grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$log" | sed "s/^/fuzz: $t /" || true
+  grep -aE '^stat::(number_of_executed_units|peak_rss_mb)' "$log" | sed "s/^/fuzz: $t /" || true
   if [ "$rc" -ne 0 ]; then
     tail -40 "$log" >&2
     echo "fuzz: $t failed (exit $rc); a crashing input is in fuzz/artifacts/$t/: make it a vector" >&2

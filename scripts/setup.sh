@@ -48,6 +48,18 @@ setup_node() {
   fi
 }
 
+# ---- WebAssembly: the target and wasm-bindgen-cli at the crate's exact version
+setup_wasm() {
+  rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || { log "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
+  local want
+  want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' wasm/Cargo.toml)
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want$"; then
+    # Without --locked: a locked transitive version is missing from the registry.
+    log "cargo install wasm-bindgen-cli $want (about 4 minutes)"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
 # ---- fuzzing: nightly toolchain and cargo-fuzz ---------------------------
 CARGO_FUZZ_VERSION=0.13.2
 setup_fuzz() {
@@ -59,5 +71,5 @@ setup_fuzz() {
 }
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(rust apt node fuzz)
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm fuzz)
 for g in "${groups[@]}"; do "setup_$g"; done

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the npm package in wasm/pkg/: the size-oriented wasm build,
+# wasm-bindgen's bindings (--target web), and our entry points and types.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q --target wasm32-unknown-unknown --profile wasm-release -p resale-wasm
+rm -rf wasm/pkg && mkdir -p wasm/pkg
+wasm-bindgen --target web --out-dir wasm/pkg --out-name resale_wasm \
+  target/wasm32-unknown-unknown/wasm-release/resale_wasm.wasm 2> >(grep -v target_features >&2)
+rm -f wasm/pkg/.gitignore
+cp wasm/js/api.js wasm/js/node.js wasm/js/workerd.js wasm/js/index.d.ts wasm/js/package.json wasm/pkg/
+printf 'wasm: %s bytes, %s gzipped\n' "$(stat -c %s wasm/pkg/resale_wasm_bg.wasm)" "$(gzip -9 -c wasm/pkg/resale_wasm_bg.wasm | wc -c)"

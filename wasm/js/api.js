@@ -1,0 +1,162 @@
+// The JavaScript face of resale: plain objects in and out, `ResaleError`
+// thrown for failures. Every rule is in the Rust core; this file only turns
+// its JSON reports into JavaScript values. `bind(raw)` takes the
+// wasm-bindgen module once it is initialised (see node.js and workerd.js).
+
+/** A failure with a stable machine `code`, the `field` at fault, and the full `report`. */
+export class ResaleError extends Error {
+  constructor(report) {
+    super(report.message ?? report.code);
+    this.name = "ResaleError";
+    this.code = report.code;
+    this.field = report.field ?? report.path ?? null;
+    this.offset = report.offset ?? null;
+    this.report = report;
+  }
+}
+
+const FAILED = new Set(["error", "rejected"]);
+
+/** Parse a report; throw it when it is a failure. */
+function answer(text) {
+  const report = JSON.parse(text);
+  if (FAILED.has(report.status)) throw new ResaleError(report);
+  return report;
+}
+
+/** Turn what the wasm side threw (a report as JSON text) into a ResaleError. */
+function rethrow(e) {
+  if (typeof e === "string") {
+    try {
+      return new ResaleError(JSON.parse(e));
+    } catch {
+      /* not a report */
+    }
+  }
+  return e;
+}
+
+const bytes = (b) => (typeof b === "string" ? new TextEncoder().encode(b) : b instanceof Uint8Array ? b : new Uint8Array(b));
+
+export function bind(raw) {
+  class Policy {
+    #p;
+    constructor(inner) {
+      this.#p = inner;
+    }
+    /** Compile a policy; throws ResaleError (`policy.*`, with `field` the JSON path). */
+    static fromJson(text) {
+      try {
+        return new Policy(raw.Policy.fromJson(typeof text === "string" ? text : JSON.stringify(text)));
+      } catch (e) {
+        throw rethrow(e);
+      }
+    }
+    /** `{status:"rewritten", url}` or `{status:"unchanged", reason, message}`; throws for a non-URL. */
+    rewriteBuyUrl(url) {
+      return answer(this.#p.rewriteBuyUrl(url));
+    }
+    /** `{status:"accepted", request, redirect_url}`; throws ResaleError for a rejection. */
+    checkShopRequest(query) {
+      if (query !== null && typeof query === "object") {
+        // Raw percent-encoding, never form encoding: `+` must stay `+`.
+        query = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+      }
+      return answer(this.#p.checkShopRequest(query));
+    }
+    /** `packages`, `categories` or `other`. */
+    catalogKind(path) {
+      return this.#p.catalogKind(path);
+    }
+    /** The filtered feed (Uint8Array); throws ResaleError (`catalog.*`, with `offset`). */
+    filterCatalog(path, body) {
+      try {
+        return this.#p.filterCatalog(path, bytes(body));
+      } catch (e) {
+        throw rethrow(e);
+      }
+    }
+    /** `{status:"ok", kind, body, kept, dropped}` (body as text); throws on an invalid feed. */
+    filterCatalogReport(path, body) {
+      return answer(this.#p.filterCatalogReport(path, bytes(body)));
+    }
+    /** An incremental filter: `push(chunk) -> Uint8Array`, `finish() -> Uint8Array`, `stats()`. */
+    catalogFilter(path) {
+      const f = this.#p.catalogFilter(path);
+      return {
+        push(chunk) {
+          try {
+            return f.push(bytes(chunk));
+          } catch (e) {
+            throw rethrow(e);
+          }
+        },
+        finish() {
+          try {
+            return f.finish();
+          } catch (e) {
+            throw rethrow(e);
+          } finally {
+            this.stats = JSON.parse(f.stats() ?? "null");
+            f.free();
+          }
+        },
+        stats: null,
+      };
+    }
+    /** A TransformStream filtering a response body for the request `path`. */
+    catalogTransform(path) {
+      const f = this.catalogFilter(path);
+      return new TransformStream({
+        transform(chunk, controller) {
+          const out = f.push(chunk);
+          if (out.length) controller.enqueue(out);
+        },
+        flush(controller) {
+          const out = f.finish();
+          if (out.length) controller.enqueue(out);
+        },
+      });
+    }
+    /** `{status:"ok", text}`; throws for a bad catalog URL. */
+    panelIni(catalogUrl) {
+      return answer(this.#p.panelIni(catalogUrl ?? undefined));
+    }
+    /** `{status:"ok", plan}`; throws ResaleError for a rejection or a license error. */
+    licensePlan(query, api, orderId) {
+      return answer(this.#p.licensePlan(query, api, orderId));
+    }
+    /** `{status:"ok", plan}` for a new Plesk with `extensions` (codes). */
+    newInstancePlan(mainItem, extensions, api, orderId) {
+      return answer(this.#p.newInstancePlan(mainItem, extensions, api, orderId));
+    }
+  }
+
+  const marketplace = {
+    /** `{status:"ok"}`; throws ResaleError (`signature.*`). */
+    verify(body, signatureHeader, secrets) {
+      return answer(raw.verifyWebhook(bytes(body), signatureHeader ?? undefined, secrets));
+    },
+    /** `{status:"applied"|"ignored", reason, duplicate_purchase, entitlement}`; throws for invalid events. */
+    apply(state, body) {
+      return answer(raw.applyPurchase(state == null ? undefined : JSON.stringify(state), bytes(body)));
+    },
+    /** `{status:"ok", entitled, trial_days_remaining, seat:{allowed, reason, limit}}`. */
+    seat(state, seat, now) {
+      return answer(raw.seatQuestion(JSON.stringify(state), seat, now instanceof Date ? now.toISOString() : now));
+    },
+  };
+
+  const license = {
+    /** `{status:"ok", commands}`; throws for a code with anything but A-Z, 0-9 and '-'. */
+    activationCommands(code, os = "linux") {
+      return answer(raw.activationCommands(code, os));
+    },
+    /** `{status:"ok", key}` from KA's v3 key structure. */
+    parseKey(json) {
+      return answer(raw.parseKey(typeof json === "string" ? json : JSON.stringify(json)));
+    },
+  };
+
+  return { Policy, ResaleError, marketplace, license };
+}

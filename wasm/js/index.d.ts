@@ -1,0 +1,116 @@
+// Types of @resale/resale. Shapes are the JSON reports of resale-core
+// (core/src/report.rs); every failure is a thrown ResaleError.
+
+export class ResaleError extends Error {
+  /** Stable machine code, e.g. `kn.malformed`, `catalog.json.invalid`. */
+  code: string;
+  /** The parameter, JSON path or header at fault, when there is one. */
+  field: string | null;
+  /** Byte offset in a catalog feed, for catalog errors. */
+  offset: number | null;
+  /** The full report object. */
+  report: Record<string, unknown>;
+}
+
+export type RewriteResult =
+  | { status: "rewritten"; url: string }
+  | { status: "unchanged"; reason: "host.not_plesk_store" | "path.not_buy_link" | "extension_id.malformed"; message: string };
+
+export interface ShopRequest {
+  extension_id: string;
+  key_number: string;
+  token: string | null;
+  product_id: string | null;
+  coupon: string | null;
+  action: "buy" | "upgrade";
+  extension_key_number: string | null;
+}
+
+export interface CheckResult {
+  status: "accepted";
+  request: ShopRequest;
+  redirect_url: string;
+}
+
+export type CatalogKind = "packages" | "categories" | "other";
+
+export interface CatalogStats {
+  kind: CatalogKind;
+  items: number;
+  kept: number;
+  dropped: number;
+  kept_free: number;
+  kept_elsewhere: number;
+  kept_sold: number;
+  rewritten: number;
+  top_packages_kept: number;
+  top_packages_dropped: number;
+  bytes_in: number;
+  bytes_out: number;
+}
+
+export interface IncrementalFilter {
+  push(chunk: Uint8Array | ArrayBuffer | string): Uint8Array;
+  finish(): Uint8Array;
+  /** Set by a successful finish(). */
+  stats: CatalogStats | null;
+}
+
+export interface LicenseStep {
+  id: string;
+  method: "POST" | "PUT";
+  path: string;
+  content_type: "application/json" | "text/xml";
+  body: string;
+  depends_on: string[];
+  extension_id: string | null;
+  product_id: string | null;
+}
+
+export interface LicensePlan {
+  api: "v3" | "v1";
+  scenario: "upsell" | "upgrade" | "new_instance";
+  order_id: string;
+  steps: LicenseStep[];
+  activation: string;
+}
+
+export class Policy {
+  static fromJson(text: string | object): Policy;
+  rewriteBuyUrl(url: string): RewriteResult;
+  checkShopRequest(query: string | Record<string, string>): CheckResult;
+  catalogKind(path: string): CatalogKind;
+  filterCatalog(path: string, body: Uint8Array | ArrayBuffer | string): Uint8Array;
+  filterCatalogReport(path: string, body: Uint8Array | ArrayBuffer | string): { status: "ok"; kind: CatalogKind; body: string; kept: number; dropped: number };
+  catalogFilter(path: string): IncrementalFilter;
+  catalogTransform(path: string): TransformStream<Uint8Array, Uint8Array>;
+  panelIni(catalogUrl?: string | null): { status: "ok"; text: string };
+  licensePlan(query: string, api: "v3" | "v1", orderId: string): { status: "ok"; plan: LicensePlan };
+  newInstancePlan(mainItem: string, extensions: string[], api: "v3" | "v1", orderId: string): { status: "ok"; plan: LicensePlan };
+}
+
+export interface Entitlement {
+  account: { type: string; id: number; login: string; organization_billing_email: string | null };
+  status: "active" | "cancelled";
+  plan: { id: number; name: string; monthly_price_in_cents: number; yearly_price_in_cents: number; price_model: "FLAT_RATE" | "PER_UNIT" | "FREE"; unit_name: string | null; has_free_trial: boolean; bullets: string[] };
+  unit_count: number;
+  billing_cycle: "monthly" | "yearly" | null;
+  on_free_trial: boolean;
+  free_trial_ends_on: string | null;
+  next_billing_date: string | null;
+  pending: { effective_date: string; plan: Entitlement["plan"]; unit_count: number; billing_cycle: "monthly" | "yearly" | null } | null;
+  ends_at: string | null;
+  as_of: string;
+  last_event: string;
+}
+
+export const marketplace: {
+  verify(body: Uint8Array | string, signatureHeader: string | null | undefined, secrets: string[]): { status: "ok" };
+  apply(state: Entitlement | null, body: Uint8Array | string): { status: "applied" | "ignored"; reason: string | null; duplicate_purchase: boolean; entitlement: Entitlement };
+  seat(state: Entitlement, seat: number, now: string | Date): { status: "ok"; entitled: boolean; trial_days_remaining: number | null; seat: { allowed: boolean; reason: string; limit: number | null } };
+};
+
+export const license: {
+  activationCommands(code: string, os?: "linux" | "windows"): { status: "ok"; commands: string[] };
+  parseKey(json: string | object): { status: "ok"; key: { key_id: string | null; key_number: string; activation_code: string | null; parent_key_number: string | null; status: string | null } };
+};

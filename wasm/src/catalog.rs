@@ -1,0 +1,78 @@
+//! The catalog filter, one-shot and incremental.
+
+use resale_core::report;
+use wasm_bindgen::prelude::*;
+
+use crate::errors::throw;
+use crate::policy::Policy;
+
+#[wasm_bindgen]
+impl Policy {
+    /// `packages`, `categories` or `other`.
+    #[wasm_bindgen(js_name = catalogKind)]
+    pub fn catalog_kind(&self, path: &str) -> String {
+        self.inner.catalog_kind(path).as_str().to_owned()
+    }
+
+    /// The filtered feed's bytes; throws the catalog error report.
+    #[wasm_bindgen(js_name = filterCatalog)]
+    pub fn filter_catalog(&self, path: &str, body: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner
+            .filter_catalog(path, body)
+            .map(|f| f.body)
+            .map_err(|e| throw(report::catalog_error(&e)))
+    }
+
+    /// The one-shot filter's report (`ok` with `body`, `kept`, `dropped`, or `error`) as JSON text.
+    #[wasm_bindgen(js_name = filterCatalogReport)]
+    pub fn filter_catalog_report(&self, path: &str, body: &[u8]) -> String {
+        report::filter_catalog(&self.inner.filter_catalog(path, body)).to_string()
+    }
+
+    /// An incremental filter for the request `path`.
+    #[wasm_bindgen(js_name = catalogFilter)]
+    pub fn catalog_filter(&self, path: &str) -> CatalogFilter {
+        CatalogFilter {
+            inner: self.inner.catalog_filter(path),
+            out: Vec::new(),
+            stats: None,
+        }
+    }
+}
+
+/// A catalog filter fed chunk by chunk (a `TransformStream` in the wrapper).
+#[wasm_bindgen]
+pub struct CatalogFilter {
+    inner: resale_core::catalog::CatalogFilter,
+    out: Vec<u8>,
+    stats: Option<String>,
+}
+
+#[wasm_bindgen]
+impl CatalogFilter {
+    /// Read a chunk; returns the bytes decided so far (possibly empty).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.out.clear();
+        self.inner
+            .push(chunk, &mut self.out)
+            .map_err(|e| throw(report::catalog_error(&e)))?;
+        Ok(std::mem::take(&mut self.out))
+    }
+
+    /// End of input: the last bytes; throws if the feed was incomplete.
+    /// The counts are then available from `stats()`.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.out.clear();
+        let stats = self
+            .inner
+            .finish(&mut self.out)
+            .map_err(|e| throw(report::catalog_error(&e)))?;
+        self.stats = Some(serde_json::to_string(&stats).unwrap_or_default());
+        Ok(std::mem::take(&mut self.out))
+    }
+
+    /// The counts (`CatalogStats` as JSON text) once `finish` succeeded.
+    pub fn stats(&self) -> Option<String> {
+        self.stats.clone()
+    }
+}

@@ -1,0 +1,40 @@
+// The JavaScript API beyond the vectors: streaming, errors, types of values.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { Policy, ResaleError } from "../pkg/node.js";
+
+const fixture = readFileSync(new URL("../../tests/fixtures/packages.json", import.meta.url));
+const whitelist = readFileSync(new URL("../../tests/fixtures/whitelist.txt", import.meta.url), "utf8").split("\n").filter(Boolean);
+const policy = Policy.fromJson({ shop_url: "https://shop.example.com/store", extensions: Object.fromEntries(whitelist.map((c) => [c, {}])) });
+
+test("fixture: 220 of 300 kept, one-shot equals streamed in odd chunks", async () => {
+  const one = policy.filterCatalog("/api/v4/packages", fixture);
+  assert.equal(JSON.parse(new TextDecoder().decode(one)).length, 220);
+  const chunks = [];
+  for (let i = 0; i < fixture.length; i += 4093) chunks.push(fixture.subarray(i, i + 4093));
+  const stream = new ReadableStream({ start(c) { chunks.forEach((x) => c.enqueue(x)); c.close(); } }).pipeThrough(policy.catalogTransform("/api/v4/packages"));
+  const streamed = new Uint8Array(await new Response(stream).arrayBuffer());
+  assert.deepEqual(streamed, one);
+});
+
+test("incremental filter reports stats and errors with offsets", () => {
+  const f = policy.catalogFilter("/api/v4/packages");
+  f.push("[{\"code\":\"x\"}");
+  f.push("]");
+  f.finish();
+  assert.equal(f.stats.kept, 1);
+  const g = policy.catalogFilter("/api/v4/packages");
+  assert.throws(() => g.push("[1]"), (e) => e instanceof ResaleError && e.code === "catalog.item.not_object" && e.offset === 1);
+});
+
+test("policy errors carry code and JSON path", () => {
+  assert.throws(() => Policy.fromJson('{"shop_url":"/x"}'), (e) => e instanceof ResaleError && e.code === "policy.shop_url.not_absolute" && e.field === "$.shop_url");
+});
+
+test("shop check from an object keeps + as +", () => {
+  const p = Policy.fromJson({ shop_url: "https://s.example", extensions: { docker: {} } });
+  const r = p.checkShopRequest({ "extension-id": "docker", kn: "PLSK.12345678.0001", token: "a+b/cQ==" });
+  assert.equal(r.request.token, "a+b/cQ==");
+  assert.throws(() => p.checkShopRequest("extension-id=docker&kn=1&kn=2"), (e) => e.code === "param.duplicate" && e.field === "kn");
+});
