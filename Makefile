@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all setup build test test-rust test-differential test-node test-wasm wasm lint fmt serve fuzz fuzz-smoke bench bench-quick clean
+.PHONY: all setup build test test-rust test-differential test-node test-wasm test-worker wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
 
 all: build
 
@@ -16,7 +16,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint test-rust test-differential test-node test-wasm fuzz-smoke bench-quick
+test: setup lint test-rust test-differential test-node test-wasm test-worker fuzz-smoke bench-quick
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -31,11 +31,16 @@ test-differential: build
 
 ## wasm: the npm package in wasm/pkg (wasm-bindgen, ES modules, types).
 wasm:
+	scripts/setup.sh rust wasm
 	wasm/build.sh
 
 ## test-wasm: every shared vector and the JS API through the npm package in Node.
 test-wasm: wasm
 	node --test wasm/tests/
+
+## test-worker: the worker in workerd over HTTP against a local upstream.
+test-worker: build wasm
+	cd bindings/cloudflare-worker && node --test test/
 
 ## test-node: the committed GitHub payloads still equal @octokit/webhooks-examples'.
 test-node:
@@ -60,8 +65,15 @@ bench-quick:
 fmt:
 	$(CARGO) fmt --all
 
-## serve: the main job (until the edge worker lands: a demo of the CLI on the example policy).
-serve: build
+## serve: the main job — the Cloudflare Worker in workerd on 127.0.0.1:8080, with
+## examples/policy.json and the bundled sample catalog (no network needed).
+PORT ?= 8080
+serve: wasm
+	scripts/setup.sh apt worker
+	node bindings/cloudflare-worker/run.mjs --port $(PORT)
+
+## demo: a tour of the command line on the example policy.
+demo: build
 	scripts/demo.sh
 
 clean:

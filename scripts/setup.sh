@@ -48,6 +48,15 @@ setup_node() {
   fi
 }
 
+# ---- the Cloudflare Worker's runtime for local runs and tests (npm package workerd, pinned)
+setup_worker() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  if ! (cd bindings/cloudflare-worker && npm ls --depth=0 >/dev/null 2>&1); then
+    log "npm ci (bindings/cloudflare-worker)"
+    (cd bindings/cloudflare-worker && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 # ---- WebAssembly: the target and wasm-bindgen-cli at the crate's exact version
 setup_wasm() {
   rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || { log "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
@@ -71,5 +80,5 @@ setup_fuzz() {
 }
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm fuzz)
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker fuzz)
 for g in "${groups[@]}"; do "setup_$g"; done
