@@ -121,6 +121,7 @@ def bench_catalog_native(t, quick, feeds):
     run(["cargo", "bench", "-p", "resale-core", "--bench", "catalog", "--", "--warm-up-time", "1",
          "--measurement-time", secs])
     feeds = {label: (feed, wl) for label, feed, wl in feeds}
+    baselines = {}
     for group, label in (("fixture-672k", "672 KB fixture"), ("generated-10m", "10 MB feed")):
         try:
             base = criterion_mean_ns(f"catalog_{group}", "serde_json_validate")
@@ -134,6 +135,33 @@ def bench_catalog_native(t, quick, feeds):
             ns = criterion_mean_ns(f"catalog_{group}", bench)
             t.add("catalog", f"{name} [{label}]", mb_per_s=mbps(ns), ratio_to_baseline=base / ns,
                   kept=native_kept(*feeds[label]))
+        baselines[label] = mbps(base)
+    return baselines
+
+
+def bench_wasm_and_worker(t, quick, feeds, baselines):
+    """The npm package in Node, and the worker in workerd over loopback."""
+    if not (ROOT / "wasm" / "pkg" / "node.js").exists() or not have("node"):
+        t.skip("catalog", "wasm in node / worker in workerd", "run `make wasm` first")
+        return
+    for label, feed, wl in feeds:
+        w = json.loads(run(["node", "wasm/bench/filter.mjs", str(feed), str(wl), "3" if quick else "30"]).stdout)
+        base = baselines.get(label)
+        t.add("catalog", f"resale wasm in node [{label}]", mb_per_s=w["mb_per_s"],
+              ratio_to_baseline=(w["mb_per_s"] / base) if base else None, kept=w["kept"])
+        if label == "672 KB fixture":
+            t.add("buy link", "resale wasm from JS: rewrite+check", ns_per_call=w["buy_link_ns"])
+    worker = ROOT / "bindings" / "cloudflare-worker"
+    if (worker / "node_modules" / ".bin" / "workerd").exists():
+        r = json.loads(run(["node", "bench/bench.mjs", "20" if quick else "300"], cwd=worker).stdout)
+        mb = lambda x: r["input_bytes"] * x["requests_per_s"] / 1e6
+        t.add("catalog", "resale worker in workerd, over loopback [672 KB fixture]", mb_per_s=mb(r["wasm"]),
+              ratio_to_baseline=(mb(r["wasm"]) / baselines["672 KB fixture"]) if "672 KB fixture" in baselines else None,
+              kept=r["wasm"]["kept"], requests_per_s=r["wasm"]["requests_per_s"])
+        t.add("catalog", "peer: plain JS worker in the same workerd [672 KB fixture]", mb_per_s=mb(r["js"]),
+              kept=r["js"]["kept"], requests_per_s=r["js"]["requests_per_s"], ratio_to_js=r["ratio"])
+    else:
+        t.skip("catalog", "worker in workerd", "run `scripts/setup.sh worker`")
 
 
 def bench_marketplace(t, quick):
@@ -200,7 +228,8 @@ def main():
     feeds_native = feeds if not a.quick else feeds + [("10 MB feed", *big_feed())]
     print("resale bench" + (" (quick: no timing claims)" if a.quick else ""), flush=True)
     bench_buy_link(t, a.quick)
-    bench_catalog_native(t, a.quick, feeds_native)
+    baselines = bench_catalog_native(t, a.quick, feeds_native)
+    bench_wasm_and_worker(t, a.quick, feeds, baselines)
     bench_catalog_peers(t, a.quick, feeds)
     bench_marketplace(t, a.quick)
     if shutil.which("/usr/bin/time") or os.path.exists("/usr/bin/time"):
@@ -210,7 +239,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {"quick": a.quick, "seconds": round(time.time() - started, 1), "cpus": os.cpu_count()}
     (OUT / "results.json").write_text(json.dumps({"meta": meta, "rows": t.rows}, indent=1))
-    cols = ["area", "subject", "mb_per_s", "ratio_to_baseline", "ns_per_call", "ratio_to_native", "kept", "skipped"]
+    cols = ["area", "subject", "mb_per_s", "ratio_to_baseline", "requests_per_s", "ratio_to_js", "ns_per_call", "ratio_to_native", "kept", "skipped"]
     fmt = lambda v: "" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v))
     md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     md += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in t.rows]

@@ -1,0 +1,60 @@
+// In one workerd: the worker (wasm filter) and a plain-JS worker, serving the
+// bundled 672 KB fixture; sequential requests over loopback, timed. Prints
+// one JSON line. Usage: node bench/bench.mjs [REQUESTS]
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync, cpSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import net from "node:net";
+import { prepare, config } from "../run.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../../..");
+const requests = Number(process.argv[2] ?? 200);
+const freePort = () => new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => r(port)); }); });
+
+prepare();
+cpSync(path.join(here, "js-worker.js"), path.join(here, "../src/js-worker.js"));
+const [wasmPort, jsPort] = [await freePort(), await freePort()];
+const policyText = readFileSync(path.join(repo, "examples/policy.json"), "utf8");
+const file = config({ port: wasmPort, policyText });
+// Add the plain-JS worker on a second socket.
+let text = readFileSync(file, "utf8");
+text = text.replace(`(name = "main", worker = .worker),`, `(name = "main", worker = .worker),\n    (name = "js", worker = .jsWorker),`);
+text = text.replace(/sockets = \[ (.*) \],/, (m, s) => `sockets = [ ${s}, (name = "js", address = "127.0.0.1:${jsPort}", http = (), service = "js") ],`);
+text += `const jsWorker :Workerd.Worker = (
+  modules = [
+    (name = "js-worker.js", esModule = embed "../src/js-worker.js"),
+    (name = "fixtures/packages.feed", data = embed "../src/fixtures/packages.feed"),
+  ],
+  compatibilityDate = "2024-09-23",
+  bindings = [ (name = "POLICY", text = ${JSON.stringify(policyText)}) ],
+);
+`;
+writeFileSync(file, text);
+const child = spawn(path.join(here, "../node_modules/.bin/workerd"), ["serve", file, "--experimental"], { stdio: ["ignore", "ignore", "inherit"] });
+const up = async (port) => { for (let i = 0; i < 200; i++) { try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status) return; } catch {} await new Promise((r) => setTimeout(r, 100)); } throw new Error("workerd did not start"); };
+await up(wasmPort);
+await up(jsPort);
+
+async function run(port) {
+  const url = `http://127.0.0.1:${port}/api/v4/packages`;
+  let kept = 0, bytes = 0;
+  for (let i = 0; i < 10; i++) await (await fetch(url)).arrayBuffer();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < requests; i++) {
+    const body = await (await fetch(url)).arrayBuffer();
+    bytes = body.byteLength;
+    if (i === 0) kept = JSON.parse(new TextDecoder().decode(body)).length;
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { requests_per_s: requests / secs, ms_per_request: (secs * 1000) / requests, kept, bytes_out: bytes };
+}
+try {
+  const wasm = await run(wasmPort);
+  const js = await run(jsPort);
+  const input = readFileSync(path.join(repo, "tests/fixtures/packages.json")).length;
+  console.log(JSON.stringify({ input_bytes: input, wasm, js, ratio: wasm.requests_per_s / js.requests_per_s }));
+} finally {
+  child.kill();
+}
