@@ -354,6 +354,32 @@ fn regression_error_precedence_does_not_depend_on_chunks() {
     }
 }
 
+/// Found by the `catalog_incremental` fuzz target: invalid UTF-8 followed
+/// by a byte that cannot continue it, cut between the two.
+#[test]
+fn regression_utf8_error_found_before_the_next_syntax_error() {
+    let feed: &[u8] = b"\x5b\x7b\x22\x63\x6f\x64\x65\x22\x3a\x22\x73\x65\x6f\x22\x2c\x22\x62\x75\x79\x5f\x75\x72\x6c\x22\x3a\x22\x68\x74\x74\x70\x73\x3a\x62\x75\x22\x7d\x2c\x7b\x22\x63\x6f\x64\x65\x22\x3a\x22\x73\x65\x6f\x22\x2c\x22\x62\x75\x79\x5f\x75\x72\x6c\x22\x3a\x22\x68\x74\x74\x70\x73\x3a\x62\x75\x3a\xf4\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x73\x6b\x2e\x63\x6f\x6d\x73\x65\x6f\x22\x7d\x2c\x7b\x22\x22\x62\x75\x79\x5f\x75\x72\x96\x22\x3a\x22\x68\x74\x74\x70\x73\x3a\x62\x75\x79\x5f\x75\x6f\x6d";
+    let policy =
+        Policy::from_json(r#"{"shop_url":"https://shop.com","extensions":{"docker":{}}}"#).unwrap();
+    let one = policy
+        .filter_catalog("/api/v4/packages", feed)
+        .unwrap_err()
+        .to_string();
+    for size in 1..feed.len() {
+        let cuts: Vec<usize> = (size..feed.len()).step_by(size).collect();
+        assert_eq!(
+            chunked(&policy, "/api/v4/packages", feed, &cuts).unwrap_err(),
+            one,
+            "chunks of {size}"
+        );
+    }
+    let cut = feed.iter().position(|&b| b == 0xf4).unwrap() + 1;
+    assert_eq!(
+        chunked(&policy, "/api/v4/packages", feed, &[cut, cut + 1]).unwrap_err(),
+        one
+    );
+}
+
 fn chunked(policy: &Policy, path: &str, bytes: &[u8], cuts: &[usize]) -> Result<Vec<u8>, String> {
     let mut f = policy.catalog_filter(path);
     let mut out = Vec::new();

@@ -32,10 +32,15 @@ impl Utf8Stream {
             self.carry_len += take;
             rest = &rest[take..];
             at += take as u64;
-            if self.carry_len < need {
-                return Ok(());
-            }
             let start = base - (self.carry_len - take) as u64;
+            if self.carry_len < need {
+                // Still incomplete: but a byte that cannot continue the
+                // sequence is an error now, wherever the next cut falls.
+                return match std::str::from_utf8(&self.carry[..self.carry_len]) {
+                    Err(e) if e.error_len().is_some() => Err(invalid(start)),
+                    _ => Ok(()),
+                };
+            }
             std::str::from_utf8(&self.carry[..need]).map_err(|_| invalid(start))?;
             self.carry_len = 0;
         }
@@ -76,6 +81,15 @@ mod tests {
                 && v.feed(&bytes[cut..], cut as u64).is_ok()
                 && v.finish(bytes.len() as u64).is_ok()
         })
+    }
+
+    /// Found by the `catalog_incremental` fuzz target: an impossible
+    /// continuation byte arriving alone must fail at once.
+    #[test]
+    fn impossible_continuation_fails_at_once() {
+        let mut v = Utf8Stream::default();
+        v.feed(b"a\xF4", 0).unwrap();
+        assert_eq!(v.feed(b"\x00", 2).unwrap_err().offset, 1);
     }
 
     #[test]
