@@ -5,9 +5,12 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all setup build test test-rust test-differential test-node test-wasm test-worker wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
+.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
 
 all: build
+
+clean-counts:
+	rm -rf target/vector-counts
 
 setup:
 	scripts/setup.sh
@@ -16,7 +19,8 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint test-rust test-differential test-node test-wasm test-worker fuzz-smoke bench-quick
+test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker fuzz-smoke bench-quick
+	scripts/vector-summary.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -25,9 +29,11 @@ lint:
 test-rust:
 	$(CARGO) test --workspace
 
-## test-differential: independent oracles (Node's WHATWG URL parser for host checks).
+## test-differential: independent oracles (Node's WHATWG URL parser for host checks,
+## PHP's json_decode for which catalog items Plesk sees).
 test-differential: build
 	node tests/differential/url-oracle.mjs target/release/resale
+	node tests/differential/catalog-php.mjs target/release/resale
 
 ## wasm: the npm package in wasm/pkg (wasm-bindgen, ES modules, types).
 wasm:

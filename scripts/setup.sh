@@ -35,7 +35,9 @@ apt_install() {
 }
 
 setup_apt() {
-  apt_install jq
+  # jq and php8.2-cli: peers of `make bench`; PHP also reads feeds as Plesk
+  # does, for the differential tests.
+  apt_install jq php8.2-cli
   command -v node >/dev/null || apt_install nodejs npm
 }
 

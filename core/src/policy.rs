@@ -655,6 +655,43 @@ mod tests {
     }
 
     #[test]
+    fn every_limit_is_enforced() {
+        let big = format!(
+            r#"{{"shop_url":"https://s.example","x":"{}"}}"#,
+            "a".repeat(limits::MAX_POLICY_BYTES)
+        );
+        assert_eq!(code(&big), ("policy.too_large", "$".into()));
+        let long = "a".repeat(limits::MAX_PATTERN_BYTES + 1);
+        assert_eq!(
+            code(&format!(
+                r#"{{"shop_url":"https://s.example","catalog":{{"allow_patterns":["{long}"]}}}}"#
+            )),
+            (
+                "policy.regex.too_long",
+                "$.catalog.allow_patterns[0]".into()
+            )
+        );
+        let many = vec!["\"^a\""; limits::MAX_ALLOW_PATTERNS + 1].join(",");
+        assert_eq!(
+            code(&format!(
+                r#"{{"shop_url":"https://s.example","catalog":{{"allow_patterns":[{many}]}}}}"#
+            ))
+            .0,
+            "policy.catalog.too_many_patterns"
+        );
+        let products = vec!["\"P\""; limits::MAX_PRODUCTS + 1].join(",");
+        assert_eq!(
+            code(&format!(r#"{{"shop_url":"https://s.example","extensions":{{"a":{{"products":[{products}]}}}}}}"#)).0,
+            "policy.extensions.too_many_products"
+        );
+        // A regex whose compiled form is too large.
+        assert_eq!(
+            code(r#"{"shop_url":"https://s.example","key_number_pattern":"\\w{1000}\\w{1000}"}"#).0,
+            "policy.regex.invalid"
+        );
+    }
+
+    #[test]
     fn is_send_sync() {
         fn check<T: Send + Sync + Clone>() {}
         check::<Policy>();

@@ -177,6 +177,7 @@ fn shared_vectors() {
     }
     let total: usize = counts.values().sum();
     eprintln!("vectors (rust core): {total} run, by function {counts:?}");
+    record_count("rust core", total, failures.len());
     assert!(
         failures.is_empty(),
         "{} vector(s) failed:\n{}",
@@ -184,4 +185,16 @@ fn shared_vectors() {
         failures.join("\n")
     );
     assert!(total > 0);
+}
+
+/// Write this binding's count for `make test`'s per-binding summary
+/// (scripts/vector-summary.sh compares them).
+fn record_count(binding: &str, total: usize, failed: usize) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/vector-counts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{}.txt", binding.replace(' ', "-"))),
+        format!("{binding}\t{total}\t{failed}\n"),
+    )
+    .unwrap();
 }

@@ -1,0 +1,28 @@
+// Reads tests/vectors/ (Node only): [file, document] pairs and the policies' texts.
+import { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const root = new URL("../../tests/vectors/", import.meta.url).pathname;
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === "policies" ? [] : files(path);
+    return name.endsWith(".json") ? [path] : [];
+  });
+}
+
+export function loadVectors() {
+  const docs = files(root).sort().map((f) => [f.slice(root.length), JSON.parse(readFileSync(f, "utf8"))]);
+  const policies = Object.fromEntries(
+    readdirSync(join(root, "policies")).map((f) => [f.replace(/\.json$/, ""), readFileSync(join(root, "policies", f), "utf8")]),
+  );
+  return { docs, policies };
+}
+
+/** Write a binding's count for `make test`'s per-binding summary. */
+export function recordCount(binding, total, failed) {
+  const dir = new URL("../../target/vector-counts/", import.meta.url).pathname;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${binding.replace(/ /g, "-")}.txt`), `${binding}\t${total}\t${failed}\n`);
+}

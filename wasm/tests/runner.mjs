@@ -1,0 +1,61 @@
+// The shared-vector runner for the JavaScript API, usable in Node and in
+// workerd alike (no Node modules): give it the API, the vector documents and
+// the policies' texts; it returns the counts by function and the failures.
+// Matching rule of tests/vectors/README.md.
+
+export function runVectors(api, docs, policyTexts) {
+  const { Policy, ResaleError, marketplace, license } = api;
+  const compiled = new Map();
+  const policy = (name) => {
+    if (!compiled.has(name)) compiled.set(name, Policy.fromJson(policyTexts[name]));
+    return compiled.get(name);
+  };
+  const report = (call) => {
+    try {
+      return call();
+    } catch (e) {
+      if (e instanceof ResaleError) return e.report;
+      throw e;
+    }
+  };
+  const RUNNERS = {
+    lint: (_, input) => report(() => (Policy.fromJson(input), { status: "ok" })),
+    rewrite: (p, input) => report(() => p.rewriteBuyUrl(input)),
+    check: (p, input) => report(() => p.checkShopRequest(input)),
+    panel_ini: (p, input) => report(() => p.panelIni(input.catalog_url)),
+    filter_catalog: (p, input) => report(() => p.filterCatalogReport(input.path, input.body)),
+    license_plan: (p, input) =>
+      report(() => (input.main_item ? p.newInstancePlan(input.main_item, input.extensions, input.api, input.order_id) : p.licensePlan(input.query, input.api, input.order_id))),
+    activation_commands: (_, input) => report(() => license.activationCommands(input.code, input.os)),
+    parse_key: (_, input) => report(() => license.parseKey(input)),
+    marketplace_verify: (_, input) => report(() => marketplace.verify(input.body, input.signature, input.secrets)),
+    marketplace_apply: (_, input) => report(() => marketplace.apply(input.state, JSON.stringify(input.event))),
+    marketplace_seat: (_, input) => report(() => marketplace.seat(input.state, input.seat, input.now)),
+  };
+  const canonical = (v) => JSON.stringify(v, (k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+  const counts = {};
+  const failures = [];
+  for (const [file, doc] of docs) {
+    const run = RUNNERS[doc.function];
+    if (!run) {
+      failures.push(`${file}: no runner for vector function ${doc.function}`);
+      continue;
+    }
+    for (const c of doc.cases) {
+      const p = c.policy ?? doc.policy;
+      let actual;
+      try {
+        actual = run(p ? policy(p) : null, c.input);
+      } catch (e) {
+        failures.push(`${file}: ${c.name}: threw ${e}`);
+        continue;
+      }
+      const { message, ...got } = actual;
+      const { message: _m, ...want } = c.expect;
+      if ("message" in actual && !(typeof message === "string" && message.trim())) failures.push(`${file}: ${c.name}: empty message`);
+      if (canonical(got) !== canonical(want)) failures.push(`${file}: ${c.name}:\n  expected ${canonical(want)}\n  actual   ${canonical(got)}`);
+      counts[doc.function] = (counts[doc.function] ?? 0) + 1;
+    }
+  }
+  return { counts, failures, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+}
