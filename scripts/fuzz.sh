@@ -14,7 +14,7 @@ targets=("$@")
 for t in "${targets[@]}"; do
   mkdir -p "target/fuzz-corpus/$t" "fuzz/seeds/$t"
   echo "fuzz: $t for ${secs}s" >&2
-  log="target/fuzz-corpus/$t.log"
+  log="target/fuzz-corpus/$t-${secs}s-$$.log"
   rc=0
   cargo +nightly fuzz run --fuzz-dir fuzz "$t" "target/fuzz-corpus/$t" "fuzz/seeds/$t" -- \
     -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1 || rc=$?
