@@ -27,7 +27,7 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [
-    (name = "vector-worker.js", esModule = embed "../test/vector-worker.js"),
+    (name = "vector-worker.js", esModule = embed "../support/vector-worker.js"),
     (name = "runner.mjs", esModule = embed "../../../wasm/tests/runner.mjs"),
     (name = "vectors.json", json = embed "vectors.json"),
     (name = "resale/workerd.js", esModule = embed "../src/resale/workerd.js"),
