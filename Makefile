@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
+.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
 
 all: build
 
@@ -19,12 +19,13 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker fuzz-smoke bench-quick
+test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php fuzz-smoke bench-quick
 	scripts/vector-summary.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	ffi/generate-header.sh --check
 
 test-rust:
 	$(CARGO) test --workspace
@@ -47,6 +48,36 @@ test-wasm: wasm
 ## test-worker: the worker in workerd over HTTP against a local upstream.
 test-worker: build wasm
 	cd bindings/cloudflare-worker && node --test test/
+
+## ffi: the C library (target/release/libresale.{so,a}); ffi-header: regenerate
+## ffi/include/resale.h and PHP's copy after changing ffi/src.
+ffi:
+	$(CARGO) build --release -p resale-ffi
+
+ffi-header:
+	ffi/generate-header.sh
+
+## test-ffi: the C tests (shared, static, valgrind, ASan+UBSan, 8 threads).
+test-ffi:
+	scripts/setup.sh ffi
+	ffi/tests/run.sh
+
+## test-php: PHPUnit over PHP's FFI, the example shop over HTTP, 100k-call leak test.
+test-php: ffi
+	scripts/setup.sh php
+	cd bindings/php && RESALE_LIB=$(CURDIR)/target/release/libresale.so phpunit
+
+## install: the C library, header and pkg-config file under PREFIX (default /usr/local).
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+install: ffi
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 0755 target/release/libresale.so $(DESTDIR)$(LIBDIR)/libresale.so
+	install -m 0644 target/release/libresale.a $(DESTDIR)$(LIBDIR)/libresale.a
+	install -m 0644 ffi/include/resale.h $(DESTDIR)$(INCLUDEDIR)/resale.h
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|'"$$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml)"'|' \
+		ffi/resale.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/resale.pc
 
 ## test-node: the committed GitHub payloads still equal @octokit/webhooks-examples'.
 test-node:

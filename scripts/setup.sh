@@ -71,6 +71,21 @@ setup_wasm() {
   fi
 }
 
+# ---- the C ABI: cbindgen (header drift check), clang + sanitizer runtime, valgrind
+CBINDGEN_VERSION=0.29.2
+setup_ffi() {
+  apt_install clang libclang-rt-14-dev valgrind pkg-config
+  if ! cbindgen --version 2>/dev/null | grep -q " $CBINDGEN_VERSION$"; then
+    log "cargo install cbindgen $CBINDGEN_VERSION (about 2 minutes)"
+    cargo install cbindgen --version "$CBINDGEN_VERSION" --locked
+  fi
+}
+
+# ---- the PHP package: PHP 8.2 with FFI (Debian's php8.2-cli) and PHPUnit 9
+setup_php() {
+  apt_install php8.2-cli phpunit
+}
+
 # ---- fuzzing: nightly toolchain and cargo-fuzz ---------------------------
 CARGO_FUZZ_VERSION=0.13.2
 setup_fuzz() {
@@ -82,5 +97,5 @@ setup_fuzz() {
 }
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker fuzz)
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker ffi php fuzz)
 for g in "${groups[@]}"; do "setup_$g"; done

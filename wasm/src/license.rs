@@ -12,8 +12,9 @@ impl Policy {
     /// The plan for an accepted query (or its rejection) as JSON text.
     #[wasm_bindgen(js_name = licensePlan)]
     pub fn license_plan(&self, query: &str, api: &str, order_id: &str) -> String {
-        let Some(api) = PartnerApi::parse(api) else {
-            return serde_json::json!({"status": "error", "code": "license.api.unknown", "field": "api", "message": "the API is v3 or v1"}).to_string();
+        let api = match PartnerApi::from_name(api) {
+            Ok(api) => api,
+            Err(e) => return report::license_error(&e).to_string(),
         };
         match self.inner.check_shop_request(query) {
             Ok(req) => report::license_plan(&self.inner.license_plan(&req, api, order_id)),
@@ -31,8 +32,9 @@ impl Policy {
         api: &str,
         order_id: &str,
     ) -> String {
-        let Some(api) = PartnerApi::parse(api) else {
-            return serde_json::json!({"status": "error", "code": "license.api.unknown", "field": "api", "message": "the API is v3 or v1"}).to_string();
+        let api = match PartnerApi::from_name(api) {
+            Ok(api) => api,
+            Err(e) => return report::license_error(&e).to_string(),
         };
         let codes: Vec<&str> = extensions.iter().map(String::as_str).collect();
         report::license_plan(
@@ -47,10 +49,7 @@ impl Policy {
 /// The activation command lines for a code (`linux` or `windows`) as JSON text.
 #[wasm_bindgen(js_name = activationCommands)]
 pub fn activation(code: &str, os: &str) -> String {
-    match Os::parse(os) {
-        Some(os) => report::activation(&activation_commands(code, os)).to_string(),
-        None => serde_json::json!({"status": "error", "code": "license.os.unknown", "field": "os", "message": "the OS is linux or windows"}).to_string(),
-    }
+    report::activation(&Os::from_name(os).and_then(|os| activation_commands(code, os))).to_string()
 }
 
 /// A KA v3 key structure read, as JSON text.

@@ -3,14 +3,9 @@
 use resale_core::marketplace::entitlement::Entitlement;
 use resale_core::marketplace::event::parse_event;
 use resale_core::marketplace::signature;
-use resale_core::marketplace::time::parse_rfc3339;
+use resale_core::marketplace::time::parse_now;
 use resale_core::report;
-use serde_json::json;
 use wasm_bindgen::prelude::*;
-
-fn bad(code: &str, field: &str, message: &str) -> String {
-    json!({"status": "error", "code": code, "field": field, "message": message}).to_string()
-}
 
 /// Verify `X-Hub-Signature-256` (`header`, or undefined) with any of `secrets`; JSON text.
 #[wasm_bindgen(js_name = verifyWebhook)]
@@ -23,22 +18,19 @@ pub fn verify_webhook(body: &[u8], header: Option<String>, secrets: Vec<String>)
 /// text, or undefined); the apply report as JSON text.
 #[wasm_bindgen(js_name = applyPurchase)]
 pub fn apply_purchase(state: Option<String>, body: &[u8]) -> String {
-    let state: Option<Entitlement> = match state.as_deref().map(serde_json::from_str).transpose() {
-        Ok(s) => s,
-        Err(e) => return bad("entitlement.invalid", "state", &e.to_string()),
-    };
-    let result = parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e));
+    let result = state
+        .as_deref()
+        .map(Entitlement::from_json)
+        .transpose()
+        .and_then(|state| parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e)));
     report::marketplace_apply(&result).to_string()
 }
 
 /// Entitled? Trial days left? May seat `seat` be taken at `now` (RFC 3339)? JSON text.
 #[wasm_bindgen(js_name = seatQuestion)]
 pub fn seat_question(state: &str, seat: u32, now: &str) -> String {
-    let Some(now) = parse_rfc3339(now) else {
-        return bad("time.invalid", "now", "`now` is not an RFC 3339 date");
-    };
-    match serde_json::from_str::<Entitlement>(state) {
-        Ok(state) => report::marketplace_seat(&state, u64::from(seat), now).to_string(),
-        Err(e) => bad("entitlement.invalid", "state", &e.to_string()),
+    match parse_now(now).and_then(|now| Entitlement::from_json(state).map(|s| (s, now))) {
+        Ok((state, now)) => report::marketplace_seat(&state, u64::from(seat), now).to_string(),
+        Err(e) => report::marketplace_error(&e).to_string(),
     }
 }

@@ -28,6 +28,11 @@ impl Os {
         }
     }
 
+    /// [`Os::parse`], refusing anything else with `license.os.unknown` (field `os`).
+    pub fn from_name(text: &str) -> Result<Os, LicenseError> {
+        Os::parse(text).ok_or_else(|| err("license.os.unknown", "os", "the OS is linux or windows"))
+    }
+
     fn utility(self) -> &'static str {
         match self {
             Os::Linux => "plesk bin license",

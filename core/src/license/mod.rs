@@ -50,6 +50,17 @@ impl PartnerApi {
             _ => None,
         }
     }
+
+    /// [`PartnerApi::parse`], refusing anything else with `license.api.unknown` (field `api`).
+    ///
+    /// ```
+    /// use resale_core::license::PartnerApi;
+    /// assert_eq!(PartnerApi::from_name("v3"), Ok(PartnerApi::V3));
+    /// assert_eq!(PartnerApi::from_name("v2").unwrap_err().code, "license.api.unknown");
+    /// ```
+    pub fn from_name(text: &str) -> Result<PartnerApi, LicenseError> {
+        PartnerApi::parse(text).ok_or_else(|| err("license.api.unknown", "api", "the API is v3 or v1"))
+    }
 }
 
 /// What a plan does.

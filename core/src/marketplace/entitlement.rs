@@ -112,6 +112,25 @@ fn fingerprint(e: &PurchaseEvent) -> String {
 }
 
 impl Entitlement {
+    /// A stored entitlement read back from its JSON (as [`Entitlement::apply`]
+    /// answered it), or `entitlement.invalid` (field `state`).
+    ///
+    /// ```
+    /// use resale_core::marketplace::entitlement::Entitlement;
+    /// assert_eq!(Entitlement::from_json("{}").unwrap_err().code, "entitlement.invalid");
+    /// ```
+    pub fn from_json(text: &str) -> Result<Entitlement, MarketplaceError> {
+        if text.len() > super::event::MAX_PAYLOAD_BYTES {
+            return Err(MarketplaceError::new(
+                "entitlement.invalid",
+                "state",
+                "the stored entitlement is larger than the payload limit",
+            ));
+        }
+        serde_json::from_str(text)
+            .map_err(|e| MarketplaceError::new("entitlement.invalid", "state", e.to_string()))
+    }
+
     fn from_purchase(p: &Purchase, e: &PurchaseEvent, status: Status) -> Entitlement {
         Entitlement {
             account: p.account.clone(),

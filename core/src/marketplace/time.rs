@@ -35,6 +35,19 @@ fn num(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// "Now" as a caller passes it: RFC 3339, or `time.invalid` (field `now`).
+///
+/// ```
+/// use resale_core::marketplace::time::parse_now;
+/// assert_eq!(parse_now("1970-01-02T00:00:00Z"), Ok(86_400));
+/// assert_eq!(parse_now("yesterday").unwrap_err().code, "time.invalid");
+/// ```
+pub fn parse_now(text: &str) -> Result<Timestamp, super::MarketplaceError> {
+    parse_rfc3339(text).ok_or_else(|| {
+        super::MarketplaceError::new("time.invalid", "now", "`now` is not an RFC 3339 date")
+    })
+}
+
 /// Parse `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (`t`, `z`
 /// and a space for `T` accepted), to Unix seconds (fractions dropped).
 ///

@@ -1,0 +1,248 @@
+//! The catalog filter: Plesk's extension feed without the commercial
+//! extensions the shop does not sell, byte for byte otherwise.
+
+use std::ffi::c_char;
+
+use resale_core::catalog::{CatalogKind, CatalogStats};
+
+use crate::errors::{resale_error, resale_status, Failure};
+use crate::panic_guard::{guard, guard_or};
+use crate::policy::{policy, resale_policy};
+use crate::string::{bytes, output, resale_buffer, text};
+
+/// Which feed a request path asks for.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum resale_catalog_kind {
+    /// `/api/v<N>/packages`: the extensions.
+    Packages = 0,
+    /// `/api/v<N>/categories`: categories with their `top_packages`.
+    Categories = 1,
+    /// Anything else: passes through untouched.
+    Other = 2,
+}
+
+impl From<CatalogKind> for resale_catalog_kind {
+    fn from(k: CatalogKind) -> resale_catalog_kind {
+        match k {
+            CatalogKind::Packages => resale_catalog_kind::Packages,
+            CatalogKind::Categories => resale_catalog_kind::Categories,
+            CatalogKind::Other => resale_catalog_kind::Other,
+        }
+    }
+}
+
+/// What a filter did, by reason (`resale_core::catalog::CatalogStats`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct resale_catalog_stats {
+    /// The feed read.
+    pub kind: resale_catalog_kind,
+    /// Elements of the top-level array read (extensions or categories).
+    pub items: u64,
+    /// Elements kept.
+    pub kept: u64,
+    /// Elements dropped (sold through Plesk's store, not by the shop).
+    pub dropped: u64,
+    /// Kept because free.
+    pub kept_free: u64,
+    /// Kept because sold elsewhere (the vendor's own store).
+    pub kept_elsewhere: u64,
+    /// Kept because sold (or allowed) by the shop.
+    pub kept_sold: u64,
+    /// Kept items whose `buy_url` was rewritten to the shop.
+    pub rewritten: u64,
+    /// `top_packages` entries kept (categories feed).
+    pub top_packages_kept: u64,
+    /// `top_packages` entries dropped (categories feed).
+    pub top_packages_dropped: u64,
+    /// Bytes read.
+    pub bytes_in: u64,
+    /// Bytes written.
+    pub bytes_out: u64,
+}
+
+fn write_stats(slot: *mut resale_catalog_stats, kind: CatalogKind, s: &CatalogStats) {
+    // SAFETY: callers pass NULL or a pointer valid for writes (function contracts).
+    if let Some(slot) = unsafe { slot.as_mut() } {
+        *slot = resale_catalog_stats {
+            kind: kind.into(),
+            items: s.items,
+            kept: s.kept,
+            dropped: s.dropped,
+            kept_free: s.kept_free,
+            kept_elsewhere: s.kept_elsewhere,
+            kept_sold: s.kept_sold,
+            rewritten: s.rewritten,
+            top_packages_kept: s.top_packages_kept,
+            top_packages_dropped: s.top_packages_dropped,
+            bytes_in: s.bytes_in,
+            bytes_out: s.bytes_out,
+        };
+    }
+}
+
+/// Which feed the request `path` (with or without its query) asks for.
+/// `RESALE_CATALOG_KIND_OTHER` for a NULL policy or a path that is not UTF-8.
+///
+/// # Safety
+/// `policy` from `resale_policy_new`; `path` valid for reads of `path_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_policy_catalog_kind(
+    policy_: *const resale_policy,
+    path: *const c_char,
+    path_len: usize,
+) -> resale_catalog_kind {
+    guard_or(resale_catalog_kind::Other, || {
+        match (policy(policy_), text(path, path_len, "path")) {
+            (Ok(p), Ok(path)) => p.catalog_kind(path).into(),
+            _ => resale_catalog_kind::Other,
+        }
+    })
+}
+
+/// Filter a whole catalog response for the request `path`.
+///
+/// `*out` receives the filtered feed; `stats` (may be NULL) the counts.
+/// A feed that is not valid JSON of the expected shape, or exceeds the
+/// policy's limits, is `RESALE_STATUS_REJECTED` with a code such as
+/// `catalog.json.invalid` and the byte offset where it was found.
+///
+/// # Safety
+/// `policy` from `resale_policy_new`; `path`/`body` valid for reads of their
+/// lengths; `out` a buffer filled only by this library; `stats` NULL or valid
+/// for writes; `error` NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_filter_catalog(
+    policy_: *const resale_policy,
+    path: *const c_char,
+    path_len: usize,
+    body: *const c_char,
+    body_len: usize,
+    out: *mut resale_buffer,
+    stats: *mut resale_catalog_stats,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let policy = policy(policy_)?;
+        let path = text(path, path_len, "path")?;
+        let body = bytes(body, body_len, "body")?;
+        let mut out = output(out, "out")?;
+        let mut filter = policy.catalog_filter(path);
+        let kind = filter.kind();
+        let counts = out.fill(|v| {
+            v.reserve(body.len());
+            filter.push(body, v)?;
+            filter.finish(v)
+        })?;
+        write_stats(stats, kind, &counts);
+        Ok(resale_status::Ok)
+    })
+}
+
+/// A catalog filter fed chunk by chunk (a proxied response as it arrives).
+/// One thread at a time; free with [`resale_catalog_filter_free`].
+pub struct resale_catalog_filter {
+    inner: resale_core::catalog::CatalogFilter,
+}
+
+/// A new incremental filter for one response to the request `path`.
+///
+/// # Safety
+/// `policy` from `resale_policy_new` (the filter keeps what it needs: the
+/// policy may be freed first); `path` valid for reads of `path_len` bytes;
+/// `filter` valid for writes; `error` NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_catalog_filter_new(
+    policy_: *const resale_policy,
+    path: *const c_char,
+    path_len: usize,
+    filter: *mut *mut resale_catalog_filter,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let slot = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
+        *slot = std::ptr::null_mut();
+        let policy = policy(policy_)?;
+        let path = text(path, path_len, "path")?;
+        let inner = policy.catalog_filter(path);
+        *slot = Box::into_raw(Box::new(resale_catalog_filter { inner }));
+        Ok(resale_status::Ok)
+    })
+}
+
+/// The feed a filter reads (`RESALE_CATALOG_KIND_OTHER` for NULL).
+///
+/// # Safety
+/// `filter` is NULL or from [`resale_catalog_filter_new`], not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn resale_catalog_filter_kind(
+    filter: *const resale_catalog_filter,
+) -> resale_catalog_kind {
+    filter
+        .as_ref()
+        .map_or(resale_catalog_kind::Other, |f| f.inner.kind().into())
+}
+
+/// Read the next `chunk`; `*out` receives the bytes that can be sent on now
+/// (possibly none: `len` 0). Chunks may be cut anywhere, even inside a
+/// UTF-8 character; the output equals the one-shot filter's.
+///
+/// On failure the output sent so far is not a feed: abort the response
+/// (close the connection) rather than end it normally. The filter then
+/// refuses further input (`catalog.filter.finished`).
+///
+/// # Safety
+/// `filter` from [`resale_catalog_filter_new`]; `chunk` valid for reads of
+/// `chunk_len` bytes; `out` a buffer filled only by this library; `error`
+/// NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_catalog_filter_push(
+    filter: *mut resale_catalog_filter,
+    chunk: *const c_char,
+    chunk_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
+        let chunk = bytes(chunk, chunk_len, "chunk")?;
+        let mut out = output(out, "out")?;
+        out.fill(|v| filter.inner.push(chunk, v))?;
+        Ok(resale_status::Ok)
+    })
+}
+
+/// End of input: `*out` receives the last bytes, `stats` (may be NULL) the
+/// counts. A feed cut short is `RESALE_STATUS_REJECTED`
+/// (`catalog.json.truncated`, …).
+///
+/// # Safety
+/// As [`resale_catalog_filter_push`]; `stats` NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_catalog_filter_finish(
+    filter: *mut resale_catalog_filter,
+    out: *mut resale_buffer,
+    stats: *mut resale_catalog_stats,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
+        let mut out = output(out, "out")?;
+        let kind = filter.inner.kind();
+        let counts = out.fill(|v| filter.inner.finish(v))?;
+        write_stats(stats, kind, &counts);
+        Ok(resale_status::Ok)
+    })
+}
+
+/// Free a filter. NULL is accepted.
+///
+/// # Safety
+/// `filter` is NULL or from [`resale_catalog_filter_new`], not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn resale_catalog_filter_free(filter: *mut resale_catalog_filter) {
+    if !filter.is_null() {
+        guard_or((), || drop(Box::from_raw(filter)));
+    }
+}

@@ -1,0 +1,238 @@
+//! How failures cross: a [`resale_status`] return value and, when the caller
+//! asked for it, an error object it owns.
+//!
+//! Every fallible function takes `resale_error **error` last. On success it
+//! sets `*error` to NULL; on failure it stores a new error object there
+//! (unless `error` itself is NULL: then the caller only gets the status).
+//! The object holds the core's stable code (`kn.malformed`), the field at
+//! fault (a query parameter, a JSON path, an argument name), a message for a
+//! person and, for feeds, a byte offset. It is freed with
+//! [`resale_error_free`]. No "last error" is kept anywhere: concurrent
+//! requests on one process never see each other's errors.
+
+use resale_core::catalog::CatalogError;
+use resale_core::license::LicenseError;
+use resale_core::marketplace::MarketplaceError;
+use resale_core::panel_ini::PanelIniError;
+use resale_core::{PolicyError, Rejection, RewriteError, UnchangedReason};
+
+use crate::string::resale_str;
+
+/// What a call did.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum resale_status {
+    /// Done; the answer is in the output argument.
+    Ok = 0,
+    /// The rewrite left the URL as it is (not a Plesk buy link): use the
+    /// original. The error object says why (`host.not_plesk_store`, …).
+    Unchanged = 1,
+    /// The input was refused by a rule (a rejected shop request, an invalid
+    /// policy or feed, a forged signature, …); see the error object.
+    Rejected = 2,
+    /// The call itself was wrong: a NULL pointer where one is needed, text
+    /// that is not UTF-8. The error object names the argument.
+    InvalidArgument = 3,
+    /// A bug in the library was caught before it crossed the boundary
+    /// (code `internal.panic`). The library stays usable.
+    Panic = 4,
+}
+
+/// A failure's details. Read with the `resale_error_*` accessors; free
+/// with [`resale_error_free`].
+pub struct resale_error {
+    code: &'static str,
+    field: Option<String>,
+    message: String,
+    offset: i64,
+}
+
+/// A failure on its way out: what becomes a status and an error object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub status: resale_status,
+    pub code: &'static str,
+    pub field: Option<String>,
+    pub message: String,
+    pub offset: Option<u64>,
+}
+
+impl Failure {
+    pub(crate) fn new(
+        status: resale_status,
+        code: &'static str,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Failure {
+        Failure {
+            status,
+            code,
+            field: field.map(str::to_owned),
+            message: message.into(),
+            offset: None,
+        }
+    }
+
+    pub(crate) fn null(field: &'static str) -> Failure {
+        Failure::new(
+            resale_status::InvalidArgument,
+            "argument.null",
+            Some(field),
+            format!("`{field}` is NULL"),
+        )
+    }
+
+    pub(crate) fn not_utf8(field: &'static str, valid_up_to: usize) -> Failure {
+        Failure {
+            offset: Some(valid_up_to as u64),
+            ..Failure::new(
+                resale_status::InvalidArgument,
+                "argument.not_utf8",
+                Some(field),
+                format!("`{field}` is not UTF-8 (at byte {valid_up_to})"),
+            )
+        }
+    }
+
+    pub(crate) fn panic() -> Failure {
+        Failure::new(
+            resale_status::Panic,
+            "internal.panic",
+            None,
+            "resale hit an internal error (a bug: please report it with the input)",
+        )
+    }
+
+    pub(crate) fn unchanged(reason: UnchangedReason) -> Failure {
+        Failure::new(
+            resale_status::Unchanged,
+            reason.code(),
+            Some("url"),
+            reason.message(),
+        )
+    }
+
+    fn rejected(code: &'static str, field: Option<&str>, message: &str) -> Failure {
+        Failure::new(resale_status::Rejected, code, field, message)
+    }
+
+    /// Store as `*error` (when the caller asked) and return the status.
+    ///
+    /// # Safety
+    /// `error` is NULL or valid for writes.
+    pub(crate) unsafe fn report(self, error: *mut *mut resale_error) -> resale_status {
+        if let Some(slot) = error.as_mut() {
+            *slot = Box::into_raw(Box::new(resale_error {
+                code: self.code,
+                field: self.field,
+                message: self.message,
+                offset: self
+                    .offset
+                    .map_or(-1, |o| i64::try_from(o).unwrap_or(i64::MAX)),
+            }));
+        }
+        self.status
+    }
+}
+
+impl From<&PolicyError> for Failure {
+    fn from(e: &PolicyError) -> Failure {
+        Failure::rejected(e.code, Some(&e.path), &e.message)
+    }
+}
+
+impl From<RewriteError> for Failure {
+    fn from(e: RewriteError) -> Failure {
+        Failure::rejected(e.code, Some("url"), &e.message)
+    }
+}
+
+impl From<Rejection> for Failure {
+    fn from(r: Rejection) -> Failure {
+        Failure::rejected(r.code, r.field.as_deref(), &r.message)
+    }
+}
+
+impl From<CatalogError> for Failure {
+    fn from(e: CatalogError) -> Failure {
+        Failure {
+            offset: Some(e.offset),
+            ..Failure::rejected(e.code(), None, &e.message)
+        }
+    }
+}
+
+impl From<PanelIniError> for Failure {
+    fn from(e: PanelIniError) -> Failure {
+        Failure::rejected(e.code, Some("catalog_url"), &e.message)
+    }
+}
+
+impl From<LicenseError> for Failure {
+    fn from(e: LicenseError) -> Failure {
+        Failure::rejected(e.code, e.field.as_deref(), &e.message)
+    }
+}
+
+impl From<MarketplaceError> for Failure {
+    fn from(e: MarketplaceError) -> Failure {
+        Failure::rejected(e.code, Some(&e.field), &e.message)
+    }
+}
+
+/// The stable machine code (`kn.malformed`, `catalog.json.invalid`,
+/// `argument.null`, …). Valid until the error is freed.
+///
+/// # Safety
+/// `error` is an error object from this library, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn resale_error_code(error: *const resale_error) -> resale_str {
+    error
+        .as_ref()
+        .map_or(resale_str::none(), |e| resale_str::of(e.code))
+}
+
+/// The field at fault: a query parameter as spelled in the query, a JSON
+/// path into a policy (`$.shop_url`), a webhook header or argument name.
+/// `data` is NULL when the failure concerns the input as a whole.
+///
+/// # Safety
+/// As [`resale_error_code`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_error_field(error: *const resale_error) -> resale_str {
+    error.as_ref().map_or(resale_str::none(), |e| {
+        resale_str::of_opt(e.field.as_deref())
+    })
+}
+
+/// A sentence for a person (may be reworded between versions; match on the code).
+///
+/// # Safety
+/// As [`resale_error_code`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_error_message(error: *const resale_error) -> resale_str {
+    error
+        .as_ref()
+        .map_or(resale_str::none(), |e| resale_str::of(&e.message))
+}
+
+/// The byte offset in the input where the failure was found (catalog feeds,
+/// non-UTF-8 arguments), or -1.
+///
+/// # Safety
+/// As [`resale_error_code`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_error_offset(error: *const resale_error) -> i64 {
+    error.as_ref().map_or(-1, |e| e.offset)
+}
+
+/// Free an error object. NULL is accepted and ignored.
+///
+/// # Safety
+/// `error` is NULL or an error object from this library, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn resale_error_free(error: *mut resale_error) {
+    if !error.is_null() {
+        drop(Box::from_raw(error));
+    }
+}

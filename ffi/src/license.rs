@@ -1,0 +1,139 @@
+//! License plans: the Key Administrator calls a purchase needs, and the
+//! commands that activate the keys. Answers are JSON in the shapes of
+//! `resale_core::report` (the same objects the command line prints).
+
+use std::ffi::c_char;
+
+use resale_core::license::activation::{activation_commands, Os};
+use resale_core::license::key_response::parse_key;
+use resale_core::license::PartnerApi;
+use resale_core::report;
+
+use crate::errors::{resale_error, resale_status, Failure};
+use crate::panic_guard::guard;
+use crate::policy::{policy, resale_policy};
+use crate::shop_request::resale_shop_request;
+use crate::string::{lines, output, resale_buffer, text};
+
+/// The plan for an accepted shop request (an upsell, or an upgrade with
+/// `a=upgrade`): `*out` receives `{"status":"ok","plan":{…}}`. `api` is
+/// `v3` or `v1`; `order_id` is the shop's order (sent as `externalId`).
+/// A plan that cannot be made (`license.no_partner_item`,
+/// `license.order_id.malformed`, `license.api.unknown`, …) is
+/// `RESALE_STATUS_REJECTED`.
+///
+/// # Safety
+/// `policy` from `resale_policy_new`; `request` from
+/// `resale_check_shop_request` (with the same policy), not yet freed; each
+/// text valid for reads of its length; `out` a buffer filled only by this
+/// library; `error` NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_license_plan(
+    policy_: *const resale_policy,
+    request: *const resale_shop_request,
+    api: *const c_char,
+    api_len: usize,
+    order_id: *const c_char,
+    order_id_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let policy = policy(policy_)?;
+        let request = request.as_ref().ok_or_else(|| Failure::null("request"))?;
+        let api = PartnerApi::from_name(text(api, api_len, "api")?)?;
+        let order_id = text(order_id, order_id_len, "order_id")?;
+        let mut out = output(out, "out")?;
+        let plan = policy.license_plan(request.request(), api, order_id);
+        plan.as_ref().map_err(|e| e.clone())?;
+        out.set(report::license_plan(&plan).to_string().as_bytes());
+        Ok(resale_status::Ok)
+    })
+}
+
+/// The plan for a new Plesk instance: the main key (`main_item`), then the
+/// extension keys (`extensions`: codes separated by `\n`) attached to it.
+/// `*out` receives `{"status":"ok","plan":{…}}`.
+///
+/// # Safety
+/// As [`resale_license_plan`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_new_instance_plan(
+    policy_: *const resale_policy,
+    main_item: *const c_char,
+    main_item_len: usize,
+    extensions: *const c_char,
+    extensions_len: usize,
+    api: *const c_char,
+    api_len: usize,
+    order_id: *const c_char,
+    order_id_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let policy = policy(policy_)?;
+        let main_item = text(main_item, main_item_len, "main_item")?;
+        let extensions = lines(text(extensions, extensions_len, "extensions")?);
+        let api = PartnerApi::from_name(text(api, api_len, "api")?)?;
+        let order_id = text(order_id, order_id_len, "order_id")?;
+        let mut out = output(out, "out")?;
+        let plan = policy.new_instance_plan(main_item, &extensions, api, order_id);
+        plan.as_ref().map_err(|e| e.clone())?;
+        out.set(report::license_plan(&plan).to_string().as_bytes());
+        Ok(resale_status::Ok)
+    })
+}
+
+/// The command lines that install an activation code on a server (`os`:
+/// `linux` or `windows`), one per line (each ended by `\n`) in `*out`. The
+/// code is checked, not quoted: only `A`-`Z`, `0`-`9` and `-` pass.
+///
+/// # Safety
+/// Each text valid for reads of its length; `out` a buffer filled only by
+/// this library; `error` NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_activation_commands(
+    code: *const c_char,
+    code_len: usize,
+    os: *const c_char,
+    os_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let code = text(code, code_len, "code")?;
+        let os = Os::from_name(text(os, os_len, "os")?)?;
+        let mut out = output(out, "out")?;
+        let commands = activation_commands(code, os)?;
+        out.fill(|v| {
+            for c in &commands {
+                v.extend_from_slice(c.as_bytes());
+                v.push(b'\n');
+            }
+        });
+        Ok(resale_status::Ok)
+    })
+}
+
+/// Read Key Administrator's key structure (the JSON body of a v3 key
+/// answer): `*out` receives `{"status":"ok","key":{…}}`.
+///
+/// # Safety
+/// As [`resale_activation_commands`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_parse_key(
+    json: *const c_char,
+    json_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let json = text(json, json_len, "json")?;
+        let mut out = output(out, "out")?;
+        let key = parse_key(json);
+        key.as_ref().map_err(|e| e.clone())?;
+        out.set(report::key_info(&key).to_string().as_bytes());
+        Ok(resale_status::Ok)
+    })
+}

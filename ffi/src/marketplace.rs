@@ -1,0 +1,103 @@
+//! GitHub Marketplace: webhook signatures, purchase events, entitlements.
+//! The engine has no clock: the caller passes "now" (RFC 3339).
+
+use std::ffi::c_char;
+
+use resale_core::marketplace::entitlement::Entitlement;
+use resale_core::marketplace::event::parse_event;
+use resale_core::marketplace::signature;
+use resale_core::marketplace::time::parse_now;
+use resale_core::report;
+
+use crate::errors::{resale_error, resale_status};
+use crate::panic_guard::guard;
+use crate::string::{bytes, lines, optional_text, output, resale_buffer, text};
+
+/// Verify a webhook's `X-Hub-Signature-256` header (`signature`, NULL when
+/// the request had none) over the raw `body`, with any of `secrets`
+/// (separated by `\n`: several during a secret rotation). Constant-time.
+/// `RESALE_STATUS_OK`, or `RESALE_STATUS_REJECTED` with
+/// `signature.missing`, `signature.malformed` or `signature.mismatch`.
+///
+/// # Safety
+/// Each pointer NULL (where allowed) or valid for reads of its length;
+/// `error` NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_marketplace_verify(
+    body: *const c_char,
+    body_len: usize,
+    signature_: *const c_char,
+    signature_len: usize,
+    secrets: *const c_char,
+    secrets_len: usize,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let body = bytes(body, body_len, "body")?;
+        let header = optional_text(signature_, signature_len, "signature")?;
+        let secrets = text(secrets, secrets_len, "secrets")?;
+        let secrets: Vec<&[u8]> = lines(secrets).into_iter().map(str::as_bytes).collect();
+        signature::verify(body, header, &secrets)?;
+        Ok(resale_status::Ok)
+    })
+}
+
+/// Apply a verified `marketplace_purchase` payload (`body`) to the account's
+/// stored entitlement (`state`: the JSON of the previous answer's
+/// `entitlement`, NULL for none). `*out` receives
+/// `{"status":"applied"|"ignored","reason","duplicate_purchase","entitlement":{…}}`:
+/// store `entitlement` for the next event.
+///
+/// # Safety
+/// Each pointer NULL (where allowed) or valid for reads of its length;
+/// `out` a buffer filled only by this library; `error` NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_marketplace_apply(
+    state: *const c_char,
+    state_len: usize,
+    body: *const c_char,
+    body_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let state = optional_text(state, state_len, "state")?;
+        let body = bytes(body, body_len, "body")?;
+        let mut out = output(out, "out")?;
+        let state = state.map(Entitlement::from_json).transpose()?;
+        let applied = parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e));
+        applied.as_ref().map_err(|e| e.clone())?;
+        out.set(report::marketplace_apply(&applied).to_string().as_bytes());
+        Ok(resale_status::Ok)
+    })
+}
+
+/// Questions about a stored entitlement at `now` (RFC 3339): `*out`
+/// receives `{"status":"ok","entitled","trial_days_remaining","seat":{"allowed","reason","limit"}}`
+/// for seat number `seat` (1-based).
+///
+/// # Safety
+/// As [`resale_marketplace_apply`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_marketplace_seat(
+    state: *const c_char,
+    state_len: usize,
+    seat: u64,
+    now: *const c_char,
+    now_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let state = text(state, state_len, "state")?;
+        let now = parse_now(text(now, now_len, "now")?)?;
+        let mut out = output(out, "out")?;
+        let state = Entitlement::from_json(state)?;
+        out.set(
+            report::marketplace_seat(&state, seat, now)
+                .to_string()
+                .as_bytes(),
+        );
+        Ok(resale_status::Ok)
+    })
+}

@@ -1,0 +1,34 @@
+//! panel.ini: the lines a Plesk server needs to send buy links to the shop.
+
+use std::ffi::c_char;
+
+use crate::errors::{resale_error, resale_status};
+use crate::panic_guard::guard;
+use crate::policy::{policy, resale_policy};
+use crate::string::{optional_text, output, resale_buffer};
+
+/// The `[extensions]` section of `panel.ini` for this policy: `buyUrl`
+/// and, when `catalog_url` is not NULL, the catalog proxy's URL.
+/// `*out` receives the text.
+///
+/// # Safety
+/// `policy` from `resale_policy_new`; `catalog_url` NULL or valid for reads
+/// of `catalog_url_len` bytes; `out` a buffer filled only by this library;
+/// `error` NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_panel_ini(
+    policy_: *const resale_policy,
+    catalog_url: *const c_char,
+    catalog_url_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let policy = policy(policy_)?;
+        let catalog_url = optional_text(catalog_url, catalog_url_len, "catalog_url")?;
+        let mut out = output(out, "out")?;
+        let text = policy.panel_ini(catalog_url)?;
+        out.set(text.as_bytes());
+        Ok(resale_status::Ok)
+    })
+}

@@ -1,0 +1,65 @@
+//! `resale_policy`: the shop's policy, compiled once, then shared.
+
+use std::ffi::c_char;
+
+use crate::errors::{resale_error, resale_status, Failure};
+use crate::panic_guard::{guard, guard_or};
+use crate::string::text;
+
+/// A compiled shop policy (`resale_core::Policy`). Immutable: one policy may
+/// be used by any number of threads at once, for as long as it is not freed.
+pub struct resale_policy {
+    pub(crate) inner: resale_core::Policy,
+}
+
+/// The `const resale_policy *` argument, which must not be NULL.
+///
+/// # Safety
+/// `ptr` is NULL or a policy from [`resale_policy_new`], not yet freed.
+pub(crate) unsafe fn policy<'a>(
+    ptr: *const resale_policy,
+) -> Result<&'a resale_core::Policy, Failure> {
+    ptr.as_ref()
+        .map(|p| &p.inner)
+        .ok_or_else(|| Failure::null("policy"))
+}
+
+/// Compile a policy from its JSON text (`json`, `json_len` bytes).
+///
+/// On success `*policy` is a new policy, freed with [`resale_policy_free`].
+/// An invalid policy is `RESALE_STATUS_REJECTED`, with the code
+/// (`policy.shop_url.not_absolute`, …) and the JSON path of the fault
+/// (`$.shop_url`) as the error's field.
+///
+/// # Safety
+/// `json` is valid for reads of `json_len` bytes; `policy` is valid for
+/// writes; `error` is NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_policy_new(
+    json: *const c_char,
+    json_len: usize,
+    policy: *mut *mut resale_policy,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let slot = policy.as_mut().ok_or_else(|| Failure::null("policy"))?;
+        *slot = std::ptr::null_mut();
+        let text = text(json, json_len, "json")?;
+        let inner = resale_core::Policy::from_json(text).map_err(|e| Failure::from(&e))?;
+        *slot = Box::into_raw(Box::new(resale_policy { inner }));
+        Ok(resale_status::Ok)
+    })
+}
+
+/// Free a policy. NULL is accepted. Filters made from it stay valid (they
+/// keep what they need).
+///
+/// # Safety
+/// `policy` is NULL or from [`resale_policy_new`], not yet freed, and no
+/// other thread is using it.
+#[no_mangle]
+pub unsafe extern "C" fn resale_policy_free(policy: *mut resale_policy) {
+    if !policy.is_null() {
+        guard_or((), || drop(Box::from_raw(policy)));
+    }
+}

@@ -1,0 +1,46 @@
+//! Buy links: what Plesk does with `[extensions] buyUrl`.
+
+use std::ffi::c_char;
+
+use resale_core::RewriteOutcome;
+
+use crate::errors::{resale_error, resale_status, Failure};
+use crate::panic_guard::guard;
+use crate::policy::{policy, resale_policy};
+use crate::string::{output, resale_buffer, text};
+
+/// Rewrite a Plesk buy link (`https://go.plesk.com/buy-plesk-ext/<id>?…`)
+/// to the shop (`<shop_url>?extension-id=<id>&…`).
+///
+/// - `RESALE_STATUS_OK`: `*out` holds the shop URL.
+/// - `RESALE_STATUS_UNCHANGED`: not a Plesk buy link (another host,
+///   including look-alikes, another path): keep the original URL. The error
+///   object's code says why (`host.not_plesk_store`, `path.not_buy_link`,
+///   `extension_id.malformed`).
+/// - `RESALE_STATUS_REJECTED`: not a URL (`url.invalid`, `url.too_long`).
+///
+/// # Safety
+/// `policy` from [`crate::policy::resale_policy_new`]; `url` valid for
+/// reads of `url_len` bytes; `out` a buffer filled only by this library;
+/// `error` NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_rewrite_buy_url(
+    policy_: *const resale_policy,
+    url: *const c_char,
+    url_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let policy = policy(policy_)?;
+        let url = text(url, url_len, "url")?;
+        let mut out = output(out, "out")?;
+        match policy.rewrite_buy_url(url)? {
+            RewriteOutcome::Rewritten(shop_url) => {
+                out.set(shop_url.as_bytes());
+                Ok(resale_status::Ok)
+            }
+            RewriteOutcome::Unchanged(reason) => Err(Failure::unchanged(reason)),
+        }
+    })
+}

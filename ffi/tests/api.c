@@ -1,0 +1,284 @@
+/* The C ABI's conventions: statuses, error objects, NULL and non-UTF-8
+ * arguments, buffer reuse, handles, the incremental filter against the
+ * one-shot filter at every chunk size.
+ *
+ *   api <packages.json fixture> */
+#include <stdlib.h>
+#include <string.h>
+
+#include "resale.h"
+#include "support/check.h"
+#include "support/json.h"
+
+static const char POLICY[] =
+    "{\"shop_url\": \"https://shop.example.com/store\","
+    " \"extensions\": {\"wp-toolkit\": {\"products\": [\"WPT_DELUXE\"], \"individual_offers\": true,"
+    "                                   \"partner_api_item\": \"EXT-WP-TOOLKIT\"},"
+    "                  \"docker\": {}}}";
+
+static resale_policy *policy(void) {
+    resale_policy *p = NULL;
+    resale_error *e = NULL;
+    CHECK(resale_policy_new(POLICY, strlen(POLICY), &p, &e) == RESALE_STATUS_OK);
+    CHECK(p != NULL && e == NULL);
+    return p;
+}
+
+static void version(void) {
+    CHECK(strlen(resale_version()) > 0);
+    CHECK(resale_abi_version() == RESALE_ABI_VERSION);
+}
+
+static void policy_errors_name_the_path(void) {
+    const char bad[] = "{\"shop_url\": \"shop.example.com\"}";
+    resale_policy *p = (resale_policy *)1;
+    resale_error *e = NULL;
+    CHECK(resale_policy_new(bad, strlen(bad), &p, &e) == RESALE_STATUS_REJECTED);
+    CHECK(p == NULL);
+    CHECK(STR_IS(resale_error_code(e), "policy.shop_url.not_absolute"));
+    CHECK(STR_IS(resale_error_field(e), "$.shop_url"));
+    CHECK(resale_error_message(e).len > 0);
+    CHECK(resale_error_offset(e) == -1);
+    resale_error_free(e);
+
+    const char unknown[] = "{\"shop_url\": \"https://shop.com\", \"shop\": 1}";
+    CHECK(resale_policy_new(unknown, strlen(unknown), &p, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_field(e), "$.shop"));
+    resale_error_free(e);
+    /* error == NULL: the status alone. */
+    CHECK(resale_policy_new(bad, strlen(bad), &p, NULL) == RESALE_STATUS_REJECTED);
+}
+
+static void arguments(resale_policy *p) {
+    resale_buffer out = {0};
+    resale_error *e = NULL;
+    const char url[] = "https://go.plesk.com/buy-plesk-ext/docker?kn=PLSK.12345678.0001";
+
+    CHECK(resale_rewrite_buy_url(NULL, url, strlen(url), &out, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_code(e), "argument.null"));
+    CHECK(STR_IS(resale_error_field(e), "policy"));
+    resale_error_free(e);
+
+    CHECK(resale_rewrite_buy_url(p, NULL, 5, &out, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_field(e), "url"));
+    resale_error_free(e);
+
+    CHECK(resale_rewrite_buy_url(p, url, strlen(url), NULL, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_field(e), "out"));
+    resale_error_free(e);
+
+    /* NULL with length 0 is the empty string: not a URL. */
+    CHECK(resale_rewrite_buy_url(p, NULL, 0, &out, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "url.invalid"));
+    resale_error_free(e);
+
+    const char latin1[] = "https://go.plesk.com/buy-plesk-ext/caf\xe9";
+    CHECK(resale_rewrite_buy_url(p, latin1, strlen(latin1), &out, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_code(e), "argument.not_utf8"));
+    CHECK(resale_error_offset(e) == (int64_t)strlen(latin1) - 1);
+    resale_error_free(e);
+
+    /* A NUL inside the data is data, not the end of the string. */
+    const char nul[] = "extension-id=docker&kn=PLSK.12345678.0001\0&kn=X";
+    resale_shop_request *r = NULL;
+    CHECK(resale_check_shop_request(p, nul, sizeof nul - 1, &r, &e) == RESALE_STATUS_REJECTED);
+    CHECK(r == NULL);
+    resale_error_free(e);
+
+    /* Getters and frees accept NULL. */
+    CHECK(resale_shop_request_token(NULL).data == NULL);
+    CHECK(resale_error_code(NULL).data == NULL);
+    resale_shop_request_free(NULL);
+    resale_error_free(NULL);
+    resale_policy_free(NULL);
+    resale_catalog_filter_free(NULL);
+    resale_buffer_free(NULL);
+    resale_buffer_free(&out);
+}
+
+static void rewrite_and_buffer_reuse(resale_policy *p) {
+    resale_buffer out = {0};
+    resale_error *e = (resale_error *)1;
+    const char url[] =
+        "https://go.plesk.com/buy-plesk-ext/wp-toolkit?kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE";
+    CHECK(resale_rewrite_buy_url(p, url, strlen(url), &out, &e) == RESALE_STATUS_OK);
+    CHECK(e == NULL);
+    const char want[] =
+        "https://shop.example.com/store?extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE";
+    CHECK(out.len == strlen(want) && memcmp(out.data, want, out.len) == 0);
+    CHECK(out.data[out.len] == '\0');
+    char *first = out.data;
+
+    const char shorter[] = "https://go.plesk.com/buy-plesk-ext/docker";
+    CHECK(resale_rewrite_buy_url(p, shorter, strlen(shorter), &out, &e) == RESALE_STATUS_OK);
+    CHECK(strcmp(out.data, "https://shop.example.com/store?extension-id=docker") == 0);
+    CHECK(out.data == first); /* the memory is reused */
+
+    const char lookalike[] = "https://go.plesk.com.evil.example/buy-plesk-ext/docker";
+    CHECK(resale_rewrite_buy_url(p, lookalike, strlen(lookalike), &out, &e) == RESALE_STATUS_UNCHANGED);
+    CHECK(STR_IS(resale_error_code(e), "host.not_plesk_store"));
+    resale_error_free(e);
+    resale_buffer_free(&out);
+    CHECK(out.data == NULL && out.len == 0 && out.capacity == 0);
+}
+
+static void shop_request(resale_policy *p) {
+    const char q[] = "extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE";
+    resale_shop_request *r = NULL;
+    resale_error *e = NULL;
+    CHECK(resale_check_shop_request(p, q, strlen(q), &r, &e) == RESALE_STATUS_OK);
+    CHECK(STR_IS(resale_shop_request_extension_id(r), "wp-toolkit"));
+    CHECK(STR_IS(resale_shop_request_key_number(r), "PLSK.12345678.0001"));
+    CHECK(STR_IS(resale_shop_request_token(r), "U29NZVVuaXF1ZUdVSUQxMjM="));
+    CHECK(STR_IS(resale_shop_request_product_id(r), "WPT_DELUXE"));
+    CHECK(resale_shop_request_coupon(r).data == NULL);
+    CHECK(resale_shop_request_action(r) == RESALE_ACTION_BUY);
+
+    /* The one-call form answers the same fields. */
+    resale_buffer out = {0};
+    CHECK(resale_check_shop_request_fields(p, q, strlen(q), &out, &e) == RESALE_STATUS_OK);
+    resale_str redirect = resale_shop_request_redirect_url(r);
+    size_t fields = 1;
+    for (size_t i = 0; i < out.len; i++) fields += out.data[i] == '\0';
+    CHECK(fields == 8);
+    CHECK(strcmp(out.data, "wp-toolkit") == 0);
+    const char *last = out.data + out.len;
+    while (last > out.data && last[-1] != '\0') last--;
+    CHECK((size_t)(out.data + out.len - last) == redirect.len && memcmp(last, redirect.data, redirect.len) == 0);
+
+    /* The license plan reads the accepted request. */
+    CHECK(resale_license_plan(p, r, "v3", 2, "order-1", 7, &out, &e) == RESALE_STATUS_OK);
+    json *plan = json_parse(out.data, out.len);
+    CHECK(plan && strcmp(json_str(json_get(plan, "status")), "ok") == 0);
+    json_free(plan);
+    CHECK(resale_license_plan(p, r, "v2", 2, "order-1", 7, &out, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "license.api.unknown"));
+    CHECK(STR_IS(resale_error_field(e), "api"));
+    resale_error_free(e);
+    resale_shop_request_free(r);
+
+    const char dup[] = "extension-id=docker&kn=PLSK.12345678.0001&extension-id=wp-toolkit";
+    CHECK(resale_check_shop_request(p, dup, strlen(dup), &r, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "param.duplicate"));
+    CHECK(STR_IS(resale_error_field(e), "extension-id"));
+    resale_error_free(e);
+    resale_buffer_free(&out);
+}
+
+static void catalog(resale_policy *p, const char *feed, size_t feed_len) {
+    static const char path[] = "/api/v4/packages?platform=unix";
+    CHECK(resale_policy_catalog_kind(p, path, strlen(path)) == RESALE_CATALOG_KIND_PACKAGES);
+    CHECK(resale_policy_catalog_kind(p, "/api/v4/categories", 18) == RESALE_CATALOG_KIND_CATEGORIES);
+    CHECK(resale_policy_catalog_kind(p, "/robots.txt", 11) == RESALE_CATALOG_KIND_OTHER);
+
+    resale_buffer whole = {0}, out = {0};
+    resale_catalog_stats stats, chunked_stats;
+    resale_error *e = NULL;
+    CHECK(resale_filter_catalog(p, path, strlen(path), feed, feed_len, &whole, &stats, &e) == RESALE_STATUS_OK);
+    CHECK(stats.kind == RESALE_CATALOG_KIND_PACKAGES);
+    CHECK(stats.kept > 0 && stats.dropped > 0 && stats.kept + stats.dropped == stats.items);
+    CHECK(stats.bytes_in == feed_len && stats.bytes_out == whole.len);
+
+    static const size_t sizes[] = {1, 3, 7, 64, 1000, 65536};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        resale_catalog_filter *f = NULL;
+        CHECK(resale_catalog_filter_new(p, path, strlen(path), &f, &e) == RESALE_STATUS_OK);
+        char *joined = malloc(whole.len + 1);
+        size_t at = 0;
+        int ok = 1;
+        for (size_t i = 0; i < feed_len && ok; i += sizes[s]) {
+            size_t n = feed_len - i < sizes[s] ? feed_len - i : sizes[s];
+            ok = resale_catalog_filter_push(f, feed + i, n, &out, &e) == RESALE_STATUS_OK;
+            if (ok && at + out.len <= whole.len) memcpy(joined + at, out.data, out.len);
+            at += out.len;
+        }
+        CHECK(ok);
+        CHECK(resale_catalog_filter_finish(f, &out, &chunked_stats, &e) == RESALE_STATUS_OK);
+        if (at + out.len <= whole.len) memcpy(joined + at, out.data, out.len);
+        at += out.len;
+        CHECK(at == whole.len && memcmp(joined, whole.data, whole.len) == 0);
+        CHECK(memcmp(&stats, &chunked_stats, sizeof stats) == 0);
+        free(joined);
+        resale_catalog_filter_free(f);
+    }
+
+    /* A feed cut short fails at the end; the filter then refuses input. */
+    resale_catalog_filter *f = NULL;
+    CHECK(resale_catalog_filter_new(p, path, strlen(path), &f, &e) == RESALE_STATUS_OK);
+    CHECK(resale_catalog_filter_push(f, feed, feed_len / 2, &out, &e) == RESALE_STATUS_OK);
+    CHECK(resale_catalog_filter_finish(f, &out, NULL, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "catalog.json.truncated"));
+    CHECK(resale_error_offset(e) == (int64_t)(feed_len / 2));
+    resale_error_free(e);
+    CHECK(resale_catalog_filter_push(f, "]", 1, &out, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "catalog.filter.finished"));
+    resale_error_free(e);
+    resale_catalog_filter_free(f);
+
+    /* Invalid JSON says where. */
+    const char bad[] = "[{\"code\": 1,}]";
+    CHECK(resale_filter_catalog(p, path, strlen(path), bad, strlen(bad), &out, NULL, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "catalog.json.invalid"));
+    CHECK(resale_error_offset(e) == 12);
+    resale_error_free(e);
+
+    /* A filter outlives the policy it came from. */
+    resale_policy *own = NULL;
+    CHECK(resale_policy_new(POLICY, strlen(POLICY), &own, NULL) == RESALE_STATUS_OK);
+    CHECK(resale_catalog_filter_new(own, path, strlen(path), &f, NULL) == RESALE_STATUS_OK);
+    resale_policy_free(own);
+    CHECK(resale_catalog_filter_push(f, feed, feed_len, &out, NULL) == RESALE_STATUS_OK);
+    size_t first = out.len;
+    CHECK(resale_catalog_filter_finish(f, &out, NULL, NULL) == RESALE_STATUS_OK);
+    CHECK(first + out.len == whole.len);
+    resale_catalog_filter_free(f);
+
+    resale_buffer_free(&whole);
+    resale_buffer_free(&out);
+}
+
+static void marketplace(void) {
+    /* GitHub's documented example. */
+    const char body[] = "Hello, World!";
+    const char sig[] = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    const char secrets[] = "old secret\nIt's a Secret to Everybody";
+    resale_error *e = NULL;
+    CHECK(resale_marketplace_verify(body, strlen(body), sig, strlen(sig), secrets, strlen(secrets), &e) == RESALE_STATUS_OK);
+    CHECK(resale_marketplace_verify(body, strlen(body), sig, strlen(sig), "old secret", 10, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "signature.mismatch"));
+    resale_error_free(e);
+    CHECK(resale_marketplace_verify(body, strlen(body), NULL, 0, secrets, strlen(secrets), &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "signature.missing"));
+    resale_error_free(e);
+
+    resale_buffer out = {0};
+    CHECK(resale_marketplace_seat("{}", 2, 1, "2026-01-01T00:00:00Z", 20, &out, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "entitlement.invalid"));
+    CHECK(STR_IS(resale_error_field(e), "state"));
+    resale_error_free(e);
+    CHECK(resale_activation_commands("A1B2-C3D4", 9, "linux", 5, &out, &e) == RESALE_STATUS_OK);
+    CHECK(out.len > 0 && out.data[out.len - 1] == '\n');
+    CHECK(resale_activation_commands("A1; rm -rf /", 12, "linux", 5, &out, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "license.activation_code.malformed"));
+    resale_error_free(e);
+    resale_buffer_free(&out);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { fprintf(stderr, "usage: %s <packages.json>\n", argv[0]); return 2; }
+    size_t feed_len;
+    char *feed = read_file(argv[1], &feed_len);
+    if (!feed) { fprintf(stderr, "cannot read %s\n", argv[1]); return 2; }
+    resale_policy *p = policy();
+    version();
+    policy_errors_name_the_path();
+    arguments(p);
+    rewrite_and_buffer_reuse(p);
+    shop_request(p);
+    catalog(p, feed, feed_len);
+    marketplace();
+    resale_policy_free(p);
+    free(feed);
+    printf("c api: %d checks, %d failed\n", check_count, check_failures);
+    return check_failures ? 1 : 0;
+}
