@@ -24,14 +24,15 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "bench"
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED = ROOT.parent / "shared" / "fixtures"
+# The feed generator from the workplace's shared fixtures, copied into the
+# repo so a clean clone needs nothing beside it.
+GEN_CATALOG = FIXTURES / "tools" / "gen_catalog.py"
 
 
 def fixture(name):
-    """A fixture from the repo, else from ../shared (benchmarks may use both)."""
-    for d in (FIXTURES, SHARED):
-        if (d / name).exists():
-            return d / name
+    """A fixture committed under tests/fixtures/."""
+    if (FIXTURES / name).exists():
+        return FIXTURES / name
     raise FileNotFoundError(name)
 
 
@@ -44,7 +45,7 @@ def big_feed():
     """The 10 MB feed of `gen_catalog.py packages --items 4500 --seed 7`, made once."""
     OUT.mkdir(parents=True, exist_ok=True)
     feed, wl = OUT / "packages-4500.json", OUT / "whitelist-4500.txt"
-    gen = SHARED / "gen_catalog.py"
+    gen = GEN_CATALOG
     if not feed.exists():
         feed.write_text(run([sys.executable, str(gen), "packages", "--items", "4500", "--seed", "7"]).stdout)
         wl.write_text(run([sys.executable, str(gen), "whitelist", "--items", "4500", "--seed", "7"]).stdout)
