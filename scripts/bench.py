@@ -76,10 +76,15 @@ def have(tool):
     return shutil.which(tool) is not None
 
 
+def criterion(quick, secs):
+    """Criterion's timing flags: the real thing, or a brief pass that only proves the bench runs."""
+    if quick:
+        return ["--warm-up-time", "0.1", "--measurement-time", "0.2", "--sample-size", "10"]
+    return ["--warm-up-time", "1", "--measurement-time", secs]
+
+
 def bench_buy_link(t, quick):
-    secs = "1" if quick else "3"
-    run(["cargo", "bench", "-p", "resale-core", "--bench", "buy_link", "--", "--warm-up-time", "1",
-         "--measurement-time", secs, "buy_link"])
+    run(["cargo", "bench", "-p", "resale-core", "--bench", "buy_link", "--", *criterion(quick, "3"), "buy_link"])
     native = criterion_mean_ns("buy_link", "rewrite+check")
     t.add("buy link", "resale native (criterion): rewrite+check", ns_per_call=native, ratio_to_native=1.0)
     t.add("buy link", "resale native: rewrite", ns_per_call=criterion_mean_ns("buy_link", "rewrite"))
@@ -118,9 +123,7 @@ def native_kept(feed, wl):
 
 
 def bench_catalog_native(t, quick, feeds):
-    secs = "1" if quick else "4"
-    run(["cargo", "bench", "-p", "resale-core", "--bench", "catalog", "--", "--warm-up-time", "1",
-         "--measurement-time", secs])
+    run(["cargo", "bench", "-p", "resale-core", "--bench", "catalog", "--", *criterion(quick, "4")])
     feeds = {label: (feed, wl) for label, feed, wl in feeds}
     baselines = {}
     for group, label in (("fixture-672k", "672 KB fixture"), ("generated-10m", "10 MB feed")):
@@ -166,8 +169,7 @@ def bench_wasm_and_worker(t, quick, feeds, baselines):
 
 
 def bench_marketplace(t, quick):
-    run(["cargo", "bench", "-p", "resale-core", "--bench", "marketplace", "--", "--warm-up-time", "1",
-         "--measurement-time", "1" if quick else "3"])
+    run(["cargo", "bench", "-p", "resale-core", "--bench", "marketplace", "--", *criterion(quick, "3")])
     v = criterion_mean_ns("marketplace", "verify")
     vpa = criterion_mean_ns("marketplace", "verify+parse+apply")
     t.add("webhook", "resale native: verify", ns_per_call=v, ratio_to_native=1.0)
