@@ -2,7 +2,7 @@
 //! (`from_slice::<IgnoredAny>`, no tree built): the ratio says what filtering
 //! costs over merely checking the JSON. The 10 MB feed is generated into
 //! target/bench/ by `gen_catalog.py packages --items 4500 --seed 7` when
-//! `../shared/fixtures/gen_catalog.py` is there; otherwise that group is skipped.
+//! missing (the generator is committed in `tests/fixtures/tools/`).
 
 use std::path::Path;
 
@@ -29,7 +29,7 @@ fn big_feed(root: &Path) -> Option<(Vec<u8>, String)> {
         dir.join("whitelist-4500.txt"),
     );
     if !feed.exists() {
-        let gen = root.join("../shared/fixtures/gen_catalog.py");
+        let gen = root.join("tests/fixtures/tools/gen_catalog.py");
         if !gen.exists() {
             return None;
         }
