@@ -167,7 +167,7 @@ final class Library
         // PHP's FFI would read the `const char *` field as a NUL-terminated
         // string (these views are not terminated): read it as `char *`.
         $data = $this->ffi->cast('char **', FFI::addr($s))[0];
-        if (FFI::isNull($data)) {
+        if ($data === null || FFI::isNull($data)) {
             return null;
         }
         $len = $s->len;
