@@ -42,6 +42,8 @@ final class Library
     public readonly CData $errSlot;
     /** @internal */
     public readonly CData $errAddr;
+    /** `char **`, made once: a type parsed per cast() stays allocated until the FFI instance goes. */
+    private readonly \FFI\CType $charPtrPtr;
 
     /**
      * The process-wide library for `$path` (or RESALE_LIB, or libresale.so),
@@ -110,6 +112,7 @@ final class Library
                 "{$path} has ABI version {$have}, these declarations need {$abi}: use a matching libresale",
             );
         }
+        $this->charPtrPtr = $this->ffi->type('char **');
         $this->buf = $this->ffi->new('resale_buffer');
         $this->bufAddr = FFI::addr($this->buf);
         $this->errSlot = $this->ffi->new('resale_error*');
@@ -166,7 +169,7 @@ final class Library
     {
         // PHP's FFI would read the `const char *` field as a NUL-terminated
         // string (these views are not terminated): read it as `char *`.
-        $data = $this->ffi->cast('char **', FFI::addr($s))[0];
+        $data = $this->ffi->cast($this->charPtrPtr, FFI::addr($s))[0];
         if ($data === null || FFI::isNull($data)) {
             return null;
         }
