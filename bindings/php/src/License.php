@@ -54,7 +54,8 @@ final class License
 
     /**
      * The plan for a new Plesk instance: the main key `$mainItem`, then the
-     * extension keys `$extensions` (KA item codes) attached to it.
+     * extension keys for the extension codes `$extensions` (each with its
+     * `partner_api_item` in the policy) attached to it.
      *
      * @param list<string> $extensions
      * @return array<string, mixed>
