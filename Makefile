@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
+.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
 
 all: build
 
@@ -66,6 +66,10 @@ test-ffi:
 test-php: ffi
 	scripts/setup.sh php
 	cd bindings/php && RESALE_LIB=$(CURDIR)/target/release/libresale.so phpunit
+
+## bench-php: rewrite + check through PHP's FFI against a pure-PHP implementation.
+bench-php: ffi
+	RESALE_LIB=$(CURDIR)/target/release/libresale.so php bindings/php/bench/bench.php
 
 ## install: the C library, header and pkg-config file under PREFIX (default /usr/local).
 PREFIX ?= /usr/local

@@ -1,0 +1,134 @@
+<?php
+
+declare(strict_types=1);
+
+/*
+ * The hot path of a shop in PHP: rewrite a Plesk buy link, then check the
+ * query it brings to the shop. Through FFI (Policy::rewriteBuyUrl +
+ * Policy::checkShopRequest) versus a pure-PHP implementation of the same
+ * rules (parse_url / parse_str-free query parsing / regexes), 100k calls
+ * each, in the same run.
+ *
+ *   RESALE_LIB=target/release/libresale.so php bench/bench.php [--json] [--calls N]
+ */
+
+require __DIR__ . '/../autoload.php';
+require __DIR__ . '/PurePhp.php';
+
+use Resale\Bench\PurePhp;
+use Resale\Policy;
+
+$json = in_array('--json', $argv, true);
+$calls = 100000;
+if (($i = array_search('--calls', $argv, true)) !== false) {
+    $calls = max(1, (int) ($argv[$i + 1] ?? $calls));
+}
+
+$policyText = <<<'JSON'
+{
+  "shop_url": "https://shop.example.com/store",
+  "extensions": {
+    "wp-toolkit": { "products": ["WPT_DELUXE"], "individual_offers": true, "partner_api_item": "EXT-WP-TOOLKIT" },
+    "docker": {}
+  }
+}
+JSON;
+$policy = Policy::fromJson($policyText);
+$pure = new PurePhp(json_decode($policyText, true, 512, JSON_THROW_ON_ERROR));
+
+$links = [
+    'https://go.plesk.com/buy-plesk-ext/wp-toolkit?kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE',
+    'https://go.plesk.com/buy-plesk-ext/docker?kn=PLESK.1234567890.0001&buyUrlCoupon=SPRING-24',
+];
+
+// Both implementations must agree on these before they are timed.
+foreach ($links as $link) {
+    $a = $policy->rewriteBuyUrl($link);
+    $b = $pure->rewriteBuyUrl($link);
+    if ($a !== $b) {
+        fwrite(STDERR, "the implementations disagree on the rewrite of {$link}:\n  ffi  {$a}\n  pure {$b}\n");
+        exit(1);
+    }
+    $r = $policy->checkShopRequest($a);
+    $ra = $r->toArray() + ['redirect_url' => $r->redirectUrl];
+    $rb = $pure->checkShopRequest($b);
+    if ($ra !== $rb) {
+        fwrite(STDERR, "the implementations disagree on the check of {$a}:\n" . var_export([$ra, $rb], true) . "\n");
+        exit(1);
+    }
+}
+foreach (['https://go.plesk.com.evil.example/buy-plesk-ext/docker?kn=X', 'https://evil.example/?go.plesk.com'] as $other) {
+    if ($policy->rewriteBuyUrl($other) !== null || $pure->rewriteBuyUrl($other) !== null) {
+        fwrite(STDERR, "a look-alike was rewritten: {$other}\n");
+        exit(1);
+    }
+}
+
+/** µs per (rewrite + check) pair. */
+function measure(int $calls, array $links, callable $rewrite, callable $check): float
+{
+    $n = count($links);
+    // Warm up.
+    for ($i = 0; $i < 2000; $i++) {
+        $check($rewrite($links[$i % $n]));
+    }
+    $t = hrtime(true);
+    for ($i = 0; $i < $calls; $i++) {
+        $url = $rewrite($links[$i & 1]);
+        $r = $check($url);
+    }
+    return (hrtime(true) - $t) / 1e3 / $calls;
+}
+
+// The floor under the binding: the same two foreign calls made directly
+// (no result objects), to tell the binding's overhead from the engine's work.
+$f = $policy->lib->ffi;
+$h = $policy->handle;
+$bufAddr = $policy->bufAddr;
+$errAddr = $policy->errAddr;
+$buf = $policy->buf;
+$rawRewrite = static function (string $u) use ($f, $h, $bufAddr, $buf): string {
+    $f->resale_rewrite_buy_url($h, $u, strlen($u), $bufAddr, null);
+    return FFI::string($buf->data, $buf->len);
+};
+$rawCheck = static fn (string $q) => $f->resale_check_shop_request_fields($h, $q, strlen($q), $bufAddr, $errAddr);
+$trivial = static fn (mixed $u) => $f->resale_abi_version();
+
+$best = ['ffi' => INF, 'php' => INF, 'raw' => INF, 'trivial' => INF];
+for ($round = 0; $round < 3; $round++) {
+    $best['ffi'] = min($best['ffi'], measure(
+        $calls,
+        $links,
+        static fn (string $u) => $policy->rewriteBuyUrl($u),
+        static fn (string $q) => $policy->checkShopRequest($q),
+    ));
+    $best['php'] = min($best['php'], measure(
+        $calls,
+        $links,
+        static fn (string $u) => $pure->rewriteBuyUrl($u),
+        static fn (string $q) => $pure->checkShopRequest($q),
+    ));
+    $best['raw'] = min($best['raw'], measure($calls, $links, $rawRewrite, $rawCheck));
+    $best['trivial'] = min($best['trivial'], measure($calls, $links, $trivial, $trivial) / 2);
+}
+
+$result = [
+    'calls' => $calls,
+    'php_version' => PHP_VERSION,
+    'opcache_jit' => (string) ini_get('opcache.jit'),
+    'ffi_us_per_pair' => round($best['ffi'], 3),
+    'php_us_per_pair' => round($best['php'], 3),
+    'ratio_php_over_ffi' => round($best['php'] / $best['ffi'], 2),
+    'raw_ffi_us_per_pair' => round($best['raw'], 3),
+    'trivial_ffi_call_us' => round($best['trivial'], 3),
+];
+if ($json) {
+    echo json_encode($result, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES), "\n";
+} else {
+    printf("rewriteBuyUrl + checkShopRequest, %d pairs each (best of 3 rounds), PHP %s\n", $calls, PHP_VERSION);
+    printf("  resale through FFI : %.3f µs per pair\n", $result['ffi_us_per_pair']);
+    printf("  pure PHP           : %.3f µs per pair\n", $result['php_us_per_pair']);
+    printf("  pure PHP / FFI     : %.2f×\n", $result['ratio_php_over_ffi']);
+    printf("  (the same two calls made directly, no result objects: %.3f µs per pair;\n", $result['raw_ffi_us_per_pair']);
+    printf("   a trivial FFI call, resale_abi_version: %.3f µs)\n", $result['trivial_ffi_call_us']);
+}

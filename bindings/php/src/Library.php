@@ -1,0 +1,196 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Resale;
+
+use FFI;
+use FFI\CData;
+
+/**
+ * libresale loaded through PHP's FFI, once per process and path.
+ *
+ * The path comes from the constructor argument, else the environment
+ * variable `RESALE_LIB`, else `libresale.so` from the dynamic linker's
+ * search path (after `make install`). The declarations are
+ * `resale.ffi.h` next to this file (generated from the same source as
+ * `resale.h`); the library's `resale_abi_version()` must equal the
+ * `RESALE_ABI_VERSION` recorded in it.
+ *
+ * A Library also owns one output buffer and one error slot for the calls
+ * that need no policy (licenses, marketplace): freed in __destruct.
+ */
+final class Library
+{
+    public const STATUS_OK = 0;
+    public const STATUS_UNCHANGED = 1;
+    public const STATUS_REJECTED = 2;
+    public const STATUS_INVALID_ARGUMENT = 3;
+    public const STATUS_PANIC = 4;
+
+    /** @var array<string, Library> loaded libraries by path */
+    private static array $loaded = [];
+
+    /** @internal the FFI instance */
+    public readonly FFI $ffi;
+    public readonly string $path;
+    /** @internal */
+    public readonly CData $buf;
+    /** @internal */
+    public readonly CData $bufAddr;
+    /** @internal */
+    public readonly CData $errSlot;
+    /** @internal */
+    public readonly CData $errAddr;
+    /** `char **`, made once: a type parsed per cast() stays allocated until the FFI instance goes. */
+    private readonly \FFI\CType $charPtrPtr;
+
+    /**
+     * The process-wide library for `$path` (or RESALE_LIB, or libresale.so),
+     * loaded on first use.
+     *
+     * @throws LibraryError
+     */
+    public static function get(?string $path = null): self
+    {
+        $path ??= self::defaultPath();
+        return self::$loaded[$path] ??= new self($path);
+    }
+
+    /** The path get() uses when given none. */
+    public static function defaultPath(): string
+    {
+        $env = getenv('RESALE_LIB');
+        return is_string($env) && $env !== '' ? $env : 'libresale.so';
+    }
+
+    /**
+     * Load the library at `$path` (prefer get(), which loads it once).
+     *
+     * @throws LibraryError
+     */
+    public function __construct(?string $path = null)
+    {
+        $path ??= self::defaultPath();
+        $this->path = $path;
+        if (!extension_loaded('ffi')) {
+            throw new LibraryError('library.ffi_missing', 'PHP\'s FFI extension is not loaded (ext-ffi)');
+        }
+        // A bare file name is left to the dynamic linker; a path must exist.
+        if (str_contains($path, '/') && !is_file($path)) {
+            throw new LibraryError(
+                'library.missing',
+                "no resale library at {$path} (build it with `cargo build --release -p resale-ffi`, "
+                . 'then pass its path or set RESALE_LIB)',
+            );
+        }
+        $header = __DIR__ . '/resale.ffi.h';
+        $decls = @file_get_contents($header);
+        if ($decls === false || !preg_match('~^// RESALE_ABI_VERSION (\d+)$~m', $decls, $m)) {
+            throw new LibraryError('library.header', "cannot read the declarations in {$header}");
+        }
+        $abi = (int) $m[1];
+        try {
+            $this->ffi = FFI::cdef($decls, $path);
+        } catch (\Throwable $e) {
+            $hint = ini_get('ffi.enable') === 'preload' && PHP_SAPI !== 'cli'
+                ? ' (ffi.enable=preload allows FFI::cdef only in the CLI and preloading: set ffi.enable=1 or preload this package)'
+                : '';
+            throw new LibraryError(
+                'library.unloadable',
+                "cannot load {$path}: {$e->getMessage()}{$hint}; set RESALE_LIB to the path of libresale.so",
+                null,
+                -1,
+                0,
+                $e,
+            );
+        }
+        $have = $this->ffi->resale_abi_version();
+        if ($have !== $abi) {
+            throw new LibraryError(
+                'library.abi_mismatch',
+                "{$path} has ABI version {$have}, these declarations need {$abi}: use a matching libresale",
+            );
+        }
+        $this->charPtrPtr = $this->ffi->type('char **');
+        $this->buf = $this->ffi->new('resale_buffer');
+        $this->bufAddr = FFI::addr($this->buf);
+        $this->errSlot = $this->ffi->new('resale_error*');
+        $this->errAddr = FFI::addr($this->errSlot);
+    }
+
+    public function __destruct()
+    {
+        if (isset($this->bufAddr)) {
+            $this->ffi->resale_buffer_free($this->bufAddr);
+        }
+    }
+
+    /** The library's version, e.g. `0.1.0`. */
+    public function version(): string
+    {
+        // A `const char *` return value arrives as a PHP string already.
+        return (string) $this->ffi->resale_version();
+    }
+
+    /** The library's ABI version (equal to the header's once loaded). */
+    public function abiVersion(): int
+    {
+        return $this->ffi->resale_abi_version();
+    }
+
+    /**
+     * @internal The exception for a failed call: reads the error object in
+     * `$slot` (a `resale_error *`), frees it, and picks the class by status.
+     *
+     * @param class-string<ResaleException> $class for REJECTED/UNCHANGED
+     */
+    public function failure(int $status, CData $slot, string $class): ResaleException
+    {
+        if ($status === self::STATUS_INVALID_ARGUMENT) {
+            $class = InvalidArgument::class;
+        } elseif ($status === self::STATUS_PANIC) {
+            $class = InternalError::class;
+        }
+        if (FFI::isNull($slot)) {
+            return new $class('internal.no_error', "status {$status} without an error object", null, -1, $status);
+        }
+        $f = $this->ffi;
+        $code = $this->str($f->resale_error_code($slot)) ?? '';
+        $field = $this->str($f->resale_error_field($slot));
+        $message = $this->str($f->resale_error_message($slot)) ?? '';
+        $offset = (int) $f->resale_error_offset($slot);
+        $f->resale_error_free($slot);
+        return new $class($code, $message, $field, $offset, $status);
+    }
+
+    /** @internal A `resale_str` as a PHP string, null when absent. */
+    public function str(CData $s): ?string
+    {
+        // PHP's FFI would read the `const char *` field as a NUL-terminated
+        // string (these views are not terminated): read it as `char *`.
+        $data = $this->ffi->cast($this->charPtrPtr, FFI::addr($s))[0];
+        if ($data === null || FFI::isNull($data)) {
+            return null;
+        }
+        $len = $s->len;
+        return $len === 0 ? '' : FFI::string($data, $len);
+    }
+
+    /** @internal The contents of the buffer `$buf`. */
+    public static function bytes(CData $buf): string
+    {
+        $len = $buf->len;
+        return $len === 0 ? '' : FFI::string($buf->data, $len);
+    }
+
+    /**
+     * @internal Decode the library's JSON answer in the library's buffer.
+     *
+     * @return array<string, mixed>
+     */
+    public function json(CData $buf): array
+    {
+        return json_decode(self::bytes($buf), true, 512, JSON_BIGINT_AS_STRING | JSON_THROW_ON_ERROR);
+    }
+}

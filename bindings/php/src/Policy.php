@@ -1,0 +1,274 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Resale;
+
+use FFI;
+use FFI\CData;
+
+/**
+ * A compiled shop policy (`resale_policy`): immutable, cheap to use, freed
+ * when the object goes away.
+ *
+ * Each Policy owns one reusable output buffer and one error slot, so the
+ * hot path (rewriteBuyUrl, checkShopRequest) is one foreign call and one
+ * copy of the answer into a PHP string. A Policy is not meant to be shared
+ * between threads (PHP's ZTS); in PHP-FPM each worker compiles its own.
+ */
+final class Policy
+{
+    /** @internal */
+    public readonly Library $lib;
+    /** @internal the `resale_policy *` */
+    public readonly CData $handle;
+    /** @internal */
+    public readonly CData $buf;
+    /** @internal */
+    public readonly CData $bufAddr;
+    /** @internal */
+    public readonly CData $errSlot;
+    /** @internal */
+    public readonly CData $errAddr;
+    private readonly FFI $ffi;
+    private readonly CData $stats;
+    private readonly CData $statsAddr;
+
+    private function __construct(Library $lib, CData $handle)
+    {
+        $this->lib = $lib;
+        $this->ffi = $lib->ffi;
+        $this->handle = $handle;
+        $this->buf = $this->ffi->new('resale_buffer');
+        $this->bufAddr = FFI::addr($this->buf);
+        $this->errSlot = $this->ffi->new('resale_error*');
+        $this->errAddr = FFI::addr($this->errSlot);
+        $this->stats = $this->ffi->new('resale_catalog_stats');
+        $this->statsAddr = FFI::addr($this->stats);
+    }
+
+    public function __destruct()
+    {
+        $this->ffi->resale_buffer_free($this->bufAddr);
+        $this->ffi->resale_policy_free($this->handle);
+    }
+
+    /**
+     * Compile a policy from its JSON text.
+     *
+     * @throws PolicyError with the code and the JSON path (`$.shop_url`) as field
+     * @throws LibraryError
+     */
+    public static function fromJson(string $json, ?Library $lib = null): self
+    {
+        $lib ??= Library::get();
+        $f = $lib->ffi;
+        $handle = $f->new('resale_policy*');
+        $status = $f->resale_policy_new($json, \strlen($json), FFI::addr($handle), $lib->errAddr);
+        if ($status !== Library::STATUS_OK) {
+            throw $lib->failure($status, $lib->errSlot, PolicyError::class);
+        }
+        return new self($lib, $handle);
+    }
+
+    /**
+     * Compile the policy in the file `$path`.
+     *
+     * @throws PolicyError (`policy.file.unreadable` when the file cannot be read)
+     */
+    public static function fromFile(string $path, ?Library $lib = null): self
+    {
+        $json = is_file($path) ? @file_get_contents($path) : false;
+        if ($json === false) {
+            throw new PolicyError('policy.file.unreadable', "cannot read the policy file {$path}", $path);
+        }
+        return self::fromJson($json, $lib);
+    }
+
+    // ---- rewrite ----------------------------------------------------------
+
+    /**
+     * The shop's URL for a Plesk buy link, or null when `$url` is not one
+     * (another host, look-alikes included, another path, a malformed
+     * extension ID): then keep the original.
+     *
+     * @throws InvalidInput when `$url` is not a URL (`url.invalid`, `url.too_long`)
+     * @throws InvalidArgument when `$url` is not UTF-8
+     */
+    public function rewriteBuyUrl(string $url): ?string
+    {
+        // No error object on the hot path: UNCHANGED needs none, and a
+        // failure is asked again with one (the call is a pure function).
+        $status = $this->ffi->resale_rewrite_buy_url($this->handle, $url, \strlen($url), $this->bufAddr, null);
+        if ($status === 0) {
+            return FFI::string($this->buf->data, $this->buf->len);
+        }
+        if ($status === 1) {
+            return null;
+        }
+        throw $this->rewrite($url)->error ?? new InternalError('internal.unstable', 'the rewrite changed its answer');
+    }
+
+    /**
+     * The rewrite with its reason: a Rewrite that is `rewritten` (url),
+     * `unchanged` (reason code and message) or, when `$url` is not a URL,
+     * `error` (error: the InvalidInput). Does not throw for those.
+     *
+     * @throws InvalidArgument when `$url` is not UTF-8
+     */
+    public function rewrite(string $url): Rewrite
+    {
+        $status = $this->ffi->resale_rewrite_buy_url($this->handle, $url, \strlen($url), $this->bufAddr, $this->errAddr);
+        if ($status === 0) {
+            return new Rewrite(Rewrite::REWRITTEN, FFI::string($this->buf->data, $this->buf->len), null, null, null);
+        }
+        $e = $this->lib->failure($status, $this->errSlot, InvalidInput::class);
+        if ($status === Library::STATUS_UNCHANGED) {
+            return new Rewrite(Rewrite::UNCHANGED, null, $e->getErrorCode(), $e->getReason(), null);
+        }
+        if ($e instanceof InvalidInput) {
+            return new Rewrite(Rewrite::ERROR, null, $e->getErrorCode(), $e->getReason(), $e);
+        }
+        throw $e;
+    }
+
+    // ---- shop entry -------------------------------------------------------
+
+    /**
+     * Check what arrived at the shop.
+     *
+     * `$query` is best the raw query string (`$_SERVER['QUERY_STRING']`), a
+     * path with a query or a whole URL: the engine then sees every pair as
+     * sent, duplicates included. An array (`$_GET`) is turned back into a
+     * query (rawurlencode of each name and value) — but PHP has already
+     * form-decoded it (`+` became a space, so base64 tokens break), kept
+     * only the last of duplicate names and made `a[]=` arrays; arrays are
+     * refused here (`param.array`).
+     *
+     * @param array<string, mixed>|string $query
+     * @throws Rejection with the stable code (`kn.malformed`) and the parameter as field
+     * @throws InvalidArgument when the text is not UTF-8
+     */
+    public function checkShopRequest(array|string $query): ShopRequest
+    {
+        if (\is_array($query)) {
+            $query = self::queryFromArray($query);
+        }
+        $status = $this->ffi->resale_check_shop_request_fields(
+            $this->handle,
+            $query,
+            \strlen($query),
+            $this->bufAddr,
+            $this->errAddr,
+        );
+        if ($status !== 0) {
+            throw $this->lib->failure($status, $this->errSlot, Rejection::class);
+        }
+        $f = explode("\0", FFI::string($this->buf->data, $this->buf->len));
+        return new ShopRequest(
+            $f[0],
+            $f[1],
+            $f[2] === '' ? null : $f[2],
+            $f[3] === '' ? null : $f[3],
+            $f[4] === '' ? null : $f[4],
+            $f[5],
+            $f[6] === '' ? null : $f[6],
+            $f[7],
+            $query,
+        );
+    }
+
+    /**
+     * A query string from `$_GET`-like pairs, in their order.
+     *
+     * @param array<array-key, mixed> $params
+     * @throws Rejection `param.array` for an array value (`a[]=…`, `a[b]=…`)
+     */
+    public static function queryFromArray(array $params): string
+    {
+        $pairs = [];
+        foreach ($params as $name => $value) {
+            $name = (string) $name;
+            if (\is_array($value) || \is_object($value)) {
+                throw new Rejection(
+                    'param.array',
+                    "the parameter {$name} is an array or object (name[]= in the query): each parameter must be given once, as text",
+                    $name,
+                );
+            }
+            if ($value === null || $value === false) {
+                $value = '';
+            } elseif ($value === true) {
+                $value = '1';
+            }
+            $pairs[] = rawurlencode($name) . '=' . rawurlencode((string) $value);
+        }
+        return implode('&', $pairs);
+    }
+
+    // ---- catalog ----------------------------------------------------------
+
+    /** Which feed a request path asks for: `packages`, `categories` or `other`. */
+    public function catalogKind(string $path): string
+    {
+        return CatalogStats::KINDS[$this->ffi->resale_policy_catalog_kind($this->handle, $path, \strlen($path))]
+            ?? 'other';
+    }
+
+    /**
+     * Filter a whole catalog response for the request `$path`.
+     *
+     * @throws CatalogError with the code (`catalog.json.invalid`, …) and byte offset
+     */
+    public function filterCatalog(string $path, string $body): FilteredCatalog
+    {
+        $status = $this->ffi->resale_filter_catalog(
+            $this->handle,
+            $path,
+            \strlen($path),
+            $body,
+            \strlen($body),
+            $this->bufAddr,
+            $this->statsAddr,
+            $this->errAddr,
+        );
+        if ($status !== 0) {
+            throw $this->lib->failure($status, $this->errSlot, CatalogError::class);
+        }
+        return new FilteredCatalog(Library::bytes($this->buf), CatalogStats::fromC($this->stats));
+    }
+
+    /**
+     * An incremental filter for one response to `$path` (push chunks as they
+     * arrive). It outlives this policy if need be.
+     */
+    public function catalogFilter(string $path): CatalogFilter
+    {
+        return new CatalogFilter($this, $path);
+    }
+
+    // ---- panel.ini --------------------------------------------------------
+
+    /**
+     * The `[extensions]` section of panel.ini (see PanelIni).
+     *
+     * @throws InvalidInput when `$catalogUrl` is not acceptable
+     */
+    public function panelIni(?string $catalogUrl = null): string
+    {
+        return PanelIni::render($this, $catalogUrl);
+    }
+
+    /**
+     * @internal Run a call that fills this policy's buffer; throw `$class` on failure.
+     *
+     * @param class-string<ResaleException> $class
+     */
+    public function fill(int $status, string $class): string
+    {
+        if ($status !== 0) {
+            throw $this->lib->failure($status, $this->errSlot, $class);
+        }
+        return Library::bytes($this->buf);
+    }
+}
