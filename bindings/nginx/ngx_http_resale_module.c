@@ -778,6 +778,8 @@ ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                     *ll = cl;
                     ll = &cl->next;
                     last = cl->buf;
+                    /* empty: a special buffer, not one in memory */
+                    last->temporary = 0;
                 }
                 last->last_buf = 1;
                 ctx->done = 1;
