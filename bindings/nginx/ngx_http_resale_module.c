@@ -7,6 +7,8 @@
  *   resale_catalog_filter on|off;  filter proxied catalog feeds as they stream.
  *   resale_shop_gate;              location handler: 302 to the shop, or 400
  *                                  with the coded rejection as JSON.
+ *   resale_buy_url_from <value>;   $resale_buy_url: that value (variables
+ *                                  allowed) as a rewritten buy link.
  *
  * Every rule is in the engine: this file only speaks nginx.
  */
@@ -34,6 +36,7 @@ typedef struct {
     ngx_str_t                 policy_file;
     ngx_flag_t                catalog_filter;
     ngx_flag_t                shop_gate;
+    ngx_http_complex_value_t *buy_url_from;
 } ngx_http_resale_loc_conf_t;
 
 
@@ -59,6 +62,7 @@ static char *ngx_http_resale_shop_gate(ngx_conf_t *cf, ngx_command_t *cmd,
 static void *ngx_http_resale_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_resale_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_resale_init(ngx_conf_t *cf);
 
 
@@ -85,12 +89,19 @@ static ngx_command_t  ngx_http_resale_commands[] = {
       0,
       NULL },
 
+    { ngx_string("resale_buy_url_from"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resale_loc_conf_t, buy_url_from),
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_resale_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_resale_add_variables,         /* preconfiguration */
     ngx_http_resale_init,                  /* postconfiguration */
 
     NULL,                                  /* create main configuration */
@@ -268,6 +279,7 @@ ngx_http_resale_create_loc_conf(ngx_conf_t *cf)
     conf->policy = NGX_CONF_UNSET_PTR;
     conf->catalog_filter = NGX_CONF_UNSET;
     conf->shop_gate = NGX_CONF_UNSET;
+    conf->buy_url_from = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -291,12 +303,17 @@ ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->shop_gate = 0;
     }
 
-    if (conf->policy == NULL && (conf->catalog_filter || conf->shop_gate)) {
+    ngx_conf_merge_ptr_value(conf->buy_url_from, prev->buy_url_from, NULL);
+
+    if (conf->policy == NULL
+        && (conf->catalog_filter || conf->shop_gate || conf->buy_url_from))
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "%s needs a \"resale_policy\" in this location "
                            "or an enclosing block",
                            conf->shop_gate ? "resale_shop_gate"
-                                           : "resale_catalog_filter");
+                           : conf->catalog_filter ? "resale_catalog_filter"
+                                                  : "resale_buy_url_from");
         return NGX_CONF_ERROR;
     }
 
@@ -504,6 +521,78 @@ ngx_http_resale_gate_handler(ngx_http_request_t *r)
     }
 
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* ---- $resale_buy_url ---------------------------------------------------- */
+
+/* The value of resale_buy_url_from rewritten to the shop; the value itself
+ * when it is not a Plesk buy link; not found when it is not a URL (or no
+ * resale_buy_url_from applies). */
+static ngx_int_t
+ngx_http_resale_buy_url_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                    src;
+    resale_buffer                out = { NULL, 0, 0 };
+    resale_status                status;
+    ngx_http_resale_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_resale_module);
+
+    if (rlcf->buy_url_from == NULL || rlcf->policy == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_http_complex_value(r, rlcf->buy_url_from, &src) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    status = resale_rewrite_buy_url(rlcf->policy, (const char *) src.data,
+                                    src.len, &out, NULL);
+
+    if (status == RESALE_STATUS_OK) {
+        src.len = out.len;
+        src.data = ngx_pnalloc(r->pool, out.len);
+        if (src.data == NULL) {
+            resale_buffer_free(&out);
+            return NGX_ERROR;
+        }
+        ngx_memcpy(src.data, out.data, out.len);
+
+    } else if (status != RESALE_STATUS_UNCHANGED) {
+        resale_buffer_free(&out);
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    resale_buffer_free(&out);
+
+    v->len = src.len;
+    v->data = src.data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_resale_add_variables(ngx_conf_t *cf)
+{
+    ngx_str_t              name = ngx_string("resale_buy_url");
+    ngx_http_variable_t   *var;
+
+    var = ngx_http_add_variable(cf, &name, NGX_HTTP_VAR_NOCACHEABLE);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_resale_buy_url_variable;
+
+    return NGX_OK;
 }
 
 

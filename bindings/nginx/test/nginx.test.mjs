@@ -98,6 +98,7 @@ before(async () => {
     listen 127.0.0.1:${gp};
     resale_policy ${path.join(repo, "tests/vectors/policies", p + ".json")};
     location = /buy { resale_shop_gate; }
+    location = /rewrite { resale_buy_url_from $http_x_url; return 200 "$resale_buy_url"; }
   }`;
   }
   port = await freePort();
@@ -136,9 +137,9 @@ after(async () => {
 const url = (route, p = port) => `http://127.0.0.1:${p}${route}`;
 
 /** A raw HTTP/1.1 exchange: everything the server sent until it closed. */
-function raw(route, p = port) {
+function raw(route, p = port, headers = "") {
   return new Promise((resolve, reject) => {
-    const s = net.connect(p, "127.0.0.1", () => s.write(`GET ${route} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`));
+    const s = net.connect(p, "127.0.0.1", () => s.write(Buffer.from(`GET ${route} HTTP/1.1\r\nHost: t\r\n${headers}Connection: close\r\n\r\n`)));
     const parts = [];
     s.on("data", (d) => parts.push(d));
     s.on("error", reject);
@@ -286,6 +287,27 @@ test("shared check vectors through resale_shop_gate, one server per policy", asy
   }
   console.log(`vectors (nginx module): ${n} check vectors over HTTP`);
   assert.ok(n > 40);
+});
+
+test("$resale_buy_url: the shared rewrite vectors through resale_buy_url_from $http_x_url", async () => {
+  const vdir = path.join(repo, "tests/vectors/rewrite");
+  let n = 0;
+  for (const f of readdirSync(vdir)) {
+    const doc = JSON.parse(readFileSync(path.join(vdir, f), "utf8"));
+    for (const c of doc.cases) {
+      // A header value cannot carry line breaks or NUL; nginx trims spaces.
+      if (/[\r\n\0]/.test(c.input) || c.input !== c.input.trim()) continue;
+      const answer = await raw("/rewrite", gatePorts.get(c.policy ?? doc.policy), `X-Url: ${c.input}\r\n`);
+      const sep = answer.indexOf("\r\n\r\n");
+      assert.match(answer.subarray(0, sep).toString(), /^HTTP\/1\.1 200/, c.name);
+      const got = answer.subarray(sep + 4).toString();
+      const want = { rewritten: c.expect.url, unchanged: c.input, error: "" }[c.expect.status];
+      assert.equal(got, want, c.name);
+      n++;
+    }
+  }
+  console.log(`vectors (nginx module): ${n} rewrite vectors through $resale_buy_url`);
+  assert.ok(n >= 25);
 });
 
 test("nginx -t fails on a bad policy with the engine's code, field and the file name", () => {
