@@ -44,7 +44,7 @@ const cut = fixture.indexOf("},{", 300000) + 2;
 const garbled = Buffer.concat([fixture.subarray(0, cut), Buffer.from("!!"), fixture.subarray(cut)]);
 
 let release = null; // resolves the held response of /api/v11/packages
-let upstream, nginx, dir, port, portNb;
+let upstream, nginx, dir, port, portNb, portSlow;
 const gatePorts = new Map();
 
 before(async () => {
@@ -103,6 +103,7 @@ before(async () => {
   }
   port = await freePort();
   portNb = await freePort();
+  portSlow = await freePort();
   dir = mkdtempSync(path.join(os.tmpdir(), "resale-nginx-"));
   const file = config(
     dir,
@@ -120,6 +121,11 @@ before(async () => {
     listen 127.0.0.1:${portNb};
     ${catalogLocation(up, "proxy_buffering off;")}
   }
+  server {
+    # a small send buffer: a paused client holds the filter's buffers
+    listen 127.0.0.1:${portSlow} sndbuf=8k;
+    ${catalogLocation(up)}
+  }
 ${gates}`,
   );
   const t = check(dir, file);
@@ -131,7 +137,7 @@ after(async () => {
   release?.();
   await nginx?.stop();
   upstream?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir && !process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 });
 
 const url = (route, p = port) => `http://127.0.0.1:${p}${route}`;
@@ -211,6 +217,28 @@ test("the feed streams: filtered bytes reach the client before the upstream has 
     }
     assert.ok(Buffer.concat(parts).equals(expected(fixture, "/api/v11/packages")));
   }
+});
+
+test("a slow client: the 10 MB feed arrives whole when the reader pauses (back-pressure path)", async () => {
+  const want = expected(big, "/api/v6/packages");
+  for (const p of [portSlow, port, portNb]) {
+    const answer = await new Promise((resolve, reject) => {
+      const s = net.connect(p, "127.0.0.1", () => s.write("GET /api/v6/packages HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+      const parts = [];
+      let paused = 0;
+      s.on("data", (d) => {
+        parts.push(d);
+        // Stop reading now and then, so nginx's socket buffer fills up.
+        if (paused < 5) { paused++; s.pause(); setTimeout(() => s.resume(), 300); }
+      });
+      s.on("error", reject);
+      s.on("close", () => resolve(Buffer.concat(parts)));
+    });
+    const { body, complete } = dechunk(answer.subarray(answer.indexOf("\r\n\r\n") + 4));
+    assert.ok(complete, `on ${p}: the response was cut`);
+    assert.ok(body.equals(want), `on ${p}: differs from resale filter`);
+  }
+  assert.doesNotMatch(readFileSync(path.join(dir, "error.log"), "utf8"), /\[(alert|crit|emerg)\]/);
 });
 
 test("an invalid upstream feed ends in an aborted response, never a complete one", async () => {
