@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
+.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php fuzz-smoke bench-quick
+test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php test-nginx fuzz-smoke bench-quick
 	scripts/vector-summary.sh
 
 lint:
@@ -70,6 +70,24 @@ test-php: ffi
 ## bench-php: rewrite + check through PHP's FFI against a pure-PHP implementation.
 bench-php: ffi
 	RESALE_LIB=$(CURDIR)/target/release/libresale.so php bindings/php/bench/bench.php
+
+## nginx-module: ngx_http_resale_module.so for Debian's nginx, linking libresale.a
+## (target/nginx-build/nginx-<version>/objs/).
+nginx-module: ffi
+	scripts/setup.sh nginx
+	bindings/nginx/build.sh
+
+## test-nginx: the module in the real nginx over HTTP (feeds, gate vectors, nginx -t, wrk).
+test-nginx: ffi build
+	scripts/setup.sh nginx
+	bindings/nginx/build.sh
+	cd bindings/nginx && node --test test/
+
+## serve-nginx: nginx with the module on 127.0.0.1:8082 (examples/policy.json, the
+## fixture feeds as the upstream).
+NGINX_PORT ?= 8082
+serve-nginx: nginx-module
+	node bindings/nginx/run.mjs --port $(NGINX_PORT)
 
 ## install: the C library, header and pkg-config file under PREFIX (default /usr/local).
 PREFIX ?= /usr/local

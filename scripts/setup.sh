@@ -86,6 +86,11 @@ setup_php() {
   apt_install php8.2-cli phpunit
 }
 
+# ---- the nginx module: Debian's nginx, its module build tree (nginx-dev), wrk for the load test
+setup_nginx() {
+  apt_install nginx nginx-dev wrk
+}
+
 # ---- fuzzing: nightly toolchain and cargo-fuzz ---------------------------
 CARGO_FUZZ_VERSION=0.13.2
 setup_fuzz() {
@@ -97,5 +102,5 @@ setup_fuzz() {
 }
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker ffi php fuzz)
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker ffi php fuzz nginx)
 for g in "${groups[@]}"; do "setup_$g"; done

@@ -1,0 +1,980 @@
+/*
+ * ngx_http_resale_module: resale in nginx, over the C ABI (libresale.a).
+ *
+ *   resale_policy <file>;          http, server, location: compiled once at
+ *                                  configuration load; a bad policy fails
+ *                                  `nginx -t` with the engine's coded error.
+ *   resale_catalog_filter on|off;  filter proxied catalog feeds as they stream.
+ *   resale_shop_gate;              location handler: 302 to the shop, or 400
+ *                                  with the coded rejection as JSON.
+ *   resale_buy_url_from <value>;   $resale_buy_url: that value (variables
+ *                                  allowed) as a rewritten buy link.
+ *
+ * Every rule is in the engine: this file only speaks nginx.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <resale.h>
+
+
+/* Output buffers of one filtered response: at most RESALE_BUFS of
+ * RESALE_BUF_SIZE bytes in flight; past that the filter stops reading its
+ * input until the client has taken some (as the gzip filter does). */
+#define NGX_HTTP_RESALE_BUF_SIZE   32768
+#define NGX_HTTP_RESALE_BUFS       16
+
+/* A bit of c->buffered no module of nginx 1.22 uses: set while the filter
+ * holds input or output it has not passed on. */
+#define NGX_HTTP_RESALE_BUFFERED   0x40
+
+
+typedef struct {
+    resale_policy            *policy;
+    ngx_str_t                 policy_file;
+    ngx_flag_t                catalog_filter;
+    ngx_flag_t                shop_gate;
+    ngx_http_complex_value_t *buy_url_from;
+} ngx_http_resale_loc_conf_t;
+
+
+typedef struct {
+    resale_catalog_filter    *filter;
+    resale_buffer             out;       /* the engine's last output */
+    size_t                    sent;      /* bytes of `out` already copied */
+    ngx_chain_t              *in;        /* input not read yet */
+    ngx_chain_t              *free;
+    ngx_chain_t              *busy;
+    ngx_uint_t                bufs;      /* output buffers allocated */
+    unsigned                  finished:1;   /* _finish done, last_buf due */
+    unsigned                  done:1;       /* last_buf passed on */
+    unsigned                  failed:1;
+    unsigned                  flush:1;
+} ngx_http_resale_ctx_t;
+
+
+static char *ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_resale_shop_gate(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void *ngx_http_resale_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_resale_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_resale_init(ngx_conf_t *cf);
+
+
+static ngx_command_t  ngx_http_resale_commands[] = {
+
+    { ngx_string("resale_policy"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_resale_policy,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("resale_catalog_filter"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resale_loc_conf_t, catalog_filter),
+      NULL },
+
+    { ngx_string("resale_shop_gate"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_resale_shop_gate,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("resale_buy_url_from"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resale_loc_conf_t, buy_url_from),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_resale_module_ctx = {
+    ngx_http_resale_add_variables,         /* preconfiguration */
+    ngx_http_resale_init,                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_resale_create_loc_conf,       /* create location configuration */
+    ngx_http_resale_merge_loc_conf         /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_resale_module = {
+    NGX_MODULE_V1,
+    &ngx_http_resale_module_ctx,           /* module context */
+    ngx_http_resale_commands,              /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+/* ---- configuration ----------------------------------------------------- */
+
+static void
+ngx_http_resale_policy_cleanup(void *data)
+{
+    resale_policy_free(data);
+}
+
+
+static char *
+ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_resale_loc_conf_t *rlcf = conf;
+
+    u_char              *text;
+    size_t               size, got;
+    ssize_t              n;
+    ngx_fd_t             fd;
+    ngx_str_t           *value, name;
+    ngx_file_info_t      fi;
+    resale_str           code, field, message;
+    resale_error        *err;
+    resale_policy       *policy;
+    resale_status        status;
+    ngx_pool_cleanup_t  *cln;
+
+    if (rlcf->policy != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%V\" failed", &name);
+        (void) ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    size = (size_t) ngx_file_size(&fi);
+    text = ngx_pnalloc(cf->temp_pool, size + 1);
+    if (text == NULL) {
+        (void) ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    for (got = 0; got < size; got += n) {
+        n = ngx_read_fd(fd, text + got, size - got);
+        if (n == -1) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               ngx_read_fd_n " \"%V\" failed", &name);
+            (void) ngx_close_file(fd);
+            return NGX_CONF_ERROR;
+        }
+        if (n == 0) {
+            size = got;
+            break;
+        }
+    }
+
+    (void) ngx_close_file(fd);
+
+    policy = NULL;
+    err = NULL;
+    status = resale_policy_new((const char *) text, size, &policy, &err);
+
+    if (status != RESALE_STATUS_OK) {
+        code = resale_error_code(err);
+        field = resale_error_field(err);
+        message = resale_error_message(err);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "resale_policy \"%V\": %*s at %*s: %*s", &name,
+                           code.len, code.data,
+                           field.data ? field.len : 1,
+                           field.data ? field.data : "$",
+                           message.len, message.data);
+        resale_error_free(err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        resale_policy_free(policy);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_resale_policy_cleanup;
+    cln->data = policy;
+
+    rlcf->policy = policy;
+    rlcf->policy_file = name;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t ngx_http_resale_gate_handler(ngx_http_request_t *r);
+
+
+static char *
+ngx_http_resale_shop_gate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_resale_loc_conf_t *rlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (rlcf->shop_gate != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    rlcf->shop_gate = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_resale_gate_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_resale_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_resale_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_resale_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    conf->policy = NGX_CONF_UNSET_PTR;
+    conf->catalog_filter = NGX_CONF_UNSET;
+    conf->shop_gate = NGX_CONF_UNSET;
+    conf->buy_url_from = NGX_CONF_UNSET_PTR;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_resale_loc_conf_t *prev = parent;
+    ngx_http_resale_loc_conf_t *conf = child;
+
+    if (conf->policy == NGX_CONF_UNSET_PTR) {
+        conf->policy = (prev->policy == NGX_CONF_UNSET_PTR) ? NULL
+                                                            : prev->policy;
+        conf->policy_file = prev->policy_file;
+    }
+
+    ngx_conf_merge_value(conf->catalog_filter, prev->catalog_filter, 0);
+
+    if (conf->shop_gate == NGX_CONF_UNSET) {
+        conf->shop_gate = 0;
+    }
+
+    ngx_conf_merge_ptr_value(conf->buy_url_from, prev->buy_url_from, NULL);
+
+    if (conf->policy == NULL
+        && (conf->catalog_filter || conf->shop_gate || conf->buy_url_from))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s needs a \"resale_policy\" in this location "
+                           "or an enclosing block",
+                           conf->shop_gate ? "resale_shop_gate"
+                           : conf->catalog_filter ? "resale_catalog_filter"
+                                                  : "resale_buy_url_from");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* ---- the shop gate ------------------------------------------------------ */
+
+/* Bytes `s` as the inside of a JSON string, at `p` (room: 6 bytes a byte). */
+static u_char *
+ngx_http_resale_json_escape(u_char *p, const char *s, size_t len)
+{
+    static const u_char  hex[] = "0123456789abcdef";
+
+    u_char  c;
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        c = (u_char) s[i];
+
+        switch (c) {
+        case '"':  *p++ = '\\'; *p++ = '"'; break;
+        case '\\': *p++ = '\\'; *p++ = '\\'; break;
+        case '\n': *p++ = '\\'; *p++ = 'n'; break;
+        case '\r': *p++ = '\\'; *p++ = 'r'; break;
+        case '\t': *p++ = '\\'; *p++ = 't'; break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                p = ngx_cpymem(p, "\\u00", 4);
+                *p++ = hex[c >> 4];
+                *p++ = hex[c & 0xf];
+
+            } else {
+                *p++ = c;
+            }
+        }
+    }
+
+    return p;
+}
+
+
+static ngx_int_t
+ngx_http_resale_add_header(ngx_http_request_t *r, char *key, ngx_str_t *value,
+    ngx_table_elt_t **slot)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.len = ngx_strlen(key);
+    h->key.data = (u_char *) key;
+    h->value = *value;
+    h->lowcase_key = NULL;
+
+    if (slot) {
+        *slot = h;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_resale_reject(ngx_http_request_t *r, resale_error *err)
+{
+    u_char       *p;
+    size_t        len;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_str_t     no_store = ngx_string("no-store");
+    ngx_chain_t   out;
+    resale_str    code, field, message;
+
+    code = resale_error_code(err);
+    field = resale_error_field(err);
+    message = resale_error_message(err);
+
+    len = sizeof("{\"status\":\"rejected\",\"code\":\"\",\"field\":,"
+                 "\"message\":\"\"}\n") - 1
+          + 6 * code.len + 6 * message.len
+          + (field.data ? 2 + 6 * field.len : sizeof("null") - 1);
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(b->last, "{\"status\":\"rejected\",\"code\":\"",
+                   sizeof("{\"status\":\"rejected\",\"code\":\"") - 1);
+    p = ngx_http_resale_json_escape(p, code.data, code.len);
+    p = ngx_cpymem(p, "\",\"field\":", sizeof("\",\"field\":") - 1);
+
+    if (field.data) {
+        *p++ = '"';
+        p = ngx_http_resale_json_escape(p, field.data, field.len);
+        *p++ = '"';
+
+    } else {
+        p = ngx_cpymem(p, "null", sizeof("null") - 1);
+    }
+
+    p = ngx_cpymem(p, ",\"message\":\"", sizeof(",\"message\":\"") - 1);
+    p = ngx_http_resale_json_escape(p, message.data, message.len);
+    p = ngx_cpymem(p, "\"}\n", sizeof("\"}\n") - 1);
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_BAD_REQUEST;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type,
+                "application/json; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("application/json") - 1;
+    r->headers_out.content_type_lowcase = NULL;
+
+    if (ngx_http_resale_add_header(r, "Cache-Control", &no_store, NULL)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_resale_gate_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_str_t                    location, no_store = ngx_string("no-store");
+    resale_str                   url;
+    resale_error                *err;
+    resale_status                status;
+    resale_shop_request         *req;
+    ngx_http_resale_loc_conf_t  *rlcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_resale_module);
+
+    req = NULL;
+    err = NULL;
+    status = resale_check_shop_request(rlcf->policy, (const char *) r->args.data,
+                                       r->args.len, &req, &err);
+
+    if (status == RESALE_STATUS_OK) {
+        url = resale_shop_request_redirect_url(req);
+
+        location.len = url.len;
+        location.data = ngx_pnalloc(r->pool, url.len);
+        if (location.data == NULL) {
+            resale_shop_request_free(req);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ngx_memcpy(location.data, url.data, url.len);
+        resale_shop_request_free(req);
+
+        ngx_http_clear_location(r);
+
+        if (ngx_http_resale_add_header(r, "Location", &location,
+                                       &r->headers_out.location)
+            != NGX_OK
+            || ngx_http_resale_add_header(r, "Cache-Control", &no_store, NULL)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_HTTP_MOVED_TEMPORARILY;
+    }
+
+    if (status == RESALE_STATUS_REJECTED) {
+        rc = ngx_http_resale_reject(r, err);
+        resale_error_free(err);
+        return rc;
+    }
+
+    if (err) {
+        url = resale_error_code(err);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resale_shop_gate: %*s", url.len, url.data);
+        resale_error_free(err);
+    }
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* ---- $resale_buy_url ---------------------------------------------------- */
+
+/* The value of resale_buy_url_from rewritten to the shop; the value itself
+ * when it is not a Plesk buy link; not found when it is not a URL (or no
+ * resale_buy_url_from applies). */
+static ngx_int_t
+ngx_http_resale_buy_url_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                    src;
+    resale_buffer                out = { NULL, 0, 0 };
+    resale_status                status;
+    ngx_http_resale_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_resale_module);
+
+    if (rlcf->buy_url_from == NULL || rlcf->policy == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_http_complex_value(r, rlcf->buy_url_from, &src) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    status = resale_rewrite_buy_url(rlcf->policy, (const char *) src.data,
+                                    src.len, &out, NULL);
+
+    if (status == RESALE_STATUS_OK) {
+        src.len = out.len;
+        src.data = ngx_pnalloc(r->pool, out.len);
+        if (src.data == NULL) {
+            resale_buffer_free(&out);
+            return NGX_ERROR;
+        }
+        ngx_memcpy(src.data, out.data, out.len);
+
+    } else if (status != RESALE_STATUS_UNCHANGED) {
+        resale_buffer_free(&out);
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    resale_buffer_free(&out);
+
+    v->len = src.len;
+    v->data = src.data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_resale_add_variables(ngx_conf_t *cf)
+{
+    ngx_str_t              name = ngx_string("resale_buy_url");
+    ngx_http_variable_t   *var;
+
+    var = ngx_http_add_variable(cf, &name, NGX_HTTP_VAR_NOCACHEABLE);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_resale_buy_url_variable;
+
+    return NGX_OK;
+}
+
+
+/* ---- the catalog filter ------------------------------------------------- */
+
+static void
+ngx_http_resale_ctx_cleanup(void *data)
+{
+    ngx_http_resale_ctx_t *ctx = data;
+
+    resale_catalog_filter_free(ctx->filter);
+    ctx->filter = NULL;
+    resale_buffer_free(&ctx->out);
+}
+
+
+static ngx_int_t
+ngx_http_resale_header_filter(ngx_http_request_t *r)
+{
+    ngx_str_t                    one = ngx_string("1");
+    ngx_str_t                   *uri;
+    resale_str                   code;
+    resale_error                *err;
+    resale_status                status;
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_resale_ctx_t       *ctx;
+    resale_catalog_kind          kind;
+    ngx_http_resale_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_resale_module);
+
+    if (!rlcf->catalog_filter
+        || rlcf->policy == NULL
+        || r != r->main
+        || r->headers_out.status < NGX_HTTP_OK
+        || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE
+        || r->headers_out.status == NGX_HTTP_NO_CONTENT)
+    {
+        return ngx_http_next_header_filter(r);
+    }
+
+    uri = &r->unparsed_uri;
+    kind = resale_policy_catalog_kind(rlcf->policy, (const char *) uri->data,
+                                      uri->len);
+    if (kind == RESALE_CATALOG_KIND_OTHER) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_encoding
+        && r->headers_out.content_encoding->value.len
+        && !(r->headers_out.content_encoding->value.len == 8
+             && ngx_strncasecmp(r->headers_out.content_encoding->value.data,
+                                (u_char *) "identity", 8) == 0))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resale_catalog_filter: the upstream sent "
+                      "Content-Encoding \"%V\"; the feed cannot be filtered "
+                      "(set proxy_set_header Accept-Encoding \"\";)",
+                      &r->headers_out.content_encoding->value);
+        return NGX_ERROR;
+    }
+
+    /* The body changes: its length, ETag and ranges no longer hold. */
+    ngx_http_clear_content_length(r);
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_etag(r);
+
+    if (ngx_http_resale_add_header(r, "X-Resale-Filtered", &one, NULL)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (r->header_only) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_resale_ctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    err = NULL;
+    status = resale_catalog_filter_new(rlcf->policy, (const char *) uri->data,
+                                       uri->len, &ctx->filter, &err);
+    if (status != RESALE_STATUS_OK) {
+        code = resale_error_code(err);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resale_catalog_filter: %*s", code.len, code.data);
+        resale_error_free(err);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_resale_ctx_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_resale_module);
+
+    /* Bodies the proxy buffered to a temporary file are read back into
+     * memory by the copy filter before they reach this one. */
+    r->filter_need_in_memory = 1;
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/* The failure of a feed: logged, and the response aborted (the caller
+ * returns NGX_ERROR, nginx closes the connection before the end of the
+ * body, so the client never sees a complete response). */
+static ngx_int_t
+ngx_http_resale_fail(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
+    resale_error *err)
+{
+    resale_str  code, message;
+
+    ctx->failed = 1;
+    r->connection->buffered &= ~NGX_HTTP_RESALE_BUFFERED;
+
+    if (err) {
+        code = resale_error_code(err);
+        message = resale_error_message(err);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resale_catalog_filter: invalid feed from the upstream "
+                      "(%*s at byte %L: %*s), response aborted",
+                      code.len, code.data, resale_error_offset(err),
+                      message.len, message.data);
+        resale_error_free(err);
+    }
+
+    return NGX_ERROR;
+}
+
+
+/* A cleared output buffer, or NULL when all are in flight (`*error` set on
+ * a memory failure). */
+static ngx_chain_t *
+ngx_http_resale_get_buf(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
+    ngx_int_t *error)
+{
+    u_char       *start, *end;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (ctx->free == NULL && ctx->bufs >= NGX_HTTP_RESALE_BUFS) {
+        return NULL;
+    }
+
+    cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+    if (cl == NULL) {
+        *error = 1;
+        return NULL;
+    }
+
+    b = cl->buf;
+    start = b->start;
+    end = b->end;
+
+    if (start == NULL) {
+        start = ngx_palloc(r->pool, NGX_HTTP_RESALE_BUF_SIZE);
+        if (start == NULL) {
+            *error = 1;
+            return NULL;
+        }
+        end = start + NGX_HTTP_RESALE_BUF_SIZE;
+        ctx->bufs++;
+    }
+
+    ngx_memzero(b, sizeof(ngx_buf_t));
+    b->start = start;
+    b->end = end;
+    b->pos = start;
+    b->last = start;
+    b->temporary = 1;
+    b->tag = (ngx_buf_tag_t) &ngx_http_resale_module;
+
+    return cl;
+}
+
+
+/* Copy what the engine produced into output buffers (appended at `*ll`,
+ * filling the one at `*last` first). NGX_OK when all is copied, NGX_AGAIN
+ * when buffers ran out, NGX_ERROR. */
+static ngx_int_t
+ngx_http_resale_copy_out(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
+    ngx_chain_t ***ll, ngx_buf_t **last)
+{
+    size_t        n;
+    ngx_int_t     error;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    while (ctx->sent < ctx->out.len) {
+        b = *last;
+
+        if (b == NULL || b->last == b->end) {
+            error = 0;
+            cl = ngx_http_resale_get_buf(r, ctx, &error);
+            if (cl == NULL) {
+                return error ? NGX_ERROR : NGX_AGAIN;
+            }
+            cl->next = NULL;
+            **ll = cl;
+            *ll = &cl->next;
+            b = cl->buf;
+            *last = b;
+        }
+
+        n = ngx_min((size_t) (b->end - b->last), ctx->out.len - ctx->sent);
+        b->last = ngx_cpymem(b->last, ctx->out.data + ctx->sent, n);
+        ctx->sent += n;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                  size;
+    ngx_int_t               rc, error;
+    ngx_buf_t              *b, *last;
+    ngx_chain_t            *out, **ll, *cl;
+    resale_error           *err;
+    resale_status           status;
+    ngx_http_resale_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_resale_module);
+
+    if (ctx == NULL || ctx->done) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (ctx->failed) {
+        return NGX_ERROR;
+    }
+
+    if (in && ngx_chain_add_copy(r->pool, &ctx->in, in) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    for ( ;; ) {
+        out = NULL;
+        ll = &out;
+        last = NULL;
+
+        for ( ;; ) {
+            rc = ngx_http_resale_copy_out(r, ctx, &ll, &last);
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+            if (rc == NGX_AGAIN) {
+                break;
+            }
+
+            if (ctx->finished) {
+                if (last == NULL) {
+                    error = 0;
+                    cl = ngx_http_resale_get_buf(r, ctx, &error);
+                    if (cl == NULL) {
+                        if (error) {
+                            return NGX_ERROR;
+                        }
+                        break;
+                    }
+                    cl->next = NULL;
+                    *ll = cl;
+                    ll = &cl->next;
+                    last = cl->buf;
+                    /* empty: a special buffer, not one in memory */
+                    last->temporary = 0;
+                }
+                last->last_buf = 1;
+                ctx->done = 1;
+                break;
+            }
+
+            if (ctx->in == NULL) {
+                break;
+            }
+
+            cl = ctx->in;
+            b = cl->buf;
+            ctx->in = cl->next;
+            ngx_free_chain(r->pool, cl);
+
+            size = b->last - b->pos;
+
+            if (b->in_file && !ngx_buf_in_memory(b)) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                              "resale_catalog_filter: a file buffer "
+                              "reached the filter");
+                return ngx_http_resale_fail(r, ctx, NULL);
+            }
+
+            if (size) {
+                err = NULL;
+                status = resale_catalog_filter_push(ctx->filter,
+                                                    (const char *) b->pos,
+                                                    size, &ctx->out, &err);
+                b->pos = b->last;
+                if (b->in_file) {
+                    b->file_pos = b->file_last;
+                }
+                if (status != RESALE_STATUS_OK) {
+                    return ngx_http_resale_fail(r, ctx, err);
+                }
+                ctx->sent = 0;
+            }
+
+            if (b->last_buf) {
+                err = NULL;
+                status = resale_catalog_filter_finish(ctx->filter, &ctx->out,
+                                                      NULL, &err);
+                if (status != RESALE_STATUS_OK) {
+                    return ngx_http_resale_fail(r, ctx, err);
+                }
+                ctx->sent = 0;
+                ctx->finished = 1;
+            }
+
+            if (b->flush) {
+                ctx->flush = 1;
+            }
+        }
+
+        if (out && ctx->flush && ctx->in == NULL
+            && ctx->sent == ctx->out.len)
+        {
+            last->flush = 1;
+            ctx->flush = 0;
+        }
+
+        if (ctx->done || (ctx->in == NULL && ctx->sent == ctx->out.len)) {
+            r->connection->buffered &= ~NGX_HTTP_RESALE_BUFFERED;
+        } else {
+            r->connection->buffered |= NGX_HTTP_RESALE_BUFFERED;
+        }
+
+        if (out == NULL && ctx->busy == NULL && !ctx->done
+            && ctx->in == NULL && ctx->sent == ctx->out.len)
+        {
+            /* Nothing produced (the engine holds an incomplete token). */
+            return NGX_OK;
+        }
+
+        rc = ngx_http_next_body_filter(r, out);
+
+        ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &out,
+                                (ngx_buf_tag_t) &ngx_http_resale_module);
+
+        if (rc == NGX_ERROR || ctx->done) {
+            return rc;
+        }
+
+        if (ctx->in == NULL && ctx->sent == ctx->out.len) {
+            return rc;
+        }
+
+        /* Input left: go on only if the client took some output. */
+        if (rc != NGX_OK
+            || (ctx->free == NULL && ctx->bufs >= NGX_HTTP_RESALE_BUFS))
+        {
+            return NGX_AGAIN;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_resale_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_resale_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_resale_body_filter;
+
+    return NGX_OK;
+}
