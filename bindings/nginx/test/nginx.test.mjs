@@ -18,11 +18,11 @@ const policyFile = path.join(repo, "examples/policy.json");
 const fixture = readFileSync(path.join(repo, "tests/fixtures/packages.json"));
 const categories = readFileSync(path.join(repo, "tests/fixtures/categories.json"));
 
-// About 10 MB, from the shared generator (written under target/ at test time).
+// About 10 MB, from the catalog generator committed in tests/fixtures/tools (written under target/ at test time).
 const bigFile = path.join(repo, "target/nginx-test/packages-4500.json");
 if (!existsSync(bigFile)) {
   mkdirSync(path.dirname(bigFile), { recursive: true });
-  writeFileSync(bigFile, execFileSync("python3", ["/work/shared/fixtures/gen_catalog.py", "packages", "--items", "4500", "--seed", "7"], { maxBuffer: 1 << 26 }));
+  writeFileSync(bigFile, execFileSync("python3", [path.join(repo, "tests/fixtures/tools/gen_catalog.py"), "packages", "--items", "4500", "--seed", "7"], { maxBuffer: 1 << 26 }));
 }
 const big = readFileSync(bigFile);
 
