@@ -112,11 +112,14 @@ pub fn parse_pairs(query: &str) -> Result<Vec<Param<'_>>, QueryError> {
         return Err(QueryError::TooLong { len: query.len() });
     }
     let mut params: Vec<Param<'_>> = Vec::with_capacity(8);
-    for raw in query.split('&').filter(|p| !p.is_empty()) {
+    for (raw, eq) in pairs(query) {
         if params.len() == limits::MAX_PARAMS {
             return Err(QueryError::TooManyParams);
         }
-        let (raw_name, raw_value) = raw.split_once('=').unwrap_or((raw, ""));
+        let (raw_name, raw_value) = match eq {
+            Some(i) => (&raw[..i], &raw[i + 1..]),
+            None => (raw, ""),
+        };
         // Decode the name first so that errors can name it; a name that does
         // not decode is reported under its raw (truncated) form.
         let shown = || truncate(raw_name, limits::MAX_NAME_BYTES).to_owned();
@@ -140,6 +143,33 @@ pub fn parse_pairs(query: &str) -> Result<Vec<Param<'_>>, QueryError> {
     Ok(params)
 }
 
+/// The non-empty `&`-separated pairs of `query`, each with the offset of
+/// its first `=`: one pass over the bytes (queries are short, and calling
+/// `memchr` per pair and per `=` cost more than the scan).
+fn pairs(query: &str) -> impl Iterator<Item = (&str, Option<usize>)> {
+    let bytes = query.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        while start < bytes.len() {
+            let mut eq = None;
+            let mut end = start;
+            while end < bytes.len() && bytes[end] != b'&' {
+                if bytes[end] == b'=' && eq.is_none() {
+                    eq = Some(end - start);
+                }
+                end += 1;
+            }
+            // `&` and `=` are ASCII: the cuts are on char boundaries.
+            let pair = &query[start..end];
+            start = end + 1;
+            if !pair.is_empty() {
+                return Some((pair, eq));
+            }
+        }
+        None
+    })
+}
+
 /// Why a query component did not decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DecodeError {
@@ -159,15 +189,20 @@ impl DecodeError {
 /// Percent-decode (only `%XX`; `+` stays `+`), requiring UTF-8 and refusing
 /// control characters (C0, DEL and C1).
 pub(crate) fn decode_component(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
-    if !raw.contains('%') {
+    let bytes = raw.as_bytes();
+    // One table-driven pass: is there a `%` to decode, or a control byte?
+    let mut seen = 0u8;
+    for &b in bytes {
+        seen |= BYTE_CLASS[b as usize];
+    }
+    if seen & PERCENT == 0 {
         // `raw` is a &str, so already UTF-8.
-        return if has_control(raw.as_bytes()) {
+        return if seen & CONTROL_LEAD != 0 && has_control(bytes) {
             Err(DecodeError::Control)
         } else {
             Ok(Cow::Borrowed(raw))
         };
     }
-    let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -191,6 +226,23 @@ pub(crate) fn decode_component(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
         .map(Cow::Owned)
         .map_err(|_| DecodeError::Encoding)
 }
+
+/// `BYTE_CLASS` bits: `%`, and a byte that is or may start a control
+/// character (C0, DEL, or `C2`, the lead byte of C1 controls).
+const PERCENT: u8 = 1;
+const CONTROL_LEAD: u8 = 2;
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        if b < 0x20 || b == 0x7f || b == 0xc2 {
+            t[b] = CONTROL_LEAD;
+        }
+        b += 1;
+    }
+    t[b'%' as usize] = PERCENT;
+    t
+};
 
 /// Does UTF-8 text contain a control character: C0 (`< 0x20`), DEL, or C1
 /// (U+0080..U+009F, encoded `C2 80`..`C2 9F`)? Checked on bytes: this runs on

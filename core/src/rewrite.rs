@@ -223,19 +223,34 @@ impl Policy {
 /// DEL and every non-ASCII byte). Text that is already a serialised query
 /// passes unchanged.
 fn push_query_safe(out: &mut String, text: &str) {
-    let needs = |b: u8| b <= b' ' || b >= 0x7f || matches!(b, b'"' | b'#' | b'\'' | b'<' | b'>');
-    if !text.bytes().any(needs) {
+    let needs = |b: u8| QUERY_ENCODE[b as usize];
+    if !text.bytes().fold(false, |any, b| any | needs(b)) {
         out.push_str(text);
         return;
     }
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in text.bytes() {
         if needs(b) {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         } else {
             out.push(b as char);
         }
     }
 }
+
+/// The bytes [`push_query_safe`] percent-encodes, as a table (it runs on
+/// every redirect).
+const QUERY_ENCODE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b <= 0x20 || b >= 0x7f || matches!(b as u8, b'"' | b'#' | b'\'' | b'<' | b'>');
+        b += 1;
+    }
+    t
+};
 
 /// The extension ID of a Plesk buy link, or why `url` is not one.
 fn buy_link_extension_id(url: &Url) -> Result<String, UnchangedReason> {

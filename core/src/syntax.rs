@@ -73,13 +73,11 @@ pub fn is_base64(s: &str) -> bool {
     if body.is_empty() || pad > 2 {
         return false;
     }
-    let std = body
+    // One pass: the alphabets each byte belongs to, and-ed together.
+    let alphabets = body
         .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
-    let url = body
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !(std || url) {
+        .fold(BASE64_STD | BASE64_URL, |acc, b| acc & BASE64[b as usize]);
+    if alphabets == 0 {
         return false;
     }
     match body.len() % 4 {
@@ -88,6 +86,27 @@ pub fn is_base64(s: &str) -> bool {
         rem => pad == 0 || (rem + pad).is_multiple_of(4) && rem != 0,
     }
 }
+
+/// `BASE64` bits: the byte belongs to the standard (`+/`) or the URL-safe
+/// (`-_`) alphabet.
+const BASE64_STD: u8 = 1;
+const BASE64_URL: u8 = 2;
+const BASE64: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = BASE64_STD | BASE64_URL;
+        }
+        b += 1;
+    }
+    t[b'+' as usize] = BASE64_STD;
+    t[b'/' as usize] = BASE64_STD;
+    t[b'-' as usize] = BASE64_URL;
+    t[b'_' as usize] = BASE64_URL;
+    t
+};
 
 /// A JSON-path-friendly identifier (used to print `$.a.b` rather than `$["a"]`).
 pub(crate) fn is_identifier(s: &str) -> bool {

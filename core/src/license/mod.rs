@@ -59,7 +59,8 @@ impl PartnerApi {
     /// assert_eq!(PartnerApi::from_name("v2").unwrap_err().code, "license.api.unknown");
     /// ```
     pub fn from_name(text: &str) -> Result<PartnerApi, LicenseError> {
-        PartnerApi::parse(text).ok_or_else(|| err("license.api.unknown", "api", "the API is v3 or v1"))
+        PartnerApi::parse(text)
+            .ok_or_else(|| err("license.api.unknown", "api", "the API is v3 or v1"))
     }
 }
 
