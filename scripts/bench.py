@@ -168,6 +168,47 @@ def bench_wasm_and_worker(t, quick, feeds, baselines):
         t.skip("catalog", "worker in workerd", "run `scripts/setup.sh worker`")
 
 
+def bench_php_ffi(t, quick, feeds, baselines, native_pair_ns):
+    """The PHP package through PHP's FFI: the buy-link pair and the catalog filter."""
+    lib = ROOT / "target" / "release" / "libresale.so"
+    if not have("php"):
+        t.skip("buy link", "resale PHP FFI", "php not installed")
+        return
+    run(["cargo", "build", "--release", "-q", "-p", "resale-ffi"])
+    env = dict(os.environ, RESALE_LIB=str(lib))
+    php = ROOT / "bindings" / "php"
+    b = json.loads(run(["php", "bench/bench.php", "--json", "--calls", "5000" if quick else "100000"],
+                       cwd=php, env=env).stdout)
+    t.add("buy link", "resale PHP FFI: rewrite+check", ns_per_call=b["ffi_us_per_pair"] * 1e3,
+          ratio_to_native=b["ffi_us_per_pair"] * 1e3 / native_pair_ns)
+    t.add("buy link", "peer: pure PHP, same run as the FFI row", ns_per_call=b["php_us_per_pair"] * 1e3,
+          ratio_to_native=b["php_us_per_pair"] * 1e3 / native_pair_ns)
+    for label, feed, wl in feeds:
+        r = json.loads(run(["php", "bench/filter.php", str(feed), str(whitelist_policy(wl)), "2" if quick else "20"],
+                           cwd=php, env=env).stdout)
+        base = baselines.get(label)
+        t.add("catalog", f"resale PHP FFI [{label}]", mb_per_s=r["mb_per_s"],
+              ratio_to_baseline=(r["mb_per_s"] / base) if base else None, kept=r["kept"])
+
+
+def bench_nginx(t, quick, baselines):
+    """ngx_http_resale_module over loopback, beside the same nginx proxying plainly."""
+    if not (have("nginx") and have("node")):
+        t.skip("catalog", "nginx module", "run `scripts/setup.sh nginx`")
+        return
+    run(["bindings/nginx/build.sh"])
+    wl = fixture("whitelist.txt")
+    r = json.loads(run(["node", "bindings/nginx/bench/bench.mjs", "20" if quick else "300",
+                        str(whitelist_policy(wl))]).stdout)
+    mb = lambda x: r["input_bytes"] * x["requests_per_s"] / 1e6
+    base = baselines.get("672 KB fixture")
+    t.add("catalog", "resale nginx module, over loopback [672 KB fixture]", mb_per_s=mb(r["filtered"]),
+          ratio_to_baseline=(mb(r["filtered"]) / base) if base else None, kept=r["filtered"]["kept"],
+          requests_per_s=r["filtered"]["requests_per_s"])
+    t.add("catalog", "baseline: the same nginx proxying unfiltered [672 KB fixture]", mb_per_s=mb(r["plain"]),
+          kept=r["plain"]["kept"], requests_per_s=r["plain"]["requests_per_s"])
+
+
 def bench_marketplace(t, quick):
     run(["cargo", "bench", "-p", "resale-core", "--bench", "marketplace", "--", *criterion(quick, "3")])
     v = criterion_mean_ns("marketplace", "verify")
@@ -233,6 +274,8 @@ def main():
     bench_buy_link(t, a.quick)
     baselines = bench_catalog_native(t, a.quick, feeds_native)
     bench_wasm_and_worker(t, a.quick, feeds, baselines)
+    bench_php_ffi(t, a.quick, feeds, baselines, criterion_mean_ns("buy_link", "rewrite+check"))
+    bench_nginx(t, a.quick, baselines)
     bench_catalog_peers(t, a.quick, feeds)
     bench_marketplace(t, a.quick)
     if shutil.which("/usr/bin/time") or os.path.exists("/usr/bin/time"):
