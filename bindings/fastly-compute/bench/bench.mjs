@@ -2,9 +2,10 @@
 // packages.json), filtered by the Fastly Compute service in Viceroy, beside
 // the same feed passed through Viceroy unfiltered (the runtime's own cost)
 // and, when its runtime is installed, through the Cloudflare Worker in
-// workerd — all three fetching from one local Node origin. Sequential
-// requests after a warm-up; prints one JSON line with the .wasm size (raw
-// and gzipped). Usage: node bench/bench.mjs [REQUESTS]
+// workerd — all three fetching from one local Node origin — plus a /buy
+// redirect on each (the per-request floor). Sequential requests after a
+// warm-up; prints one JSON line with the .wasm size (raw and gzipped).
+// Usage: node bench/bench.mjs [REQUESTS]
 import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -27,6 +28,18 @@ const origin = createServer((req, res) => {
 });
 await new Promise((r) => origin.listen(0, "127.0.0.1", r));
 const upstream = `http://127.0.0.1:${origin.address().port}`;
+
+const BUY = "/buy?extension-id=wordpress-toolkit&kn=PLSK.12345678.0001";
+
+/** Requests/s for a redirect from the /buy gate (the per-request floor: instance, policy, check). */
+async function buy(base) {
+  const get = async () => { const r = await fetch(base + BUY, { redirect: "manual" }); await r.arrayBuffer(); if (r.status !== 302) throw new Error(`buy: ${r.status}`); };
+  for (let i = 0; i < 10; i++) await get();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < requests; i++) await get();
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { requests_per_s: +(requests / secs).toFixed(1), ms_per_request: +((secs * 1000) / requests).toFixed(2) };
+}
 
 async function run(url) {
   let kept = null, bytes = 0;
@@ -54,6 +67,7 @@ try {
   children.push(viceroy.child);
   result.fastly_viceroy = await run(`${viceroy.url}/api/v4/packages`);
   result.fastly_viceroy_passthrough = await run(`${viceroy.url}/api/v4/packages/all`);
+  result.fastly_viceroy_buy = await buy(viceroy.url);
   viceroy.child.kill();
 
   const workerDir = path.join(repo, "bindings/cloudflare-worker");
@@ -62,6 +76,7 @@ try {
     const worker = await startWorker({ port: await freePort(), upstream, policyText });
     children.push(worker.child);
     result.cloudflare_workerd = await run(`${worker.url}/api/v4/packages`);
+    result.cloudflare_workerd_buy = await buy(worker.url);
     result.ratio_fastly_to_worker = +(result.fastly_viceroy.requests_per_s / result.cloudflare_workerd.requests_per_s).toFixed(2);
   } else {
     result.cloudflare_workerd = "skipped: run `make wasm` and `scripts/setup.sh worker`";
