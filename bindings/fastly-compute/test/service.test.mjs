@@ -10,6 +10,7 @@ import { createServer } from "node:http";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,7 +35,7 @@ function expected(body, route) {
   return execFileSync(resale, ["filter", "--policy", policyFile, "--path", route], { input: body, maxBuffer: 1 << 26 });
 }
 
-let upstream, service, upstreamUrl;
+let upstream, service, upstreamUrl, gzipAsked;
 const services = [];
 before(async () => {
   upstream = createServer((req, res) => {
@@ -52,6 +53,11 @@ before(async () => {
     if (p === "/api/v6/packages") return send(200, big);
     if (p === "/api/v7/packages") return send(200, fixture.subarray(0, 40000));
     if (p === "/api/v8/packages") return send(500, "boom");
+    if (p === "/api/v10/packages") {
+      // Gzipped, as a CDN in front of the catalog may send it when asked.
+      gzipAsked = req.headers["accept-encoding"] ?? null;
+      return send(200, gzipSync(fixture), { "content-encoding": "gzip" });
+    }
     if (p === "/api/v4/packages/docker") return send(200, '{"code":"docker"}', { "x-upstream": "1" });
     return send(404, "{}");
   });
@@ -75,6 +81,14 @@ test("catalog output is byte-identical to the engine's one-shot output", async (
   assert.equal(JSON.parse(await r.text()).length, 220);
   assert.equal(r.headers.get("cache-control"), "max-age=60");
   assert.equal(r.headers.get("content-type"), "application/json");
+});
+
+test("a gzipped upstream feed is inflated before the filter", async () => {
+  const r = await fetch(service.url + "/api/v10/packages");
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get("content-encoding"), null);
+  assert.ok(Buffer.from(await r.arrayBuffer()).equals(expected(fixture, "/api/v10/packages")));
+  assert.equal(gzipAsked, "gzip");
 });
 
 test("an invalid upstream feed never arrives as a complete feed", async () => {
