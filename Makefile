@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean
+.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php test-nginx fuzz-smoke bench-quick
+test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php test-nginx test-fastly fuzz-smoke bench-quick
 	scripts/vector-summary.sh
 
 lint:
@@ -100,6 +100,29 @@ install: ffi
 	install -m 0644 ffi/include/resale.h $(DESTDIR)$(INCLUDEDIR)/resale.h
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|'"$$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml)"'|' \
 		ffi/resale.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/resale.pc
+
+## fastly: the Fastly Compute service (bindings/fastly-compute, its own workspace) as .wasm.
+FASTLY_DIR := bindings/fastly-compute
+fastly:
+	$(CARGO) build --manifest-path $(FASTLY_DIR)/Cargo.toml --release --target wasm32-wasip1
+
+## test-fastly: the service in Viceroy over HTTP against a local upstream.
+test-fastly: build
+	scripts/setup.sh fastly
+	$(MAKE) fastly
+	cd $(FASTLY_DIR) && node --test test/
+
+## serve-fastly: the service in Viceroy on 127.0.0.1:8081, with examples/policy.json
+## and a local origin serving the sample catalog (no network needed).
+FASTLY_PORT ?= 8081
+serve-fastly:
+	scripts/setup.sh fastly
+	$(MAKE) fastly
+	node $(FASTLY_DIR)/run.mjs --port $(FASTLY_PORT)
+
+## bench-fastly: requests/s for the 672 KB fixture through Viceroy (and the worker in workerd).
+bench-fastly: fastly
+	node $(FASTLY_DIR)/bench/bench.mjs
 
 ## test-node: the committed GitHub payloads still equal @octokit/webhooks-examples'.
 test-node:

@@ -91,6 +91,16 @@ setup_nginx() {
   apt_install nginx nginx-dev wrk
 }
 
+# ---- Fastly Compute: the wasm32-wasip1 target and Fastly's local runtime Viceroy, pinned
+VICEROY_VERSION=0.22.0
+setup_fastly() {
+  rustup target list --installed | grep -q '^wasm32-wasip1$' || { log "rustup target add wasm32-wasip1"; rustup target add wasm32-wasip1; }
+  if ! viceroy --version 2>/dev/null | grep -q " $VICEROY_VERSION$"; then
+    log "cargo install viceroy $VICEROY_VERSION (about 10 minutes)"
+    cargo install viceroy --version "$VICEROY_VERSION" --locked
+  fi
+}
+
 # ---- fuzzing: nightly toolchain and cargo-fuzz ---------------------------
 CARGO_FUZZ_VERSION=0.13.2
 setup_fuzz() {
@@ -102,5 +112,5 @@ setup_fuzz() {
 }
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker ffi php fuzz nginx)
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker ffi php nginx fastly fuzz)
 for g in "${groups[@]}"; do "setup_$g"; done

@@ -9,7 +9,7 @@ import json, pathlib
 print(sum(len(json.loads(p.read_text())['cases']) for p in pathlib.Path('tests/vectors').rglob('*.json') if 'policies' not in p.parts))")
 echo "shared vectors: $expected cases"
 status=0
-for binding in rust-core c-abi php-ffi wasm-in-node worker-in-workerd; do
+for binding in rust-core c-abi php-ffi wasm-in-node worker-in-workerd fastly-in-viceroy; do
   if [ ! -f "$dir/$binding.txt" ]; then echo "  $binding: did not run"; status=1; continue; fi
   IFS=$'\t' read -r name total failed < "$dir/$binding.txt"
   echo "  $name: $((total - failed)) passed of $total run"

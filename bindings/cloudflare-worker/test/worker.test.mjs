@@ -1,16 +1,19 @@
 // The worker in Cloudflare's own runtime (workerd), over HTTP on loopback,
 // against a local upstream serving fixture feeds. Expected catalog bytes come
-// from the engine's command line (`resale filter`), not from the worker.
+// from the engine's command line (`resale filter`), not from the worker; the
+// /buy expectations from the shared check vectors (tests/edge/check-vectors.mjs,
+// which drives the Fastly service too).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { start } from "../run.mjs";
+import { checkVectorsByPolicy, assertBuy } from "../../../tests/edge/check-vectors.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
@@ -119,35 +122,12 @@ test("webhook: signatures verified (with rotation), the entitlement answered", a
 });
 
 test("shared check vectors through /buy, one workerd per policy", async () => {
-  const dir = path.join(repo, "tests/vectors/check");
-  const byPolicy = new Map();
-  for (const f of readdirSync(dir)) {
-    const doc = JSON.parse(readFileSync(path.join(dir, f), "utf8"));
-    for (const c of doc.cases) {
-      const p = c.policy ?? doc.policy;
-      if (!byPolicy.has(p)) byPolicy.set(p, []);
-      byPolicy.get(p).push(c);
-    }
-  }
   let n = 0;
-  for (const [p, cases] of byPolicy) {
-    const w = await start({ port: await freePort(), policyText: readFileSync(path.join(repo, "tests/vectors/policies", `${p}.json`), "utf8") });
+  for (const [, policyText, cases] of checkVectorsByPolicy()) {
+    const w = await start({ port: await freePort(), policyText });
     workers.push(w);
     for (const c of cases) {
-      // The gate reads the query of its own URL: send the vector's query part.
-      const input = c.input;
-      const query = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) || input.startsWith("/") ? (input.split("#")[0].split("?")[1] ?? "") : input.replace(/^\?/, "").split("#")[0];
-      if (query.length > 7000) continue; // beyond what an HTTP request line carries here; the core's own vectors cover it
-      const r = await fetch(`${w.url}/buy?${query}`, { redirect: "manual", headers: { accept: "application/json" } });
-      if (c.expect.status === "accepted") {
-        assert.equal(r.status, 302, c.name);
-        assert.equal(r.headers.get("location"), c.expect.redirect_url, c.name);
-      } else {
-        assert.equal(r.status, 400, c.name);
-        const { message, ...got } = await r.json();
-        assert.ok(message, c.name);
-        assert.deepEqual(got, c.expect, c.name);
-      }
+      await assertBuy(w.url, c);
       n++;
     }
     w.child.kill();

@@ -1,0 +1,59 @@
+//! Configuration from the Fastly Config Store `resale` (the worker's
+//! bindings): `policy` (the policy JSON) and `github_webhook_secrets` (one
+//! per line; several during a rotation).
+//!
+//! Compute instantiates the service for every request, so the policy is
+//! compiled per request; there is no isolate to keep it in as the worker does.
+//! Nothing here panics: a missing store or key is a coded 500, as a policy
+//! that does not compile is in the worker.
+
+use fastly::config_store::ConfigStore;
+use fastly::http::StatusCode;
+use fastly::Response;
+use resale_core::Policy;
+use serde_json::json;
+
+use crate::json_reply;
+
+/// The Config Store's name, in `fastly.toml` and on the service.
+pub const STORE: &str = "resale";
+/// The policy JSON (Config Store values are limited to 8,000 characters).
+pub const POLICY: &str = "policy";
+/// Webhook secrets, newline-separated.
+pub const SECRETS: &str = "github_webhook_secrets";
+
+/// A key of the store; `None` when the store or the key is missing.
+fn get(key: &str) -> Option<String> {
+    ConfigStore::try_open(STORE).ok()?.try_get(key).ok()?
+}
+
+/// The compiled policy, or the 500 the worker answers when its `POLICY`
+/// binding does not compile (`{status, code, message}`).
+/// (Boxed: a `Response` is large, the happy path should not carry it.)
+pub fn policy() -> Result<Policy, Box<Response>> {
+    let Some(text) = get(POLICY) else {
+        let message = format!("the Config Store `{STORE}` has no `{POLICY}`");
+        return Err(Box::new(json_reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"status": "error", "code": "config.missing", "message": message}),
+        )));
+    };
+    Policy::from_json(&text).map_err(|e| {
+        Box::new(json_reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"status": "error", "code": e.code, "message": e.message}),
+        ))
+    })
+}
+
+/// The webhook secrets: one per line, trimmed, empty lines skipped. None
+/// configured is the core's `signature.no_secret`, not an error here.
+pub fn webhook_secrets() -> Vec<String> {
+    get(SECRETS)
+        .unwrap_or_default()
+        .split('\n')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
