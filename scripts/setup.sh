@@ -69,6 +69,11 @@ setup_wasm() {
     log "cargo install wasm-bindgen-cli $want (about 4 minutes)"
     cargo install wasm-bindgen-cli --version "$want"
   fi
+  command -v npm >/dev/null || apt_install nodejs npm
+  if ! (cd wasm/tools && npm ls --depth=0 >/dev/null 2>&1); then
+    log "npm ci (wasm/tools: binaryen's wasm-opt)"
+    (cd wasm/tools && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 # ---- the C ABI: cbindgen (header drift check), clang + sanitizer runtime, valgrind
