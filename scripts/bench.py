@@ -209,6 +209,23 @@ def bench_nginx(t, quick, baselines):
           kept=r["plain"]["kept"], requests_per_s=r["plain"]["requests_per_s"])
 
 
+def bench_fastly(t, quick, baselines):
+    """The Fastly Compute service in Viceroy over loopback, beside Viceroy passing the feed through."""
+    if not (have("viceroy") and have("node")):
+        t.skip("catalog", "Fastly Compute in Viceroy", "run `scripts/setup.sh fastly`")
+        return
+    run(["make", "-s", "fastly"])
+    r = json.loads(run(["node", "bench/bench.mjs", "20" if quick else "200"], cwd=ROOT / "bindings" / "fastly-compute").stdout)
+    mb = lambda x: r["input_bytes"] * x["requests_per_s"] / 1e6
+    base = baselines.get("672 KB fixture")
+    f = r["fastly_viceroy"]
+    t.add("catalog", "resale Fastly Compute in Viceroy, over loopback [672 KB fixture]", mb_per_s=mb(f),
+          ratio_to_baseline=(mb(f) / base) if base else None, kept=f["kept"], requests_per_s=f["requests_per_s"])
+    p = r["fastly_viceroy_passthrough"]
+    t.add("catalog", "baseline: the same Viceroy passing the feed through [672 KB fixture]", mb_per_s=mb(p),
+          requests_per_s=p["requests_per_s"])
+
+
 def bench_marketplace(t, quick):
     run(["cargo", "bench", "-p", "resale-core", "--bench", "marketplace", "--", *criterion(quick, "3")])
     v = criterion_mean_ns("marketplace", "verify")
@@ -276,6 +293,7 @@ def main():
     bench_wasm_and_worker(t, a.quick, feeds, baselines)
     bench_php_ffi(t, a.quick, feeds, baselines, criterion_mean_ns("buy_link", "rewrite+check"))
     bench_nginx(t, a.quick, baselines)
+    bench_fastly(t, a.quick, baselines)
     bench_catalog_peers(t, a.quick, feeds)
     bench_marketplace(t, a.quick)
     if shutil.which("/usr/bin/time") or os.path.exists("/usr/bin/time"):
