@@ -47,6 +47,15 @@ pub mod limits {
 /// `PLESK.12345678.0001`, `PLESK.1234567890.0001`, `EXT.12345678.0001`.
 pub const DEFAULT_KEY_NUMBER_PATTERN: &str = r"^[A-Z][A-Z0-9]{1,9}\.[0-9]{8,10}\.[0-9]{4}$";
 
+/// How key numbers are recognised: the default pattern by a hand-written
+/// matcher (every shop request asks, and a regex engine without its DFAs, as
+/// in the WebAssembly build, costs microseconds), any other by its regex.
+/// `core/tests/properties.rs` checks the matcher against the regex.
+enum KeyNumber {
+    Default,
+    Pattern(Regex),
+}
+
 /// A compiled shop policy. Cheap to clone (one reference count), `Send + Sync`.
 ///
 /// ```
@@ -68,7 +77,7 @@ struct Inner {
     shop_url: Url,
     extensions: BTreeMap<String, ExtensionPolicy>,
     catalog: CatalogPolicy,
-    key_number: Regex,
+    key_number: KeyNumber,
     key_number_pattern: String,
 }
 
@@ -415,7 +424,14 @@ impl Policy {
         let key_number_pattern = raw
             .key_number_pattern
             .unwrap_or_else(|| DEFAULT_KEY_NUMBER_PATTERN.to_owned());
-        let key_number = compile_regex(&key_number_pattern, "$.key_number_pattern".into())?;
+        let key_number = if key_number_pattern == DEFAULT_KEY_NUMBER_PATTERN {
+            KeyNumber::Default
+        } else {
+            KeyNumber::Pattern(compile_regex(
+                &key_number_pattern,
+                "$.key_number_pattern".into(),
+            )?)
+        };
 
         Ok(Policy {
             inner: Arc::new(Inner {
@@ -461,7 +477,10 @@ impl Policy {
 
     /// Does `text` look like a key number under this policy's pattern?
     pub fn is_key_number(&self, text: &str) -> bool {
-        self.inner.key_number.is_match(text)
+        match &self.inner.key_number {
+            KeyNumber::Default => syntax::is_default_key_number(text),
+            KeyNumber::Pattern(re) => re.is_match(text),
+        }
     }
 
     /// The key-number pattern in force (the policy's or the default).

@@ -6,6 +6,7 @@
 //!
 //! Every object has a `status`; failures add a stable `code` and a `message`.
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::{PolicyError, Rejection, RewriteError, RewriteOutcome, ShopRequest};
@@ -25,31 +26,112 @@ pub fn lint(result: Result<(), &PolicyError>) -> Value {
     }
 }
 
+/// The rewrite's answer, typed: serialised straight to text on the hot path
+/// ([`rewrite_text`]) and to a [`Value`] elsewhere ([`rewrite`]), one shape.
+#[derive(Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+enum RewriteReport<'a> {
+    Rewritten {
+        url: &'a str,
+    },
+    Unchanged {
+        reason: &'static str,
+        message: &'static str,
+    },
+    Error {
+        code: &'static str,
+        message: &'a str,
+    },
+}
+
+impl<'a> From<&'a Result<RewriteOutcome, RewriteError>> for RewriteReport<'a> {
+    fn from(result: &'a Result<RewriteOutcome, RewriteError>) -> RewriteReport<'a> {
+        match result {
+            Ok(RewriteOutcome::Rewritten(url)) => RewriteReport::Rewritten { url },
+            Ok(RewriteOutcome::Unchanged(r)) => RewriteReport::Unchanged {
+                reason: r.code(),
+                message: r.message(),
+            },
+            Err(e) => RewriteReport::Error {
+                code: e.code,
+                message: &e.message,
+            },
+        }
+    }
+}
+
 /// `{"status":"rewritten","url"}`, `{"status":"unchanged","reason","message"}`
 /// or `{"status":"error","code","message"}`.
 pub fn rewrite(result: &Result<RewriteOutcome, RewriteError>) -> Value {
-    match result {
-        Ok(RewriteOutcome::Rewritten(url)) => json!({"status": "rewritten", "url": url}),
-        Ok(RewriteOutcome::Unchanged(r)) => {
-            json!({"status": "unchanged", "reason": r.code(), "message": r.message()})
+    to_value(&RewriteReport::from(result))
+}
+
+/// [`rewrite`] as JSON text, without building a [`Value`] (bindings that
+/// answer text, such as the WebAssembly package, call this per request).
+pub fn rewrite_text(result: &Result<RewriteOutcome, RewriteError>) -> String {
+    to_text(&RewriteReport::from(result))
+}
+
+/// The check's answer, typed (see [`RewriteReport`]).
+#[derive(Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+enum CheckReport<'a> {
+    Accepted {
+        request: &'a ShopRequest,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        redirect_url: Option<&'a str>,
+    },
+    Rejected {
+        code: &'static str,
+        field: Option<&'a str>,
+        message: &'a str,
+    },
+}
+
+impl<'a> CheckReport<'a> {
+    fn new(result: &'a Result<ShopRequest, Rejection>, redirect_url: Option<&'a str>) -> Self {
+        match result {
+            Ok(request) => CheckReport::Accepted {
+                request,
+                redirect_url,
+            },
+            Err(r) => CheckReport::Rejected {
+                code: r.code,
+                field: r.field.as_deref(),
+                message: &r.message,
+            },
         }
-        Err(e) => json!({"status": "error", "code": e.code, "message": e.message}),
     }
 }
 
 /// `{"status":"accepted","request":{…},"redirect_url"}` or
 /// `{"status":"rejected","code","field","message"}`. Absent values are `null`.
 pub fn check(result: &Result<ShopRequest, Rejection>, redirect_url: Option<&str>) -> Value {
-    match result {
-        Ok(req) => {
-            let mut v = json!({"status": "accepted", "request": req});
-            if let Some(url) = redirect_url {
-                v["redirect_url"] = Value::from(url);
-            }
-            v
-        }
-        Err(r) => rejection(r),
-    }
+    to_value(&CheckReport::new(result, redirect_url))
+}
+
+/// [`check`] as JSON text, without building a [`Value`].
+///
+/// ```
+/// use resale_core::{report, Policy};
+/// let policy = Policy::from_json(r#"{"shop_url": "https://shop.com", "extensions": {"docker": {}}}"#).unwrap();
+/// let result = policy.check_shop_request("extension-id=docker&kn=PLSK.12345678.0001");
+/// let redirect = result.as_ref().ok().map(|r| policy.shop_redirect_url(r));
+/// assert_eq!(report::check_text(&result, redirect.as_deref()),
+///            report::check(&result, redirect.as_deref()).to_string());
+/// ```
+pub fn check_text(result: &Result<ShopRequest, Rejection>, redirect_url: Option<&str>) -> String {
+    to_text(&CheckReport::new(result, redirect_url))
+}
+
+/// A report as a [`Value`]. Serialising these plain structs cannot fail.
+fn to_value(report: &impl Serialize) -> Value {
+    serde_json::to_value(report).unwrap_or(Value::Null)
+}
+
+/// A report as JSON text. Serialising these plain structs cannot fail.
+fn to_text(report: &impl Serialize) -> String {
+    serde_json::to_string(report).unwrap_or_default()
 }
 
 /// `{"status":"rejected","code","field","message"}`.

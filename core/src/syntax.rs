@@ -57,6 +57,38 @@ pub fn is_bare_key_digits(s: &str) -> bool {
     !s.is_empty() && s.len() <= MAX_BARE_KEY_DIGITS && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Does `s` match [`crate::policy::DEFAULT_KEY_NUMBER_PATTERN`]
+/// (`^[A-Z][A-Z0-9]{1,9}\.[0-9]{8,10}\.[0-9]{4}$`, e.g. `PLSK.12345678.0001`)?
+/// Equal to the regex on every input (a property test says so), without one.
+///
+/// ```
+/// use resale_core::syntax::is_default_key_number;
+/// assert!(is_default_key_number("PLSK.12345678.0001"));
+/// assert!(is_default_key_number("PLESK.1234567890.0001"));
+/// assert!(!is_default_key_number("plsk.12345678.0001"));
+/// assert!(!is_default_key_number("PLSK.12345678.0001\n"));
+/// ```
+pub fn is_default_key_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let Some(first_dot) = b.iter().position(|&c| c == b'.') else {
+        return false;
+    };
+    let (prefix, rest) = (&b[..first_dot], &b[first_dot + 1..]);
+    let Some(second_dot) = rest.iter().position(|&c| c == b'.') else {
+        return false;
+    };
+    let (digits, suffix) = (&rest[..second_dot], &rest[second_dot + 1..]);
+    (2..=10).contains(&prefix.len())
+        && prefix[0].is_ascii_uppercase()
+        && prefix[1..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && (8..=10).contains(&digits.len())
+        && digits.iter().all(u8::is_ascii_digit)
+        && suffix.len() == 4
+        && suffix.iter().all(u8::is_ascii_digit)
+}
+
 /// Is `s` base64 (standard `+/` or URL-safe `-_` alphabet, not mixed), with
 /// padding either absent or correct?
 ///

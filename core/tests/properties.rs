@@ -65,6 +65,20 @@ fn enc(s: &str) -> String {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
+    /// The hand-written matcher of the default key-number pattern is the regex.
+    #[test]
+    fn default_key_number_matcher_is_the_regex(
+        s in prop_oneof![
+            "[A-Za-z0-9.]{0,24}",
+            "[A-Z][A-Z0-9]{0,10}\\.[0-9]{7,11}\\.[0-9]{3,5}",
+            "[A-Z]{1,3}[a-z0-9é.]{0,3}\\.[0-9٣]{8,10}\\.[0-9]{4}",
+            ".{0,30}",
+        ]
+    ) {
+        let re = regex::Regex::new(resale_core::policy::DEFAULT_KEY_NUMBER_PATTERN).unwrap();
+        prop_assert_eq!(resale_core::syntax::is_default_key_number(&s), re.is_match(&s), "{:?}", s);
+    }
+
     /// Whatever the input, a rewritten link points at the shop: same scheme,
     /// host, port and path, and the shop's own query comes first.
     #[test]
@@ -144,6 +158,42 @@ proptest! {
 }
 
 /// Percent-encode arbitrary bytes as one query value `x=`.
+/// The default key-number matcher against the regex at every length
+/// boundary of every part, with bad bytes in each place.
+#[test]
+fn default_key_number_matcher_is_the_regex_at_the_boundaries() {
+    let re = regex::Regex::new(resale_core::policy::DEFAULT_KEY_NUMBER_PATTERN).unwrap();
+    let mut checked = 0;
+    for first in ["P", "p", "1", "É"] {
+        for prefix in 0..12 {
+            for digits in 6..13 {
+                for suffix in 2..7 {
+                    for tail in ["", "\n", ".", "0"] {
+                        for odd in [None, Some("a"), Some("٣")] {
+                            let mut d = "1".repeat(digits);
+                            if let Some(o) = odd {
+                                d.replace_range(0..1, o);
+                            }
+                            let s = format!(
+                                "{first}{}.{d}.{}{tail}",
+                                "L".repeat(prefix),
+                                "0".repeat(suffix)
+                            );
+                            assert_eq!(
+                                resale_core::syntax::is_default_key_number(&s),
+                                re.is_match(&s),
+                                "{s:?}"
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 12 * 7 * 5 * 4 * 3);
+}
+
 fn enc_some(bytes: &[u8]) -> String {
     let mut s = String::from("x=");
     for b in bytes {

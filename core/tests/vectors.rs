@@ -55,12 +55,23 @@ fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Value {
             let result = Policy::from_json(text()).map(|_| ());
             report::lint(result.as_ref().map(|_| ()))
         }
-        "rewrite" => report::rewrite(&policy().rewrite_buy_url(text())),
+        "rewrite" => {
+            let result = policy().rewrite_buy_url(text());
+            let value = report::rewrite(&result);
+            // The text form (what the WebAssembly package answers) is the same JSON.
+            assert_eq!(report::rewrite_text(&result), value.to_string());
+            value
+        }
         "check" => {
             let p = policy();
             let result = p.check_shop_request(text());
             let redirect = result.as_ref().ok().map(|r| p.shop_redirect_url(r));
-            report::check(&result, redirect.as_deref())
+            let value = report::check(&result, redirect.as_deref());
+            assert_eq!(
+                report::check_text(&result, redirect.as_deref()),
+                value.to_string()
+            );
+            value
         }
         "panel_ini" => report::panel_ini(&policy().panel_ini(input["catalog_url"].as_str())),
         "filter_catalog" => {

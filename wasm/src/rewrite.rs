@@ -10,6 +10,6 @@ impl Policy {
     /// The rewrite report (`rewritten`, `unchanged` or `error`) as JSON text.
     #[wasm_bindgen(js_name = rewriteBuyUrl)]
     pub fn rewrite_buy_url(&self, url: &str) -> String {
-        report::rewrite(&self.inner.rewrite_buy_url(url)).to_string()
+        report::rewrite_text(&self.inner.rewrite_buy_url(url))
     }
 }

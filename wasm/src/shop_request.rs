@@ -15,6 +15,6 @@ impl Policy {
             .as_ref()
             .ok()
             .map(|r| self.inner.shop_redirect_url(r));
-        report::check(&result, redirect.as_deref()).to_string()
+        report::check_text(&result, redirect.as_deref())
     }
 }
