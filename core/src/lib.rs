@@ -43,6 +43,7 @@ pub mod report;
 pub mod rewrite;
 pub mod shop_request;
 pub mod syntax;
+pub mod vectors;
 
 pub use policy::{Policy, PolicyError};
 pub use rewrite::{RewriteError, RewriteOutcome, UnchangedReason};

@@ -6,14 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use resale_core::license::activation::{activation_commands, Os};
-use resale_core::license::key_response::parse_key;
-use resale_core::license::PartnerApi;
-use resale_core::marketplace::entitlement::Entitlement;
-use resale_core::marketplace::event::parse_event;
-use resale_core::marketplace::signature;
-use resale_core::marketplace::time::parse_rfc3339;
-use resale_core::{report, Policy};
+use resale_core::{report, vectors, Policy};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
@@ -46,118 +39,31 @@ fn vector_files() -> Vec<PathBuf> {
     out
 }
 
-/// The answer of the core for one case, in the shared JSON shape.
-fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Value {
-    let policy = || policy.expect("this function needs a policy");
-    let text = || input.as_str().expect("input must be a string");
-    match function {
-        "lint" => {
-            let result = Policy::from_json(text()).map(|_| ());
-            report::lint(result.as_ref().map(|_| ()))
-        }
-        "rewrite" => {
-            let result = policy().rewrite_buy_url(text());
-            let value = report::rewrite(&result);
-            // The text form (what the WebAssembly package answers) is the same JSON.
-            assert_eq!(report::rewrite_text(&result), value.to_string());
-            value
-        }
-        "check" => {
-            let p = policy();
-            let result = p.check_shop_request(text());
-            let redirect = result.as_ref().ok().map(|r| p.shop_redirect_url(r));
-            let value = report::check(&result, redirect.as_deref());
-            assert_eq!(
-                report::check_text(&result, redirect.as_deref()),
-                value.to_string()
-            );
-            value
-        }
-        "panel_ini" => report::panel_ini(&policy().panel_ini(input["catalog_url"].as_str())),
-        "filter_catalog" => {
-            let body = input["body"].as_str().expect("body");
-            let path = input["path"].as_str().expect("path");
-            report::filter_catalog(&policy().filter_catalog(path, body.as_bytes()))
-        }
-        "license_plan" => {
-            let p = policy();
-            let api = PartnerApi::parse(input["api"].as_str().expect("api")).expect("v1 or v3");
-            let order = input["order_id"].as_str().expect("order_id");
-            if let Some(main) = input["main_item"].as_str() {
-                let exts: Vec<&str> = input["extensions"]
-                    .as_array()
-                    .expect("extensions")
-                    .iter()
-                    .map(|e| e.as_str().unwrap())
-                    .collect();
-                report::license_plan(&p.new_instance_plan(main, &exts, api, order))
-            } else {
-                match p.check_shop_request(input["query"].as_str().expect("query")) {
-                    Ok(req) => report::license_plan(&p.license_plan(&req, api, order)),
-                    Err(r) => report::rejection(&r),
-                }
+/// The core's answer for one case (`resale_core::vectors::answer`), and for
+/// the rewrite and the check, that their text form (what the WebAssembly
+/// package answers) is the same JSON.
+fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Result<Value, String> {
+    let value = vectors::answer(function, policy, input)?;
+    if let (Some(policy), Some(text)) = (policy, input.as_str()) {
+        match function {
+            "rewrite" => {
+                assert_eq!(
+                    report::rewrite_text(&policy.rewrite_buy_url(text)),
+                    value.to_string()
+                );
             }
-        }
-        "activation_commands" => {
-            let os = Os::parse(input["os"].as_str().expect("os")).expect("linux or windows");
-            report::activation(&activation_commands(
-                input["code"].as_str().expect("code"),
-                os,
-            ))
-        }
-        "parse_key" => report::key_info(&parse_key(text())),
-        "marketplace_verify" => {
-            let secrets: Vec<&[u8]> = input["secrets"]
-                .as_array()
-                .expect("secrets")
-                .iter()
-                .map(|s| s.as_str().unwrap().as_bytes())
-                .collect();
-            let body = input["body"].as_str().expect("body").as_bytes();
-            report::marketplace_verify(&signature::verify(
-                body,
-                input["signature"].as_str(),
-                &secrets,
-            ))
-        }
-        "marketplace_apply" => {
-            let state: Option<Entitlement> =
-                serde_json::from_value(input["state"].clone()).expect("state");
-            let body = serde_json::to_vec(&input["event"]).unwrap();
-            let result = parse_event(&body).and_then(|e| Entitlement::apply(state.as_ref(), &e));
-            report::marketplace_apply(&result)
-        }
-        "marketplace_seat" => {
-            let state: Entitlement = serde_json::from_value(input["state"].clone()).expect("state");
-            let now = parse_rfc3339(input["now"].as_str().expect("now")).expect("RFC 3339 now");
-            report::marketplace_seat(&state, input["seat"].as_u64().expect("seat"), now)
-        }
-        other => {
-            panic!("no runner for vector function `{other}`: add it here and in every binding")
+            "check" => {
+                let result = policy.check_shop_request(text);
+                let redirect = result.as_ref().ok().map(|r| policy.shop_redirect_url(r));
+                assert_eq!(
+                    report::check_text(&result, redirect.as_deref()),
+                    value.to_string()
+                );
+            }
+            _ => {}
         }
     }
-}
-
-/// Compare an answer with an expectation: equal once `message` is set aside,
-/// and any `message` present is a non-empty sentence.
-fn matches(actual: &Value, expect: &Value) -> Result<(), String> {
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(o) = v.as_object_mut() {
-            o.remove("message");
-        }
-        v
-    };
-    if let Some(m) = actual.get("message") {
-        if m.as_str().is_none_or(|s| s.trim().is_empty()) {
-            return Err(format!("empty message in {actual}"));
-        }
-    }
-    if strip(actual) == strip(expect) {
-        Ok(())
-    } else {
-        Err(format!("\n  expected {expect}\n  actual   {actual}"))
-    }
+    Ok(value)
 }
 
 #[test]
@@ -179,8 +85,9 @@ fn shared_vectors() {
                     .or_insert_with(|| load_policy(p))
                     .clone()
             });
-            let actual = answer(function, policy.as_ref(), &case["input"]);
-            if let Err(e) = matches(&actual, &case["expect"]) {
+            let result = answer(function, policy.as_ref(), &case["input"])
+                .and_then(|actual| vectors::matches(&actual, &case["expect"]));
+            if let Err(e) = result {
                 failures.push(format!("{}: {name}: {e}", file.display()));
             }
             *counts.entry(function.to_owned()).or_default() += 1;

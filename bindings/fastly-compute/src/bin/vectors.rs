@@ -7,7 +7,7 @@
 //! The service's routes only reach `check`, `filter_catalog` and the webhook
 //! functions; this runs all of them on the same core build (wasm32-wasip1,
 //! `default-features = false`) in the same runtime, with the core's own
-//! runner's dispatch (`core/tests/vectors.rs`) and the matching rule of
+//! runner's dispatch (`resale_core::vectors`) and the matching rule of
 //! `tests/vectors/README.md`: equal once `message` is set aside, and any
 //! `message` a non-empty sentence.
 
@@ -15,14 +15,8 @@ use std::collections::BTreeMap;
 
 use fastly::http::StatusCode;
 use fastly::{Request, Response};
-use resale_core::license::activation::{activation_commands, Os};
-use resale_core::license::key_response::parse_key;
-use resale_core::license::PartnerApi;
-use resale_core::marketplace::entitlement::Entitlement;
-use resale_core::marketplace::event::parse_event;
-use resale_core::marketplace::signature;
-use resale_core::marketplace::time::parse_rfc3339;
-use resale_core::{report, Policy};
+use resale_core::vectors::{answer, matches};
+use resale_core::Policy;
 use serde_json::{json, Value};
 
 fn main() {
@@ -86,101 +80,4 @@ fn run(bundle: &Value) -> Value {
     }
     let total: usize = counts.values().sum();
     json!({"counts": counts, "failures": failures, "total": total})
-}
-
-/// The core's answer for one case, in the shared JSON shape.
-fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Result<Value, String> {
-    let policy = || policy.ok_or("this function needs a policy");
-    let text = |v: &Value| v.as_str().map(str::to_owned).ok_or("a string was expected");
-    Ok(match function {
-        "lint" => report::lint(Policy::from_json(&text(input)?).as_ref().map(|_| ())),
-        "rewrite" => report::rewrite(&policy()?.rewrite_buy_url(&text(input)?)),
-        "check" => {
-            let p = policy()?;
-            let result = p.check_shop_request(&text(input)?);
-            let redirect = result.as_ref().ok().map(|r| p.shop_redirect_url(r));
-            report::check(&result, redirect.as_deref())
-        }
-        "panel_ini" => report::panel_ini(&policy()?.panel_ini(input["catalog_url"].as_str())),
-        "filter_catalog" => {
-            let body = text(&input["body"])?;
-            report::filter_catalog(
-                &policy()?.filter_catalog(&text(&input["path"])?, body.as_bytes()),
-            )
-        }
-        "license_plan" => {
-            let p = policy()?;
-            let api = PartnerApi::parse(&text(&input["api"])?).ok_or("api is v1 or v3")?;
-            let order = text(&input["order_id"])?;
-            if let Some(main) = input["main_item"].as_str() {
-                let exts: Vec<&str> = input["extensions"]
-                    .as_array()
-                    .ok_or("extensions")?
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect();
-                report::license_plan(&p.new_instance_plan(main, &exts, api, &order))
-            } else {
-                match p.check_shop_request(&text(&input["query"])?) {
-                    Ok(req) => report::license_plan(&p.license_plan(&req, api, &order)),
-                    Err(r) => report::rejection(&r),
-                }
-            }
-        }
-        "activation_commands" => {
-            let os = Os::parse(&text(&input["os"])?).ok_or("os is linux or windows")?;
-            report::activation(&activation_commands(&text(&input["code"])?, os))
-        }
-        "parse_key" => report::key_info(&parse_key(&text(input)?)),
-        "marketplace_verify" => {
-            let secrets: Vec<&[u8]> = input["secrets"]
-                .as_array()
-                .ok_or("secrets")?
-                .iter()
-                .filter_map(|s| s.as_str().map(str::as_bytes))
-                .collect();
-            let body = text(&input["body"])?;
-            report::marketplace_verify(&signature::verify(
-                body.as_bytes(),
-                input["signature"].as_str(),
-                &secrets,
-            ))
-        }
-        "marketplace_apply" => {
-            let state: Option<Entitlement> =
-                serde_json::from_value(input["state"].clone()).map_err(|e| e.to_string())?;
-            let body = serde_json::to_vec(&input["event"]).map_err(|e| e.to_string())?;
-            let result = parse_event(&body).and_then(|e| Entitlement::apply(state.as_ref(), &e));
-            report::marketplace_apply(&result)
-        }
-        "marketplace_seat" => {
-            let state: Entitlement =
-                serde_json::from_value(input["state"].clone()).map_err(|e| e.to_string())?;
-            let now = parse_rfc3339(&text(&input["now"])?).ok_or("now is not RFC 3339")?;
-            let seat = input["seat"].as_u64().ok_or("seat")?;
-            report::marketplace_seat(&state, seat, now)
-        }
-        other => return Err(format!("no runner for vector function `{other}`")),
-    })
-}
-
-/// Equal once `message` is set aside; any `message` a non-empty sentence.
-fn matches(actual: &Value, expect: &Value) -> Result<(), String> {
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(o) = v.as_object_mut() {
-            o.remove("message");
-        }
-        v
-    };
-    if let Some(m) = actual.get("message") {
-        if m.as_str().is_none_or(|s| s.trim().is_empty()) {
-            return Err(format!("empty message in {actual}"));
-        }
-    }
-    if strip(actual) == strip(expect) {
-        Ok(())
-    } else {
-        Err(format!("\n  expected {expect}\n  actual   {actual}"))
-    }
 }
