@@ -44,10 +44,10 @@ pub unsafe extern "C" fn resale_license_plan(
         let api = PartnerApi::from_name(text(api, api_len, "api")?)?;
         let order_id = text(order_id, order_id_len, "order_id")?;
         let mut out = output(out, "out")?;
-        let plan = policy.license_plan(request.request(), api, order_id);
-        plan.as_ref().map_err(|e| e.clone())?;
-        out.set(report::license_plan(&plan).to_string().as_bytes());
-        Ok(resale_status::Ok)
+        out.report(
+            policy.license_plan(request.request(), api, order_id),
+            report::license_plan,
+        )
     })
 }
 
@@ -78,10 +78,10 @@ pub unsafe extern "C" fn resale_new_instance_plan(
         let api = PartnerApi::from_name(text(api, api_len, "api")?)?;
         let order_id = text(order_id, order_id_len, "order_id")?;
         let mut out = output(out, "out")?;
-        let plan = policy.new_instance_plan(main_item, &extensions, api, order_id);
-        plan.as_ref().map_err(|e| e.clone())?;
-        out.set(report::license_plan(&plan).to_string().as_bytes());
-        Ok(resale_status::Ok)
+        out.report(
+            policy.new_instance_plan(main_item, &extensions, api, order_id),
+            report::license_plan,
+        )
     })
 }
 
@@ -131,9 +131,6 @@ pub unsafe extern "C" fn resale_parse_key(
     guard(error, || {
         let json = text(json, json_len, "json")?;
         let mut out = output(out, "out")?;
-        let key = parse_key(json);
-        key.as_ref().map_err(|e| e.clone())?;
-        out.set(report::key_info(&key).to_string().as_bytes());
-        Ok(resale_status::Ok)
+        out.report(parse_key(json), report::key_info)
     })
 }

@@ -66,9 +66,7 @@ pub unsafe extern "C" fn resale_marketplace_apply(
         let mut out = output(out, "out")?;
         let state = state.map(Entitlement::from_json).transpose()?;
         let applied = parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e));
-        applied.as_ref().map_err(|e| e.clone())?;
-        out.set(report::marketplace_apply(&applied).to_string().as_bytes());
-        Ok(resale_status::Ok)
+        out.report(applied, report::marketplace_apply)
     })
 }
 
