@@ -19,5 +19,5 @@ else
   echo "wasm: $opt missing (scripts/setup.sh wasm): the package is not size-optimized" >&2
 fi
 rm -f wasm/pkg/.gitignore
-cp wasm/js/api.js wasm/js/node.js wasm/js/workerd.js wasm/js/index.d.ts wasm/js/package.json wasm/pkg/
+cp wasm/js/api.js wasm/js/node.js wasm/js/workerd.js wasm/js/browser.js wasm/js/index.d.ts wasm/js/package.json wasm/pkg/
 printf 'wasm: %s bytes, %s gzipped\n' "$(stat -c %s wasm/pkg/resale_wasm_bg.wasm)" "$(gzip -9 -c wasm/pkg/resale_wasm_bg.wasm | wc -c)"
