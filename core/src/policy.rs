@@ -92,6 +92,12 @@ pub struct ExtensionPolicy {
     pub individual_offers: bool,
     /// The Key Administrator Partner API constant ordered for this extension.
     pub partner_api_item: Option<String>,
+    /// Where the shop redirect sends a customer buying this extension
+    /// (`extensions.<code>.shop_url`); `None` means the policy's `shop_url`.
+    pub shop_url: Option<Url>,
+    /// Per-product targets (`products` written as an object,
+    /// `{"<product-id>": {"shop_url": …}}`), more specific than [`Self::shop_url`].
+    pub product_shop_urls: BTreeMap<String, Url>,
 }
 
 /// Catalog settings of a policy.
@@ -160,11 +166,59 @@ struct RawPolicy {
 #[serde(deny_unknown_fields)]
 struct RawExtension {
     #[serde(default)]
-    products: Vec<String>,
+    products: RawProducts,
     #[serde(default)]
     individual_offers: bool,
     #[serde(default)]
     partner_api_item: Option<String>,
+    #[serde(default)]
+    shop_url: Option<String>,
+}
+
+/// One product written in the object form of `products`.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProduct {
+    #[serde(default)]
+    shop_url: Option<String>,
+}
+
+/// `products` as written: today's array of product IDs, or an object from
+/// product ID to its settings (a product ID written twice is refused, as
+/// every other key). Both read into the same ordered list.
+#[derive(Default)]
+struct RawProducts {
+    list: Vec<(String, RawProduct)>,
+    /// Written as an object: paths of its entries are `.products["ID"]`.
+    object: bool,
+}
+
+impl<'de> Deserialize<'de> for RawProducts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ProductsVisitor;
+        impl<'de> Visitor<'de> for ProductsVisitor {
+            type Value = RawProducts;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of product IDs or an object of products")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawProducts, A::Error> {
+                let mut list = Vec::new();
+                while let Some(id) = seq.next_element::<String>()? {
+                    list.push((id, RawProduct::default()));
+                }
+                Ok(RawProducts {
+                    list,
+                    object: false,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawProducts, A::Error> {
+                let UniqueMap(list) =
+                    UniqueMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawProducts { list, object: true })
+            }
+        }
+        d.deserialize_any(ProductsVisitor)
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -328,7 +382,7 @@ impl Policy {
     }
 
     fn compile(raw: RawPolicy) -> Result<Policy, PolicyError> {
-        let shop_url = compile_shop_url(&raw.shop_url)?;
+        let shop_url = compile_shop_url(&raw.shop_url, "$.shop_url")?;
 
         let mut extensions = BTreeMap::new();
         for (code, ext) in raw.extensions.0 {
@@ -340,21 +394,33 @@ impl Policy {
                     format!("`{code}` is not an extension code (letters, digits, `-`, `_`, `.`; at most {} characters)", syntax::MAX_EXTENSION_CODE_BYTES),
                 ));
             }
-            if ext.products.len() > limits::MAX_PRODUCTS {
+            if ext.products.list.len() > limits::MAX_PRODUCTS {
                 return Err(err(
                     "policy.extensions.too_many_products",
                     format!("{path}.products"),
                     format!("at most {} products per extension", limits::MAX_PRODUCTS),
                 ));
             }
-            for (i, product) in ext.products.iter().enumerate() {
-                if !syntax::is_product_id(product) {
+            let mut products = Vec::with_capacity(ext.products.list.len());
+            let mut product_shop_urls = BTreeMap::new();
+            for (i, (product, settings)) in ext.products.list.into_iter().enumerate() {
+                let at = if ext.products.object {
+                    format!("{path}.products[{product:?}]")
+                } else {
+                    format!("{path}.products[{i}]")
+                };
+                if !syntax::is_product_id(&product) {
                     return Err(err(
                         "policy.extensions.product_malformed",
-                        format!("{path}.products[{i}]"),
+                        at,
                         format!("`{product}` is not a product ID (letters, digits, `-`, `_`, `.`; at most {} characters)", syntax::MAX_PRODUCT_ID_BYTES),
                     ));
                 }
+                if let Some(url) = &settings.shop_url {
+                    let url = compile_shop_url(url, &format!("{at}.shop_url"))?;
+                    product_shop_urls.insert(product.clone(), url);
+                }
+                products.push(product);
             }
             if let Some(item) = &ext.partner_api_item {
                 if !syntax::is_partner_api_item(item) {
@@ -365,12 +431,18 @@ impl Policy {
                     ));
                 }
             }
+            let shop_url = match &ext.shop_url {
+                Some(url) => Some(compile_shop_url(url, &format!("{path}.shop_url"))?),
+                None => None,
+            };
             extensions.insert(
                 code,
                 ExtensionPolicy {
-                    products: ext.products,
+                    products,
                     individual_offers: ext.individual_offers,
                     partner_api_item: ext.partner_api_item,
+                    shop_url,
+                    product_shop_urls,
                 },
             );
         }
@@ -455,6 +527,29 @@ impl Policy {
         &self.inner.shop_url
     }
 
+    /// The most specific shop target for a customer buying `extension`
+    /// (and `product`, when given): the product's `shop_url`, else the
+    /// extension's, else the policy's.
+    ///
+    /// ```
+    /// use resale_core::Policy;
+    /// let policy = Policy::from_json(r#"{"shop_url": "https://shop.example/",
+    ///     "extensions": {"wp-toolkit": {"shop_url": "https://shop.example/cart.php?pid=1",
+    ///         "products": {"WPT_DELUXE": {"shop_url": "https://shop.example/cart.php?pid=2"}, "WPT_LITE": {}}}}}"#).unwrap();
+    /// assert_eq!(policy.shop_target("wp-toolkit", Some("WPT_DELUXE")).as_str(), "https://shop.example/cart.php?pid=2");
+    /// assert_eq!(policy.shop_target("wp-toolkit", Some("WPT_LITE")).as_str(), "https://shop.example/cart.php?pid=1");
+    /// assert_eq!(policy.shop_target("docker", None).as_str(), "https://shop.example/");
+    /// ```
+    pub fn shop_target(&self, extension: &str, product: Option<&str>) -> &Url {
+        let Some(entry) = self.extension(extension) else {
+            return self.shop_url();
+        };
+        product
+            .and_then(|p| entry.product_shop_urls.get(p))
+            .or(entry.shop_url.as_ref())
+            .unwrap_or_else(|| self.shop_url())
+    }
+
     /// Does the shop sell the extension `code`?
     pub fn sells(&self, code: &str) -> bool {
         self.inner.extensions.contains_key(code)
@@ -500,21 +595,25 @@ impl fmt::Debug for Policy {
     }
 }
 
-fn compile_shop_url(text: &str) -> Result<Url, PolicyError> {
-    const P: &str = "$.shop_url";
+/// A shop target (`shop_url`, `extensions.<code>.shop_url`,
+/// `extensions.<code>.products["<id>"].shop_url`): absolute `http(s)` with a
+/// host, no user name or password, no fragment (parameters are appended to
+/// its query, which it keeps), never Plesk's own store. Every target is
+/// refused with the same codes, at its own path.
+fn compile_shop_url(text: &str, at: &str) -> Result<Url, PolicyError> {
     let url = match Url::parse(text) {
         Ok(u) => u,
         Err(url::ParseError::RelativeUrlWithoutBase) => {
             return Err(err(
                 "policy.shop_url.not_absolute",
-                P,
+                at,
                 format!("`{text}` is not an absolute URL (write it as https://host/path)"),
             ))
         }
         Err(e) => {
             return Err(err(
                 "policy.shop_url.invalid",
-                P,
+                at,
                 format!("`{text}` is not a URL: {e}"),
             ))
         }
@@ -522,7 +621,7 @@ fn compile_shop_url(text: &str) -> Result<Url, PolicyError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(err(
             "policy.shop_url.scheme",
-            P,
+            at,
             format!(
                 "the shop URL must use http or https, not `{}`",
                 url.scheme()
@@ -532,28 +631,28 @@ fn compile_shop_url(text: &str) -> Result<Url, PolicyError> {
     if url.host().is_none() {
         return Err(err(
             "policy.shop_url.no_host",
-            P,
+            at,
             "the shop URL has no host",
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(err(
             "policy.shop_url.userinfo",
-            P,
+            at,
             "the shop URL must not carry a user name or password",
         ));
     }
     if url.fragment().is_some() {
         return Err(err(
             "policy.shop_url.fragment",
-            P,
+            at,
             "the shop URL must not carry a #fragment (parameters are appended to its query)",
         ));
     }
     if crate::host::is_plesk_store(&url) {
         return Err(err(
             "policy.shop_url.plesk_store",
-            P,
+            at,
             "the shop URL points at Plesk's own store; give your shop's URL",
         ));
     }

@@ -188,34 +188,38 @@ impl Policy {
         }
     }
 
-    /// The shop URL with `first` and then `rest` appended to its own query.
-    ///
-    /// The parts come from a parsed URL's query or from validated parameters;
-    /// any byte that the URL standard would percent-encode in a query (space,
-    /// `"`, `#`, `'`, `<`, `>`, controls, non-ASCII) is encoded here, so
-    /// nothing can leave the query component, and the shop URL (which has no
-    /// fragment, see the policy) stays in front.
+    /// The policy's shop URL with `first` and then `rest` appended to its own query.
     pub(crate) fn shop_link(&self, first: &str, rest: Option<&str>) -> String {
-        let shop = self.shop_url();
-        let whole = shop.as_str();
-        let (base, own) = match shop.query() {
-            Some(q) => (&whole[..whole.len() - q.len() - 1], Some(q)),
-            None => (whole, None),
-        };
-        let mut out =
-            String::with_capacity(whole.len() + first.len() + rest.map_or(0, str::len) + 3);
-        out.push_str(base);
-        let mut sep = '?';
-        for part in [own, Some(first), rest].into_iter().flatten() {
-            if part.is_empty() {
-                continue;
-            }
-            out.push(sep);
-            sep = '&';
-            push_query_safe(&mut out, part);
-        }
-        out
+        link_to(self.shop_url(), first, rest)
     }
+}
+
+/// `shop` (a shop target of the policy) with `first` and then `rest`
+/// appended to its own query.
+///
+/// The parts come from a parsed URL's query or from validated parameters;
+/// any byte that the URL standard would percent-encode in a query (space,
+/// `"`, `#`, `'`, `<`, `>`, controls, non-ASCII) is encoded here, so
+/// nothing can leave the query component, and the shop URL (which has no
+/// fragment, see the policy) stays in front.
+pub(crate) fn link_to(shop: &Url, first: &str, rest: Option<&str>) -> String {
+    let whole = shop.as_str();
+    let (base, own) = match shop.query() {
+        Some(q) => (&whole[..whole.len() - q.len() - 1], Some(q)),
+        None => (whole, None),
+    };
+    let mut out = String::with_capacity(whole.len() + first.len() + rest.map_or(0, str::len) + 3);
+    out.push_str(base);
+    let mut sep = '?';
+    for part in [own, Some(first), rest].into_iter().flatten() {
+        if part.is_empty() {
+            continue;
+        }
+        out.push(sep);
+        sep = '&';
+        push_query_safe(&mut out, part);
+    }
+    out
 }
 
 /// Append `text`, percent-encoding what the URL standard's special-query

@@ -378,8 +378,10 @@ impl Policy {
         }
     }
 
-    /// Where to send the customer once `request` is accepted: the shop URL
-    /// with the accepted parameters, exactly as they arrived.
+    /// Where to send the customer once `request` is accepted: the most
+    /// specific shop target ([`Policy::shop_target`]: the product's, the
+    /// extension's or the policy's `shop_url`) with the accepted parameters,
+    /// exactly as they arrived, appended to the target's own query.
     ///
     /// ```
     /// use resale_core::Policy;
@@ -389,7 +391,8 @@ impl Policy {
     ///            "https://shop.example/store?extension-id=docker&kn=PLSK.12345678.0001");
     /// ```
     pub fn shop_redirect_url(&self, request: &ShopRequest) -> String {
-        self.shop_link(&request.forward_query, None)
+        let target = self.shop_target(&request.extension_id, request.product_id.as_deref());
+        crate::rewrite::link_to(target, &request.forward_query, None)
     }
 }
 
