@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: test-packages clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php test-nginx test-fastly fuzz-smoke bench-quick
+test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php test-nginx test-fastly test-packages fuzz-smoke bench-quick
 	scripts/vector-summary.sh
 
 lint:
@@ -146,6 +146,13 @@ bench-quick:
 
 fmt:
 	$(CARGO) fmt --all
+
+## test-packages: each ecosystem's own install flow (tests/packages/): the worker's
+## wrangler bundles (default and sample environments), the npm package packed and
+## installed offline into a scratch project (Node, tsc, wrangler, workerd).
+test-packages: wasm
+	scripts/setup.sh worker
+	node --test tests/packages/
 
 ## serve: the main job — the Cloudflare Worker in workerd on 127.0.0.1:8080, with
 ## examples/policy.json and the bundled sample catalog (no network needed).

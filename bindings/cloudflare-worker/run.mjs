@@ -1,22 +1,20 @@
 // Starts the worker in Cloudflare's own runtime (workerd) on loopback.
 //   node run.mjs [--port 8080] [--upstream URL] [--policy FILE] [--secret S]
-// Without --upstream the worker serves the bundled sample feeds, filtered.
+// The sample environment's worker (src/sample.js), as `wrangler dev --env sample`
+// runs it: without --upstream it serves the bundled sample feeds, filtered.
 // Exported as start() for the tests.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, readFileSync, cpSync, existsSync } from "node:fs";
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { build } from "./build.mjs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
 
-/** Copy the engine's npm package and the sample feeds next to the worker. */
+/** The sample build (`npm run build -- --sample`): the engine and the sample feeds next to the worker. */
 export function prepare() {
-  const pkg = path.join(repo, "wasm/pkg");
-  if (!existsSync(path.join(pkg, "workerd.js"))) throw new Error("wasm/pkg is missing: run `make wasm` first");
-  cpSync(pkg, path.join(here, "src/resale"), { recursive: true });
-  mkdirSync(path.join(here, "src/fixtures"), { recursive: true });
-  for (const f of ["packages", "categories"]) cpSync(path.join(repo, `tests/fixtures/${f}.json`), path.join(here, `src/fixtures/${f}.feed`));
+  build({ sample: true });
 }
 
 const capnpString = (s) => JSON.stringify(s);
@@ -38,6 +36,7 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [
+    (name = "sample.js", esModule = embed "../src/sample.js"),
     (name = "index.js", esModule = embed "../src/index.js"),
     (name = "resale/workerd.js", esModule = embed "../src/resale/workerd.js"),
     (name = "resale/api.js", esModule = embed "../src/resale/api.js"),

@@ -7,13 +7,11 @@
 //   POST /webhooks/github                     a verified marketplace_purchase event → the entitlement
 //   /healthz                                  200
 // Bindings: POLICY (the policy JSON, text), UPSTREAM (catalog origin; empty:
-// the bundled sample feed), GITHUB_WEBHOOK_SECRETS (newline-separated, for
+// the sample feeds, bundled only by src/sample.js), GITHUB_WEBHOOK_SECRETS (newline-separated, for
 // rotation), ENTITLEMENTS (optional Workers KV namespace for entitlements).
 // Every rule is in the engine (./resale/): this file only speaks HTTP.
 
 import { Policy, ResaleError, marketplace } from "./resale/workerd.js";
-import bundledPackages from "./fixtures/packages.feed";
-import bundledCategories from "./fixtures/categories.feed";
 
 let compiled = { text: null, policy: null };
 
@@ -48,8 +46,8 @@ async function catalog(request, env, url) {
   const kind = policy.catalogKind(target);
   const upstreamBase = (env.UPSTREAM ?? "").trim();
   if (!upstreamBase) {
-    const bundled = { packages: bundledPackages, categories: bundledCategories }[kind];
-    if (!bundled) return json(404, { status: "error", code: "route.not_found", message: "only the sample packages and categories feeds are bundled" });
+    const bundled = env.SAMPLE_FEEDS?.[kind];
+    if (!bundled) return json(404, { status: "error", code: "route.not_found", message: env.SAMPLE_FEEDS ? "only the sample packages and categories feeds are bundled" : "UPSTREAM is empty and this build bundles no sample feeds (wrangler --env sample)" });
     const body = policy.filterCatalog(target, new Uint8Array(bundled));
     return new Response(body, { headers: { "content-type": "application/json", "x-resale-filtered": "1", "x-resale-source": "bundled-sample" } });
   }
