@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test-packages clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: test-packages deb test-deb clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -149,10 +149,22 @@ fmt:
 
 ## test-packages: each ecosystem's own install flow (tests/packages/): the worker's
 ## wrangler bundles (default and sample environments), the npm package packed and
-## installed offline into a scratch project (Node, tsc, wrangler, workerd).
-test-packages: wasm
+## installed offline into a scratch project (Node, tsc, wrangler, workerd); the
+## Debian packages (test-deb).
+test-packages: wasm test-deb
 	scripts/setup.sh worker
 	node --test tests/packages/
+
+## deb: the Debian packages in target/debian/ (libresale0, libresale-dev, resale,
+## libnginx-mod-http-resale for Debian's nginx), assembled with dpkg-deb.
+deb: ffi build
+	scripts/setup.sh deb nginx
+	packaging/debian/build.sh
+
+## test-deb: lintian, then dpkg -i on this machine, nginx with the module, the CLI,
+## a C program via pkg-config, and dpkg --purge (needs root).
+test-deb: deb
+	tests/packages/deb.sh
 
 ## serve: the main job — the Cloudflare Worker in workerd on 127.0.0.1:8080, with
 ## examples/policy.json and the bundled sample catalog (no network needed).

@@ -96,6 +96,18 @@ setup_nginx() {
   apt_install nginx nginx-dev wrk
 }
 
+# ---- Debian packages (make deb, tests/packages/deb.sh): dpkg-deb and
+# dpkg-shlibdeps (dpkg-dev), patchelf (the library's SONAME), lintian; the
+# nginx module is built against Debian's nginx (setup_nginx)
+setup_deb() {
+  apt_install dpkg-dev patchelf lintian binutils
+}
+
+# ---- PHP under PHP-FPM behind nginx, and Composer (tests/packages/php-fpm.sh)
+setup_php_fpm() {
+  apt_install php8.2-fpm php8.2-opcache composer nginx
+}
+
 # ---- Fastly Compute: the wasm32-wasip1 target and Fastly's local runtime Viceroy, pinned
 VICEROY_VERSION=0.22.0
 setup_fastly() {
@@ -117,5 +129,5 @@ setup_fuzz() {
 }
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker ffi php nginx fastly fuzz)
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker ffi php nginx fastly fuzz deb php_fpm)
 for g in "${groups[@]}"; do "setup_$g"; done
