@@ -27,12 +27,13 @@
 //! Modules are named after what they decide: [`host`] (is a URL Plesk's
 //! store?), [`rewrite`] (buy links), [`query`] (raw query strings),
 //! [`shop_request`] (shop entry), [`syntax`] (identifier shapes),
-//! [`panel_ini`] (Plesk's configuration), [`policy`] (the shop's policy), [`report`] (the JSON every binding answers).
+//! [`panel_ini`] (Plesk's configuration), [`policy`] (the shop's policy), [`report`] (the JSON every binding answers), [`gateway`] (the HTTP answers of every edge).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod gateway;
 pub mod host;
 pub mod license;
 pub mod marketplace;

@@ -40,6 +40,11 @@ pub mod limits {
     pub const CATALOG_MAX_DEPTH_CEILING: u32 = 1024;
     /// Most products one extension entry may list.
     pub const MAX_PRODUCTS: usize = 1024;
+    /// Default longest time an edge keeps a filtered feed, in seconds: the
+    /// catalog changes a few times a day, Plesk servers poll far more often.
+    pub const DEFAULT_CATALOG_CACHE_SECONDS: u32 = 300;
+    /// Ceiling for `catalog.cache_seconds` (one day).
+    pub const CATALOG_CACHE_SECONDS_CEILING: u32 = 86_400;
 }
 
 /// The key-number pattern used when the policy gives none. It accepts every
@@ -112,6 +117,9 @@ pub struct CatalogPolicy {
     pub max_input_bytes: u64,
     /// Deepest JSON nesting accepted.
     pub max_depth: u32,
+    /// Longest an edge may keep a filtered feed (the upstream's
+    /// `Cache-Control` may ask for less); 0 keeps nothing.
+    pub cache_seconds: u32,
 }
 
 impl CatalogPolicy {
@@ -232,6 +240,8 @@ struct RawCatalog {
     max_input_bytes: Option<u64>,
     #[serde(default)]
     max_depth: Option<u32>,
+    #[serde(default)]
+    cache_seconds: Option<u32>,
 }
 
 /// A JSON object read into ordered pairs, refusing a key written twice.
@@ -493,6 +503,20 @@ impl Policy {
             ));
         }
 
+        let cache_seconds = c
+            .cache_seconds
+            .unwrap_or(limits::DEFAULT_CATALOG_CACHE_SECONDS);
+        if cache_seconds > limits::CATALOG_CACHE_SECONDS_CEILING {
+            return Err(err(
+                "policy.catalog.cache_seconds.out_of_range",
+                "$.catalog.cache_seconds",
+                format!(
+                    "must be between 0 and {}",
+                    limits::CATALOG_CACHE_SECONDS_CEILING
+                ),
+            ));
+        }
+
         let key_number_pattern = raw
             .key_number_pattern
             .unwrap_or_else(|| DEFAULT_KEY_NUMBER_PATTERN.to_owned());
@@ -515,6 +539,7 @@ impl Policy {
                     rewrite_buy_urls: c.rewrite_buy_urls,
                     max_input_bytes,
                     max_depth,
+                    cache_seconds,
                 },
                 key_number,
                 key_number_pattern,

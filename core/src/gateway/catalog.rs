@@ -1,0 +1,351 @@
+//! The catalog route: what to ask the upstream, and what to answer once
+//! its status and headers are in.
+//!
+//! The filtered feed is a new representation, so it gets its own validator:
+//! a digest of the upstream's validator (or of the feed itself, where an
+//! edge holds it), the policy's digest and the engine version. A policy
+//! change or an upgrade therefore changes it, and a poll that carries the
+//! current one is answered `304` without filtering anything.
+
+use sha2::{Digest, Sha256};
+
+use super::{hex, Gateway, Reply, Request, ENGINE_VERSION};
+use crate::catalog::CatalogKind;
+
+/// How to fetch one catalog request from the upstream.
+#[derive(Debug, Clone)]
+pub struct CatalogPlan {
+    /// The path and query to fetch, as the client sent them.
+    pub target: String,
+    /// Which feed it is; [`CatalogKind::Other`] is passed through untouched.
+    pub kind: CatalogKind,
+    /// `HEAD`: the upstream is asked `HEAD` and the answer has no body.
+    pub head: bool,
+    if_none_match: Option<String>,
+    policy_digest: String,
+    cache_seconds: u32,
+}
+
+/// The upstream's answer, before its body.
+#[derive(Debug, Clone, Default)]
+pub struct UpstreamHead {
+    /// The upstream's status.
+    pub status: u16,
+    /// Its headers (names in any case).
+    pub headers: Vec<(String, String)>,
+}
+
+impl UpstreamHead {
+    /// The first value of header `name`, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A head from `Name: value` lines (CRLF or LF), as the C ABI passes it.
+    pub fn from_lines(status: u16, lines: &str) -> UpstreamHead {
+        let headers = lines
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        UpstreamHead { status, headers }
+    }
+}
+
+/// What the feed's validator is derived from.
+#[derive(Debug, Clone, Copy)]
+pub enum Validator<'a> {
+    /// The upstream's `ETag` or, failing that, `Last-Modified`.
+    Upstream(&'a UpstreamHead),
+    /// The feed itself, where the edge holds all of it (a cache entry).
+    Body(&'a [u8]),
+}
+
+/// What to do with the upstream's answer.
+#[derive(Debug)]
+pub enum Answer {
+    /// Send this instead of the upstream's body: `502` (failed, or an
+    /// encoding this runtime cannot decode) or `304` (the poll is current).
+    Reply(Reply),
+    /// Send the upstream's answer as it is (not a feed, or not a success).
+    Pass,
+    /// Stream the body through the catalog filter under these status and
+    /// headers (`reply.body` is empty), unless the request was `HEAD`.
+    /// `ttl` is how long the edge may keep the filtered feed (0: not at all).
+    Filter {
+        /// Status and headers for the filtered feed.
+        reply: Reply,
+        /// Seconds the filtered feed may be kept.
+        ttl: u32,
+    },
+}
+
+impl CatalogPlan {
+    pub(super) fn new(gw: &Gateway, req: &Request) -> CatalogPlan {
+        CatalogPlan {
+            target: req.target.to_owned(),
+            kind: gw.policy.catalog_kind(req.target),
+            head: req.is_head(),
+            if_none_match: req.if_none_match.map(str::to_owned),
+            policy_digest: gw.policy_digest.clone(),
+            cache_seconds: gw.policy.catalog().cache_seconds,
+        }
+    }
+
+    /// The URL to fetch: the upstream's base (`https://ext.plesk.com`, a
+    /// trailing `/` ignored) and the target.
+    pub fn upstream_url(&self, base: &str) -> String {
+        format!("{}{}", base.trim_end_matches('/'), self.target)
+    }
+
+    /// `GET`, or `HEAD` for a `HEAD`.
+    pub fn upstream_method(&self) -> &'static str {
+        if self.head {
+            "HEAD"
+        } else {
+            "GET"
+        }
+    }
+
+    /// The request headers to send upstream: the filter reads JSON, so the
+    /// feed is asked for unencoded.
+    pub fn upstream_headers(&self) -> [(&'static str, &'static str); 2] {
+        [
+            ("accept", "application/json"),
+            ("accept-encoding", "identity"),
+        ]
+    }
+
+    /// Where an edge keeps the filtered feed: the upstream URL and the
+    /// policy digest (a changed policy never reads an old entry). A URL, as
+    /// the Cache API wants one.
+    pub fn cache_key(&self, base: &str) -> String {
+        let url = self.upstream_url(base);
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}resale-policy={}", self.policy_digest)
+    }
+
+    /// Should the upstream's answer be filtered at all? Only feeds, and only
+    /// successes with a body: the rest is passed on as it came.
+    fn filters(&self, status: u16) -> bool {
+        self.kind != CatalogKind::Other && (200..300).contains(&status) && status != 204
+    }
+
+    /// Decide on the upstream's answer. `decodes` lists the content
+    /// encodings this runtime has already undone in the body it will hand
+    /// the filter (`["gzip"]` where `fetch` inflates); any other encoding of
+    /// a feed is `502 upstream.encoding`, never passed on unfiltered.
+    ///
+    /// ```
+    /// use resale_core::gateway::{Answer, Decision, Gateway, Request, UpstreamHead};
+    /// let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+    /// let Decision::Catalog(plan) = gw.route(&Request::get("/api/v4/packages")) else { panic!() };
+    /// let head = UpstreamHead { status: 503, headers: vec![] };
+    /// let Answer::Reply(r) = plan.answer(&head, &[]) else { panic!() };
+    /// assert_eq!((r.status, r.body.contains("upstream.failed")), (502, true));
+    /// ```
+    pub fn answer(&self, head: &UpstreamHead, decodes: &[&str]) -> Answer {
+        if head.status >= 500 {
+            let message = format!("the catalog upstream answered {}", head.status);
+            return Answer::Reply(self.body_for_method(Reply::error(
+                502,
+                "upstream.failed",
+                &message,
+            )));
+        }
+        if !self.filters(head.status) {
+            return Answer::Pass;
+        }
+        if let Some(encoding) = undecoded_encoding(head.header("content-encoding"), decodes) {
+            let message = format!(
+                "the catalog upstream sent Content-Encoding `{encoding}`, which this edge cannot decode"
+            );
+            return Answer::Reply(self.body_for_method(Reply::error(
+                502,
+                "upstream.encoding",
+                &message,
+            )));
+        }
+        let etag = self.etag(Validator::Upstream(head));
+        let (ttl, cache_control) = lifetime(head.header("cache-control"), self.cache_seconds);
+        if let Some(r) = etag
+            .as_deref()
+            .and_then(|e| self.not_modified(e, &cache_control))
+        {
+            return Answer::Reply(r);
+        }
+        let content_type = head.header("content-type").unwrap_or("application/json");
+        let mut reply = Reply::new(head.status).with_header("content-type", content_type);
+        reply = self.validated(reply, etag.as_deref(), &cache_control);
+        Answer::Filter {
+            reply: reply.with_header("x-resale-filtered", "1"),
+            ttl,
+        }
+    }
+
+    /// The answer for a feed an edge holds (a cache entry), given the
+    /// validator and lifetime stored with it: `304` when the poll is current.
+    pub fn answer_cached(&self, etag: &str, cache_control: &str) -> Option<Reply> {
+        self.not_modified(etag, cache_control)
+    }
+
+    /// The `502` for an upstream that did not answer at all.
+    pub fn unreachable(&self, detail: &str) -> Reply {
+        let message = format!("the catalog upstream did not answer: {detail}");
+        self.body_for_method(Reply::error(502, "upstream.unreachable", &message))
+    }
+
+    /// The filtered feed's validator, or `None` when there is nothing to
+    /// derive it from (no upstream `ETag` or `Last-Modified`). Strong when
+    /// the source is (a strong upstream `ETag`, the body), weak otherwise.
+    pub fn etag(&self, validator: Validator) -> Option<String> {
+        let mut h = Sha256::new();
+        let weak = match validator {
+            Validator::Upstream(head) => {
+                if let Some(tag) = head.header("etag") {
+                    h.update(b"etag\0");
+                    h.update(tag.as_bytes());
+                    tag.starts_with("W/")
+                } else {
+                    h.update(b"last-modified\0");
+                    h.update(head.header("last-modified")?.as_bytes());
+                    true
+                }
+            }
+            Validator::Body(body) => {
+                h.update(b"body\0");
+                h.update(body);
+                false
+            }
+        };
+        h.update(b"\0");
+        h.update(self.policy_digest.as_bytes());
+        h.update(b"\0");
+        h.update(ENGINE_VERSION.as_bytes());
+        let tag = format!("\"rs-{}\"", hex(&h.finalize()[..16]));
+        Some(if weak { format!("W/{tag}") } else { tag })
+    }
+
+    /// Validator, lifetime and `Vary` headers of a feed answer.
+    pub fn validated(&self, mut reply: Reply, etag: Option<&str>, cache_control: &str) -> Reply {
+        if let Some(etag) = etag {
+            reply = reply.with_header("etag", etag);
+        }
+        reply
+            .with_header("cache-control", cache_control)
+            .with_header("vary", "accept-encoding")
+    }
+
+    fn not_modified(&self, etag: &str, cache_control: &str) -> Option<Reply> {
+        let inm = self.if_none_match.as_deref()?;
+        matches_if_none_match(inm, etag)
+            .then(|| self.validated(Reply::new(304), Some(etag), cache_control))
+    }
+
+    fn body_for_method(&self, mut reply: Reply) -> Reply {
+        if self.head {
+            reply.body.clear();
+        }
+        reply
+    }
+}
+
+/// The first coding of `Content-Encoding` the runtime has not undone.
+fn undecoded_encoding<'a>(header: Option<&'a str>, decodes: &[&str]) -> Option<&'a str> {
+    header?
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+        .find(|c| !decodes.iter().any(|d| d.eq_ignore_ascii_case(c)))
+}
+
+/// RFC 9110 §13.1.2: `*` or any listed tag equal to `etag` under the weak
+/// comparison (the `W/` prefix set aside on both sides).
+fn matches_if_none_match(header: &str, etag: &str) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let ours = opaque(etag);
+    header.trim() == "*" || header.split(',').any(|t| opaque(t) == ours)
+}
+
+/// How long the filtered feed may be kept and what `Cache-Control` it
+/// carries: the upstream's `s-maxage` or `max-age` (its default when it
+/// says nothing), never more than the policy's `cache_seconds`; nothing
+/// kept when it says `no-store`, `no-cache` or `private`.
+fn lifetime(cache_control: Option<&str>, ceiling: u32) -> (u32, String) {
+    let mut max_age = None;
+    let mut s_maxage = None;
+    let mut no_store = false;
+    let mut revalidate = false;
+    for d in cache_control.unwrap_or("").split(',') {
+        let (name, value) = d.split_once('=').unwrap_or((d, ""));
+        let seconds = || value.trim().trim_matches('"').parse::<u32>().ok();
+        match name.trim().to_ascii_lowercase().as_str() {
+            "no-store" => no_store = true,
+            "no-cache" | "private" => revalidate = true,
+            "max-age" => max_age = max_age.or(seconds().or(Some(0))),
+            "s-maxage" => s_maxage = s_maxage.or(seconds().or(Some(0))),
+            _ => {}
+        }
+    }
+    if no_store {
+        return (0, "no-store".into());
+    }
+    let ttl = if revalidate {
+        0
+    } else {
+        s_maxage.or(max_age).unwrap_or(ceiling).min(ceiling)
+    };
+    if ttl == 0 {
+        (0, "no-cache".into())
+    } else {
+        (ttl, format!("max-age={ttl}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetime_is_bounded_by_the_policy() {
+        assert_eq!(lifetime(None, 300), (300, "max-age=300".into()));
+        assert_eq!(lifetime(Some("max-age=60"), 300), (60, "max-age=60".into()));
+        assert_eq!(
+            lifetime(Some("public, max-age=86400"), 300),
+            (300, "max-age=300".into())
+        );
+        assert_eq!(
+            lifetime(Some("max-age=600, s-maxage=30"), 300),
+            (30, "max-age=30".into())
+        );
+        assert_eq!(lifetime(Some("no-store"), 300), (0, "no-store".into()));
+        assert_eq!(
+            lifetime(Some("private, max-age=60"), 300),
+            (0, "no-cache".into())
+        );
+        assert_eq!(lifetime(Some("max-age=junk"), 300), (0, "no-cache".into()));
+        assert_eq!(lifetime(None, 0), (0, "no-cache".into()));
+    }
+
+    #[test]
+    fn if_none_match_uses_the_weak_comparison() {
+        assert!(matches_if_none_match("\"a\"", "\"a\""));
+        assert!(matches_if_none_match("W/\"a\"", "\"a\""));
+        assert!(matches_if_none_match("\"b\", W/\"a\"", "W/\"a\""));
+        assert!(matches_if_none_match("*", "\"a\""));
+        assert!(!matches_if_none_match("\"ab\"", "\"a\""));
+        assert!(!matches_if_none_match("", "\"a\""));
+    }
+
+    #[test]
+    fn encodings_not_undone_are_named() {
+        assert_eq!(undecoded_encoding(None, &[]), None);
+        assert_eq!(undecoded_encoding(Some("identity"), &[]), None);
+        assert_eq!(undecoded_encoding(Some("gzip"), &[]), Some("gzip"));
+        assert_eq!(undecoded_encoding(Some("GZIP"), &["gzip"]), None);
+        assert_eq!(undecoded_encoding(Some("gzip, br"), &["gzip"]), Some("br"));
+    }
+}
