@@ -158,5 +158,68 @@ export function bind(raw) {
     },
   };
 
-  return { Policy, ResaleError, marketplace, license };
+  /**
+   * The edge's routes and HTTP answers (resale_core::gateway). A reply is
+   * `{status, headers: [[name, value]…], body}`; an edge sends it as it is.
+   */
+  class Gateway {
+    #g;
+    constructor(inner) {
+      this.#g = inner;
+      /** The same compiled policy, as a Policy (its catalog filter). */
+      this.policy = new Policy(inner.policy());
+    }
+    /** Compile a policy; throws ResaleError (`policy.*`). */
+    static fromJson(text) {
+      try {
+        return new Gateway(raw.Gateway.fromJson(typeof text === "string" ? text : JSON.stringify(text)));
+      } catch (e) {
+        throw rethrow(e);
+      }
+    }
+    get policyDigest() {
+      return this.#g.policyDigest();
+    }
+    /** `{kind:"reply", reply}`, `{kind:"webhook"}` or `{kind:"catalog", feed, method, url, headers, cache_key}`. */
+    route({ method, target, accept, ifNoneMatch }, upstream = "") {
+      return JSON.parse(this.#g.route(method, target, accept ?? undefined, ifNoneMatch ?? undefined, upstream));
+    }
+    /** `{action:"reply", reply}`, `{action:"pass"}` or `{action:"filter", reply, ttl}` for the upstream's status and headers. */
+    catalogAnswer({ method, target, ifNoneMatch }, status, headers, decodes = []) {
+      return JSON.parse(this.#g.catalogAnswer(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes));
+    }
+    /** The 502 reply for an upstream that did not answer. */
+    catalogUnreachable({ method, target }, detail) {
+      return JSON.parse(this.#g.catalogUnreachable(method, target, String(detail)));
+    }
+    /** The 304 reply for a cached feed under `etag`, or null. */
+    catalogCached({ method, target, ifNoneMatch }, etag, cacheControl) {
+      return JSON.parse(this.#g.catalogCached(method, target, ifNoneMatch ?? undefined, etag, cacheControl));
+    }
+    /** The validator of a feed held whole. */
+    bodyEtag(target, body) {
+      return this.#g.bodyEtag(target, bytes(body)) ?? null;
+    }
+    /** The /buy reply for a query. */
+    buy(query, accept) {
+      return JSON.parse(this.#g.buy(query, accept ?? undefined));
+    }
+    /** The incremental filter of `target`'s feed, as a TransformStream. */
+    catalogTransform(target) {
+      return this.policy.catalogTransform(target);
+    }
+    static errorReply(status, code, message) {
+      return JSON.parse(raw.Gateway.errorReply(status, code, String(message)));
+    }
+    /** `{reply}` (answer it) or `{account_id}` (load that entitlement, then webhookApply). */
+    static webhookReceive(body, signature, event, secrets) {
+      return JSON.parse(raw.Gateway.webhookReceive(bytes(body), signature ?? undefined, event ?? undefined, secrets));
+    }
+    /** `{reply, store}`: the answer, and the entitlement to store (or null). */
+    static webhookApply(state, body) {
+      return JSON.parse(raw.Gateway.webhookApply(state == null ? undefined : JSON.stringify(state), bytes(body)));
+    }
+  }
+
+  return { Policy, Gateway, ResaleError, marketplace, license };
 }

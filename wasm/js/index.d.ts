@@ -89,6 +89,45 @@ export class Policy {
   newInstancePlan(mainItem: string, extensions: string[], api: "v3" | "v1", orderId: string): { status: "ok"; plan: LicensePlan };
 }
 
+/** An HTTP answer rendered by the core: send it as it is. */
+export interface Reply {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+export interface GatewayRequest {
+  method: string;
+  /** Path and query, as sent. */
+  target: string;
+  accept?: string | null;
+  ifNoneMatch?: string | null;
+}
+
+export type Route =
+  | { kind: "reply"; reply: Reply }
+  | { kind: "webhook" }
+  | { kind: "catalog"; feed: CatalogKind; method: "GET" | "HEAD"; url: string; headers: [string, string][]; cache_key: string };
+
+export type CatalogAnswer = { action: "reply"; reply: Reply } | { action: "pass" } | { action: "filter"; reply: Reply; ttl: number };
+
+/** The edge's routes and answers (resale_core::gateway). */
+export class Gateway {
+  static fromJson(text: string | object): Gateway;
+  readonly policy: Policy;
+  readonly policyDigest: string;
+  route(request: GatewayRequest, upstream?: string): Route;
+  catalogAnswer(request: GatewayRequest, status: number, headers: Iterable<[string, string]>, decodes?: string[]): CatalogAnswer;
+  catalogUnreachable(request: GatewayRequest, detail: string): Reply;
+  catalogCached(request: GatewayRequest, etag: string, cacheControl: string): Reply | null;
+  bodyEtag(target: string, body: Uint8Array | ArrayBuffer | string): string | null;
+  buy(query: string, accept?: string | null): Reply;
+  catalogTransform(target: string): TransformStream<Uint8Array, Uint8Array>;
+  static errorReply(status: number, code: string, message: string): Reply;
+  static webhookReceive(body: Uint8Array | string, signature: string | null | undefined, event: string | null | undefined, secrets: string[]): { reply: Reply } | { account_id: number };
+  static webhookApply(state: Entitlement | null, body: Uint8Array | string): { reply: Reply; store: Entitlement | null };
+}
+
 export interface Entitlement {
   account: { type: string; id: number; login: string; organization_billing_email: string | null };
   status: "active" | "cancelled";

@@ -4,4 +4,4 @@ import * as raw from "./resale_wasm.js";
 import { bind } from "./api.js";
 
 raw.initSync({ module: new WebAssembly.Module(readFileSync(new URL("./resale_wasm_bg.wasm", import.meta.url))) });
-export const { Policy, ResaleError, marketplace, license } = bind(raw);
+export const { Policy, Gateway, ResaleError, marketplace, license } = bind(raw);

@@ -5,4 +5,4 @@ import wasmModule from "./resale_wasm_bg.wasm";
 import { bind } from "./api.js";
 
 raw.initSync({ module: wasmModule });
-export const { Policy, ResaleError, marketplace, license } = bind(raw);
+export const { Policy, Gateway, ResaleError, marketplace, license } = bind(raw);

@@ -5,7 +5,7 @@
 //! `resale_core::report` (as text, which the JavaScript wrapper in `js/`
 //! parses and turns into plain objects or a thrown `ResaleError`). One file
 //! per core module: `policy.rs`, `rewrite.rs`, `shop_request.rs`,
-//! `catalog.rs`, `panel_ini.rs`, `license.rs`, `marketplace.rs`; `errors.rs`
+//! `catalog.rs`, `panel_ini.rs`, `license.rs`, `marketplace.rs`, `gateway.rs`; `errors.rs`
 //! holds how failures cross.
 //!
 //! Nothing panics across the boundary: the core returns errors as values,
@@ -13,6 +13,7 @@
 
 mod catalog;
 mod errors;
+mod gateway;
 mod license;
 mod marketplace;
 mod panel_ini;
@@ -21,4 +22,5 @@ mod rewrite;
 mod shop_request;
 
 pub use catalog::CatalogFilter;
+pub use gateway::Gateway;
 pub use policy::Policy;

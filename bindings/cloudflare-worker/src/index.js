@@ -1,133 +1,123 @@
 // resale at the edge, as a Cloudflare Worker (ES module syntax).
 //
-// Routes:
-//   /api/v<N>/packages, /api/v<N>/categories  the catalog feed from UPSTREAM, filtered as it streams
-//   other /api/...                            passed through from UPSTREAM untouched
-//   /buy?extension-id=…&kn=…                  302 to the shop with the validated parameters, or 400
-//   POST /webhooks/github                     a verified marketplace_purchase event → the entitlement
-//   /healthz                                  200
+// Every route, answer, header list and page is decided by the engine's
+// gateway (resale_core::gateway, through ./resale/): this file only maps
+// workerd's Request and Response onto it, fetches the upstream, keeps
+// filtered feeds in the Cache API and streams them through the filter.
 // Bindings: POLICY (the policy JSON, text), UPSTREAM (catalog origin; empty:
 // the sample feeds, bundled only by src/sample.js), GITHUB_WEBHOOK_SECRETS (newline-separated, for
 // rotation), ENTITLEMENTS (optional Workers KV namespace for entitlements).
-// Every rule is in the engine (./resale/): this file only speaks HTTP.
 
-import { Policy, ResaleError, marketplace } from "./resale/workerd.js";
+import { Gateway, ResaleError } from "./resale/workerd.js";
 
-let compiled = { text: null, policy: null };
+/** The encodings workerd's fetch inflates before the body reaches the filter. */
+const DECODES = ["gzip"];
 
-/** The policy, compiled once per isolate (and again only if the binding changes). */
-function policyOf(env) {
-  if (compiled.text !== env.POLICY) {
-    compiled = { text: env.POLICY, policy: Policy.fromJson(env.POLICY) };
-  }
-  return compiled.policy;
+let compiled = { text: null, gateway: null };
+
+/** The gateway, compiled once per isolate (and again only if the binding changes). */
+function gatewayOf(env) {
+  if (compiled.text !== env.POLICY) compiled = { text: env.POLICY, gateway: Gateway.fromJson(env.POLICY) };
+  return compiled.gateway;
 }
 
-const json = (status, body, headers = {}) =>
-  new Response(JSON.stringify(body) + "\n", { status, headers: { "content-type": "application/json; charset=utf-8", ...headers } });
+/** A core reply as a Response (statuses without a body get none). */
+const send = ({ status, headers, body }) => new Response(body === "" ? null : body, { status, headers });
 
-const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-
-/** Response headers worth keeping from the upstream for a filtered body. */
-function catalogHeaders(upstream) {
-  const h = new Headers();
-  for (const name of ["content-type", "cache-control", "expires", "last-modified", "vary"]) {
-    const v = upstream.headers.get(name);
-    if (v) h.set(name, v);
-  }
-  // The body changes: its length and ETag no longer hold.
-  h.set("x-resale-filtered", "1");
-  return h;
-}
-
-async function catalog(request, env, url) {
-  const policy = policyOf(env);
-  const target = url.pathname + url.search;
-  const kind = policy.catalogKind(target);
-  const upstreamBase = (env.UPSTREAM ?? "").trim();
-  if (!upstreamBase) {
-    const bundled = env.SAMPLE_FEEDS?.[kind];
-    if (!bundled) return json(404, { status: "error", code: "route.not_found", message: env.SAMPLE_FEEDS ? "only the sample packages and categories feeds are bundled" : "UPSTREAM is empty and this build bundles no sample feeds (wrangler --env sample)" });
-    const body = policy.filterCatalog(target, new Uint8Array(bundled));
-    return new Response(body, { headers: { "content-type": "application/json", "x-resale-filtered": "1", "x-resale-source": "bundled-sample" } });
+async function catalog(gw, req, route, env, ctx) {
+  if (!(env.UPSTREAM ?? "").trim()) return bundled(gw, req, route, env.SAMPLE_FEEDS);
+  let cache = route.method === "GET" ? globalThis.caches?.default : undefined;
+  const hit = cache && (await lookup(cache, route.cache_key));
+  if (hit === null) cache = undefined;
+  if (hit) {
+    const current = gw.catalogCached(req, hit.headers.get("etag") ?? "", hit.headers.get("cache-control") ?? "");
+    return current ? send(current) : hit;
   }
   let upstream;
   try {
-    upstream = await fetch(upstreamBase.replace(/\/$/, "") + target, {
-      method: request.method === "HEAD" ? "HEAD" : "GET",
-      headers: { accept: request.headers.get("accept") ?? "application/json", "user-agent": request.headers.get("user-agent") ?? "resale-worker" },
-    });
+    upstream = await fetch(route.url, { method: route.method, headers: route.headers });
   } catch (e) {
-    return json(502, { status: "error", code: "upstream.unreachable", message: `the catalog upstream did not answer: ${e.message}` });
+    return send(gw.catalogUnreachable(req, e.message));
   }
-  if (upstream.status >= 500) {
-    return json(502, { status: "error", code: "upstream.failed", message: `the catalog upstream answered ${upstream.status}` });
+  const answer = gw.catalogAnswer(req, upstream.status, upstream.headers, DECODES);
+  if (answer.action === "pass") return new Response(upstream.body, upstream);
+  if (answer.action === "reply") return send(answer.reply);
+  const { status, headers } = answer.reply;
+  if (route.method === "HEAD" || !upstream.body) return new Response(null, { status, headers });
+  // Streamed through the filter; an invalid or broken feed errors the
+  // stream, so the client's response is aborted, never complete-looking.
+  let body = upstream.body.pipeThrough(gw.policy.catalogTransform(req.target));
+  if (cache && answer.ttl > 0) {
+    const [client, kept] = body.tee();
+    body = client;
+    ctx.waitUntil(keep(gw, cache, route, req.target, kept, headers).catch(() => {}));
   }
-  if (kind === "other" || upstream.status < 200 || upstream.status > 299 || !upstream.body) {
-    return new Response(upstream.body, upstream);
-  }
-  // Streamed through the filter; an invalid feed aborts the stream, so a
-  // client never receives a truncated feed that looks complete.
-  return new Response(upstream.body.pipeThrough(policy.catalogTransform(target)), { status: upstream.status, headers: catalogHeaders(upstream) });
+  return new Response(body, { status, headers });
 }
 
-function buy(request, env, url) {
+/**
+ * A cached feed, undefined, or null when there is no cache. workerd alone has no Cache API backend ("No
+ * Cache was configured"): there every request fetches and filters, as it
+ * does wherever the cache is unavailable.
+ */
+async function lookup(cache, key) {
   try {
-    const answer = policyOf(env).checkShopRequest(url.search);
-    return new Response(null, { status: 302, headers: { location: answer.redirect_url, "cache-control": "no-store" } });
-  } catch (e) {
-    if (!(e instanceof ResaleError)) throw e;
-    const body = { status: "rejected", code: e.code, field: e.field, message: e.message };
-    if ((request.headers.get("accept") ?? "").includes("application/json")) return json(400, body, { "cache-control": "no-store" });
-    const html = `<!doctype html><meta charset="utf-8"><title>This link cannot be used</title><h1>This link cannot be used</h1><p>${escapeHtml(e.message)}</p><p><small>${escapeHtml(e.code)}</small></p>\n`;
-    return new Response(html, { status: 400, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
+    return await cache.match(key);
+  } catch {
+    return null;
   }
+}
+
+/** Store a filtered feed once complete (an aborted feed is never stored), with a validator of its own if the upstream gave none. */
+async function keep(gw, cache, route, target, stream, headers) {
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  const h = new Headers(headers);
+  if (!h.has("etag")) h.set("etag", gw.bodyEtag(target, bytes));
+  await cache.put(route.cache_key, new Response(bytes, { headers: h }));
+}
+
+/** Without UPSTREAM: the sample feeds (src/sample.js), as if an upstream had sent them. */
+function bundled(gw, req, route, feeds) {
+  const feed = feeds?.[route.feed];
+  if (!feed) return send(Gateway.errorReply(404, "route.not_found", feeds ? "only the sample packages and categories feeds are bundled" : "UPSTREAM is empty and this build bundles no sample feeds (wrangler --env sample)"));
+  const answer = gw.catalogAnswer(req, 200, [["content-type", "application/json"]], []);
+  if (answer.action !== "filter") return send(answer.reply);
+  const headers = new Headers(answer.reply.headers);
+  headers.set("etag", gw.bodyEtag(req.target, feed));
+  headers.set("x-resale-source", "bundled-sample");
+  const current = gw.catalogCached(req, headers.get("etag"), headers.get("cache-control"));
+  if (current) return send(current);
+  return new Response(route.method === "HEAD" ? null : gw.policy.filterCatalog(req.target, new Uint8Array(feed)), { headers });
 }
 
 async function webhook(request, env) {
-  if (request.method !== "POST") return json(405, { status: "error", code: "method.not_allowed", message: "POST only" }, { allow: "POST" });
   const body = new Uint8Array(await request.arrayBuffer());
   const secrets = (env.GITHUB_WEBHOOK_SECRETS ?? "").split("\n").map((s) => s.trim()).filter(Boolean);
-  try {
-    marketplace.verify(body, request.headers.get("x-hub-signature-256"), secrets);
-  } catch (e) {
-    if (e instanceof ResaleError) return json(401, e.report);
-    throw e;
-  }
-  const event = request.headers.get("x-github-event");
-  if (event !== "marketplace_purchase") return json(202, { status: "ignored", reason: "event.not_marketplace_purchase", event });
-  // State storage is the deployer's: with a KV namespace bound as ENTITLEMENTS,
-  // the entitlement of each account is kept under its account ID.
-  let accountId = null;
-  try {
-    accountId = JSON.parse(new TextDecoder().decode(body))?.marketplace_purchase?.account?.id ?? null;
-  } catch {
-    /* the engine reports invalid JSON below */
-  }
-  const store = env.ENTITLEMENTS && accountId != null ? env.ENTITLEMENTS : null;
-  const state = store ? await store.get(String(accountId), "json") : null;
-  try {
-    const applied = marketplace.apply(state, body);
-    if (store && applied.status === "applied") await store.put(String(accountId), JSON.stringify(applied.entitlement));
-    return json(200, applied);
-  } catch (e) {
-    if (e instanceof ResaleError) return json(422, e.report);
-    throw e;
-  }
+  const received = Gateway.webhookReceive(body, request.headers.get("x-hub-signature-256"), request.headers.get("x-github-event"), secrets);
+  if (received.reply) return send(received.reply);
+  // State storage is the deployer's: with a KV namespace bound as
+  // ENTITLEMENTS, each account's entitlement is kept under its account ID.
+  const store = env.ENTITLEMENTS ?? null;
+  const key = String(received.account_id);
+  const state = store ? await store.get(key, "json") : null;
+  const applied = Gateway.webhookApply(state, body);
+  if (store && applied.store) await store.put(key, JSON.stringify(applied.store));
+  return send(applied.reply);
 }
 
 export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
+  async fetch(request, env, ctx) {
     try {
-      if (url.pathname === "/healthz") return new Response("ok\n");
-      if (url.pathname.startsWith("/api/")) return await catalog(request, env, url);
-      if (url.pathname === "/buy") return buy(request, env, url);
-      if (url.pathname === "/webhooks/github") return await webhook(request, env);
-      return json(404, { status: "error", code: "route.not_found", message: `no route for ${url.pathname}` });
+      const url = new URL(request.url);
+      const gw = gatewayOf(env);
+      const req = { method: request.method, target: url.pathname + url.search, accept: request.headers.get("accept"), ifNoneMatch: request.headers.get("if-none-match") };
+      const route = gw.route(req, (env.UPSTREAM ?? "").trim());
+      if (route.kind === "reply") return send(route.reply);
+      if (route.kind === "webhook") return await webhook(request, env);
+      return await catalog(gw, req, route, env, ctx);
     } catch (e) {
-      if (e instanceof ResaleError) return json(500, { status: "error", code: e.code, message: e.message });
-      return json(500, { status: "error", code: "internal", message: String(e?.message ?? e) });
+      const [code, message] = e instanceof ResaleError ? [e.code, e.message] : ["internal", String(e?.message ?? e)];
+      return send(Gateway.errorReply(500, code, message));
     }
   },
 };

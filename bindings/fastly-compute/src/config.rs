@@ -8,12 +8,7 @@
 //! that does not compile is in the worker.
 
 use fastly::config_store::ConfigStore;
-use fastly::http::StatusCode;
-use fastly::Response;
-use resale_core::Policy;
-use serde_json::json;
-
-use crate::json_reply;
+use resale_core::gateway::{Gateway, Reply};
 
 /// The Config Store's name, in `fastly.toml` and on the service.
 pub const STORE: &str = "resale";
@@ -27,23 +22,13 @@ fn get(key: &str) -> Option<String> {
     ConfigStore::try_open(STORE).ok()?.try_get(key).ok()?
 }
 
-/// The compiled policy, or the 500 the worker answers when its `POLICY`
-/// binding does not compile (`{status, code, message}`).
-/// (Boxed: a `Response` is large, the happy path should not carry it.)
-pub fn policy() -> Result<Policy, Box<Response>> {
+/// The compiled policy's gateway, or the coded 500 to answer.
+pub fn gateway() -> Result<Gateway, Reply> {
     let Some(text) = get(POLICY) else {
         let message = format!("the Config Store `{STORE}` has no `{POLICY}`");
-        return Err(Box::new(json_reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({"status": "error", "code": "config.missing", "message": message}),
-        )));
+        return Err(Reply::error(500, "config.missing", &message));
     };
-    Policy::from_json(&text).map_err(|e| {
-        Box::new(json_reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({"status": "error", "code": e.code, "message": e.message}),
-        ))
-    })
+    Gateway::from_json(&text).map_err(|e| Reply::error(500, e.code, &e.message))
 }
 
 /// The webhook secrets: one per line, trimmed, empty lines skipped. None

@@ -1,26 +1,17 @@
-//! resale at the edge, as a Fastly Compute service: the same routes and
-//! answers as the Cloudflare Worker (`bindings/cloudflare-worker/src/index.js`).
-//!
-//! Routes:
-//!   `/api/v<N>/packages`, `/api/v<N>/categories`  the catalog feed from the `catalog` backend, filtered as it streams
-//!   other `/api/...`                              passed through from the backend untouched
-//!   `/buy?extension-id=…&kn=…`                    302 to the shop with the validated parameters, or 400
-//!   `POST /webhooks/github`                       a verified `marketplace_purchase` event → the entitlement
-//!   `/healthz`                                    200
-//!
-//! Every rule is in `resale-core`, linked directly: this crate only speaks
-//! HTTP. One file per concern of the core: `catalog.rs`, `shop_request.rs`,
-//! `marketplace.rs`; `config.rs` reads the Config Store; this file routes and
-//! holds the response helpers every route shares.
+//! resale at the edge, as a Fastly Compute service. Every route, answer,
+//! header list and page is decided by the core's gateway
+//! (`resale_core::gateway`, linked directly); this crate only maps Compute's
+//! request and response types onto it: `catalog.rs` fetches and streams the
+//! feed, `marketplace.rs` reads the webhook body, `config.rs` reads the
+//! Config Store.
 
 mod catalog;
 mod config;
 mod marketplace;
-mod shop_request;
 
 use fastly::http::StatusCode;
 use fastly::{Request, Response};
-use serde_json::{json, Value};
+use resale_core::gateway::{self, Decision, Reply};
 
 /// `fn main` rather than `#[fastly::main]`: the catalog route streams its
 /// response itself (`stream_to_client`), the others return one to send.
@@ -33,46 +24,42 @@ fn main() {
 
 /// The response to send, or `None` when the route already streamed one.
 fn route(req: Request) -> Option<Response> {
-    let path = req.get_path();
-    if path == "/healthz" {
-        // What `new Response("ok\n")` answers in the worker.
-        return Some(
-            Response::from_status(StatusCode::OK)
-                .with_header("content-type", "text/plain;charset=UTF-8")
-                .with_body("ok\n"),
-        );
+    let gw = match config::gateway() {
+        Ok(gw) => gw,
+        Err(reply) => return Some(respond(reply)),
+    };
+    let target = target(&req);
+    let request = gateway::Request {
+        method: req.get_method_str(),
+        target: &target,
+        accept: req.get_header_str("accept"),
+        if_none_match: req.get_header_str("if-none-match"),
+    };
+    match gw.route(&request) {
+        Decision::Reply(reply) => Some(respond(reply)),
+        Decision::Webhook => Some(marketplace::webhook(req)),
+        Decision::Catalog(plan) => catalog::serve(&gw, &plan),
     }
-    if path.starts_with("/api/") {
-        return catalog::serve(req);
-    }
-    Some(match path {
-        "/buy" => shop_request::buy(&req),
-        "/webhooks/github" => marketplace::webhook(req),
-        _ => {
-            let message = format!("no route for {path}");
-            json_reply(
-                StatusCode::NOT_FOUND,
-                &json!({"status": "error", "code": "route.not_found", "message": message}),
-            )
-        }
-    })
 }
 
-/// A JSON answer, serialised as the worker's `JSON.stringify(body) + "\n"`
-/// (the core's report objects keep their key order: serde_json's
-/// `preserve_order`).
-pub(crate) fn json_reply(status: StatusCode, body: &Value) -> Response {
-    Response::from_status(status)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(format!("{body}\n"))
+/// A core reply as a Compute response.
+pub(crate) fn respond(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = Response::from_status(status);
+    for (name, value) in &reply.headers {
+        resp.append_header(*name, value.as_str());
+    }
+    if !reply.body.is_empty() {
+        resp.set_body(reply.body);
+    }
+    resp
 }
 
-/// The worker's `URL.search` for this request: `?` and the query, or empty
-/// when there is none (or it is empty). The core takes either form; passing
-/// the same string as the worker keeps the two edges' inputs identical.
-pub(crate) fn search(req: &Request) -> String {
+/// The path and query as the client sent them (`URL.search` in the
+/// worker: no `?` for an empty query).
+fn target(req: &Request) -> String {
     match req.get_query_str() {
-        Some(q) if !q.is_empty() => format!("?{q}"),
-        _ => String::new(),
+        Some(q) if !q.is_empty() => format!("{}?{q}", req.get_path()),
+        _ => req.get_path().to_owned(),
     }
 }

@@ -1,0 +1,175 @@
+// The gateway vectors (tests/vectors/gateway/): HTTP requests to an edge and
+// the exact answers every edge must give, run over real HTTP against a
+// scripted local upstream. One runner for every edge (the worker in
+// workerd, Fastly in Viceroy, nginx, the PHP entry page): each edge's test
+// only says how to start itself with a policy in front of an upstream URL,
+// and which content encodings its runtime decodes. Format: the README there.
+import http from "node:http";
+import { gzipSync } from "node:zlib";
+import { readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const dir = path.join(repo, "tests/vectors/gateway");
+
+/** Every case, `{name, policy, steps}`; a one-step case may be written flat. */
+export function gatewayCases({ only } = {}) {
+  const cases = [];
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+    const doc = JSON.parse(readFileSync(path.join(dir, f), "utf8"));
+    for (const c of doc.cases) {
+      const steps = (c.steps ?? [c]).map((s) => ({ policy: s.policy ?? c.policy ?? doc.policy, request: s.request, upstream: s.upstream ?? null, expect: s.expect, expect_undecoded: s.expect_undecoded }));
+      cases.push({ name: `${f}: ${c.name}`, steps });
+    }
+  }
+  return only ? cases.filter(only) : cases;
+}
+
+/** Cases whose every request is to /buy (what the PHP entry page answers). */
+export const buyOnly = (c) => c.steps.every((s) => s.request.target.startsWith("/buy"));
+
+export const policyText = (name) => readFileSync(path.join(repo, "tests/vectors/policies", `${name}.json`), "utf8");
+
+/** The upstream: answers each target as the step that asked for it says. */
+export async function scriptedUpstream() {
+  const script = new Map();
+  const server = http.createServer((req, res) => {
+    const b = script.get(req.url);
+    if (!b) {
+      res.writeHead(404, { "content-type": "application/json" });
+      return res.end("{}");
+    }
+    if (b.reset) return req.socket.destroy();
+    let body = Buffer.from(b.body ?? "");
+    const headers = { ...(b.headers ?? {}) };
+    if (b.gzip) {
+      body = gzipSync(body);
+      headers["content-encoding"] = "gzip";
+    }
+    headers["content-length"] = body.length;
+    res.writeHead(b.status ?? 200, headers);
+    if (req.method === "HEAD") return res.end();
+    if (b.truncate) {
+      // Half the body, then the connection dies: a feed broken mid-stream.
+      res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => req.socket.destroy(), 20));
+      return;
+    }
+    res.end(body);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}`, script, close: () => server.close() };
+}
+
+/** One request, without any client-side decoding; `aborted` when the answer never completed. */
+function send(base, { method = "GET", target, headers = {} }) {
+  return new Promise((resolve) => {
+    const req = http.request(base + target, { method, headers: { connection: "close", ...headers } }, (res) => {
+      const chunks = [];
+      let done = false;
+      const finish = (aborted) => {
+        if (done) return;
+        done = true;
+        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), aborted });
+      };
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => finish(!res.complete));
+      res.on("aborted", () => finish(true));
+      res.on("error", () => finish(true));
+      res.on("close", () => finish(!res.complete));
+    });
+    req.on("error", (e) => resolve({ status: 0, headers: {}, body: "", aborted: true, error: e.message }));
+    req.end();
+  });
+}
+
+const fill = (s, vars) => s.replace(/\$\{(\w+)\}/g, (_, k) => vars[k] ?? "");
+
+/** The differences between an answer and a step's expectation (empty: it holds). */
+function compare(got, expect, vars) {
+  const errs = [];
+  if (expect.aborted) {
+    if (!got.aborted) errs.push(`the answer completed (status ${got.status}); it must be aborted`);
+    if (expect.status !== undefined && got.status !== 0 && got.status !== expect.status) errs.push(`status ${got.status}, expected ${expect.status}`);
+    return errs;
+  }
+  if (got.aborted) errs.push(`the answer was aborted${got.error ? ` (${got.error})` : ""}`);
+  if (got.status !== expect.status) errs.push(`status ${got.status}, expected ${expect.status}`);
+  for (const [name, want] of Object.entries(expect.headers ?? {})) {
+    const have = got.headers[name] ?? null;
+    if (want === null) {
+      if (have !== null) errs.push(`header ${name}: ${have}, expected none`);
+    } else if (typeof want === "string") {
+      if (have !== fill(want, vars)) errs.push(`header ${name}: ${have}, expected ${fill(want, vars)}`);
+    } else if (want.match !== undefined) {
+      if (have === null || !new RegExp(want.match).test(have)) errs.push(`header ${name}: ${have}, expected /${want.match}/`);
+    } else if (want.not !== undefined) {
+      if (have === null || have === fill(want.not, vars)) errs.push(`header ${name}: ${have}, expected a value other than ${fill(want.not, vars)}`);
+    }
+  }
+  if (expect.body !== undefined && got.body !== expect.body) errs.push(`body ${JSON.stringify(got.body.slice(0, 300))}, expected ${JSON.stringify(expect.body.slice(0, 300))}`);
+  if (expect.json !== undefined) {
+    // The shared vectors' matching rule: the top-level message set aside, but present.
+    let doc;
+    try {
+      doc = JSON.parse(got.body);
+    } catch {
+      errs.push(`body is not JSON: ${JSON.stringify(got.body.slice(0, 200))}`);
+    }
+    if (doc) {
+      const { message, ...rest } = doc;
+      if ("message" in expect.json || typeof message !== "string" || !message) errs.push("no message");
+      if (JSON.stringify(sortKeys(rest)) !== JSON.stringify(sortKeys(expect.json))) errs.push(`json ${JSON.stringify(rest)}, expected ${JSON.stringify(expect.json)}`);
+    }
+  }
+  return errs;
+}
+
+const sortKeys = (v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])])) : v);
+
+/**
+ * Run the cases against one edge. `start(policyText, upstreamUrl)` resolves
+ * to `{url, stop()}`; one edge per policy is started and reused. `decodes`:
+ * the encodings the edge's runtime inflates (a step's `expect_undecoded`
+ * holds where it does not). Returns `{total, failed, failures}`.
+ */
+export async function runGatewayVectors({ start, decodes = [], only }) {
+  const cases = gatewayCases({ only });
+  const upstream = await scriptedUpstream();
+  const edges = new Map();
+  const edge = async (name) => {
+    if (!edges.has(name)) edges.set(name, await start(policyText(name), upstream.url));
+    return edges.get(name);
+  };
+  const failures = [];
+  try {
+    for (const c of cases) {
+      const vars = {};
+      for (const [i, step] of c.steps.entries()) {
+        const { url } = await edge(step.policy);
+        if (step.upstream) upstream.script.set(step.request.target, step.upstream);
+        const headers = Object.fromEntries(Object.entries(step.request.headers ?? {}).map(([k, v]) => [k, fill(v, vars)]));
+        const got = await send(url, { ...step.request, headers });
+        const undecoded = step.upstream?.gzip && !decodes.includes("gzip");
+        const expect = undecoded && step.expect_undecoded ? step.expect_undecoded : step.expect;
+        const errs = compare(got, expect, vars);
+        for (const [v, header] of Object.entries(expect.capture ?? {})) vars[v] = got.headers[header] ?? "";
+        if (errs.length) {
+          failures.push(`${c.name} (step ${i + 1}): ${errs.join("; ")}`);
+          break;
+        }
+      }
+    }
+  } finally {
+    upstream.close();
+    for (const e of edges.values()) await e.stop();
+  }
+  return { total: cases.length, failed: failures.length, failures };
+}
+
+/** Record an edge's count for scripts/vector-summary.sh. */
+export function recordGatewayCount(edge, { total, failed }) {
+  const out = path.join(repo, "target/vector-counts");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, `gateway-${edge}.txt`), `${edge}\t${total}\t${failed}\n`);
+}

@@ -1,0 +1,206 @@
+//! The gateway: an edge's routes and HTTP answers, decided by the core.
+//! Every answer crosses as JSON text (`{"kind": …}`), which `js/api.js`
+//! parses; a `Reply` is `{"status","headers":[[name,value]…],"body"}`.
+
+use resale_core::gateway::{self, webhook, Answer, Decision, Request, UpstreamHead, Validator};
+use resale_core::marketplace::entitlement::Entitlement;
+use resale_core::report;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+
+use crate::errors::throw;
+
+/// A compiled policy and its digest, routing requests.
+#[wasm_bindgen]
+pub struct Gateway {
+    inner: gateway::Gateway,
+}
+
+fn reply(r: &gateway::Reply) -> Value {
+    json!({"status": r.status, "headers": r.headers, "body": r.body})
+}
+
+fn request<'a>(
+    method: &'a str,
+    target: &'a str,
+    accept: Option<&'a str>,
+    inm: Option<&'a str>,
+) -> Request<'a> {
+    Request {
+        method,
+        target,
+        accept,
+        if_none_match: inm,
+    }
+}
+
+#[wasm_bindgen]
+impl Gateway {
+    /// Compile a policy; throws the lint report on error.
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(text: &str) -> Result<Gateway, JsValue> {
+        gateway::Gateway::from_json(text)
+            .map(|inner| Gateway { inner })
+            .map_err(|e| throw(report::lint(Err(&e))))
+    }
+
+    /// The compiled policy (shared, not compiled again): its catalog filter.
+    pub fn policy(&self) -> crate::policy::Policy {
+        crate::policy::Policy {
+            inner: self.inner.policy().clone(),
+        }
+    }
+
+    /// The policy's digest.
+    #[wasm_bindgen(js_name = policyDigest)]
+    pub fn policy_digest(&self) -> String {
+        self.inner.policy_digest().to_owned()
+    }
+
+    /// `{"kind":"reply","reply"}`, `{"kind":"webhook"}` or
+    /// `{"kind":"catalog","filter","method","url","headers","cache_key"}`
+    /// (`upstream`: the catalog origin's base URL).
+    pub fn route(
+        &self,
+        method: &str,
+        target: &str,
+        accept: Option<String>,
+        if_none_match: Option<String>,
+        upstream: &str,
+    ) -> String {
+        let req = request(method, target, accept.as_deref(), if_none_match.as_deref());
+        match self.inner.route(&req) {
+            Decision::Reply(r) => json!({"kind": "reply", "reply": reply(&r)}),
+            Decision::Webhook => json!({"kind": "webhook"}),
+            Decision::Catalog(p) => json!({
+                "kind": "catalog",
+                "feed": p.kind.as_str(),
+                "method": p.upstream_method(),
+                "url": p.upstream_url(upstream),
+                "headers": p.upstream_headers(),
+                "cache_key": p.cache_key(upstream),
+            }),
+        }
+        .to_string()
+    }
+
+    /// What to do with the upstream's answer to a catalog request:
+    /// `{"action":"reply","reply"}`, `{"action":"pass"}` or
+    /// `{"action":"filter","reply","ttl"}`. `headers`: JSON `[[name, value]…]`;
+    /// `decodes`: the encodings the runtime has undone.
+    #[wasm_bindgen(js_name = catalogAnswer)]
+    pub fn catalog_answer(
+        &self,
+        method: &str,
+        target: &str,
+        if_none_match: Option<String>,
+        status: u16,
+        headers: &str,
+        decodes: Vec<String>,
+    ) -> String {
+        let Some(plan) = self.plan(method, target, if_none_match.as_deref()) else {
+            return json!({"action": "pass"}).to_string();
+        };
+        let headers = serde_json::from_str(headers).unwrap_or_default();
+        let decodes: Vec<&str> = decodes.iter().map(String::as_str).collect();
+        match plan.answer(&UpstreamHead { status, headers }, &decodes) {
+            Answer::Reply(r) => json!({"action": "reply", "reply": reply(&r)}),
+            Answer::Pass => json!({"action": "pass"}),
+            Answer::Filter { reply: r, ttl } => {
+                json!({"action": "filter", "reply": reply(&r), "ttl": ttl})
+            }
+        }
+        .to_string()
+    }
+
+    /// The `502 upstream.unreachable` reply (JSON text).
+    #[wasm_bindgen(js_name = catalogUnreachable)]
+    pub fn catalog_unreachable(&self, method: &str, target: &str, detail: &str) -> String {
+        let plan = self.plan(method, target, None);
+        plan.map_or(Value::Null, |p| reply(&p.unreachable(detail)))
+            .to_string()
+    }
+
+    /// For a feed held in a cache under `etag`: the `304` reply (JSON text)
+    /// when the poll is current, else `null`.
+    #[wasm_bindgen(js_name = catalogCached)]
+    pub fn catalog_cached(
+        &self,
+        method: &str,
+        target: &str,
+        if_none_match: Option<String>,
+        etag: &str,
+        cache_control: &str,
+    ) -> String {
+        let plan = self.plan(method, target, if_none_match.as_deref());
+        plan.and_then(|p| p.answer_cached(etag, cache_control))
+            .map_or(Value::Null, |r| reply(&r))
+            .to_string()
+    }
+
+    /// The validator of a feed held whole (`Validator::Body`).
+    #[wasm_bindgen(js_name = bodyEtag)]
+    pub fn body_etag(&self, target: &str, body: &[u8]) -> Option<String> {
+        self.plan("GET", target, None)?.etag(Validator::Body(body))
+    }
+
+    /// `/buy` alone (JSON text of the reply).
+    pub fn buy(&self, query: &str, accept: Option<String>) -> String {
+        reply(&self.inner.buy(query, accept.as_deref())).to_string()
+    }
+
+    /// A coded error reply, `{"status":"error","code","message"}` (JSON text).
+    #[wasm_bindgen(js_name = errorReply)]
+    pub fn error_reply(status: u16, code: &str, message: &str) -> String {
+        reply(&gateway::Reply::error(status, code, message)).to_string()
+    }
+
+    /// A webhook delivery: `{"reply"}` (answer it) or `{"account_id"}`
+    /// (load that account's entitlement, then `webhookApply`).
+    #[wasm_bindgen(js_name = webhookReceive)]
+    pub fn webhook_receive(
+        body: &[u8],
+        signature: Option<String>,
+        event: Option<String>,
+        secrets: Vec<String>,
+    ) -> String {
+        let secrets: Vec<&[u8]> = secrets.iter().map(|s| s.as_bytes()).collect();
+        match webhook::receive(body, signature.as_deref(), event.as_deref(), &secrets) {
+            webhook::Received::Reply(r) => json!({"reply": reply(&r)}),
+            webhook::Received::Purchase(e) => {
+                json!({"account_id": e.marketplace_purchase.account.id})
+            }
+        }
+        .to_string()
+    }
+
+    /// Apply a received delivery to the stored entitlement (JSON text or
+    /// undefined): `{"reply","store"}`, `store` the entitlement to keep (or null).
+    #[wasm_bindgen(js_name = webhookApply)]
+    pub fn webhook_apply(state: Option<String>, body: &[u8]) -> String {
+        let state = state.as_deref().map(Entitlement::from_json).transpose();
+        let event = resale_core::marketplace::event::parse_event(body);
+        let (result, r) = match state.and_then(|s| event.map(|e| (s, e))) {
+            Ok((s, e)) => webhook::apply(s.as_ref(), &e),
+            Err(e) => {
+                let result = Err(e);
+                let r = webhook::applied(&result);
+                (result, r)
+            }
+        };
+        let store = match &result {
+            Ok(a) if a.ignored.is_none() => json!(a.entitlement),
+            _ => Value::Null,
+        };
+        json!({"reply": reply(&r), "store": store}).to_string()
+    }
+}
+
+impl Gateway {
+    fn plan(&self, method: &str, target: &str, inm: Option<&str>) -> Option<gateway::CatalogPlan> {
+        match self.inner.route(&request(method, target, None, inm)) {
+            Decision::Catalog(p) => Some(p),
+            _ => None,
+        }
+    }
+}
