@@ -64,7 +64,7 @@ export async function scriptedUpstream() {
 /** One request, without any client-side decoding; `aborted` when the answer never completed. */
 function send(base, { method = "GET", target, headers = {} }) {
   return new Promise((resolve) => {
-    const req = http.request(base + target, { method, headers: { connection: "close", ...headers } }, (res) => {
+    const req = http.request(base + target, { method, headers, agent: false }, (res) => {
       const chunks = [];
       let done = false;
       const finish = (aborted) => {
