@@ -28,7 +28,10 @@ fn vector_files() -> Vec<PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 // gateway/: HTTP exchanges, run over HTTP by each edge.
-                if !["policies", "gateway"].iter().any(|d| path.file_name().unwrap() == *d) {
+                if !["policies", "gateway"]
+                    .iter()
+                    .any(|d| path.file_name().unwrap() == *d)
+                {
                     stack.push(path);
                 }
             } else if path.extension().is_some_and(|e| e == "json") {

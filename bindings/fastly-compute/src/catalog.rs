@@ -84,7 +84,10 @@ fn stream(gw: &Gateway, plan: &CatalogPlan, mut body: fastly::Body, mut client: 
         };
         out.clear();
         if let Err(e) = filter.push(&chunk[..n], &mut out) {
-            eprintln!("catalog {target}: invalid feed, stream aborted: {}", report::catalog_error(&e));
+            eprintln!(
+                "catalog {target}: invalid feed, stream aborted: {}",
+                report::catalog_error(&e)
+            );
             return;
         }
         if !out.is_empty() && write(&mut client, &out).is_err() {
@@ -100,7 +103,10 @@ fn stream(gw: &Gateway, plan: &CatalogPlan, mut body: fastly::Body, mut client: 
                 }
             }
         }
-        Err(e) => eprintln!("catalog {target}: invalid feed, stream aborted: {}", report::catalog_error(&e)),
+        Err(e) => eprintln!(
+            "catalog {target}: invalid feed, stream aborted: {}",
+            report::catalog_error(&e)
+        ),
     }
 }
 
