@@ -49,3 +49,8 @@ pub mod vectors;
 pub use policy::{Policy, PolicyError};
 pub use rewrite::{RewriteError, RewriteOutcome, UnchangedReason};
 pub use shop_request::{Action, Rejection, ShopRequest};
+
+/// The crate's README (its crates.io page) as a doctest, so its example runs.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
