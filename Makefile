@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test-packages deb test-deb clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: test-packages deb test-deb test-php-fpm test-crates clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -150,10 +150,23 @@ fmt:
 ## test-packages: each ecosystem's own install flow (tests/packages/): the worker's
 ## wrangler bundles (default and sample environments), the npm package packed and
 ## installed offline into a scratch project (Node, tsc, wrangler, workerd); the
-## Debian packages (test-deb).
-test-packages: wasm test-deb
+## Debian packages (test-deb), PHP-FPM and Composer (test-php-fpm), the crates
+## (test-crates).
+test-packages: wasm test-deb test-php-fpm test-crates
 	scripts/setup.sh worker
 	node --test tests/packages/
+
+## test-php-fpm: composer validate, a path-repository install offline, the entry page
+## under PHP-FPM behind nginx with ffi.enable=1 and with ffi.enable=preload.
+test-php-fpm: ffi
+	scripts/setup.sh php_fpm
+	tests/packages/php-fpm.sh
+
+## test-crates: cargo publish --dry-run of resale-core, -ffi and -cli, their metadata,
+## the core README rendered as its crates.io page.
+test-crates:
+	scripts/setup.sh deb
+	tests/packages/crates.sh
 
 ## deb: the Debian packages in target/debian/ (libresale0, libresale-dev, resale,
 ## libnginx-mod-http-resale for Debian's nginx), assembled with dpkg-deb.

@@ -97,10 +97,11 @@ setup_nginx() {
 }
 
 # ---- Debian packages (make deb, tests/packages/deb.sh): dpkg-deb and
-# dpkg-shlibdeps (dpkg-dev), patchelf (the library's SONAME), lintian; the
-# nginx module is built against Debian's nginx (setup_nginx)
+# dpkg-shlibdeps (dpkg-dev), patchelf (the library's SONAME), lintian (the
+# nginx module is built against Debian's nginx: setup_nginx); and cmark-gfm
+# (tests/packages/crates.sh renders the core README as crates.io does)
 setup_deb() {
-  apt_install dpkg-dev patchelf lintian binutils
+  apt_install dpkg-dev patchelf lintian binutils cmark-gfm
 }
 
 # ---- PHP under PHP-FPM behind nginx, and Composer (tests/packages/php-fpm.sh)

@@ -91,7 +91,7 @@ final class Library
         }
         $abi = (int) $m[1];
         try {
-            $this->ffi = FFI::cdef($decls, $path);
+            $this->ffi = self::preloaded() ?? FFI::cdef($decls, $path);
         } catch (\Throwable $e) {
             $hint = ini_get('ffi.enable') === 'preload' && PHP_SAPI !== 'cli'
                 ? ' (ffi.enable=preload allows FFI::cdef only in the CLI and preloading: set ffi.enable=1 or preload this package)'
@@ -117,6 +117,23 @@ final class Library
         $this->bufAddr = FFI::addr($this->buf);
         $this->errSlot = $this->ffi->new('resale_error*');
         $this->errAddr = FFI::addr($this->errSlot);
+    }
+
+    /**
+     * The declarations preload.php loaded at server start (FFI scope
+     * "RESALE"), where `ffi.enable=preload` forbids FFI::cdef in requests;
+     * null when nothing was preloaded (the CLI, `ffi.enable=1`).
+     */
+    private static function preloaded(): ?FFI
+    {
+        if (ini_get('ffi.enable') !== 'preload' || PHP_SAPI === 'cli') {
+            return null;
+        }
+        try {
+            return FFI::scope('RESALE');
+        } catch (\FFI\Exception) {
+            return null;
+        }
     }
 
     public function __destruct()
