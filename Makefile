@@ -66,6 +66,7 @@ test-ffi:
 test-php: ffi
 	scripts/setup.sh php
 	cd bindings/php && RESALE_LIB=$(CURDIR)/target/release/libresale.so phpunit
+	RESALE_LIB=$(CURDIR)/target/release/libresale.so node --test bindings/php/test/
 
 ## bench-php: rewrite + check through PHP's FFI against a pure-PHP implementation.
 bench-php: ffi

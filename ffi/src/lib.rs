@@ -5,7 +5,7 @@
 //! pointers and UTF-8, moves bytes across, and turns the core's errors into
 //! error objects. One file per core module (`policy.rs`, `rewrite.rs`,
 //! `shop_request.rs`, `catalog.rs`, `panel_ini.rs`, `license.rs`,
-//! `marketplace.rs`), plus the conventions every function shares:
+//! `marketplace.rs`, `gateway.rs`), plus the conventions every function shares:
 //!
 //! - [`string`]: text in as `(const char *ptr, size_t len)`; bytes out in a
 //!   caller-owned, library-grown [`string::resale_buffer`];
@@ -23,6 +23,7 @@
 
 pub mod catalog;
 pub mod errors;
+pub mod gateway;
 pub mod license;
 pub mod marketplace;
 pub mod panel_ini;

@@ -73,6 +73,43 @@ typedef enum resale_status {
 } resale_status;
 
 /*
+ What [`resale_gateway_route`] decided.
+ */
+typedef enum resale_gateway_decision {
+  /*
+   Send the reply in the buffer.
+   */
+  RESALE_GATEWAY_DECISION_REPLY = 0,
+  /*
+   Fetch the catalog from the upstream, then ask
+   [`resale_gateway_catalog_answer`].
+   */
+  RESALE_GATEWAY_DECISION_CATALOG = 1,
+  /*
+   `POST /webhooks/github`.
+   */
+  RESALE_GATEWAY_DECISION_WEBHOOK = 2,
+} resale_gateway_decision;
+
+/*
+ What [`resale_gateway_catalog_answer`] decided.
+ */
+typedef enum resale_catalog_action {
+  /*
+   Send the upstream's answer as it is.
+   */
+  RESALE_CATALOG_ACTION_PASS = 0,
+  /*
+   Send the reply in the buffer instead (`502`, `304`).
+   */
+  RESALE_CATALOG_ACTION_REPLY = 1,
+  /*
+   Filter the body under the status and headers in the buffer.
+   */
+  RESALE_CATALOG_ACTION_FILTER = 2,
+} resale_catalog_action;
+
+/*
  Purchase or upgrade (the `a` parameter).
  */
 typedef enum resale_action {
@@ -97,6 +134,12 @@ typedef struct resale_catalog_filter resale_catalog_filter;
  with [`resale_error_free`].
  */
 typedef struct resale_error resale_error;
+
+/*
+ A compiled policy and its digest (`resale_core::gateway::Gateway`).
+ Immutable and thread-safe, as a `resale_policy`.
+ */
+typedef struct resale_gateway resale_gateway;
 
 /*
  A compiled shop policy (`resale_core::Policy`). Immutable: one policy may
@@ -206,6 +249,29 @@ typedef struct resale_str {
    */
   size_t len;
 } resale_str;
+
+/*
+ The parts of a request the gateway reads. A `data` of NULL is an absent
+ header; `method` and `target` (path and query, as sent) are required.
+ */
+typedef struct resale_http_request {
+  /*
+   `GET`, `HEAD`, `POST`, …
+   */
+  struct resale_str method;
+  /*
+   The path and the query, undecoded.
+   */
+  struct resale_str target;
+  /*
+   The `Accept` header.
+   */
+  struct resale_str accept;
+  /*
+   The `If-None-Match` header.
+   */
+  struct resale_str if_none_match;
+} resale_http_request;
 
 /*
  The library's version (`"0.1.0"`), a static NUL-terminated string.
@@ -346,6 +412,80 @@ int64_t resale_error_offset(const struct resale_error *error);
  `error` is NULL or an error object from this library, not yet freed.
  */
 void resale_error_free(struct resale_error *error);
+
+/*
+ Compile a policy (as [`crate::policy::resale_policy_new`]) into a gateway.
+
+ As `resale_policy_new`.
+ */
+enum resale_status resale_gateway_new(const char *json,
+                                      size_t json_len,
+                                      struct resale_gateway **gateway,
+                                      struct resale_error **error);
+
+/*
+ Free a gateway. NULL is accepted.
+
+ `gateway` is NULL or from [`resale_gateway_new`], not yet freed, and no
+ other thread is using it.
+ */
+void resale_gateway_free(struct resale_gateway *gateway);
+
+/*
+ Route a request: `*decision` says what to do; for
+ `RESALE_GATEWAY_DECISION_REPLY` the reply is in `reply` (else it is emptied).
+
+ `gateway` from [`resale_gateway_new`]; `request`'s strings valid for
+ reads; `decision` and `reply` valid for writes; `error` NULL or valid.
+ */
+enum resale_status resale_gateway_route(const struct resale_gateway *gateway_,
+                                        const struct resale_http_request *request_,
+                                        enum resale_gateway_decision *decision,
+                                        struct resale_buffer *reply,
+                                        struct resale_error **error);
+
+/*
+ Decide on the upstream's answer to a catalog request: its `status` and
+ its headers as `Name: value` lines (`header_lines`), and the content
+ codings this host has undone in the body it will filter (`decodes`,
+ comma-separated; empty for none). For `RESALE_CATALOG_ACTION_REPLY` and
+ `_FILTER` the reply (status and headers; no body for a filter) is in
+ `reply`.
+
+ As [`resale_gateway_route`]; `header_lines` and `decodes` valid for reads.
+ */
+enum resale_status resale_gateway_catalog_answer(const struct resale_gateway *gateway_,
+                                                 const struct resale_http_request *request_,
+                                                 uint16_t status,
+                                                 struct resale_str header_lines,
+                                                 struct resale_str decodes,
+                                                 enum resale_catalog_action *action,
+                                                 struct resale_buffer *reply,
+                                                 struct resale_error **error);
+
+/*
+ The `502 upstream.unreachable` reply for a catalog request whose
+ upstream did not answer (`detail`: why, for the message).
+
+ As [`resale_gateway_route`].
+ */
+enum resale_status resale_gateway_catalog_unreachable(const struct resale_gateway *gateway_,
+                                                      const struct resale_http_request *request_,
+                                                      struct resale_str detail,
+                                                      struct resale_buffer *reply,
+                                                      struct resale_error **error);
+
+/*
+ The `/buy` reply for a query (`accept`: the `Accept` header, `data`
+ NULL when absent): what a one-file PHP entry page sends.
+
+ As [`resale_gateway_route`].
+ */
+enum resale_status resale_gateway_buy(const struct resale_gateway *gateway_,
+                                      struct resale_str query,
+                                      struct resale_str accept,
+                                      struct resale_buffer *reply,
+                                      struct resale_error **error);
 
 /*
  The plan for an accepted shop request (an upsell, or an upgrade with

@@ -1,0 +1,264 @@
+//! The gateway (`resale_core::gateway`): an edge's routes and HTTP answers,
+//! for nginx and the PHP entry page.
+//!
+//! A reply crosses as text in a `resale_buffer`, in HTTP's own shape: the
+//! status on the first line, then one `name: value` line per header (names
+//! lower case, in order), an empty line, and the body:
+//!
+//! ```text
+//! 400
+//! content-type: text/html; charset=utf-8
+//! cache-control: no-store
+//!
+//! <!doctype html>…
+//! ```
+//!
+//! Header names and values never contain a line break (the core builds them
+//! from parsed URLs and fixed text).
+
+use std::ffi::c_char;
+use std::fmt::Write;
+
+use resale_core::gateway::{Answer, CatalogPlan, Decision, Gateway, Reply, Request, UpstreamHead};
+
+use crate::errors::{resale_error, resale_status, Failure};
+use crate::panic_guard::{guard, guard_or};
+use crate::string::{optional_text, output, resale_buffer, resale_str, text};
+
+/// A compiled policy and its digest (`resale_core::gateway::Gateway`).
+/// Immutable and thread-safe, as a `resale_policy`.
+pub struct resale_gateway {
+    inner: Gateway,
+}
+
+/// The parts of a request the gateway reads. A `data` of NULL is an absent
+/// header; `method` and `target` (path and query, as sent) are required.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct resale_http_request {
+    /// `GET`, `HEAD`, `POST`, …
+    pub method: resale_str,
+    /// The path and the query, undecoded.
+    pub target: resale_str,
+    /// The `Accept` header.
+    pub accept: resale_str,
+    /// The `If-None-Match` header.
+    pub if_none_match: resale_str,
+}
+
+/// What [`resale_gateway_route`] decided.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum resale_gateway_decision {
+    /// Send the reply in the buffer.
+    Reply = 0,
+    /// Fetch the catalog from the upstream, then ask
+    /// [`resale_gateway_catalog_answer`].
+    Catalog = 1,
+    /// `POST /webhooks/github`.
+    Webhook = 2,
+}
+
+/// What [`resale_gateway_catalog_answer`] decided.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum resale_catalog_action {
+    /// Send the upstream's answer as it is.
+    Pass = 0,
+    /// Send the reply in the buffer instead (`502`, `304`).
+    Reply = 1,
+    /// Filter the body under the status and headers in the buffer.
+    Filter = 2,
+}
+
+unsafe fn gateway<'a>(ptr: *const resale_gateway) -> Result<&'a Gateway, Failure> {
+    ptr.as_ref()
+        .map(|g| &g.inner)
+        .ok_or_else(|| Failure::null("gateway"))
+}
+
+unsafe fn request<'a>(ptr: *const resale_http_request) -> Result<Request<'a>, Failure> {
+    let r = ptr.as_ref().ok_or_else(|| Failure::null("request"))?;
+    Ok(Request {
+        method: text(r.method.data, r.method.len, "method")?,
+        target: text(r.target.data, r.target.len, "target")?,
+        accept: optional_text(r.accept.data, r.accept.len, "accept")?,
+        if_none_match: optional_text(r.if_none_match.data, r.if_none_match.len, "if_none_match")?,
+    })
+}
+
+/// The reply as the text this module's doc describes.
+fn wire(reply: &Reply) -> String {
+    let mut s = format!("{}\n", reply.status);
+    for (name, value) in &reply.headers {
+        let _ = writeln!(s, "{name}: {value}");
+    }
+    s.push('\n');
+    s.push_str(&reply.body);
+    s
+}
+
+fn plan(gw: &Gateway, req: &Request) -> Result<CatalogPlan, Failure> {
+    match gw.route(req) {
+        Decision::Catalog(plan) => Ok(plan),
+        _ => Err(Failure::new(
+            resale_status::InvalidArgument,
+            "gateway.not_catalog",
+            Some("target"),
+            "the request is not for the catalog route",
+        )),
+    }
+}
+
+/// Compile a policy (as [`crate::policy::resale_policy_new`]) into a gateway.
+///
+/// # Safety
+/// As `resale_policy_new`.
+#[no_mangle]
+pub unsafe extern "C" fn resale_gateway_new(
+    json: *const c_char,
+    json_len: usize,
+    gateway: *mut *mut resale_gateway,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let slot = gateway.as_mut().ok_or_else(|| Failure::null("gateway"))?;
+        *slot = std::ptr::null_mut();
+        let text = text(json, json_len, "json")?;
+        let inner = Gateway::from_json(text).map_err(|e| Failure::from(&e))?;
+        *slot = Box::into_raw(Box::new(resale_gateway { inner }));
+        Ok(resale_status::Ok)
+    })
+}
+
+/// Free a gateway. NULL is accepted.
+///
+/// # Safety
+/// `gateway` is NULL or from [`resale_gateway_new`], not yet freed, and no
+/// other thread is using it.
+#[no_mangle]
+pub unsafe extern "C" fn resale_gateway_free(gateway: *mut resale_gateway) {
+    if !gateway.is_null() {
+        guard_or((), || drop(Box::from_raw(gateway)));
+    }
+}
+
+/// Route a request: `*decision` says what to do; for
+/// `RESALE_GATEWAY_DECISION_REPLY` the reply is in `reply` (else it is emptied).
+///
+/// # Safety
+/// `gateway` from [`resale_gateway_new`]; `request`'s strings valid for
+/// reads; `decision` and `reply` valid for writes; `error` NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn resale_gateway_route(
+    gateway_: *const resale_gateway,
+    request_: *const resale_http_request,
+    decision: *mut resale_gateway_decision,
+    reply: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let gw = gateway(gateway_)?;
+        let req = request(request_)?;
+        let slot = decision.as_mut().ok_or_else(|| Failure::null("decision"))?;
+        let mut out = output(reply, "reply")?;
+        let (d, text) = match gw.route(&req) {
+            Decision::Reply(r) => (resale_gateway_decision::Reply, wire(&r)),
+            Decision::Catalog(_) => (resale_gateway_decision::Catalog, String::new()),
+            Decision::Webhook => (resale_gateway_decision::Webhook, String::new()),
+        };
+        *slot = d;
+        out.set(text.as_bytes());
+        Ok(resale_status::Ok)
+    })
+}
+
+/// Decide on the upstream's answer to a catalog request: its `status` and
+/// its headers as `Name: value` lines (`header_lines`), and the content
+/// codings this host has undone in the body it will filter (`decodes`,
+/// comma-separated; empty for none). For `RESALE_CATALOG_ACTION_REPLY` and
+/// `_FILTER` the reply (status and headers; no body for a filter) is in
+/// `reply`.
+///
+/// # Safety
+/// As [`resale_gateway_route`]; `header_lines` and `decodes` valid for reads.
+#[no_mangle]
+pub unsafe extern "C" fn resale_gateway_catalog_answer(
+    gateway_: *const resale_gateway,
+    request_: *const resale_http_request,
+    status: u16,
+    header_lines: resale_str,
+    decodes: resale_str,
+    action: *mut resale_catalog_action,
+    reply: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let gw = gateway(gateway_)?;
+        let req = request(request_)?;
+        let lines = text(header_lines.data, header_lines.len, "header_lines")?;
+        let decodes = text(decodes.data, decodes.len, "decodes")?;
+        let slot = action.as_mut().ok_or_else(|| Failure::null("action"))?;
+        let mut out = output(reply, "reply")?;
+        let decodes: Vec<&str> = decodes
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .collect();
+        let head = UpstreamHead::from_lines(status, lines);
+        let (a, text) = match plan(gw, &req)?.answer(&head, &decodes) {
+            Answer::Pass => (resale_catalog_action::Pass, String::new()),
+            Answer::Reply(r) => (resale_catalog_action::Reply, wire(&r)),
+            Answer::Filter { reply: r, .. } => (resale_catalog_action::Filter, wire(&r)),
+        };
+        *slot = a;
+        out.set(text.as_bytes());
+        Ok(resale_status::Ok)
+    })
+}
+
+/// The `502 upstream.unreachable` reply for a catalog request whose
+/// upstream did not answer (`detail`: why, for the message).
+///
+/// # Safety
+/// As [`resale_gateway_route`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_gateway_catalog_unreachable(
+    gateway_: *const resale_gateway,
+    request_: *const resale_http_request,
+    detail: resale_str,
+    reply: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let gw = gateway(gateway_)?;
+        let req = request(request_)?;
+        let detail = text(detail.data, detail.len, "detail")?;
+        let mut out = output(reply, "reply")?;
+        out.set(wire(&plan(gw, &req)?.unreachable(detail)).as_bytes());
+        Ok(resale_status::Ok)
+    })
+}
+
+/// The `/buy` reply for a query (`accept`: the `Accept` header, `data`
+/// NULL when absent): what a one-file PHP entry page sends.
+///
+/// # Safety
+/// As [`resale_gateway_route`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_gateway_buy(
+    gateway_: *const resale_gateway,
+    query: resale_str,
+    accept: resale_str,
+    reply: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let gw = gateway(gateway_)?;
+        let query = text(query.data, query.len, "query")?;
+        let accept = optional_text(accept.data, accept.len, "accept")?;
+        let mut out = output(reply, "reply")?;
+        out.set(wire(&gw.buy(query, accept)).as_bytes());
+        Ok(resale_status::Ok)
+    })
+}
