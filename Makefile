@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test-packages deb test-deb test-php-fpm test-crates clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -152,8 +152,8 @@ fmt:
 ## wrangler bundles (default and sample environments), the npm package packed and
 ## installed offline into a scratch project (Node, tsc, wrangler, workerd); the
 ## Debian packages (test-deb), PHP-FPM and Composer (test-php-fpm), the crates
-## (test-crates).
-test-packages: wasm test-deb test-php-fpm test-crates
+## (test-crates), the Fastly CLI (test-fastly-cli).
+test-packages: wasm test-deb test-php-fpm test-crates test-fastly-cli
 	scripts/setup.sh worker
 	node --test tests/packages/
 
@@ -162,6 +162,11 @@ test-packages: wasm test-deb test-php-fpm test-crates
 test-php-fpm: ffi
 	scripts/setup.sh php_fpm
 	tests/packages/php-fpm.sh
+
+## test-fastly-cli: fastly compute build, validate and pack with the pinned Fastly CLI.
+test-fastly-cli:
+	scripts/setup.sh fastly
+	tests/packages/fastly-cli.sh
 
 ## test-crates: cargo publish --dry-run of resale-core, -ffi and -cli, their metadata,
 ## the core README rendered as its crates.io page.

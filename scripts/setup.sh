@@ -117,6 +117,12 @@ setup_fastly() {
     log "cargo install viceroy $VICEROY_VERSION (about 10 minutes)"
     cargo install viceroy --version "$VICEROY_VERSION" --locked
   fi
+  # The Fastly CLI (npm package @fastly/cli, pinned): fastly compute build / pack.
+  command -v npm >/dev/null || apt_install nodejs npm
+  if ! (cd bindings/fastly-compute && npm ls --depth=0 >/dev/null 2>&1); then
+    log "npm ci (bindings/fastly-compute: the Fastly CLI)"
+    (cd bindings/fastly-compute && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 # ---- fuzzing: nightly toolchain and cargo-fuzz ---------------------------
