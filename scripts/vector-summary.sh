@@ -24,6 +24,6 @@ report() { # file, expected count
 echo "shared vectors: $expected cases"
 for binding in rust-core c-abi php-ffi wasm-in-node worker-in-workerd fastly-in-viceroy; do report "$binding" "$expected"; done
 echo "gateway vectors: $gateway cases ($buy of them /buy only)"
-for edge in worker-in-workerd fastly-in-viceroy; do report "gateway-$edge" "$gateway"; done
+for edge in worker-in-workerd fastly-in-viceroy nginx; do report "gateway-$edge" "$gateway"; done
 report gateway-php-entry-page "$buy"
 exit $status

@@ -4,13 +4,19 @@
  *   resale_policy <file>;          http, server, location: compiled once at
  *                                  configuration load; a bad policy fails
  *                                  `nginx -t` with the engine's coded error.
- *   resale_catalog_filter on|off;  filter proxied catalog feeds as they stream.
- *   resale_shop_gate;              location handler: 302 to the shop, or 400
- *                                  with the coded rejection as JSON.
+ *   resale_catalog_filter on|off;  filter proxied catalog feeds as they stream,
+ *                                  under the headers the gateway gives (its
+ *                                  own ETag, 304, 502 for upstream failures).
+ *   resale_gateway;                location handler: what the gateway answers
+ *                                  itself (/buy 302 or 400 as HTML or JSON,
+ *                                  /healthz, 404, 405). resale_shop_gate is
+ *                                  the same handler, by its older name.
  *   resale_buy_url_from <value>;   $resale_buy_url: that value (variables
  *                                  allowed) as a rewritten buy link.
  *
- * Every rule is in the engine: this file only speaks nginx.
+ * Every rule, answer, header list and page is in the engine
+ * (resale_core::gateway over the C ABI): this file only maps nginx's request
+ * and response onto it.
  */
 
 #include <ngx_config.h>
@@ -33,6 +39,7 @@
 
 typedef struct {
     resale_policy            *policy;
+    resale_gateway           *gateway;
     ngx_str_t                 policy_file;
     ngx_flag_t                catalog_filter;
     ngx_flag_t                shop_gate;
@@ -48,6 +55,8 @@ typedef struct {
     ngx_chain_t              *free;
     ngx_chain_t              *busy;
     ngx_uint_t                bufs;      /* output buffers allocated */
+    ngx_str_t                 replace;   /* a gateway reply's body sent instead */
+    unsigned                  replacing:1;  /* the upstream body is dropped */
     unsigned                  finished:1;   /* _finish done, last_buf due */
     unsigned                  done:1;       /* last_buf passed on */
     unsigned                  failed:1;
@@ -80,6 +89,13 @@ static ngx_command_t  ngx_http_resale_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resale_loc_conf_t, catalog_filter),
+      NULL },
+
+    { ngx_string("resale_gateway"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_resale_shop_gate,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("resale_shop_gate"),
@@ -141,6 +157,13 @@ static void
 ngx_http_resale_policy_cleanup(void *data)
 {
     resale_policy_free(data);
+}
+
+
+static void
+ngx_http_resale_gateway_cleanup(void *data)
+{
+    resale_gateway_free(data);
 }
 
 
@@ -236,6 +259,22 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cln->handler = ngx_http_resale_policy_cleanup;
     cln->data = policy;
 
+    /* The same text as the gateway: its digest goes into feed validators. */
+    if (resale_gateway_new((const char *) text, size, &rlcf->gateway, NULL)
+        != RESALE_STATUS_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        resale_gateway_free(rlcf->gateway);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_resale_gateway_cleanup;
+    cln->data = rlcf->gateway;
+
     rlcf->policy = policy;
     rlcf->policy_file = name;
 
@@ -294,6 +333,7 @@ ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->policy == NGX_CONF_UNSET_PTR) {
         conf->policy = (prev->policy == NGX_CONF_UNSET_PTR) ? NULL
                                                             : prev->policy;
+        conf->gateway = prev->gateway;
         conf->policy_file = prev->policy_file;
     }
 
@@ -321,45 +361,11 @@ ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
-/* ---- the shop gate ------------------------------------------------------ */
-
-/* Bytes `s` as the inside of a JSON string, at `p` (room: 6 bytes a byte). */
-static u_char *
-ngx_http_resale_json_escape(u_char *p, const char *s, size_t len)
-{
-    static const u_char  hex[] = "0123456789abcdef";
-
-    u_char  c;
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        c = (u_char) s[i];
-
-        switch (c) {
-        case '"':  *p++ = '\\'; *p++ = '"'; break;
-        case '\\': *p++ = '\\'; *p++ = '\\'; break;
-        case '\n': *p++ = '\\'; *p++ = 'n'; break;
-        case '\r': *p++ = '\\'; *p++ = 'r'; break;
-        case '\t': *p++ = '\\'; *p++ = 't'; break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                p = ngx_cpymem(p, "\\u00", 4);
-                *p++ = hex[c >> 4];
-                *p++ = hex[c & 0xf];
-
-            } else {
-                *p++ = c;
-            }
-        }
-    }
-
-    return p;
-}
-
+/* ---- gateway replies ---------------------------------------------------- */
 
 static ngx_int_t
-ngx_http_resale_add_header(ngx_http_request_t *r, char *key, ngx_str_t *value,
-    ngx_table_elt_t **slot)
+ngx_http_resale_add_header(ngx_http_request_t *r, u_char *key, size_t key_len,
+    ngx_str_t *value, ngx_table_elt_t **slot)
 {
     ngx_table_elt_t  *h;
 
@@ -369,8 +375,8 @@ ngx_http_resale_add_header(ngx_http_request_t *r, char *key, ngx_str_t *value,
     }
 
     h->hash = 1;
-    h->key.len = ngx_strlen(key);
-    h->key.data = (u_char *) key;
+    h->key.len = key_len;
+    h->key.data = key;
     h->value = *value;
     h->lowcase_key = NULL;
 
@@ -382,70 +388,165 @@ ngx_http_resale_add_header(ngx_http_request_t *r, char *key, ngx_str_t *value,
 }
 
 
-static ngx_int_t
-ngx_http_resale_reject(ngx_http_request_t *r, resale_error *err)
+/* A request header by its lower-case name (NULL data when absent). */
+static resale_str
+ngx_http_resale_header_in(ngx_http_request_t *r, const char *name)
 {
-    u_char       *p;
-    size_t        len;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_str_t     no_store = ngx_string("no-store");
-    ngx_chain_t   out;
-    resale_str    code, field, message;
+    size_t            len = ngx_strlen(name);
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+    resale_str        s = { NULL, 0 };
 
-    code = resale_error_code(err);
-    field = resale_error_field(err);
-    message = resale_error_message(err);
-
-    len = sizeof("{\"status\":\"rejected\",\"code\":\"\",\"field\":,"
-                 "\"message\":\"\"}\n") - 1
-          + 6 * code.len + 6 * message.len
-          + (field.data ? 2 + 6 * field.len : sizeof("null") - 1);
-
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == len
+                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+            {
+                s.data = (const char *) h[i].value.data;
+                s.len = h[i].value.len;
+                return s;
+            }
+        }
     }
 
-    p = ngx_cpymem(b->last, "{\"status\":\"rejected\",\"code\":\"",
-                   sizeof("{\"status\":\"rejected\",\"code\":\"") - 1);
-    p = ngx_http_resale_json_escape(p, code.data, code.len);
-    p = ngx_cpymem(p, "\",\"field\":", sizeof("\",\"field\":") - 1);
+    return s;
+}
 
-    if (field.data) {
-        *p++ = '"';
-        p = ngx_http_resale_json_escape(p, field.data, field.len);
-        *p++ = '"';
 
-    } else {
-        p = ngx_cpymem(p, "null", sizeof("null") - 1);
+/* The parts of the request the gateway reads. */
+static void
+ngx_http_resale_request(ngx_http_request_t *r, resale_http_request *req)
+{
+    req->method.data = (const char *) r->method_name.data;
+    req->method.len = r->method_name.len;
+    req->target.data = (const char *) r->unparsed_uri.data;
+    req->target.len = r->unparsed_uri.len;
+    req->accept = ngx_http_resale_header_in(r, "accept");
+    req->if_none_match = ngx_http_resale_header_in(r, "if-none-match");
+}
+
+
+/*
+ * Put a gateway reply (the library's text: status line, "name: value"
+ * lines, empty line, body; copied into the request's pool) in place of
+ * every response header there was. `body` is set to the reply's body.
+ */
+static ngx_int_t
+ngx_http_resale_set_reply(ngx_http_request_t *r, resale_buffer *wire,
+    ngx_str_t *body)
+{
+    u_char           *p, *end, *eol, *colon;
+    ngx_str_t         value;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, **slot;
+
+    p = ngx_pnalloc(r->pool, wire->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+    ngx_memcpy(p, wire->data, wire->len);
+    end = p + wire->len;
+
+    for (part = &r->headers_out.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            h[i].hash = 0;
+        }
     }
 
-    p = ngx_cpymem(p, ",\"message\":\"", sizeof(",\"message\":\"") - 1);
-    p = ngx_http_resale_json_escape(p, message.data, message.len);
-    p = ngx_cpymem(p, "\"}\n", sizeof("\"}\n") - 1);
-    b->last = p;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_BAD_REQUEST;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type,
-                "application/json; charset=utf-8");
-    r->headers_out.content_type_len = sizeof("application/json") - 1;
+    r->headers_out.content_type.len = 0;
+    r->headers_out.content_type_len = 0;
     r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.charset.len = 0;
+    r->headers_out.content_length = NULL;
+    r->headers_out.content_length_n = -1;
+    r->headers_out.last_modified = NULL;
+    r->headers_out.last_modified_time = -1;
+    r->headers_out.etag = NULL;
+    r->headers_out.location = NULL;
+    r->headers_out.content_encoding = NULL;
+    r->headers_out.accept_ranges = NULL;
+    r->headers_out.expires = NULL;
+    r->headers_out.cache_control.nelts = 0;
+    r->allow_ranges = 0;
 
-    if (ngx_http_resale_add_header(r, "Cache-Control", &no_store, NULL)
-        != NGX_OK)
-    {
+    eol = ngx_strlchr(p, end, '\n');
+    if (eol == NULL) {
+        return NGX_ERROR;
+    }
+    r->headers_out.status = ngx_atoi(p, eol - p);
+    r->headers_out.status_line.len = 0;
+    p = eol + 1;
+
+    while (p < end && *p != '\n') {
+        eol = ngx_strlchr(p, end, '\n');
+        colon = ngx_strlchr(p, eol ? eol : end, ':');
+        if (eol == NULL || colon == NULL || colon + 2 > eol) {
+            return NGX_ERROR;
+        }
+        value.data = colon + 2;
+        value.len = eol - value.data;
+
+        if (colon - p == 12 && ngx_strncmp(p, "content-type", 12) == 0) {
+            r->headers_out.content_type = value;
+            colon = ngx_strlchr(value.data, eol, ';');
+            r->headers_out.content_type_len = (colon ? colon : eol) - value.data;
+
+        } else {
+            slot = NULL;
+            if (colon - p == 8 && ngx_strncmp(p, "location", 8) == 0) {
+                slot = &r->headers_out.location;
+            } else if (colon - p == 4 && ngx_strncmp(p, "etag", 4) == 0) {
+                slot = &r->headers_out.etag;
+            }
+            if (ngx_http_resale_add_header(r, p, colon - p, &value, slot)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+        p = eol + 1;
+    }
+
+    body->data = (p < end) ? p + 1 : end;
+    body->len = end - body->data;
+
+    return NGX_OK;
+}
+
+
+/* Send a whole gateway reply from a content handler. */
+static ngx_int_t
+ngx_http_resale_send_reply(ngx_http_request_t *r, resale_buffer *wire)
+{
+    ngx_int_t     rc;
+    ngx_str_t     body;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    if (ngx_http_resale_set_reply(r, wire, &body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    r->headers_out.content_length_n = body.len;
 
     rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only || body.len == 0) {
+        return (rc == NGX_OK && body.len == 0) ? ngx_http_send_special(r, NGX_HTTP_LAST) : rc;
     }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+    b->pos = body.data;
+    b->last = body.data + body.len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
 
     out.buf = b;
     out.next = NULL;
@@ -458,16 +559,13 @@ static ngx_int_t
 ngx_http_resale_gate_handler(ngx_http_request_t *r)
 {
     ngx_int_t                    rc;
-    ngx_str_t                    location, no_store = ngx_string("no-store");
-    resale_str                   url;
+    resale_str                   code;
     resale_error                *err;
+    resale_buffer                wire = { NULL, 0, 0 };
     resale_status                status;
-    resale_shop_request         *req;
+    resale_http_request          req;
+    resale_gateway_decision      decision;
     ngx_http_resale_loc_conf_t  *rlcf;
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
@@ -475,52 +573,32 @@ ngx_http_resale_gate_handler(ngx_http_request_t *r)
     }
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_resale_module);
+    ngx_http_resale_request(r, &req);
 
-    req = NULL;
     err = NULL;
-    status = resale_check_shop_request(rlcf->policy, (const char *) r->args.data,
-                                       r->args.len, &req, &err);
+    status = resale_gateway_route(rlcf->gateway, &req, &decision, &wire, &err);
 
-    if (status == RESALE_STATUS_OK) {
-        url = resale_shop_request_redirect_url(req);
-
-        location.len = url.len;
-        location.data = ngx_pnalloc(r->pool, url.len);
-        if (location.data == NULL) {
-            resale_shop_request_free(req);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        ngx_memcpy(location.data, url.data, url.len);
-        resale_shop_request_free(req);
-
-        ngx_http_clear_location(r);
-
-        if (ngx_http_resale_add_header(r, "Location", &location,
-                                       &r->headers_out.location)
-            != NGX_OK
-            || ngx_http_resale_add_header(r, "Cache-Control", &no_store, NULL)
-               != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return NGX_HTTP_MOVED_TEMPORARILY;
-    }
-
-    if (status == RESALE_STATUS_REJECTED) {
-        rc = ngx_http_resale_reject(r, err);
-        resale_error_free(err);
-        return rc;
-    }
-
-    if (err) {
-        url = resale_error_code(err);
+    if (status != RESALE_STATUS_OK) {
+        code = resale_error_code(err);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "resale_shop_gate: %*s", url.len, url.data);
+                      "resale_gateway: %*s", code.len, code.data);
         resale_error_free(err);
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    } else if (decision != RESALE_GATEWAY_DECISION_REPLY) {
+        /* The catalog and the webhook are other locations' work. */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resale_gateway: \"%V\" is not answered by the gateway "
+                      "alone (proxy the catalog with resale_catalog_filter)",
+                      &r->uri);
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    } else {
+        rc = ngx_http_resale_send_reply(r, &wire);
     }
 
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    resale_buffer_free(&wire);
+    return rc;
 }
 
 
@@ -609,28 +687,72 @@ ngx_http_resale_ctx_cleanup(void *data)
 }
 
 
+/* The upstream's response headers as "Name: value" lines, for the gateway. */
+static ngx_int_t
+ngx_http_resale_upstream_lines(ngx_http_request_t *r, ngx_str_t *lines)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = 0;
+    for (part = &r->upstream->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            len += h[i].key.len + 2 + h[i].value.len + 1;
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+    lines->data = p;
+
+    for (part = &r->upstream->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            p = ngx_cpymem(p, h[i].key.data, h[i].key.len);
+            *p++ = ':'; *p++ = ' ';
+            p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
+            *p++ = '\n';
+        }
+    }
+    lines->len = p - lines->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A catalog response's head, decided by the gateway: passed on as it is,
+ * replaced by the gateway's reply (502 for an upstream that failed, did
+ * not answer or sent an encoding nginx does not inflate here; 304 for a
+ * current poll), or filtered under the gateway's headers.
+ */
 static ngx_int_t
 ngx_http_resale_header_filter(ngx_http_request_t *r)
 {
-    ngx_str_t                    one = ngx_string("1");
+    ngx_str_t                    lines, body;
     ngx_str_t                   *uri;
-    resale_str                   code;
+    ngx_int_t                    rc;
+    resale_str                   code, none = { "", 0 };
+    resale_str                   detail = { "no answer (see nginx's error log)", 33 };
     resale_error                *err;
+    resale_buffer                wire = { NULL, 0, 0 };
     resale_status                status;
     ngx_pool_cleanup_t          *cln;
     ngx_http_resale_ctx_t       *ctx;
+    resale_http_request          req;
     resale_catalog_kind          kind;
+    resale_catalog_action        action;
     ngx_http_resale_loc_conf_t  *rlcf;
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_resale_module);
 
-    if (!rlcf->catalog_filter
-        || rlcf->policy == NULL
-        || r != r->main
-        || r->headers_out.status < NGX_HTTP_OK
-        || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE
-        || r->headers_out.status == NGX_HTTP_NO_CONTENT)
-    {
+    if (!rlcf->catalog_filter || rlcf->gateway == NULL || r != r->main) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -641,33 +763,48 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    if (r->headers_out.content_encoding
-        && r->headers_out.content_encoding->value.len
-        && !(r->headers_out.content_encoding->value.len == 8
-             && ngx_strncasecmp(r->headers_out.content_encoding->value.data,
-                                (u_char *) "identity", 8) == 0))
-    {
+    ngx_http_resale_request(r, &req);
+    err = NULL;
+
+    if (r->upstream == NULL || r->upstream->headers_in.status_n == 0) {
+        /* nginx's own answer: the upstream never sent a response head. */
+        if (r->headers_out.status < NGX_HTTP_INTERNAL_SERVER_ERROR) {
+            return ngx_http_next_header_filter(r);
+        }
+        action = RESALE_CATALOG_ACTION_REPLY;
+        status = resale_gateway_catalog_unreachable(rlcf->gateway, &req,
+                                                    detail, &wire, &err);
+
+    } else {
+        if (ngx_http_resale_upstream_lines(r, &lines) != NGX_OK) {
+            return NGX_ERROR;
+        }
+        code.data = (const char *) lines.data;
+        code.len = lines.len;
+        /* nginx hands the filter the body as it came: it inflates nothing. */
+        status = resale_gateway_catalog_answer(rlcf->gateway, &req,
+                                               r->headers_out.status, code,
+                                               none, &action, &wire, &err);
+    }
+
+    if (status != RESALE_STATUS_OK) {
+        code = resale_error_code(err);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "resale_catalog_filter: the upstream sent "
-                      "Content-Encoding \"%V\"; the feed cannot be filtered "
-                      "(set proxy_set_header Accept-Encoding \"\";)",
-                      &r->headers_out.content_encoding->value);
+                      "resale_catalog_filter: %*s", code.len, code.data);
+        resale_error_free(err);
+        resale_buffer_free(&wire);
         return NGX_ERROR;
     }
 
-    /* The body changes: its length, ETag and ranges no longer hold. */
-    ngx_http_clear_content_length(r);
-    ngx_http_clear_accept_ranges(r);
-    ngx_http_clear_etag(r);
-
-    if (ngx_http_resale_add_header(r, "X-Resale-Filtered", &one, NULL)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (r->header_only) {
+    if (action == RESALE_CATALOG_ACTION_PASS) {
+        resale_buffer_free(&wire);
         return ngx_http_next_header_filter(r);
+    }
+
+    rc = ngx_http_resale_set_reply(r, &wire, &body);
+    resale_buffer_free(&wire);
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_resale_ctx_t));
@@ -675,12 +812,24 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
+    if (action == RESALE_CATALOG_ACTION_REPLY) {
+        /* The upstream's body (or nginx's error page) is dropped. */
+        ctx->replacing = 1;
+        ctx->replace = body;
+        r->headers_out.content_length_n = body.len;
+        ngx_http_set_ctx(r, ctx, ngx_http_resale_module);
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->header_only) {
+        return ngx_http_next_header_filter(r);
+    }
+
     cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == NULL) {
         return NGX_ERROR;
     }
 
-    err = NULL;
     status = resale_catalog_filter_new(rlcf->policy, (const char *) uri->data,
                                        uri->len, &ctx->filter, &err);
     if (status != RESALE_STATUS_OK) {
@@ -701,6 +850,46 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
     r->filter_need_in_memory = 1;
 
     return ngx_http_next_header_filter(r);
+}
+
+
+/* A replaced response: whatever body comes is dropped, the gateway's
+ * reply body goes out once, as the whole body. */
+static ngx_int_t
+ngx_http_resale_replace(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
+    ngx_chain_t *in)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t   out, *cl;
+
+    for (cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+        if (cl->buf->in_file) {
+            cl->buf->file_pos = cl->buf->file_last;
+        }
+    }
+
+    if (ctx->done || r->header_only) {
+        return NGX_OK;
+    }
+    ctx->done = 1;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+    if (ctx->replace.len) {
+        b->pos = ctx->replace.data;
+        b->last = ctx->replace.data + ctx->replace.len;
+        b->memory = 1;
+    }
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_next_body_filter(r, &out);
 }
 
 
@@ -826,6 +1015,10 @@ ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_http_resale_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_resale_module);
+
+    if (ctx && ctx->replacing) {
+        return ngx_http_resale_replace(r, ctx, in);
+    }
 
     if (ctx == NULL || ctx->done) {
         return ngx_http_next_body_filter(r, in);

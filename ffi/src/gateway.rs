@@ -98,15 +98,19 @@ fn wire(reply: &Reply) -> String {
     s
 }
 
+fn not_catalog() -> Failure {
+    Failure::new(
+        resale_status::InvalidArgument,
+        "gateway.not_catalog",
+        Some("target"),
+        "the request is not for the catalog route",
+    )
+}
+
 fn plan(gw: &Gateway, req: &Request) -> Result<CatalogPlan, Failure> {
     match gw.route(req) {
         Decision::Catalog(plan) => Ok(plan),
-        _ => Err(Failure::new(
-            resale_status::InvalidArgument,
-            "gateway.not_catalog",
-            Some("target"),
-            "the request is not for the catalog route",
-        )),
+        _ => Err(not_catalog()),
     }
 }
 
@@ -176,7 +180,8 @@ pub unsafe extern "C" fn resale_gateway_route(
 /// Decide on the upstream's answer to a catalog request: its `status` and
 /// its headers as `Name: value` lines (`header_lines`), and the content
 /// codings this host has undone in the body it will filter (`decodes`,
-/// comma-separated; empty for none). For `RESALE_CATALOG_ACTION_REPLY` and
+/// comma-separated; empty for none). A request the gateway answers itself
+/// (another method than GET or HEAD) gets that reply. For `RESALE_CATALOG_ACTION_REPLY` and
 /// `_FILTER` the reply (status and headers; no body for a filter) is in
 /// `reply`.
 ///
@@ -206,7 +211,18 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
             .filter(|d| !d.is_empty())
             .collect();
         let head = UpstreamHead::from_lines(status, lines);
-        let (a, text) = match plan(gw, &req)?.answer(&head, &decodes) {
+        let plan = match gw.route(&req) {
+            Decision::Catalog(plan) => plan,
+            // A request the gateway answers itself (a POST: 405), proxied
+            // by a host that could not ask first: its reply replaces the upstream's.
+            Decision::Reply(r) => {
+                *slot = resale_catalog_action::Reply;
+                out.set(wire(&r).as_bytes());
+                return Ok(resale_status::Ok);
+            }
+            Decision::Webhook => return Err(not_catalog()),
+        };
+        let (a, text) = match plan.answer(&head, &decodes) {
             Answer::Pass => (resale_catalog_action::Pass, String::new()),
             Answer::Reply(r) => (resale_catalog_action::Reply, wire(&r)),
             Answer::Filter { reply: r, .. } => (resale_catalog_action::Filter, wire(&r)),

@@ -448,7 +448,8 @@ enum resale_status resale_gateway_route(const struct resale_gateway *gateway_,
  Decide on the upstream's answer to a catalog request: its `status` and
  its headers as `Name: value` lines (`header_lines`), and the content
  codings this host has undone in the body it will filter (`decodes`,
- comma-separated; empty for none). For `RESALE_CATALOG_ACTION_REPLY` and
+ comma-separated; empty for none). A request the gateway answers itself
+ (another method than GET or HEAD) gets that reply. For `RESALE_CATALOG_ACTION_REPLY` and
  `_FILTER` the reply (status and headers; no body for a filter) is in
  `reply`.
 
