@@ -103,6 +103,29 @@ pub struct ExtensionPolicy {
     /// Per-product targets (`products` written as an object,
     /// `{"<product-id>": {"shop_url": …}}`), more specific than [`Self::shop_url`].
     pub product_shop_urls: BTreeMap<String, Url>,
+    /// The Partner API 1.0 constants for this extension
+    /// (`extensions.<code>.partner_api_v1`). Partner API 3.0 "does not
+    /// support Partner API 1.0 constants", so they are kept apart from
+    /// [`Self::partner_api_item`].
+    pub partner_api_v1: PartnerApiV1,
+    /// Per-product Partner API 3.0 items (`products.<id>.partner_api_item`):
+    /// what an upgrade to that product orders.
+    pub product_partner_items: BTreeMap<String, String>,
+    /// Per-product Partner API 1.0 constants (`products.<id>.partner_api_v1`).
+    pub product_partner_v1: BTreeMap<String, PartnerApiV1>,
+}
+
+/// Partner API 1.0 constants of an extension or product: the keytype
+/// `createKey` orders, and the upgrade plan `upgradeKey` applies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerApiV1 {
+    /// `createKey`'s keytype (parameter 4, or an entry of parameter 7).
+    #[serde(default)]
+    pub keytype: Option<String>,
+    /// `upgradeKey`'s upgrade plan name (parameter 3).
+    #[serde(default)]
+    pub upgrade_plan: Option<String>,
 }
 
 /// Catalog settings of a policy.
@@ -181,6 +204,8 @@ struct RawExtension {
     partner_api_item: Option<String>,
     #[serde(default)]
     shop_url: Option<String>,
+    #[serde(default)]
+    partner_api_v1: PartnerApiV1,
 }
 
 /// One product written in the object form of `products`.
@@ -189,6 +214,10 @@ struct RawExtension {
 struct RawProduct {
     #[serde(default)]
     shop_url: Option<String>,
+    #[serde(default)]
+    partner_api_item: Option<String>,
+    #[serde(default)]
+    partner_api_v1: Option<PartnerApiV1>,
 }
 
 /// `products` as written: today's array of product IDs, or an object from
@@ -413,6 +442,8 @@ impl Policy {
             }
             let mut products = Vec::with_capacity(ext.products.list.len());
             let mut product_shop_urls = BTreeMap::new();
+            let mut product_partner_items = BTreeMap::new();
+            let mut product_partner_v1 = BTreeMap::new();
             for (i, (product, settings)) in ext.products.list.into_iter().enumerate() {
                 let at = if ext.products.object {
                     format!("{path}.products[{product:?}]")
@@ -430,17 +461,20 @@ impl Policy {
                     let url = compile_shop_url(url, &format!("{at}.shop_url"))?;
                     product_shop_urls.insert(product.clone(), url);
                 }
+                if let Some(item) = settings.partner_api_item {
+                    check_partner_constant(&item, &format!("{at}.partner_api_item"))?;
+                    product_partner_items.insert(product.clone(), item);
+                }
+                if let Some(v1) = settings.partner_api_v1 {
+                    check_partner_v1(&v1, &format!("{at}.partner_api_v1"))?;
+                    product_partner_v1.insert(product.clone(), v1);
+                }
                 products.push(product);
             }
             if let Some(item) = &ext.partner_api_item {
-                if !syntax::is_partner_api_item(item) {
-                    return Err(err(
-                        "policy.extensions.partner_api_item_malformed",
-                        format!("{path}.partner_api_item"),
-                        format!("`{item}` is not a Partner API item constant (letters, digits, `-`, `_`, `.`)"),
-                    ));
-                }
+                check_partner_constant(item, &format!("{path}.partner_api_item"))?;
             }
+            check_partner_v1(&ext.partner_api_v1, &format!("{path}.partner_api_v1"))?;
             let shop_url = match &ext.shop_url {
                 Some(url) => Some(compile_shop_url(url, &format!("{path}.shop_url"))?),
                 None => None,
@@ -453,6 +487,9 @@ impl Policy {
                     partner_api_item: ext.partner_api_item,
                     shop_url,
                     product_shop_urls,
+                    partner_api_v1: ext.partner_api_v1,
+                    product_partner_items,
+                    product_partner_v1,
                 },
             );
         }
@@ -618,6 +655,30 @@ impl fmt::Debug for Policy {
             .field("key_number_pattern", &self.inner.key_number_pattern)
             .finish()
     }
+}
+
+/// A Partner API constant (v3 item, v1 keytype or upgrade plan): letters,
+/// digits, `-`, `_`, `.`.
+fn check_partner_constant(item: &str, at: &str) -> Result<(), PolicyError> {
+    if syntax::is_partner_api_item(item) {
+        Ok(())
+    } else {
+        Err(err(
+            "policy.extensions.partner_api_item_malformed",
+            at,
+            format!("`{item}` is not a Partner API constant (letters, digits, `-`, `_`, `.`)"),
+        ))
+    }
+}
+
+fn check_partner_v1(v1: &PartnerApiV1, at: &str) -> Result<(), PolicyError> {
+    if let Some(k) = &v1.keytype {
+        check_partner_constant(k, &format!("{at}.keytype"))?;
+    }
+    if let Some(u) = &v1.upgrade_plan {
+        check_partner_constant(u, &format!("{at}.upgrade_plan"))?;
+    }
+    Ok(())
 }
 
 /// A shop target (`shop_url`, `extensions.<code>.shop_url`,

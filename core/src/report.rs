@@ -184,6 +184,14 @@ pub fn license_plan(
     }
 }
 
+/// `{"status":"ok","body":"…"}` (the `PUT` body of an upgrade) or a license error.
+pub fn target_state(result: &Result<String, crate::license::LicenseError>) -> Value {
+    match result {
+        Ok(body) => json!({"status": "ok", "body": body}),
+        Err(e) => license_error(e),
+    }
+}
+
 /// `{"status":"ok","commands":[…]}` or a license error.
 pub fn activation(result: &Result<Vec<String>, crate::license::LicenseError>) -> Value {
     match result {

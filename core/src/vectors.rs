@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::license::activation::{activation_commands, Os};
 use crate::license::key_response::parse_key;
-use crate::license::PartnerApi;
+use crate::license::partner_v3::{target_state, TargetState};
+use crate::license::OrderContext;
 use crate::marketplace::entitlement::Entitlement;
 use crate::marketplace::event::parse_event;
 use crate::marketplace::signature;
@@ -47,8 +48,10 @@ pub fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Result<
         }
         "license_plan" => {
             let p = policy()?;
-            let api = PartnerApi::parse(&text(&input["api"])?).ok_or("api is v1 or v3")?;
-            let order = text(&input["order_id"])?;
+            let order = match OrderContext::from_json(&input["order"].to_string()) {
+                Ok(order) => order,
+                Err(e) => return Ok(report::license_error(&e)),
+            };
             if let Some(main) = input["main_item"].as_str() {
                 let exts: Vec<&str> = input["extensions"]
                     .as_array()
@@ -56,19 +59,27 @@ pub fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Result<
                     .iter()
                     .filter_map(Value::as_str)
                     .collect();
-                report::license_plan(&p.new_instance_plan(main, &exts, api, &order))
+                report::license_plan(&p.new_instance_plan(main, &exts, &order))
             } else {
                 match p.check_shop_request(&text(&input["query"])?) {
-                    Ok(req) => report::license_plan(&p.license_plan(&req, api, &order)),
+                    Ok(req) => report::license_plan(&p.license_plan(&req, &order)),
                     Err(r) => report::rejection(&r),
                 }
             }
+        }
+        "upgrade_target_state" => {
+            let spec: TargetState =
+                serde_json::from_value(input["spec"].clone()).map_err(|e| e.to_string())?;
+            report::target_state(&target_state(&text(&input["key"])?, &spec))
         }
         "activation_commands" => {
             let os = Os::parse(&text(&input["os"])?).ok_or("os is linux or windows")?;
             report::activation(&activation_commands(&text(&input["code"])?, os))
         }
-        "parse_key" => report::key_info(&parse_key(&text(input)?)),
+        "parse_key" => report::key_info(&parse_key(
+            &text(&input["body"])?,
+            input["location"].as_str(),
+        )),
         "marketplace_verify" => {
             let secrets: Vec<&[u8]> = input["secrets"]
                 .as_array()

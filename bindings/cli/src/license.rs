@@ -5,7 +5,8 @@ use std::path::Path;
 
 use resale_core::license::activation::{activation_commands, retrieve_commands, Os};
 use resale_core::license::key_response::parse_key;
-use resale_core::license::PartnerApi;
+use resale_core::license::partner_v3::{target_state, TargetState};
+use resale_core::license::OrderContext;
 use resale_core::report;
 
 use crate::io::{self, Failure};
@@ -14,23 +15,24 @@ use crate::io::{self, Failure};
 /// new instance with the `extensions` given.
 pub fn plan(
     policy: &Path,
-    api: &str,
     order: &str,
     main_item: Option<&str>,
     inputs: Vec<String>,
 ) -> Result<(), Failure> {
     let policy = crate::policy::load(policy)?;
-    let api =
-        PartnerApi::parse(api).ok_or_else(|| format!("--api must be v3 or v1, not `{api}`"))?;
+    let order = match OrderContext::from_json(order) {
+        Ok(order) => order,
+        Err(e) => return io::print_line(&report::license_error(&e)),
+    };
     if let Some(main) = main_item {
         let exts: Vec<&str> = inputs.iter().map(String::as_str).collect();
         return io::print_line(&report::license_plan(
-            &policy.new_instance_plan(main, &exts, api, order),
+            &policy.new_instance_plan(main, &exts, &order),
         ));
     }
     for input in io::inputs(inputs)? {
         let answer = match policy.check_shop_request(&input) {
-            Ok(req) => report::license_plan(&policy.license_plan(&req, api, order)),
+            Ok(req) => report::license_plan(&policy.license_plan(&req, &order)),
             Err(r) => report::rejection(&r),
         };
         io::print_line(&answer)?;
@@ -48,11 +50,22 @@ pub fn activation(os: &str, code: Option<&str>) -> Result<(), Failure> {
     io::print_line(&answer)
 }
 
-/// Read a KA v3 key structure on stdin.
-pub fn parse_key_stdin() -> Result<(), Failure> {
+fn stdin() -> Result<String, Failure> {
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
         .map_err(|e| format!("cannot read stdin: {e}"))?;
-    io::print_line(&report::key_info(&parse_key(&text)))
+    Ok(text)
+}
+
+/// Read KA's answer to a v3 key request on stdin (with its Location header).
+pub fn parse_key_stdin(location: Option<&str>) -> Result<(), Failure> {
+    io::print_line(&report::key_info(&parse_key(&stdin()?, location)))
+}
+
+/// The PUT body of an upgrade from KA's GET answer on stdin.
+pub fn target_state_stdin(spec: &str) -> Result<(), Failure> {
+    let spec: TargetState =
+        serde_json::from_str(spec).map_err(|e| format!("--spec is not a step's body_from: {e}"))?;
+    io::print_line(&report::target_state(&target_state(&stdin()?, &spec)))
 }

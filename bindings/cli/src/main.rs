@@ -74,10 +74,7 @@ enum Command {
         /// The policy JSON file.
         #[arg(long)]
         policy: PathBuf,
-        /// Partner API: v3 (recommended) or v1.
-        #[arg(long, default_value = "v3")]
-        api: String,
-        /// The shop's order ID (sent as externalId).
+        /// The order context, JSON: {"order_id", "api": "v3"|"v1", "owner_id"?, "server_ips"?}.
         #[arg(long)]
         order: String,
         /// Plan a new instance whose main key is this KA item; the arguments are then extension codes.
@@ -94,8 +91,18 @@ enum Command {
         /// The activation code.
         code: Option<String>,
     },
-    /// Read a KA v3 key structure (JSON on stdin).
-    ParseKey,
+    /// Read KA's answer to a v3 key request (the body on stdin, possibly empty).
+    ParseKey {
+        /// The answer's Location header.
+        #[arg(long)]
+        location: Option<String>,
+    },
+    /// The PUT body of a v3 upgrade: KA's GET answer on stdin, the step's body_from as --spec.
+    TargetState {
+        /// The step's `body_from` object (JSON).
+        #[arg(long)]
+        spec: String,
+    },
     /// GitHub Marketplace: verify webhooks, apply purchase events, answer seat questions.
     #[command(subcommand)]
     Marketplace(marketplace::Command),
@@ -118,13 +125,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::LicensePlan {
             policy,
-            api,
             order,
             new_instance,
             inputs,
-        } => license::plan(&policy, &api, &order, new_instance.as_deref(), inputs),
+        } => license::plan(&policy, &order, new_instance.as_deref(), inputs),
         Command::Activation { os, code } => license::activation(&os, code.as_deref()),
-        Command::ParseKey => license::parse_key_stdin(),
+        Command::ParseKey { location } => license::parse_key_stdin(location.as_deref()),
+        Command::TargetState { spec } => license::target_state_stdin(&spec),
         Command::Marketplace(command) => marketplace::run(command),
         Command::Filter {
             policy,

@@ -1,20 +1,51 @@
-//! KA Partner API v1 requests (XML-RPC, obsolete but still in use).
+//! KA Partner API 1.0 requests (XML-RPC; obsolete but still in use).
 //!
-//! One `createKey` call orders a main key and its additional keys at once;
-//! an extension for an existing Plesk names it as `parentKeyNumber`.
-//! Credentials travel in the call: the body carries `{{ka.login}}` and
-//! `{{ka.password}}` placeholders for the shop to fill.
+//! Sources (`P1` is <https://docs.plesk.com/en-US/obsidian/partner-api-1.0/>):
+//! - Introduction (P1 `…/introduction.77524`): XML-RPC over HTTPS POST; the
+//!   endpoint is `https://ka.plesk.com:7050` (tests: `https://ka.demo.plesk.com:7050`);
+//!   "by default, all command parameters and structure fields are required".
+//! - `partner10.createKey(struct, struct, string, string, array, struct, array, struct)`
+//!   (P1 `…/77748`): positional parameters AuthInfo, ServerAddress, client
+//!   ID, keytype, upgrade plans, CreationParameters (with `parentKeyNumber`
+//!   to attach the new key), additional keytypes, their CreationParameters;
+//!   result codes 100 (created) and 101 (additional key created and attached).
+//! - `partner10.attachKey` (P1 `…/partner10attachkey.77740`): AuthInfo, main
+//!   key number, additional key number; result code 100.
+//! - `partner10.upgradeKey (struct, string, string)` (P1 `…/77772`):
+//!   AuthInfo, key number, upgrade plan name; result code 100 (110 is "already
+//!   has" and is not a success).
+//! - The Java example (P1 `…/java.77820`): AuthInfo members `login` and
+//!   `password`; ServerAddress member `ips` (an array of strings).
+//!
+//! Not documented, and therefore chosen here: the HTTP status of an XML-RPC
+//! answer (the XML-RPC specification's `200 OK` is expected) and its content
+//! type (`text/xml`, from the XML-RPC specification). None of the three
+//! methods has a field for the shop's order ID, so v1 plans do not send it.
 
 use super::Step;
 
-/// The XML-RPC method that creates keys.
+/// `createKey`: creates a key (and additional keys), attached to
+/// `parentKeyNumber` when given.
 pub const CREATE_KEY_METHOD: &str = "partner10.createKey";
-/// The XML-RPC method that upgrades a key.
+/// `attachKey`: attaches an additional key to a main key.
+pub const ATTACH_KEY_METHOD: &str = "partner10.attachKey";
+/// `upgradeKey`: applies an upgrade plan to a key.
 pub const UPGRADE_KEY_METHOD: &str = "partner10.upgradeKey";
-/// The member naming the key to attach to.
+/// CreationParameters' member naming the key to attach the new key to.
 pub const PARENT_KEY_FIELD: &str = "parentKeyNumber";
-/// The path of the XML-RPC endpoint.
-pub const ENDPOINT_PATH: &str = "/xmlrpc";
+/// The endpoint is the root of `https://ka.plesk.com:7050` (Introduction);
+/// the documentation names no other path.
+pub const ENDPOINT_PATH: &str = "/";
+/// createKey's success codes: 100 (key created, additional keys attached)
+/// and 101 (additional key created and attached to the main key).
+pub const CREATE_KEY_OK: [i32; 2] = [100, 101];
+/// attachKey's and upgradeKey's success code.
+pub const ATTACH_KEY_OK: [i32; 1] = [100];
+/// upgradeKey's success code (110, "already has … feature", is a refusal).
+pub const UPGRADE_KEY_OK: [i32; 1] = [100];
+/// XML-RPC answers `200 OK` unless the HTTP layer fails (XML-RPC
+/// specification; Plesk's pages do not say).
+pub const HTTP_STATUS: u16 = 200;
 
 /// Escape text for an XML element.
 fn xml(text: &str) -> String {
@@ -32,85 +63,118 @@ fn xml(text: &str) -> String {
     out
 }
 
-fn member(name: &str, value: &str) -> String {
-    format!(
-        "<member><name>{}</name><value>{value}</value></member>",
-        xml(name)
-    )
-}
-
 fn string(text: &str) -> String {
-    format!("<string>{}</string>", xml(text))
+    format!("<value><string>{}</string></value>", xml(text))
 }
 
-fn call(method: &str, members: &[String]) -> String {
-    let auth = format!(
-        "<struct>{}{}</struct>",
-        member("login", &string("{{ka.login}}")),
-        member("password", &string("{{ka.password}}"))
-    );
+fn array(values: &[String]) -> String {
     format!(
-        "<?xml version=\"1.0\"?><methodCall><methodName>{}</methodName><params><param><value>{auth}</value></param><param><value><struct>{}</struct></value></param></params></methodCall>",
-        xml(method),
-        members.concat()
+        "<value><array><data>{}</data></array></value>",
+        values.concat()
     )
 }
 
-fn step(id: String, body: String) -> Step {
+fn strukt(members: &[(&str, String)]) -> String {
+    let members: String = members
+        .iter()
+        .map(|(name, value)| format!("<member><name>{}</name>{value}</member>", xml(name)))
+        .collect();
+    format!("<value><struct>{members}</struct></value>")
+}
+
+/// AuthInfo: the caller's credentials, as placeholders the executor fills
+/// (XML-escaped) and never logs.
+fn auth() -> String {
+    strukt(&[
+        ("login", string("{{ka.login}}")),
+        ("password", string("{{ka.password}}")),
+    ])
+}
+
+fn call(method: &str, params: &[String]) -> String {
+    let params: String = params
+        .iter()
+        .map(|p| format!("<param>{p}</param>"))
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><methodCall><methodName>{}</methodName><params>{params}</params></methodCall>",
+        xml(method)
+    )
+}
+
+fn step(id: String, body: String, ok: &[i32]) -> Step {
     Step {
         id,
         method: "POST",
         path: ENDPOINT_PATH.to_owned(),
-        content_type: "text/xml",
+        auth: "body",
+        headers: vec![("Content-Type".to_owned(), "text/xml".to_owned())],
         body,
+        body_from: None,
+        expect_status: HTTP_STATUS,
+        expect_result_codes: ok.to_vec(),
         depends_on: Vec::new(),
         extension_id: None,
         product_id: None,
     }
 }
 
-/// `createKey`: a key of `item` (with `additional` keys), attached to `parent` when given.
+/// `createKey(AuthInfo, ServerAddress, clientID, keytype, [], {parentKeyNumber?}, additional, {})`.
 pub(crate) fn create_key(
-    item: &str,
-    order_id: &str,
+    id: String,
+    server_ips: &[String],
+    client_id: &str,
+    keytype: &str,
     parent: Option<&str>,
     additional: &[&str],
 ) -> Step {
-    let mut members = vec![
-        member("keyType", &string(item)),
-        member("clientIdentifier", &string(order_id)),
-    ];
-    if let Some(parent) = parent {
-        members.push(member(PARENT_KEY_FIELD, &string(parent)));
-    }
-    if !additional.is_empty() {
-        let values: String = additional
-            .iter()
-            .map(|a| format!("<value>{}</value>", string(a)))
-            .collect();
-        members.push(member(
-            "upgradePlans",
-            &format!("<array><data>{values}</data></array>"),
-        ));
-    }
-    let id = if parent.is_some() {
-        format!("extension-key:{item}")
-    } else {
-        "main-key".to_owned()
+    let ips: Vec<String> = server_ips.iter().map(|ip| string(ip)).collect();
+    let creation = match parent {
+        Some(p) => strukt(&[(PARENT_KEY_FIELD, string(p))]),
+        None => strukt(&[]),
     };
-    step(id, call(CREATE_KEY_METHOD, &members))
+    let additional: Vec<String> = additional.iter().map(|k| string(k)).collect();
+    let params = [
+        auth(),
+        strukt(&[("ips", array(&ips))]),
+        string(client_id),
+        string(keytype),
+        array(&[]),
+        creation,
+        array(&additional),
+        strukt(&[]),
+    ];
+    step(id, call(CREATE_KEY_METHOD, &params), &CREATE_KEY_OK)
 }
 
-/// `upgradeKey`: the key `ekn` gets `item`.
-pub(crate) fn upgrade_key(ekn: &str, item: &str, order_id: &str) -> Step {
-    let members = vec![
-        member("keyNumber", &string(ekn)),
-        member("upgradePlan", &string(item)),
-        member("clientIdentifier", &string(order_id)),
-    ];
+/// `attachKey(AuthInfo, mainKeyNumber, additionalKeyNumber)`.
+///
+/// The plans do not need it: createKey attaches the keys it creates
+/// (`parentKeyNumber`, or the additional keys of a bundle). It is here for
+/// shops that attach a key they already have.
+///
+/// ```
+/// let s = resale_core::license::partner_v1::attach_key("PLSK.12345678.0001", "EXT.12345678.0002");
+/// assert!(s.body.contains("<methodName>partner10.attachKey</methodName><params><param><value><struct>"));
+/// assert!(s.body.ends_with("<param><value><string>PLSK.12345678.0001</string></value></param><param><value><string>EXT.12345678.0002</string></value></param></params></methodCall>"));
+/// assert_eq!(s.expect_result_codes, vec![100]);
+/// ```
+pub fn attach_key(main: &str, additional: &str) -> Step {
+    let params = [auth(), string(main), string(additional)];
+    step(
+        format!("attach-key:{additional}"),
+        call(ATTACH_KEY_METHOD, &params),
+        &ATTACH_KEY_OK,
+    )
+}
+
+/// `upgradeKey(AuthInfo, keyNumber, upgradePlanName)`.
+pub(crate) fn upgrade_key(ekn: &str, upgrade_plan: &str) -> Step {
+    let params = [auth(), string(ekn), string(upgrade_plan)];
     step(
         format!("upgrade-key:{ekn}"),
-        call(UPGRADE_KEY_METHOD, &members),
+        call(UPGRADE_KEY_METHOD, &params),
+        &UPGRADE_KEY_OK,
     )
 }
 
@@ -119,14 +183,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_xml() {
+    fn escapes_xml_and_keeps_positions() {
         assert_eq!(xml("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
-        let s = create_key("EXT", "o-1", Some("PLSK.12345678.0001"), &[]);
-        assert!(s.body.contains(
-            "<name>parentKeyNumber</name><value><string>PLSK.12345678.0001</string></value>"
-        ));
-        assert!(s.body.starts_with(
-            "<?xml version=\"1.0\"?><methodCall><methodName>partner10.createKey</methodName>"
-        ));
+        let s = create_key(
+            "extension-key:x".into(),
+            &["192.0.2.1".into()],
+            "12345",
+            "EXT<1>",
+            Some("PLSK.12345678.0001"),
+            &[],
+        );
+        let params: Vec<&str> = s.body.split("<param>").skip(1).collect();
+        assert_eq!(
+            params.len(),
+            8,
+            "createKey takes eight positional parameters"
+        );
+        assert!(params[1]
+            .contains("<name>ips</name><value><array><data><value><string>192.0.2.1</string>"));
+        assert!(params[2].starts_with("<value><string>12345</string>"));
+        assert!(params[3].starts_with("<value><string>EXT&lt;1&gt;</string>"));
+        assert!(params[5]
+            .contains("<name>parentKeyNumber</name><value><string>PLSK.12345678.0001</string>"));
+        assert!(params[6].starts_with("<value><array><data></data></array>"));
     }
 }
