@@ -217,7 +217,9 @@ fn v1_and_v3_use_their_own_constants() {
 
 #[test]
 fn retrieve_hint_names_license_management() {
-    assert!(plan_for(UPSELL, v3()).activation.contains("License Management"));
+    assert!(plan_for(UPSELL, v3())
+        .activation
+        .contains("License Management"));
 }
 
 proptest! {

@@ -27,7 +27,7 @@
  function, type or constant. Compare it with [`resale_abi_version`] at
  load time when the library is loaded dynamically (as PHP's FFI does).
  */
-#define RESALE_ABI_VERSION 1
+#define RESALE_ABI_VERSION 2
 
 /*
  Which feed a request path asks for.
@@ -517,9 +517,10 @@ enum resale_status resale_gateway_buy(const struct resale_gateway *gateway_,
 
 /*
  The plan for an accepted shop request (an upsell, or an upgrade with
- `a=upgrade`): `*out` receives `{"status":"ok","plan":{…}}`. `api` is
- `v3` or `v1`; `order_id` is the shop's order (sent as `externalId`).
- A plan that cannot be made (`license.no_partner_item`,
+ `a=upgrade`): `*out` receives `{"status":"ok","plan":{…}}`. `order` is
+ the order context as JSON, `{"order_id", "api": "v3"|"v1", "owner_id"?,
+ "server_ips"?}` (the same object in every binding). A plan that cannot
+ be made (`license.no_partner_item`, `license.order.malformed`,
  `license.order_id.malformed`, `license.api.unknown`, …) is
  `RESALE_STATUS_REJECTED`.
 
@@ -531,10 +532,8 @@ enum resale_status resale_gateway_buy(const struct resale_gateway *gateway_,
  */
 enum resale_status resale_license_plan(const struct resale_policy *policy_,
                                        const struct resale_shop_request *request,
-                                       const char *api,
-                                       size_t api_len,
-                                       const char *order_id,
-                                       size_t order_id_len,
+                                       const char *order,
+                                       size_t order_len,
                                        struct resale_buffer *out,
                                        struct resale_error **error);
 
@@ -551,10 +550,8 @@ enum resale_status resale_new_instance_plan(const struct resale_policy *policy_,
                                             size_t main_item_len,
                                             const char *extensions,
                                             size_t extensions_len,
-                                            const char *api,
-                                            size_t api_len,
-                                            const char *order_id,
-                                            size_t order_id_len,
+                                            const char *order,
+                                            size_t order_len,
                                             struct resale_buffer *out,
                                             struct resale_error **error);
 
@@ -575,16 +572,37 @@ enum resale_status resale_activation_commands(const char *code,
                                               struct resale_error **error);
 
 /*
- Read Key Administrator's key structure (the JSON body of a v3 key
- answer): `*out` receives `{"status":"ok","key":{…}}`.
+ Read Key Administrator's answer to a v3 key request: its body (`json`,
+ may be empty) and its `Location` header (`location` NULL when absent):
+ `*out` receives `{"status":"ok","key":{…}}`.
+
+ # Safety
+ As [`resale_activation_commands`]; `location` NULL or valid for reads
+ of `location_len`.
+ */
+enum resale_status resale_parse_key(const char *json,
+                                    size_t json_len,
+                                    const char *location,
+                                    size_t location_len,
+                                    struct resale_buffer *out,
+                                    struct resale_error **error);
+
+/*
+ The `PUT` body of a v3 upgrade: `key` is KA's answer to the plan's `GET`
+ step, `spec` the `body_from` object of the `PUT` step (JSON). `*out`
+ receives `{"status":"ok","body":"…"}`; `license.upgrade.already`,
+ `license.upgrade.nothing_to_replace`, `license.response.invalid` are
+ `RESALE_STATUS_REJECTED`.
 
  # Safety
  As [`resale_activation_commands`].
  */
-enum resale_status resale_parse_key(const char *json,
-                                    size_t json_len,
-                                    struct resale_buffer *out,
-                                    struct resale_error **error);
+enum resale_status resale_upgrade_target_state(const char *key,
+                                               size_t key_len,
+                                               const char *spec,
+                                               size_t spec_len,
+                                               struct resale_buffer *out,
+                                               struct resale_error **error);
 
 /*
  Verify a webhook's `X-Hub-Signature-256` header (`signature`, NULL when

@@ -6,7 +6,8 @@ use std::ffi::c_char;
 
 use resale_core::license::activation::{activation_commands, Os};
 use resale_core::license::key_response::parse_key;
-use resale_core::license::PartnerApi;
+use resale_core::license::partner_v3::{target_state, TargetState};
+use resale_core::license::{LicenseError, OrderContext};
 use resale_core::report;
 
 use crate::errors::{resale_error, resale_status, Failure};
@@ -16,9 +17,10 @@ use crate::shop_request::resale_shop_request;
 use crate::string::{lines, output, resale_buffer, text};
 
 /// The plan for an accepted shop request (an upsell, or an upgrade with
-/// `a=upgrade`): `*out` receives `{"status":"ok","plan":{…}}`. `api` is
-/// `v3` or `v1`; `order_id` is the shop's order (sent as `externalId`).
-/// A plan that cannot be made (`license.no_partner_item`,
+/// `a=upgrade`): `*out` receives `{"status":"ok","plan":{…}}`. `order` is
+/// the order context as JSON, `{"order_id", "api": "v3"|"v1", "owner_id"?,
+/// "server_ips"?}` (the same object in every binding). A plan that cannot
+/// be made (`license.no_partner_item`, `license.order.malformed`,
 /// `license.order_id.malformed`, `license.api.unknown`, …) is
 /// `RESALE_STATUS_REJECTED`.
 ///
@@ -31,21 +33,18 @@ use crate::string::{lines, output, resale_buffer, text};
 pub unsafe extern "C" fn resale_license_plan(
     policy_: *const resale_policy,
     request: *const resale_shop_request,
-    api: *const c_char,
-    api_len: usize,
-    order_id: *const c_char,
-    order_id_len: usize,
+    order: *const c_char,
+    order_len: usize,
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
     guard(error, || {
         let policy = policy(policy_)?;
         let request = request.as_ref().ok_or_else(|| Failure::null("request"))?;
-        let api = PartnerApi::from_name(text(api, api_len, "api")?)?;
-        let order_id = text(order_id, order_id_len, "order_id")?;
+        let order = OrderContext::from_json(text(order, order_len, "order")?)?;
         let mut out = output(out, "out")?;
         out.report(
-            policy.license_plan(request.request(), api, order_id),
+            policy.license_plan(request.request(), &order),
             report::license_plan,
         )
     })
@@ -64,10 +63,8 @@ pub unsafe extern "C" fn resale_new_instance_plan(
     main_item_len: usize,
     extensions: *const c_char,
     extensions_len: usize,
-    api: *const c_char,
-    api_len: usize,
-    order_id: *const c_char,
-    order_id_len: usize,
+    order: *const c_char,
+    order_len: usize,
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
@@ -75,11 +72,10 @@ pub unsafe extern "C" fn resale_new_instance_plan(
         let policy = policy(policy_)?;
         let main_item = text(main_item, main_item_len, "main_item")?;
         let extensions = lines(text(extensions, extensions_len, "extensions")?);
-        let api = PartnerApi::from_name(text(api, api_len, "api")?)?;
-        let order_id = text(order_id, order_id_len, "order_id")?;
+        let order = OrderContext::from_json(text(order, order_len, "order")?)?;
         let mut out = output(out, "out")?;
         out.report(
-            policy.new_instance_plan(main_item, &extensions, api, order_id),
+            policy.new_instance_plan(main_item, &extensions, &order),
             report::license_plan,
         )
     })
@@ -116,21 +112,60 @@ pub unsafe extern "C" fn resale_activation_commands(
     })
 }
 
-/// Read Key Administrator's key structure (the JSON body of a v3 key
-/// answer): `*out` receives `{"status":"ok","key":{…}}`.
+/// Read Key Administrator's answer to a v3 key request: its body (`json`,
+/// may be empty) and its `Location` header (`location` NULL when absent):
+/// `*out` receives `{"status":"ok","key":{…}}`.
 ///
 /// # Safety
-/// As [`resale_activation_commands`].
+/// As [`resale_activation_commands`]; `location` NULL or valid for reads
+/// of `location_len`.
 #[no_mangle]
 pub unsafe extern "C" fn resale_parse_key(
     json: *const c_char,
     json_len: usize,
+    location: *const c_char,
+    location_len: usize,
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
     guard(error, || {
         let json = text(json, json_len, "json")?;
+        let location = if location.is_null() {
+            None
+        } else {
+            Some(text(location, location_len, "location")?)
+        };
         let mut out = output(out, "out")?;
-        out.report(parse_key(json), report::key_info)
+        out.report(parse_key(json, location), report::key_info)
+    })
+}
+
+/// The `PUT` body of a v3 upgrade: `key` is KA's answer to the plan's `GET`
+/// step, `spec` the `body_from` object of the `PUT` step (JSON). `*out`
+/// receives `{"status":"ok","body":"…"}`; `license.upgrade.already`,
+/// `license.upgrade.nothing_to_replace`, `license.response.invalid` are
+/// `RESALE_STATUS_REJECTED`.
+///
+/// # Safety
+/// As [`resale_activation_commands`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_upgrade_target_state(
+    key: *const c_char,
+    key_len: usize,
+    spec: *const c_char,
+    spec_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let key = text(key, key_len, "key")?;
+        let spec: TargetState =
+            serde_json::from_str(text(spec, spec_len, "spec")?).map_err(|e| LicenseError {
+                code: "license.spec.malformed",
+                field: Some("spec".to_owned()),
+                message: format!("spec is not a step's body_from: {e}"),
+            })?;
+        let mut out = output(out, "out")?;
+        out.report(target_state(key, &spec), report::target_state)
     })
 }

@@ -147,11 +147,13 @@ static void shop_request(resale_policy *p) {
     CHECK((size_t)(out.data + out.len - last) == redirect.len && memcmp(last, redirect.data, redirect.len) == 0);
 
     /* The license plan reads the accepted request. */
-    CHECK(resale_license_plan(p, r, "v3", 2, "order-1", 7, &out, &e) == RESALE_STATUS_OK);
+    static const char order3[] = "{\"order_id\":\"order-1\",\"api\":\"v3\"}";
+    static const char order2[] = "{\"order_id\":\"order-1\",\"api\":\"v2\"}";
+    CHECK(resale_license_plan(p, r, order3, strlen(order3), &out, &e) == RESALE_STATUS_OK);
     json *plan = json_parse(out.data, out.len);
     CHECK(plan && strcmp(json_str(json_get(plan, "status")), "ok") == 0);
     json_free(plan);
-    CHECK(resale_license_plan(p, r, "v2", 2, "order-1", 7, &out, &e) == RESALE_STATUS_REJECTED);
+    CHECK(resale_license_plan(p, r, order2, strlen(order2), &out, &e) == RESALE_STATUS_REJECTED);
     CHECK(STR_IS(resale_error_code(e), "license.api.unknown"));
     CHECK(STR_IS(resale_error_field(e), "api"));
     resale_error_free(e);

@@ -143,7 +143,8 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         return o;
     }
     if (strcmp(function, "license_plan") == 0) {
-        const json *api = json_get(input, "api"), *order = json_get(input, "order_id");
+        size_t order_len = 0;
+        char *order = json_write(json_get(input, "order"), &order_len);
         const json *main_item = member(input, "main_item");
         if (main_item) {
             /* extensions: the codes joined by newlines */
@@ -157,17 +158,20 @@ static json *answer(const char *function, const resale_policy *p, const json *in
                 memcpy(list + at, exts->items[i]->string, exts->items[i]->length);
                 at += exts->items[i]->length;
             }
-            st = resale_new_instance_plan(p, main_item->string, main_item->length, list, at, api->string, api->length,
-                                          order->string, order->length, out, &e);
+            st = resale_new_instance_plan(p, main_item->string, main_item->length, list, at, order, order_len, out, &e);
             free(list);
         } else {
             const json *query = json_get(input, "query");
             resale_shop_request *r = NULL;
             st = resale_check_shop_request(p, query->string, query->length, &r, &e);
-            if (st != RESALE_STATUS_OK) return error_shape("rejected", e, "field", 0);
-            st = resale_license_plan(p, r, api->string, api->length, order->string, order->length, out, &e);
+            if (st != RESALE_STATUS_OK) {
+                free(order);
+                return error_shape("rejected", e, "field", 0);
+            }
+            st = resale_license_plan(p, r, order, order_len, out, &e);
             resale_shop_request_free(r);
         }
+        free(order);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
         return buffer_json(out);
     }
@@ -189,7 +193,18 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         return o;
     }
     if (strcmp(function, "parse_key") == 0) {
-        st = resale_parse_key(input->string, input->length, out, &e);
+        const json *body = json_get(input, "body"), *location = member(input, "location");
+        const char *loc = location && json_str(location) ? location->string : NULL;
+        st = resale_parse_key(body->string, body->length, loc, loc ? location->length : 0, out, &e);
+        if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
+        return buffer_json(out);
+    }
+    if (strcmp(function, "upgrade_target_state") == 0) {
+        const json *key = json_get(input, "key");
+        size_t spec_len = 0;
+        char *spec = json_write(json_get(input, "spec"), &spec_len);
+        st = resale_upgrade_target_state(key->string, key->length, spec, spec_len, out, &e);
+        free(spec);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
         return buffer_json(out);
     }

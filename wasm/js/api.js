@@ -122,13 +122,14 @@ export function bind(raw) {
     panelIni(catalogUrl) {
       return answer(this.#p.panelIni(catalogUrl ?? undefined));
     }
-    /** `{status:"ok", plan}`; throws ResaleError for a rejection or a license error. */
-    licensePlan(query, api, orderId) {
-      return answer(this.#p.licensePlan(query, api, orderId));
+    /** `{status:"ok", plan}`; `order` is the order context `{order_id, api, owner_id?, server_ips?}`
+     * (object or JSON text); throws ResaleError for a rejection or a license error. */
+    licensePlan(query, order) {
+      return answer(this.#p.licensePlan(query, orderText(order)));
     }
     /** `{status:"ok", plan}` for a new Plesk with `extensions` (codes). */
-    newInstancePlan(mainItem, extensions, api, orderId) {
-      return answer(this.#p.newInstancePlan(mainItem, extensions, api, orderId));
+    newInstancePlan(mainItem, extensions, order) {
+      return answer(this.#p.newInstancePlan(mainItem, extensions, orderText(order)));
     }
   }
 
@@ -147,14 +148,20 @@ export function bind(raw) {
     },
   };
 
+  const orderText = (o) => (typeof o === "string" ? o : JSON.stringify(o));
+
   const license = {
     /** `{status:"ok", commands}`; throws for a code with anything but A-Z, 0-9 and '-'. */
     activationCommands(code, os = "linux") {
       return answer(raw.activationCommands(code, os));
     },
-    /** `{status:"ok", key}` from KA's v3 key structure. */
-    parseKey(json) {
-      return answer(raw.parseKey(typeof json === "string" ? json : JSON.stringify(json)));
+    /** `{status:"ok", key}` from KA's answer to a v3 key request: its body and `Location` header. */
+    parseKey(body, location) {
+      return answer(raw.parseKey(typeof body === "string" ? body : JSON.stringify(body), location ?? undefined));
+    },
+    /** `{status:"ok", body}`: the PUT body of a v3 upgrade from KA's GET answer and the step's `body_from`. */
+    upgradeTargetState(key, spec) {
+      return answer(raw.upgradeTargetState(typeof key === "string" ? key : JSON.stringify(key), orderText(spec)));
     },
   };
 

@@ -58,19 +58,37 @@ export interface IncrementalFilter {
 
 export interface LicenseStep {
   id: string;
-  method: "POST" | "PUT";
+  method: "POST" | "GET" | "PUT";
   path: string;
-  content_type: "application/json" | "text/xml";
+  auth: "basic" | "body";
+  headers: [string, string][];
   body: string;
+  body_from: TargetStateSpec | null;
+  expect_status: number;
+  expect_result_codes: number[];
   depends_on: string[];
   extension_id: string | null;
   product_id: string | null;
 }
 
+export interface TargetStateSpec {
+  step: string;
+  replace: string[];
+  item: string;
+  external_id: string;
+}
+
+export interface OrderContext {
+  order_id: string;
+  api: "v3" | "v1";
+  owner_id?: string | null;
+  server_ips?: string[];
+}
+
 export interface LicensePlan {
   api: "v3" | "v1";
   scenario: "upsell" | "upgrade" | "new_instance";
-  order_id: string;
+  order: Required<OrderContext>;
   steps: LicenseStep[];
   activation: string;
 }
@@ -85,8 +103,8 @@ export class Policy {
   catalogFilter(path: string): IncrementalFilter;
   catalogTransform(path: string): TransformStream<Uint8Array, Uint8Array>;
   panelIni(catalogUrl?: string | null): { status: "ok"; text: string };
-  licensePlan(query: string, api: "v3" | "v1", orderId: string): { status: "ok"; plan: LicensePlan };
-  newInstancePlan(mainItem: string, extensions: string[], api: "v3" | "v1", orderId: string): { status: "ok"; plan: LicensePlan };
+  licensePlan(query: string, order: OrderContext | string): { status: "ok"; plan: LicensePlan };
+  newInstancePlan(mainItem: string, extensions: string[], order: OrderContext | string): { status: "ok"; plan: LicensePlan };
 }
 
 /** An HTTP answer rendered by the core: send it as it is. */
@@ -151,5 +169,6 @@ export const marketplace: {
 
 export const license: {
   activationCommands(code: string, os?: "linux" | "windows"): { status: "ok"; commands: string[] };
-  parseKey(json: string | object): { status: "ok"; key: { key_id: string | null; key_number: string; activation_code: string | null; parent_key_number: string | null; status: string | null } };
+  parseKey(body: string | object, location?: string | null): { status: "ok"; key: { key_id: string | null; key_number: string | null; activation_code: string | null; parent_key_number: string | null; status: string | null; location: string | null } };
+  upgradeTargetState(key: string | object, spec: TargetStateSpec | string): { status: "ok"; body: string };
 };

@@ -1,7 +1,8 @@
-//! License plans and activation commands.
+//! License plans, KA answers and activation commands.
 
 use resale_core::license::activation::{activation_commands, Os};
-use resale_core::license::PartnerApi;
+use resale_core::license::partner_v3::{target_state, TargetState};
+use resale_core::license::{LicenseError, OrderContext};
 use resale_core::report;
 use wasm_bindgen::prelude::*;
 
@@ -9,38 +10,34 @@ use crate::policy::Policy;
 
 #[wasm_bindgen]
 impl Policy {
-    /// The plan for an accepted query (or its rejection) as JSON text.
+    /// The plan for an accepted query (or its rejection) as JSON text;
+    /// `order` is the order context as JSON text
+    /// (`{"order_id", "api", "owner_id"?, "server_ips"?}`).
     #[wasm_bindgen(js_name = licensePlan)]
-    pub fn license_plan(&self, query: &str, api: &str, order_id: &str) -> String {
-        let api = match PartnerApi::from_name(api) {
-            Ok(api) => api,
+    pub fn license_plan(&self, query: &str, order: &str) -> String {
+        let order = match OrderContext::from_json(order) {
+            Ok(order) => order,
             Err(e) => return report::license_error(&e).to_string(),
         };
         match self.inner.check_shop_request(query) {
-            Ok(req) => report::license_plan(&self.inner.license_plan(&req, api, order_id)),
+            Ok(req) => report::license_plan(&self.inner.license_plan(&req, &order)),
             Err(r) => report::rejection(&r),
         }
         .to_string()
     }
 
-    /// The plan for a new instance (`extensions`: a JSON array of codes) as JSON text.
+    /// The plan for a new instance (`extensions`: extension codes) as JSON text.
     #[wasm_bindgen(js_name = newInstancePlan)]
     pub fn new_instance_plan(
         &self,
         main_item: &str,
         extensions: Vec<String>,
-        api: &str,
-        order_id: &str,
+        order: &str,
     ) -> String {
-        let api = match PartnerApi::from_name(api) {
-            Ok(api) => api,
-            Err(e) => return report::license_error(&e).to_string(),
-        };
         let codes: Vec<&str> = extensions.iter().map(String::as_str).collect();
         report::license_plan(
-            &self
-                .inner
-                .new_instance_plan(main_item, &codes, api, order_id),
+            &OrderContext::from_json(order)
+                .and_then(|order| self.inner.new_instance_plan(main_item, &codes, &order)),
         )
         .to_string()
     }
@@ -52,8 +49,26 @@ pub fn activation(code: &str, os: &str) -> String {
     report::activation(&Os::from_name(os).and_then(|os| activation_commands(code, os))).to_string()
 }
 
-/// A KA v3 key structure read, as JSON text.
+/// KA's answer to a v3 key request (body, and `Location` or undefined) read, as JSON text.
 #[wasm_bindgen(js_name = parseKey)]
-pub fn parse_key(json: &str) -> String {
-    report::key_info(&resale_core::license::key_response::parse_key(json)).to_string()
+pub fn parse_key(body: &str, location: Option<String>) -> String {
+    report::key_info(&resale_core::license::key_response::parse_key(
+        body,
+        location.as_deref(),
+    ))
+    .to_string()
+}
+
+/// The PUT body of a v3 upgrade from KA's GET answer and the step's
+/// `body_from` (JSON text), as JSON text.
+#[wasm_bindgen(js_name = upgradeTargetState)]
+pub fn upgrade_target_state(key: &str, spec: &str) -> String {
+    let result = serde_json::from_str::<TargetState>(spec)
+        .map_err(|e| LicenseError {
+            code: "license.spec.malformed",
+            field: Some("spec".to_owned()),
+            message: format!("spec is not a step's body_from: {e}"),
+        })
+        .and_then(|spec| target_state(key, &spec));
+    report::target_state(&result).to_string()
 }

@@ -25,9 +25,10 @@ export function runVectors(api, docs, policyTexts) {
     panel_ini: (p, input) => report(() => p.panelIni(input.catalog_url)),
     filter_catalog: (p, input) => report(() => p.filterCatalogReport(input.path, input.body)),
     license_plan: (p, input) =>
-      report(() => (input.main_item ? p.newInstancePlan(input.main_item, input.extensions, input.api, input.order_id) : p.licensePlan(input.query, input.api, input.order_id))),
+      report(() => (input.main_item ? p.newInstancePlan(input.main_item, input.extensions, input.order) : p.licensePlan(input.query, input.order))),
     activation_commands: (_, input) => report(() => license.activationCommands(input.code, input.os)),
-    parse_key: (_, input) => report(() => license.parseKey(input)),
+    parse_key: (_, input) => report(() => license.parseKey(input.body, input.location)),
+    upgrade_target_state: (_, input) => report(() => license.upgradeTargetState(input.key, input.spec)),
     marketplace_verify: (_, input) => report(() => marketplace.verify(input.body, input.signature, input.secrets)),
     marketplace_apply: (_, input) => report(() => marketplace.apply(input.state, JSON.stringify(input.event))),
     marketplace_seat: (_, input) => report(() => marketplace.seat(input.state, input.seat, input.now)),
