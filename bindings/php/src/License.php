@@ -14,16 +14,19 @@ final class License
     /**
      * The plan for an accepted shop request: an upsell, or an upgrade with
      * `a=upgrade`. `$request` is a ShopRequest (its query is checked again
-     * by the engine) or the query itself. `$api` is `v3` or `v1`;
-     * `$orderId` is the shop's order (sent as `externalId`).
+     * by the engine) or the query itself. `$order` is the order context:
+     * `['order_id' => …, 'api' => 'v3'|'v1', 'owner_id' => …, 'server_ips' => […]]`
+     * (or the same object as JSON text), identical in every binding.
      *
      * @param ShopRequest|array<string, mixed>|string $request
-     * @return array<string, mixed> the plan (`api`, `scenario`, `order_id`, `steps`, …)
+     * @param array<string, mixed>|string $order
+     * @return array<string, mixed> the plan (`api`, `scenario`, `order`, `steps`, `activation`)
      * @throws Rejection when the query is refused
-     * @throws LicenseError `license.no_partner_item`, `license.order_id.malformed`, `license.api.unknown`, …
+     * @throws LicenseError `license.no_partner_item`, `license.order.malformed`, `license.api.unknown`, …
      */
-    public static function plan(Policy $policy, ShopRequest|array|string $request, string $api, string $orderId): array
+    public static function plan(Policy $policy, ShopRequest|array|string $request, array|string $order): array
     {
+        $order = self::orderText($order);
         $query = match (true) {
             $request instanceof ShopRequest => $request->query,
             \is_array($request) => Policy::queryFromArray($request),
@@ -39,10 +42,8 @@ final class License
             $status = $f->resale_license_plan(
                 $policy->handle,
                 $r,
-                $api,
-                \strlen($api),
-                $orderId,
-                \strlen($orderId),
+                $order,
+                \strlen($order),
                 $policy->bufAddr,
                 $policy->errAddr,
             );
@@ -58,11 +59,13 @@ final class License
      * `partner_api_item` in the policy) attached to it.
      *
      * @param list<string> $extensions
+     * @param array<string, mixed>|string $order the order context, as for plan()
      * @return array<string, mixed>
      * @throws LicenseError
      */
-    public static function newInstancePlan(Policy $policy, string $mainItem, array $extensions, string $api, string $orderId): array
+    public static function newInstancePlan(Policy $policy, string $mainItem, array $extensions, array|string $order): array
     {
+        $order = self::orderText($order);
         $list = self::lines($extensions, 'extensions', LicenseError::class);
         $status = $policy->lib->ffi->resale_new_instance_plan(
             $policy->handle,
@@ -70,10 +73,8 @@ final class License
             \strlen($mainItem),
             $list,
             \strlen($list),
-            $api,
-            \strlen($api),
-            $orderId,
-            \strlen($orderId),
+            $order,
+            \strlen($order),
             $policy->bufAddr,
             $policy->errAddr,
         );
@@ -103,19 +104,51 @@ final class License
     }
 
     /**
-     * Read Key Administrator's key structure (the JSON body of a v3 key answer).
+     * Read Key Administrator's answer to a v3 key request: its body (may be
+     * empty) and its `Location` header.
      *
-     * @return array<string, mixed> the key (key number, activation code, parent, …)
+     * @return array<string, mixed> the key (key_id, key_number, activation_code, parent_key_number, status, location)
      * @throws LicenseError
      */
-    public static function parseKey(string $json, ?Library $lib = null): array
+    public static function parseKey(string $body, ?string $location = null, ?Library $lib = null): array
     {
         $lib ??= Library::get();
-        $status = $lib->ffi->resale_parse_key($json, \strlen($json), $lib->bufAddr, $lib->errAddr);
+        $status = $lib->ffi->resale_parse_key(
+            $body,
+            \strlen($body),
+            $location,
+            $location === null ? 0 : \strlen($location),
+            $lib->bufAddr,
+            $lib->errAddr,
+        );
         if ($status !== 0) {
             throw $lib->failure($status, $lib->errSlot, LicenseError::class);
         }
         return $lib->json($lib->buf)['key'];
+    }
+
+    /**
+     * The `PUT` body of a v3 upgrade: KA's answer to the plan's `GET` step,
+     * and the `body_from` of the `PUT` step.
+     *
+     * @param array<string, mixed>|string $spec
+     * @throws LicenseError `license.upgrade.already`, `license.upgrade.nothing_to_replace`, `license.response.invalid`
+     */
+    public static function upgradeTargetState(string $key, array|string $spec, ?Library $lib = null): string
+    {
+        $lib ??= Library::get();
+        $spec = \is_string($spec) ? $spec : json_encode($spec, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
+        $status = $lib->ffi->resale_upgrade_target_state($key, \strlen($key), $spec, \strlen($spec), $lib->bufAddr, $lib->errAddr);
+        if ($status !== 0) {
+            throw $lib->failure($status, $lib->errSlot, LicenseError::class);
+        }
+        return $lib->json($lib->buf)['body'];
+    }
+
+    /** @param array<string, mixed>|string $order */
+    private static function orderText(array|string $order): string
+    {
+        return \is_string($order) ? $order : json_encode($order, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
     }
 
     /**

@@ -283,17 +283,18 @@ final class ApiTest extends TestCase
     {
         $p = self::policy();
         $r = $p->checkShopRequest('extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE');
-        $plan = License::plan($p, $r, 'v3', 'order-1001');
+        $plan = License::plan($p, $r, ['order_id' => 'order-1001', 'api' => 'v3', 'owner_id' => '12345']);
         $this->assertSame('upsell', $plan['scenario']);
-        $this->assertSame('order-1001', $plan['order_id']);
+        $this->assertSame('order-1001', $plan['order']['order_id']);
+        $this->assertSame(201, $plan['steps'][0]['expect_status']);
         try {
-            License::plan($p, 'extension-id=docker&kn=' . self::KN, 'v3', 'order-1');
+            License::plan($p, 'extension-id=docker&kn=' . self::KN, ['order_id' => 'order-1', 'api' => 'v3']);
             $this->fail('no exception');
         } catch (LicenseError $e) {
             $this->assertSame('license.no_partner_item', $e->getErrorCode());
         }
         $this->expectException(Rejection::class);
-        License::plan($p, 'extension-id=docker', 'v3', 'order-1');
+        License::plan($p, 'extension-id=docker', '{"order_id": "order-1", "api": "v3"}');
     }
 
     public function testActivationCommandsRefuseShellCharacters(): void

@@ -80,7 +80,7 @@ final class VectorsTest extends TestCase
         fwrite(STDERR, sprintf("\nphp-ffi: %d passed of %d shared vectors\n", $total - \count($failures), $total));
 
         foreach (['lint', 'rewrite', 'check', 'panel_ini', 'filter_catalog', 'license_plan', 'activation_commands',
-            'parse_key', 'marketplace_verify', 'marketplace_apply', 'marketplace_seat'] as $f) {
+            'parse_key', 'upgrade_target_state', 'marketplace_verify', 'marketplace_apply', 'marketplace_seat'] as $f) {
             $this->assertArrayHasKey($f, $functions, "no vector file for {$f}");
         }
         $this->assertSame([], $failures, implode("\n", $failures));
@@ -149,9 +149,9 @@ final class VectorsTest extends TestCase
             case 'license_plan':
                 try {
                     if (($input['main_item'] ?? null) !== null) {
-                        $plan = License::newInstancePlan($p, $input['main_item'], $input['extensions'], $input['api'], $input['order_id']);
+                        $plan = License::newInstancePlan($p, $input['main_item'], $input['extensions'], self::encode($rawInput->order));
                     } else {
-                        $plan = License::plan($p, $input['query'], $input['api'], $input['order_id']);
+                        $plan = License::plan($p, $input['query'], self::encode($rawInput->order));
                     }
                 } catch (Rejection $e) {
                     return self::error('rejected', $e, 'field');
@@ -169,7 +169,14 @@ final class VectorsTest extends TestCase
 
             case 'parse_key':
                 try {
-                    return ['status' => 'ok', 'key' => License::parseKey($input)];
+                    return ['status' => 'ok', 'key' => License::parseKey($input['body'], $input['location'] ?? null)];
+                } catch (ResaleException $e) {
+                    return self::error('error', $e, 'field');
+                }
+
+            case 'upgrade_target_state':
+                try {
+                    return ['status' => 'ok', 'body' => License::upgradeTargetState($input['key'], self::encode($rawInput->spec))];
                 } catch (ResaleException $e) {
                     return self::error('error', $e, 'field');
                 }
