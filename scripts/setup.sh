@@ -86,9 +86,10 @@ setup_ffi() {
   fi
 }
 
-# ---- the PHP package: PHP 8.2 with FFI (Debian's php8.2-cli) and PHPUnit 9
+# ---- the PHP package: PHP 8.2 with FFI (Debian's php8.2-cli), curl (the KA
+# executor, Resale\License\Executor), xml (its XML-RPC answers) and PHPUnit 9
 setup_php() {
-  apt_install php8.2-cli phpunit
+  apt_install php8.2-cli php8.2-curl php8.2-xml phpunit
 }
 
 # ---- the nginx module: Debian's nginx, its module build tree (nginx-dev), wrk for the load test
