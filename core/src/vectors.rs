@@ -68,9 +68,11 @@ pub fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Result<
             }
         }
         "upgrade_target_state" => {
-            let spec: TargetState =
-                serde_json::from_value(input["spec"].clone()).map_err(|e| e.to_string())?;
-            report::target_state(&target_state(&text(&input["key"])?, &spec))
+            let key = text(&input["key"])?;
+            report::target_state(
+                &TargetState::from_json(&input["spec"].to_string())
+                    .and_then(|spec| target_state(&key, &spec)),
+            )
         }
         "activation_commands" => {
             let os = Os::parse(&text(&input["os"])?).ok_or("os is linux or windows")?;

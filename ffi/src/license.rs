@@ -7,7 +7,7 @@ use std::ffi::c_char;
 use resale_core::license::activation::{activation_commands, Os};
 use resale_core::license::key_response::parse_key;
 use resale_core::license::partner_v3::{target_state, TargetState};
-use resale_core::license::{LicenseError, OrderContext};
+use resale_core::license::OrderContext;
 use resale_core::report;
 
 use crate::errors::{resale_error, resale_status, Failure};
@@ -159,12 +159,7 @@ pub unsafe extern "C" fn resale_upgrade_target_state(
 ) -> resale_status {
     guard(error, || {
         let key = text(key, key_len, "key")?;
-        let spec: TargetState =
-            serde_json::from_str(text(spec, spec_len, "spec")?).map_err(|e| LicenseError {
-                code: "license.spec.malformed",
-                field: Some("spec".to_owned()),
-                message: format!("spec is not a step's body_from: {e}"),
-            })?;
+        let spec = TargetState::from_json(text(spec, spec_len, "spec")?)?;
         let mut out = output(out, "out")?;
         out.report(target_state(key, &spec), report::target_state)
     })

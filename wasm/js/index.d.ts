@@ -83,6 +83,7 @@ export interface OrderContext {
   api: "v3" | "v1";
   owner_id?: string | null;
   server_ips?: string[];
+  upgrade_plan?: string | null;
 }
 
 export interface LicensePlan {

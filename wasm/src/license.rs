@@ -2,7 +2,7 @@
 
 use resale_core::license::activation::{activation_commands, Os};
 use resale_core::license::partner_v3::{target_state, TargetState};
-use resale_core::license::{LicenseError, OrderContext};
+use resale_core::license::OrderContext;
 use resale_core::report;
 use wasm_bindgen::prelude::*;
 
@@ -63,12 +63,6 @@ pub fn parse_key(body: &str, location: Option<String>) -> String {
 /// `body_from` (JSON text), as JSON text.
 #[wasm_bindgen(js_name = upgradeTargetState)]
 pub fn upgrade_target_state(key: &str, spec: &str) -> String {
-    let result = serde_json::from_str::<TargetState>(spec)
-        .map_err(|e| LicenseError {
-            code: "license.spec.malformed",
-            field: Some("spec".to_owned()),
-            message: format!("spec is not a step's body_from: {e}"),
-        })
-        .and_then(|spec| target_state(key, &spec));
+    let result = TargetState::from_json(spec).and_then(|spec| target_state(key, &spec));
     report::target_state(&result).to_string()
 }

@@ -65,7 +65,8 @@ pub fn parse_key_stdin(location: Option<&str>) -> Result<(), Failure> {
 
 /// The PUT body of an upgrade from KA's GET answer on stdin.
 pub fn target_state_stdin(spec: &str) -> Result<(), Failure> {
-    let spec: TargetState =
-        serde_json::from_str(spec).map_err(|e| format!("--spec is not a step's body_from: {e}"))?;
-    io::print_line(&report::target_state(&target_state(&stdin()?, &spec)))
+    let key = stdin()?;
+    io::print_line(&report::target_state(
+        &TargetState::from_json(spec).and_then(|spec| target_state(&key, &spec)),
+    ))
 }

@@ -204,3 +204,57 @@ fn panel_ini_writes_and_reads_back() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The license commands take the order context as the same JSON as every
+/// binding, and chain: the plan's `body_from` and KA's GET answer give the
+/// upgrade's PUT body; parse-key reads the Location header.
+#[test]
+fn license_plan_target_state_and_parse_key() {
+    let order = r#"{"order_id":"o-9","api":"v3","owner_id":"12345"}"#;
+    let query = "extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=QUJD&product-id=WPT_DELUXE&ekn=EXT.12345678.0002&a=upgrade";
+    let out = resale(
+        &[
+            "license-plan",
+            "--policy",
+            &policy("ka"),
+            "--order",
+            order,
+            query,
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let plan = &lines(&out)[0]["plan"];
+    assert_eq!(plan["steps"][0]["path"], "/30/keys/12345678");
+    let spec = plan["steps"][1]["body_from"].to_string();
+    let got = r#"{"keyIdentifiers":{"keyId":12345678},"items":[{"item":"EXT-WP-TOOLKIT-LITE-1M","externalId":"o-1"}]}"#;
+    let put = lines(&resale(&["target-state", "--spec", &spec], Some(got)));
+    assert_eq!(
+        put[0]["body"],
+        r#"{"items":[{"item":"EXT-WP-TOOLKIT-DELUXE-1M","externalId":"o-9"}],"keyIdentifiers":{"keyId":12345678}}"#
+    );
+    let bad = lines(&resale(
+        &[
+            "license-plan",
+            "--policy",
+            &policy("ka"),
+            "--order",
+            r#"{"order_id":"o-9"}"#,
+            query,
+        ],
+        None,
+    ));
+    assert_eq!(bad[0]["code"], "license.order.malformed");
+    let key = lines(&resale(
+        &[
+            "parse-key",
+            "--location",
+            "https://api.central.plesk.com/30/keys/42",
+        ],
+        Some(""),
+    ));
+    assert_eq!(
+        (&key[0]["key"]["key_id"], &key[0]["key"]["key_number"]),
+        (&Value::from("42"), &Value::Null)
+    );
+}

@@ -324,7 +324,10 @@ impl Policy {
                         ]
                     }
                     PartnerApi::V1 => {
-                        let plan = c.v1_upgrade_plan()?;
+                        let plan = match &order.upgrade_plan {
+                            Some(plan) => plan.as_str(),
+                            None => c.v1_upgrade_plan()?,
+                        };
                         if syntax::is_bare_key_digits(ekn) {
                             return Err(err(
                             "license.key_number.malformed",

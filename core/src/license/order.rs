@@ -6,7 +6,7 @@
 //! wasm, PHP and the command line:
 //!
 //! ```json
-//! {"order_id": "order-42", "api": "v3", "owner_id": "12345", "server_ips": ["203.0.113.7"]}
+//! {"order_id": "order-42", "api": "v3", "owner_id": "12345", "server_ips": ["203.0.113.7"], "upgrade_plan": null}
 //! ```
 
 use std::net::IpAddr;
@@ -40,6 +40,9 @@ pub struct OrderContext {
     /// The server's addresses: v1 `createKey` parameter 2 (`ServerAddress`,
     /// member `ips`). v3 creates keys without them.
     pub server_ips: Vec<String>,
+    /// v1 `upgradeKey`'s upgrade plan for this order, when the caller
+    /// decides it; otherwise the policy's `partner_api_v1.upgrade_plan`.
+    pub upgrade_plan: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +54,8 @@ struct RawOrder {
     owner_id: Option<String>,
     #[serde(default)]
     server_ips: Vec<String>,
+    #[serde(default)]
+    upgrade_plan: Option<String>,
 }
 
 fn word(s: &str, max: usize) -> bool {
@@ -64,7 +69,7 @@ impl OrderContext {
     /// Read and check an order context. Errors: `license.order.malformed`
     /// (not the JSON object above; field `order`), `license.order_id.malformed`,
     /// `license.api.unknown`, `license.owner_id.malformed`,
-    /// `license.server_ips.malformed`.
+    /// `license.server_ips.malformed`, `license.upgrade_plan.malformed`.
     ///
     /// ```
     /// use resale_core::license::{OrderContext, PartnerApi};
@@ -89,7 +94,19 @@ impl OrderContext {
             )
         })?;
         let api = PartnerApi::from_name(&raw.api)?;
-        OrderContext::new(&raw.order_id, api, raw.owner_id.as_deref(), &raw.server_ips)
+        let mut order =
+            OrderContext::new(&raw.order_id, api, raw.owner_id.as_deref(), &raw.server_ips)?;
+        if let Some(plan) = raw.upgrade_plan {
+            if !crate::syntax::is_partner_api_item(&plan) {
+                return Err(err(
+                    "license.upgrade_plan.malformed",
+                    "upgrade_plan",
+                    "the upgrade plan is not a Partner API constant (letters, digits, `-`, `_`, `.`)",
+                ));
+            }
+            order.upgrade_plan = Some(plan);
+        }
+        Ok(order)
     }
 
     /// Check the parts of an order context (see [`OrderContext::from_json`]).
@@ -129,6 +146,7 @@ impl OrderContext {
             api,
             owner_id: owner_id.map(str::to_owned),
             server_ips: server_ips.to_vec(),
+            upgrade_plan: None,
         })
     }
 }

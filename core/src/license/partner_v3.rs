@@ -76,6 +76,20 @@ pub struct TargetState {
     pub external_id: String,
 }
 
+impl TargetState {
+    /// Read a step's `body_from` handed back by a binding;
+    /// `license.spec.malformed` (field `spec`) when it is not one.
+    pub fn from_json(text: &str) -> Result<TargetState, LicenseError> {
+        serde_json::from_str(text).map_err(|e| {
+            err(
+                "license.spec.malformed",
+                "spec",
+                format!("spec is not a step's body_from: {e}"),
+            )
+        })
+    }
+}
+
 fn headers(with_body: bool) -> Vec<(String, String)> {
     BODY_HEADERS
         .iter()
