@@ -185,6 +185,17 @@ final class ExecutorTest extends TestCase
         $this->assertCount(1, self::ka()['log'], 'the PUT did not run');
     }
 
+    public function testEndpointMustNotCarryCredentials(): void
+    {
+        try {
+            new Executor('https://user:pw@api.central.plesk.com', self::LOGIN, self::PASSWORD);
+            $this->fail('no exception');
+        } catch (\Resale\LicenseError $e) {
+            $this->assertSame(['ka.base_url.invalid', 'base_url'], [$e->getErrorCode(), $e->getField()]);
+            $this->assertStringNotContainsString('pw@', $e->getMessage());
+        }
+    }
+
     public function testV1UpsellIsOneCreateKeyWithParent(): void
     {
         $plan = License::plan(self::policy(), 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE', self::V1);

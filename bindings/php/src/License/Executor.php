@@ -44,8 +44,10 @@ final class Executor
         private ?Library $lib = null,
     ) {
         $scheme = parse_url($baseUrl, PHP_URL_SCHEME);
-        if (!\in_array($scheme, ['http', 'https'], true) || parse_url($baseUrl, PHP_URL_HOST) === null) {
-            throw new LicenseError('ka.base_url.invalid', 'the KA endpoint is an absolute http(s) URL', 'base_url');
+        $parts = parse_url($baseUrl);
+        if (!\in_array($scheme, ['http', 'https'], true) || !isset($parts['host']) || isset($parts['user']) || isset($parts['query']) || isset($parts['fragment'])) {
+            // Credentials go in as arguments, never in the URL (it may end up in a message).
+            throw new LicenseError('ka.base_url.invalid', 'the KA endpoint is an absolute http(s) URL without user, query or fragment', 'base_url');
         }
         $this->base = rtrim($baseUrl, '/');
     }
