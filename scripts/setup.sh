@@ -107,7 +107,7 @@ setup_deb() {
 
 # ---- PHP under PHP-FPM behind nginx, and Composer (tests/packages/php-fpm.sh)
 setup_php_fpm() {
-  apt_install php8.2-fpm php8.2-opcache composer nginx
+  apt_install php8.2-fpm php8.2-opcache composer nginx wrk
 }
 
 # ---- Fastly Compute: the wasm32-wasip1 target and Fastly's local runtime Viceroy, pinned
