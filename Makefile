@@ -153,7 +153,7 @@ fmt:
 ## installed offline into a scratch project (Node, tsc, wrangler, workerd); the
 ## Debian packages (test-deb), PHP-FPM and Composer (test-php-fpm), the crates
 ## (test-crates), the Fastly CLI (test-fastly-cli).
-test-packages: wasm test-deb test-php-fpm test-crates test-fastly-cli
+test-packages: wasm build test-deb test-php-fpm test-crates test-fastly-cli
 	scripts/setup.sh worker
 	node --test tests/packages/
 

@@ -1,6 +1,7 @@
 // The npm package and the worker as their users get them:
 // - the worker's wrangler project bundles for the default environment without
-//   the sample feeds (wasm as a module) and for `--env sample` with them;
+//   the sample feeds (wasm as a module) and for `--env sample` with them, and
+//   `wrangler dev --env sample` serves the sample feed filtered;
 // - `npm pack` of wasm/pkg, installed offline into a scratch project, imports
 //   in Node (the node entry; the browser entry under --conditions=browser),
 //   and a TypeScript worker on it type-checks with tsc, bundles with wrangler
@@ -67,6 +68,36 @@ test("worker, --env sample: the sample feeds are bundled as data modules", () =>
   const data = Object.entries(bundle.files).filter(([f]) => f.endsWith(".feed")).map(([, b]) => b);
   assert.equal(data.length, 2);
   for (const feed of feeds) assert.ok(data.some((b) => b.equals(feed)));
+});
+
+test("worker, wrangler dev --env sample: the sample feed filtered, the /buy gate", async () => {
+  const port = await freePort();
+  const child = spawn(bin("wrangler"), ["dev", "--env", "sample", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"], { cwd: workerDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  try {
+    let feed;
+    for (let i = 0; i < 300 && !feed; i++) {
+      feed = await fetch(`http://127.0.0.1:${port}/api/v4/packages`).catch(() => null);
+      if (!feed) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(feed, `wrangler dev did not answer:\n${output}`);
+    assert.equal(feed.status, 200);
+    const expected = JSON.parse(execFileSync(path.join(repo, "target/release/resale"), ["filter", "--policy", path.join(repo, "examples/policy.json"), "--path", "/api/v4/packages"], { input: feeds[0] }));
+    const served = await feed.json();
+    assert.deepEqual(served, expected);
+    assert.equal(served.length, 220);
+    const buy = await fetch(`http://127.0.0.1:${port}/buy?extension-id=git&kn=PLSK.12345678.0001`, { redirect: "manual" });
+    assert.equal(buy.status, 302);
+    assert.equal(buy.headers.get("location"), "https://shop.example.com/store?extension-id=git&kn=PLSK.12345678.0001");
+    // The build writes only changed files, so wrangler's watcher on src/ does not rebuild in a loop.
+    await new Promise((r) => setTimeout(r, 1500));
+    const builds = output.split("> node build.mjs --sample").length - 1;
+    assert.ok(builds >= 1 && builds <= 2, `wrangler dev ran the build ${builds} times`);
+  } finally {
+    child.kill();
+  }
 });
 
 async function freePort() {
