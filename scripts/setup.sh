@@ -118,7 +118,7 @@ setup_fastly() {
     log "cargo install viceroy $VICEROY_VERSION (about 10 minutes)"
     cargo install viceroy --version "$VICEROY_VERSION" --locked
   fi
-  # The Fastly CLI (npm package @fastly/cli, pinned): fastly compute build / pack.
+  # The Fastly CLI (npm package @fastly/cli-linux-x64, pinned): fastly compute build / pack.
   command -v npm >/dev/null || apt_install nodejs npm
   if ! (cd bindings/fastly-compute && npm ls --depth=0 >/dev/null 2>&1); then
     log "npm ci (bindings/fastly-compute: the Fastly CLI)"

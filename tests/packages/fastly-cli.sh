@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Fastly service as its developers build it, with the Fastly CLI (npm
-# package @fastly/cli, pinned in bindings/fastly-compute/package.json):
+# package @fastly/cli-linux-x64, pinned in bindings/fastly-compute/package.json):
 #   - fastly compute build: fastly.toml's [scripts] build, then the package
 #     pkg/resale.tar.gz (fastly.toml and bin/main.wasm, the service cargo built);
 #   - fastly compute validate on it;
@@ -13,7 +13,7 @@
 set -euo pipefail
 dir=$(cd "$(dirname "$0")/../../bindings/fastly-compute" && pwd)
 cd "$dir"
-fastly=$dir/node_modules/.bin/fastly
+fastly=$dir/node_modules/.bin/cli-linux-x64
 log() { printf 'fastly cli test: %s\n' "$*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
 out=$(mktemp -d)
