@@ -1,0 +1,95 @@
+// The worker's Cache API, in the local runtime that has one. workerd alone
+// has no Cache API backend (caches.default.match throws "No Cache was
+// configured"; the worker then fetches and filters every request, which
+// the gateway vectors run). Miniflare (the npm package wrangler dev runs,
+// pinned with wrangler in package.json) gives workerd a cache service: here
+// a filtered feed is kept under its upstream URL and the policy digest,
+// and polls are answered from it.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { build } from "../build.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../../..");
+const FEED = '[{"code":"docker","buy_url":"https://go.plesk.com/buy-plesk-ext/docker"},{"code":"seo","buy_url":"https://go.plesk.com/buy-plesk-ext/seo"}]';
+const policy = (name) => readFileSync(path.join(repo, "tests/vectors/policies", `${name}.json`), "utf8");
+
+let upstream, hits = 0;
+const workers = [];
+
+/** The worker under Miniflare with `policyText`, in front of the counting upstream. */
+async function worker(policyText) {
+  const mf = new Miniflare({
+    scriptPath: path.join(here, "../src/index.js"),
+    modules: true,
+    modulesRoot: path.join(here, "../src"),
+    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: "2024-09-23",
+    bindings: { POLICY: policyText, UPSTREAM: `http://127.0.0.1:${upstream.address().port}` },
+  });
+  workers.push(mf);
+  return mf;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 300)); // cache.put runs in waitUntil
+
+before(async () => {
+  build();
+  upstream = createServer((req, res) => {
+    hits++;
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=60", ...(req.url.includes("novalidator") ? {} : { etag: '"v1"' }) });
+    res.end(FEED);
+  });
+  await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
+});
+after(async () => {
+  for (const mf of workers) await mf.dispose();
+  upstream.close();
+});
+
+test("a filtered feed is served from the Cache API; a poll with its ETag is a 304 from the cache", async () => {
+  const mf = await worker(policy("docker-only"));
+  const first = await mf.dispatchFetch("http://edge/api/v4/packages?case=cache");
+  const body = await first.text();
+  const etag = first.headers.get("etag");
+  assert.equal(first.status, 200);
+  assert.equal(hits, 1);
+  await settle();
+  const second = await mf.dispatchFetch("http://edge/api/v4/packages?case=cache");
+  assert.equal(await second.text(), body);
+  assert.equal(second.headers.get("etag"), etag);
+  assert.equal(hits, 1, "the second poll did not reach the upstream");
+  const poll = await mf.dispatchFetch("http://edge/api/v4/packages?case=cache", { headers: { "if-none-match": etag } });
+  assert.equal(poll.status, 304);
+  assert.equal(poll.headers.get("etag"), etag);
+  assert.equal(hits, 1, "the 304 came from the cache");
+});
+
+test("a feed without an upstream validator is cached with the digest of its body as ETag", async () => {
+  const mf = await worker(policy("docker-only"));
+  const before = hits;
+  const first = await mf.dispatchFetch("http://edge/api/v4/packages?case=novalidator");
+  await first.text();
+  assert.equal(first.headers.get("etag"), null, "nothing to derive one from while streaming");
+  await settle();
+  const second = await mf.dispatchFetch("http://edge/api/v4/packages?case=novalidator");
+  await second.text();
+  assert.match(second.headers.get("etag") ?? "", /^"rs-[0-9a-f]{32}"$/);
+  assert.equal(hits, before + 1);
+});
+
+test("another policy never reads the first policy's entry", async () => {
+  const a = await worker(policy("docker-only"));
+  const b = await worker(policy("shop-com"));
+  await (await a.dispatchFetch("http://edge/api/v4/packages?case=policies")).text();
+  await settle();
+  const before = hits;
+  const other = await b.dispatchFetch("http://edge/api/v4/packages?case=policies");
+  assert.equal(await other.text(), "[]");
+  assert.equal(hits, before + 1, "fetched and filtered for its own policy");
+});
