@@ -8,13 +8,24 @@
 //! invalid or broken feed aborts the stream (the `StreamingBody` is dropped
 //! without `finish()`), so a client never receives a truncated feed that
 //! looks complete.
+//!
+//! Cache: a filtered feed the gateway allows to keep (`ttl`) goes into
+//! Compute's Core Cache under the upstream URL and the policy digest, with
+//! its reply headers as the entry's metadata, once it was filtered whole
+//! (a broken feed is never stored). Later polls are answered from it, `304`
+//! when they carry its `ETag`; a feed whose upstream gave no validator gets
+//! the digest of its body as `ETag` there.
 
 use std::io::{Read, Write};
+use std::time::Duration;
+
+use bytes::Bytes;
+use fastly::cache::core::{self as cache, CacheKey};
 
 use fastly::http::body::StreamingBody;
 use fastly::http::Method;
 use fastly::{Request, Response};
-use resale_core::gateway::{Answer, CatalogPlan, Gateway, UpstreamHead};
+use resale_core::gateway::{Answer, CatalogPlan, Gateway, Reply, UpstreamHead, Validator};
 use resale_core::report;
 
 use crate::respond;
@@ -32,6 +43,11 @@ const DECODES: &[&str] = &["gzip"];
 
 /// Answer a catalog request; `None` once a filtered feed was streamed.
 pub fn serve(gw: &Gateway, plan: &CatalogPlan) -> Option<Response> {
+    if !plan.head {
+        if let Some(resp) = cached(plan) {
+            return Some(resp);
+        }
+    }
     let method = Method::from_bytes(plan.upstream_method().as_bytes()).unwrap_or(Method::GET);
     let mut bereq = Request::new(method, plan.upstream_url(ORIGIN));
     for (name, value) in plan.upstream_headers() {
@@ -52,24 +68,84 @@ pub fn serve(gw: &Gateway, plan: &CatalogPlan) -> Option<Response> {
             .filter_map(|n| Some((n.to_owned(), upstream.get_header_str(n)?.to_owned())))
             .collect(),
     };
-    let reply = match plan.answer(&head, DECODES) {
+    let (reply, ttl) = match plan.answer(&head, DECODES) {
         Answer::Pass => return Some(upstream),
         Answer::Reply(reply) => return Some(respond(reply)),
-        Answer::Filter { reply, .. } => reply,
+        Answer::Filter { reply, ttl } => (reply, ttl),
     };
     if plan.head {
         return Some(respond(reply));
     }
     let body = upstream.take_body();
-    let client = respond(reply).stream_to_client();
-    stream(gw, plan, body, client);
+    let client = respond(reply.clone()).stream_to_client();
+    stream(gw, plan, body, client, (ttl > 0).then_some((reply, ttl)));
     None
 }
 
+fn key(plan: &CatalogPlan) -> CacheKey {
+    Bytes::from(plan.cache_key(ORIGIN))
+}
+
+/// The answer from a cached feed, if there is one.
+fn cached(plan: &CatalogPlan) -> Option<Response> {
+    let found = cache::lookup(key(plan)).execute().ok()??;
+    let meta = String::from_utf8(found.user_metadata().to_vec()).ok()?;
+    let head = UpstreamHead::from_lines(200, &meta);
+    let etag = head.header("etag").unwrap_or("");
+    if let Some(current) = plan.answer_cached(etag, head.header("cache-control").unwrap_or("")) {
+        return Some(respond(current));
+    }
+    let mut resp = Response::from_status(200);
+    for (name, value) in &head.headers {
+        resp.append_header(name.as_str(), value.as_str());
+    }
+    resp.set_body(found.to_stream().ok()?);
+    Some(resp)
+}
+
+/// Store a whole filtered feed with its headers (and a validator of its own
+/// if the upstream gave none). A failure to store only costs the next poll
+/// a fetch.
+fn keep(plan: &CatalogPlan, mut reply: Reply, feed: &[u8], ttl: u32) {
+    if reply.header("etag").is_none() {
+        if let Some(etag) = plan.etag(Validator::Body(feed)) {
+            reply = reply.with_header("etag", &etag);
+        }
+    }
+    let meta: String = reply
+        .headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\n"))
+        .collect();
+    let insert = cache::insert(key(plan), Duration::from_secs(u64::from(ttl)))
+        .user_metadata(Bytes::from(meta))
+        .execute();
+    let stored = match insert {
+        Ok(mut body) => {
+            body.append(fastly::Body::from(feed));
+            body.finish().map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = stored {
+        eprintln!("catalog {}: not cached: {e}", plan.target);
+    }
+}
+
 /// Filter `body` into `client` chunk by chunk; finish the response only
-/// when the whole feed was read and filtered.
-fn stream(gw: &Gateway, plan: &CatalogPlan, mut body: fastly::Body, mut client: StreamingBody) {
+/// when the whole feed was read and filtered. With `keep`, the whole
+/// filtered feed is stored (under `reply`'s headers, for `ttl` seconds)
+/// once complete, before the client's response is finished: the next poll
+/// finds it.
+fn stream(
+    gw: &Gateway,
+    plan: &CatalogPlan,
+    mut body: fastly::Body,
+    mut client: StreamingBody,
+    keep: Option<(Reply, u32)>,
+) -> Option<()> {
     let target = &plan.target;
+    let mut kept = Vec::new();
     let mut filter = gw.policy().catalog_filter(target);
     let mut chunk = vec![0u8; CHUNK];
     let mut out = Vec::with_capacity(CHUNK);
@@ -79,7 +155,7 @@ fn stream(gw: &Gateway, plan: &CatalogPlan, mut body: fastly::Body, mut client: 
             Ok(n) => n,
             Err(e) => {
                 eprintln!("catalog {target}: upstream body failed, stream aborted: {e}");
-                return; // `client` dropped unfinished: aborted
+                return None; // `client` dropped unfinished: aborted
             }
         };
         out.clear();
@@ -88,26 +164,30 @@ fn stream(gw: &Gateway, plan: &CatalogPlan, mut body: fastly::Body, mut client: 
                 "catalog {target}: invalid feed, stream aborted: {}",
                 report::catalog_error(&e)
             );
-            return;
+            return None;
         }
         if !out.is_empty() && write(&mut client, &out).is_err() {
-            return; // the client went away
+            return None; // the client went away
+        }
+        if keep.is_some() {
+            kept.extend_from_slice(&out);
         }
     }
     out.clear();
-    match filter.finish(&mut out) {
-        Ok(_) => {
-            if write(&mut client, &out).is_ok() {
-                if let Err(e) = client.finish() {
-                    eprintln!("catalog {target}: could not finish the response: {e}");
-                }
-            }
-        }
-        Err(e) => eprintln!(
-            "catalog {target}: invalid feed, stream aborted: {}",
-            report::catalog_error(&e)
-        ),
+    if let Err(e) = filter.finish(&mut out) {
+        let report = report::catalog_error(&e);
+        eprintln!("catalog {target}: invalid feed, stream aborted: {report}");
+        return None;
     }
+    write(&mut client, &out).ok()?;
+    if let Some((reply, ttl)) = keep {
+        kept.extend_from_slice(&out);
+        self::keep(plan, reply, &kept, ttl);
+    }
+    if let Err(e) = client.finish() {
+        eprintln!("catalog {target}: could not finish the response: {e}");
+    }
+    Some(())
 }
 
 /// Write decided bytes and hand them to the client now, not when the

@@ -1,0 +1,71 @@
+// The service's Core Cache in Viceroy (which keeps cache entries in memory
+// for its process): a filtered feed is kept under its upstream URL and the
+// policy digest, and polls are answered from it.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { start } from "../run.mjs";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const FEED = '[{"code":"docker","buy_url":"https://go.plesk.com/buy-plesk-ext/docker"},{"code":"seo","buy_url":"https://go.plesk.com/buy-plesk-ext/seo"}]';
+const policy = readFileSync(path.join(repo, "tests/vectors/policies/docker-only.json"), "utf8");
+const freePort = () => new Promise((resolve) => {
+  const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+let upstream, service, hits = 0;
+before(async () => {
+  upstream = createServer((req, res) => {
+    hits++;
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=60", ...(req.url.includes("novalidator") ? {} : { etag: '"v1"' }) });
+    res.end(req.url.includes("broken") ? FEED.slice(0, 40) : FEED);
+  });
+  await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
+  service = await start({ port: await freePort(), upstream: `http://127.0.0.1:${upstream.address().port}`, policyText: policy });
+  hits = 0; // start() probes the upstream once
+});
+after(() => { service.child.kill(); upstream.close(); });
+
+test("a filtered feed is served from the cache; a poll with its ETag is a 304 from the cache", async () => {
+  const url = `${service.url}/api/v4/packages?case=cache`;
+  const first = await fetch(url);
+  const body = await first.text();
+  const etag = first.headers.get("etag");
+  assert.equal(hits, 1);
+  const second = await fetch(url);
+  assert.equal(await second.text(), body);
+  assert.equal(second.headers.get("etag"), etag);
+  assert.equal(hits, 1, "the second poll did not reach the upstream");
+  const poll = await fetch(url, { headers: { "if-none-match": etag } });
+  assert.equal(poll.status, 304);
+  assert.equal(hits, 1, "the 304 came from the cache");
+});
+
+test("without an upstream validator the cached copy carries the digest of its body", async () => {
+  const url = `${service.url}/api/v4/packages?case=novalidator`;
+  const before = hits;
+  const first = await fetch(url);
+  await first.text();
+  assert.equal(first.headers.get("etag"), null);
+  const second = await fetch(url);
+  await second.text();
+  assert.match(second.headers.get("etag") ?? "", /^"rs-[0-9a-f]{32}"$/);
+  assert.equal(hits, before + 1);
+});
+
+test("a broken feed is never cached", async () => {
+  const url = `${service.url}/api/v4/packages?case=broken`;
+  const before = hits;
+  for (let i = 0; i < 2; i++) {
+    try {
+      await (await fetch(url)).text();
+    } catch {
+      /* aborted, as it must be */
+    }
+  }
+  assert.equal(hits, before + 2, "each request fetched again");
+});
