@@ -75,7 +75,7 @@ file = ${JSON.stringify(store)}
   return file;
 }
 
-/** Start Viceroy (with `options.wasm`, default the service); resolves once it answers /healthz. */
+/** Start Viceroy (with `options.wasm`, default the service); resolves once it answers /healthz (a 500 too: the policy may be meant not to compile). */
 export async function start(options) {
   const wasm = options.wasm ?? wasmPath;
   if (!existsSync(wasm)) throw new Error(`${wasm} is missing: run \`make fastly\` first`);
@@ -87,7 +87,7 @@ export async function start(options) {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`viceroy exited with ${child.exitCode}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
+      if ((await fetch(`${url}/healthz`)).status) return { child, url };
     } catch {
       /* not up yet */
     }
