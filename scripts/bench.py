@@ -226,6 +226,23 @@ def bench_fastly(t, quick, baselines):
           requests_per_s=p["requests_per_s"])
 
 
+def bench_cache(t, quick):
+    """Cached against uncached catalog requests per edge (tests/edge/cache-bench.mjs)."""
+    r = json.loads(run(["node", "tests/edge/cache-bench.mjs", "10" if quick else "200"]).stdout)
+    names = {"worker_miniflare": "worker in Miniflare (Cache API)", "fastly_viceroy": "Fastly in Viceroy (Core Cache)",
+             "nginx": "nginx (proxy_cache: unfiltered body)"}
+    for key, name in names.items():
+        e = r[key]
+        if "skipped" in e:
+            t.skip("cache", name, e["skipped"])
+            continue
+        t.add("cache", f"{name}, uncached [672 KB fixture]", requests_per_s=e["uncached_rps"])
+        t.add("cache", f"{name}, cached [672 KB fixture]", requests_per_s=e["cached_rps"], ratio_to_baseline=e["ratio"])
+        if "poll_304_rps" in e:
+            t.add("cache", f"{name}, polls answered 304", requests_per_s=e["poll_304_rps"],
+                  ratio_to_baseline=e["poll_304_rps"] / e["uncached_rps"])
+
+
 def bench_marketplace(t, quick):
     run(["cargo", "bench", "-p", "resale-core", "--bench", "marketplace", "--", *criterion(quick, "3")])
     v = criterion_mean_ns("marketplace", "verify")
@@ -294,6 +311,7 @@ def main():
     bench_php_ffi(t, a.quick, feeds, baselines, criterion_mean_ns("buy_link", "rewrite+check"))
     bench_nginx(t, a.quick, baselines)
     bench_fastly(t, a.quick, baselines)
+    bench_cache(t, a.quick)
     bench_catalog_peers(t, a.quick, feeds)
     bench_marketplace(t, a.quick)
     if shutil.which("/usr/bin/time") or os.path.exists("/usr/bin/time"):

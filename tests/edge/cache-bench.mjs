@@ -1,0 +1,111 @@
+// Cached against uncached catalog requests per edge, for `make bench`: the
+// 672 KB fixture from a local upstream (ETag, max-age=300), sequential
+// requests over loopback. Uncached: every request has its own query, so it
+// misses the cache and is fetched and filtered. Cached: the same URL again.
+// Worker: Miniflare (workerd with a Cache API); Fastly: Viceroy (Core
+// Cache); nginx: proxy_cache keeps the unfiltered upstream body, the filter
+// runs on each request (its `cached` row), and polls carrying the feed's
+// ETag are 304s without filtering (`poll_304`). Prints one JSON line.
+// Usage: node tests/edge/cache-bench.mjs [REQUESTS]
+import { createServer } from "node:http";
+import { readFileSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const requests = Number(process.argv[2] ?? 200);
+const feed = readFileSync(path.join(repo, "tests/fixtures/packages.json"));
+const policyText = readFileSync(path.join(repo, "examples/policy.json"), "utf8");
+const freePort = () => new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => r(port)); }); });
+
+const upstream = createServer((req, res) => {
+  res.writeHead(200, { "content-type": "application/json", etag: '"fixture-1"', "cache-control": "max-age=300", "content-length": feed.length });
+  res.end(feed);
+});
+await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
+const upstreamUrl = `http://127.0.0.1:${upstream.address().port}`;
+
+/** Requests per second for `n` sequential requests; `target(i)` names each. */
+async function rate(get, target, n = requests) {
+  for (let i = 0; i < 5; i++) await get(target(-1 - i));
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await get(target(i));
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+async function measure(fetchText, prefix) {
+  const run = Date.now();
+  const uncached = await rate(fetchText, (i) => `${prefix}/api/v4/packages?miss=${run}-${i}`);
+  const cached = await rate(fetchText, () => `${prefix}/api/v4/packages?hit=${run}`);
+  return { uncached_rps: uncached, cached_rps: cached, ratio: cached / uncached };
+}
+
+const viaFetch = async (url) => { const r = await fetch(url); await r.arrayBuffer(); if (r.status !== 200) throw new Error(`${url}: ${r.status}`); };
+const out = { requests, input_bytes: feed.length };
+
+try {
+  // The worker under Miniflare.
+  try {
+    const { Miniflare } = await import(path.join(repo, "bindings/cloudflare-worker/node_modules/miniflare/dist/src/index.js"));
+    const { build } = await import(path.join(repo, "bindings/cloudflare-worker/build.mjs"));
+    build();
+    const src = path.join(repo, "bindings/cloudflare-worker/src");
+    const mf = new Miniflare({
+      scriptPath: path.join(src, "index.js"), modules: true, modulesRoot: src,
+      modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
+      compatibilityDate: "2024-09-23", bindings: { POLICY: policyText, UPSTREAM: upstreamUrl },
+    });
+    const get = async (url) => { const r = await mf.dispatchFetch(url); await r.arrayBuffer(); };
+    // Entries are written in waitUntil: give the first hit a moment.
+    await get("http://edge/api/v4/packages?hit=warm"); await new Promise((r) => setTimeout(r, 300));
+    out.worker_miniflare = await measure(async (u) => { await get(u); }, "http://edge");
+    await mf.dispose();
+  } catch (e) {
+    out.worker_miniflare = { skipped: String(e.message ?? e) };
+  }
+
+  // Fastly in Viceroy.
+  try {
+    const { start } = await import(path.join(repo, "bindings/fastly-compute/run.mjs"));
+    const s = await start({ port: await freePort(), upstream: upstreamUrl, policyText });
+    try {
+      out.fastly_viceroy = await measure(viaFetch, s.url);
+    } finally {
+      s.child.kill();
+    }
+  } catch (e) {
+    out.fastly_viceroy = { skipped: String(e.message ?? e) };
+  }
+
+  // nginx: without and with proxy_cache, and 304 polls.
+  try {
+    const { config, start, catalogLocation } = await import(path.join(repo, "bindings/nginx/run.mjs"));
+    const dir = mkdtempSync(path.join(os.tmpdir(), "resale-nginx-cache-"));
+    mkdirSync(path.join(dir, "cache"));
+    writeFileSync(path.join(dir, "policy.json"), policyText);
+    const [plain, cachedPort] = [await freePort(), await freePort()];
+    const file = config(dir, `
+  proxy_cache_path ${dir}/cache keys_zone=feeds:1m;
+  server { listen 127.0.0.1:${plain}; resale_policy ${dir}/policy.json; ${catalogLocation(upstreamUrl)} }
+  server { listen 127.0.0.1:${cachedPort}; resale_policy ${dir}/policy.json; ${catalogLocation(upstreamUrl, "proxy_cache feeds; proxy_cache_valid 200 5m;")} }`);
+    const n = await start(dir, file, plain, { stdio: "ignore" });
+    try {
+      const uncached = await rate(viaFetch, (i) => `http://127.0.0.1:${plain}/api/v4/packages?miss=${i}`);
+      const cached = await rate(viaFetch, () => `http://127.0.0.1:${cachedPort}/api/v4/packages?hit=1`);
+      const first = await fetch(`http://127.0.0.1:${cachedPort}/api/v4/packages?hit=1`);
+      await first.arrayBuffer();
+      const etag = first.headers.get("etag");
+      const poll = await rate(async (u) => { const r = await fetch(u, { headers: { "if-none-match": etag } }); await r.arrayBuffer(); if (r.status !== 304) throw new Error(`poll: ${r.status}`); }, () => `http://127.0.0.1:${cachedPort}/api/v4/packages?hit=1`);
+      out.nginx = { uncached_rps: uncached, cached_rps: cached, ratio: cached / uncached, poll_304_rps: poll };
+    } finally {
+      await n.stop();
+    }
+  } catch (e) {
+    out.nginx = { skipped: String(e.message ?? e) };
+  }
+} finally {
+  upstream.close();
+}
+console.log(JSON.stringify(out));
