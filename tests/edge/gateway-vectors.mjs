@@ -3,7 +3,8 @@
 // scripted local upstream. One runner for every edge (the worker in
 // workerd, Fastly in Viceroy, nginx, the PHP entry page): each edge's test
 // only says how to start itself with a policy in front of an upstream URL,
-// and which content encodings its runtime decodes. Format: the README there.
+// and which content encodings its runtime decodes. Format:
+// tests/vectors/gateway/README.md.
 import http from "node:http";
 import { gzipSync } from "node:zlib";
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
