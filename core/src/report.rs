@@ -239,6 +239,20 @@ pub fn marketplace_apply(
     }
 }
 
+/// `{"status":"ok","differences":[{account_id,login,kind,stored,listed,repair}],"repaired":[entitlement]}`
+/// or a marketplace error.
+pub fn marketplace_reconcile(
+    result: &Result<
+        crate::marketplace::reconcile::Reconciliation,
+        crate::marketplace::MarketplaceError,
+    >,
+) -> Value {
+    match result {
+        Ok(r) => json!({"status": "ok", "differences": r.differences, "repaired": r.repaired}),
+        Err(e) => marketplace_error(e),
+    }
+}
+
 /// `{"status":"ok","entitled","trial_days_remaining","seat":{allowed,reason,limit}}`.
 pub fn marketplace_seat(
     e: &crate::marketplace::entitlement::Entitlement,

@@ -12,6 +12,7 @@ use crate::license::partner_v3::{target_state, TargetState};
 use crate::license::OrderContext;
 use crate::marketplace::entitlement::Entitlement;
 use crate::marketplace::event::parse_event;
+use crate::marketplace::reconcile::reconcile_json;
 use crate::marketplace::signature;
 use crate::marketplace::time::parse_rfc3339;
 use crate::{report, Policy};
@@ -109,6 +110,15 @@ pub fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Result<
             let now = parse_rfc3339(&text(&input["now"])?).ok_or("now is not RFC 3339")?;
             let seat = input["seat"].as_u64().ok_or("seat")?;
             report::marketplace_seat(&state, seat, now)
+        }
+        "marketplace_reconcile" => {
+            let accounts = serde_json::to_vec(&input["accounts"]).map_err(|e| e.to_string())?;
+            let stored = input["stored"].to_string();
+            report::marketplace_reconcile(&reconcile_json(
+                &accounts,
+                &stored,
+                &text(&input["now"])?,
+            ))
         }
         other => return Err(format!("no runner for vector function `{other}`")),
     })

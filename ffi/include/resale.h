@@ -658,6 +658,29 @@ enum resale_status resale_marketplace_seat(const char *state,
                                            struct resale_error **error);
 
 /*
+ Compare GitHub's accounts listing (`accounts`: a JSON array holding
+ every plan's `GET /marketplace_listing/plans/:id/accounts` answers,
+ every page) with the stored entitlements (`stored`: a JSON array of
+ entitlements) as of `now` (RFC 3339, when the listing was read). `*out`
+ receives `{"status":"ok","differences":[{"account_id","login","kind","stored","listed","repair"}],"repaired":[…]}`:
+ store each `repaired` entitlement under its account ID.
+ `RESALE_STATUS_REJECTED` with `listing.invalid`, `entitlement.invalid`,
+ `reconcile.duplicate_account`, `reconcile.too_many_accounts` or
+ `time.invalid`.
+
+ # Safety
+ As [`resale_marketplace_apply`].
+ */
+enum resale_status resale_marketplace_reconcile(const char *accounts,
+                                                size_t accounts_len,
+                                                const char *stored,
+                                                size_t stored_len,
+                                                const char *now,
+                                                size_t now_len,
+                                                struct resale_buffer *out,
+                                                struct resale_error **error);
+
+/*
  The `[extensions]` section of `panel.ini` for this policy: `buyUrl`
  and, when `catalog_url` is not NULL, the catalog proxy's URL.
  `*out` receives the text.

@@ -5,6 +5,7 @@ use std::ffi::c_char;
 
 use resale_core::marketplace::entitlement::Entitlement;
 use resale_core::marketplace::event::parse_event;
+use resale_core::marketplace::reconcile::reconcile_json;
 use resale_core::marketplace::signature;
 use resale_core::marketplace::time::parse_now;
 use resale_core::report;
@@ -97,5 +98,40 @@ pub unsafe extern "C" fn resale_marketplace_seat(
                 .as_bytes(),
         );
         Ok(resale_status::Ok)
+    })
+}
+
+/// Compare GitHub's accounts listing (`accounts`: a JSON array holding
+/// every plan's `GET /marketplace_listing/plans/:id/accounts` answers,
+/// every page) with the stored entitlements (`stored`: a JSON array of
+/// entitlements) as of `now` (RFC 3339, when the listing was read). `*out`
+/// receives `{"status":"ok","differences":[{"account_id","login","kind","stored","listed","repair"}],"repaired":[…]}`:
+/// store each `repaired` entitlement under its account ID.
+/// `RESALE_STATUS_REJECTED` with `listing.invalid`, `entitlement.invalid`,
+/// `reconcile.duplicate_account`, `reconcile.too_many_accounts` or
+/// `time.invalid`.
+///
+/// # Safety
+/// As [`resale_marketplace_apply`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_marketplace_reconcile(
+    accounts: *const c_char,
+    accounts_len: usize,
+    stored: *const c_char,
+    stored_len: usize,
+    now: *const c_char,
+    now_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let accounts = bytes(accounts, accounts_len, "accounts")?;
+        let stored = text(stored, stored_len, "stored")?;
+        let now = text(now, now_len, "now")?;
+        let mut out = output(out, "out")?;
+        out.report(
+            reconcile_json(accounts, stored, now),
+            report::marketplace_reconcile,
+        )
     })
 }

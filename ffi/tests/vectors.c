@@ -248,6 +248,18 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
         return buffer_json(out);
     }
+    if (strcmp(function, "marketplace_reconcile") == 0) {
+        const json *now = json_get(input, "now");
+        size_t accounts_len, stored_len;
+        char *accounts_text = json_write(json_get(input, "accounts"), &accounts_len);
+        char *stored_text = json_write(json_get(input, "stored"), &stored_len);
+        st = resale_marketplace_reconcile(accounts_text, accounts_len, stored_text, stored_len, now->string,
+                                          now->length, out, &e);
+        free(accounts_text);
+        free(stored_text);
+        if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
+        return buffer_json(out);
+    }
     fprintf(stderr, "no runner for vector function `%s`: add it here and in every binding\n", function);
     exit(2);
 }

@@ -146,6 +146,11 @@ export function bind(raw) {
     seat(state, seat, now) {
       return answer(raw.seatQuestion(JSON.stringify(state), seat, now instanceof Date ? now.toISOString() : now));
     },
+    /** `{status:"ok", differences, repaired}`; throws for an invalid listing or state. */
+    reconcile(accounts, stored, now) {
+      const listing = typeof accounts === "string" ? accounts : JSON.stringify(accounts);
+      return answer(raw.reconcileAccounts(bytes(listing), JSON.stringify(stored), now instanceof Date ? now.toISOString() : now));
+    },
   };
 
   const orderText = (o) => (typeof o === "string" ? o : JSON.stringify(o));

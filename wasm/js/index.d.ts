@@ -160,12 +160,26 @@ export interface Entitlement {
   ends_at: string | null;
   as_of: string;
   last_event: string;
+  /** Present once `marketplace.reconcile` repaired the state. */
+  reconciled_at?: string;
+}
+
+/** One difference between GitHub's accounts listing and a stored entitlement. */
+export interface Difference {
+  account_id: number;
+  login: string;
+  kind: "missing" | "status" | "plan" | "unit_count" | "billing_cycle" | "free_trial" | "pending_change" | "unlisted";
+  stored: unknown;
+  listed: unknown;
+  repair: "create" | "reactivate" | "set_plan" | "set_unit_count" | "set_billing_cycle" | "set_free_trial" | "set_pending" | "clear_pending" | "cancel";
 }
 
 export const marketplace: {
   verify(body: Uint8Array | string, signatureHeader: string | null | undefined, secrets: string[]): { status: "ok" };
   apply(state: Entitlement | null, body: Uint8Array | string): { status: "applied" | "ignored"; reason: string | null; duplicate_purchase: boolean; entitlement: Entitlement };
   seat(state: Entitlement, seat: number, now: string | Date): { status: "ok"; entitled: boolean; trial_days_remaining: number | null; seat: { allowed: boolean; reason: string; limit: number | null } };
+  /** GitHub's accounts listing (every plan, every page) against the stored entitlements, as of `now` (when the listing was read). */
+  reconcile(accounts: object[] | string, stored: Entitlement[], now: string | Date): { status: "ok"; differences: Difference[]; repaired: Entitlement[] };
 };
 
 export const license: {

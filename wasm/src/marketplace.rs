@@ -2,6 +2,7 @@
 
 use resale_core::marketplace::entitlement::Entitlement;
 use resale_core::marketplace::event::parse_event;
+use resale_core::marketplace::reconcile::reconcile_json;
 use resale_core::marketplace::signature;
 use resale_core::marketplace::time::parse_now;
 use resale_core::report;
@@ -33,4 +34,12 @@ pub fn seat_question(state: &str, seat: u32, now: &str) -> String {
         Ok((state, now)) => report::marketplace_seat(&state, u64::from(seat), now).to_string(),
         Err(e) => report::marketplace_error(&e).to_string(),
     }
+}
+
+/// GitHub's accounts listing (JSON array, every plan and page) against the
+/// stored entitlements (JSON array) as of `now` (RFC 3339); the
+/// reconciliation report as JSON text.
+#[wasm_bindgen(js_name = reconcileAccounts)]
+pub fn reconcile_accounts(accounts: &[u8], stored: &str, now: &str) -> String {
+    report::marketplace_reconcile(&reconcile_json(accounts, stored, now)).to_string()
 }

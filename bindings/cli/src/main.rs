@@ -103,7 +103,7 @@ enum Command {
         #[arg(long)]
         spec: String,
     },
-    /// GitHub Marketplace: verify webhooks, apply purchase events, answer seat questions.
+    /// GitHub Marketplace: verify webhooks, apply purchase events, answer seat questions, reconcile.
     #[command(subcommand)]
     Marketplace(marketplace::Command),
     /// Print panel.ini's [extensions] section for this shop, or read one back.

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 use resale_core::marketplace::entitlement::Entitlement;
 use resale_core::marketplace::event::parse_event;
+use resale_core::marketplace::listing::parse_accounts;
+use resale_core::marketplace::reconcile::reconcile;
 use resale_core::marketplace::signature;
 use resale_core::marketplace::time::parse_rfc3339;
 use resale_core::report;
@@ -44,6 +46,22 @@ pub enum Command {
         #[arg(long)]
         now: String,
     },
+    /// Compare GitHub's accounts listing with the stored entitlements; one JSON line per difference.
+    Reconcile {
+        /// GitHub's `GET /marketplace_listing/plans/:id/accounts` answers: one JSON array
+        /// holding every plan's accounts, every page.
+        #[arg(long)]
+        accounts: PathBuf,
+        /// The store: one `<account id>.json` entitlement per account.
+        #[arg(long = "state-dir")]
+        state_dir: PathBuf,
+        /// When the listing was read (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<String>,
+        /// Write the repaired entitlements into the state directory.
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 fn stdin_bytes() -> Result<Vec<u8>, Failure> {
@@ -61,6 +79,107 @@ fn now(text: &str) -> Result<i64, Failure> {
 fn load_state(path: &Path) -> Result<Entitlement, Failure> {
     serde_json::from_str(&io::read_file(path)?)
         .map_err(|e| format!("{}: not an entitlement: {e}", path.display()))
+}
+
+/// The stored entitlements of a state directory (`<account id>.json`; other
+/// files are not the store's), by account ID.
+fn load_state_dir(dir: &Path) -> Result<Vec<Entitlement>, Failure> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut stored = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .path();
+        let is_account = path.extension().is_some_and(|x| x == "json")
+            && path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+        if is_account {
+            stored.push(
+                Entitlement::from_json(&io::read_file(&path)?)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            );
+        }
+    }
+    stored.sort_by_key(|e| e.account.id);
+    Ok(stored)
+}
+
+/// Replace `<dir>/<account id>.json` whole (written aside, then renamed).
+fn write_state(dir: &Path, state: &Entitlement) -> Result<PathBuf, Failure> {
+    let file = dir.join(format!("{}.json", state.account.id));
+    let tmp = dir.join(format!(".{}.json.tmp", state.account.id));
+    let text = serde_json::to_string(state).map_err(|e| e.to_string())?;
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|()| std::fs::rename(&tmp, &file))
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    Ok(file)
+}
+
+/// The system clock as RFC 3339 (UTC, whole seconds).
+fn clock_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+fn reconcile_dir(
+    accounts: &Path,
+    dir: &Path,
+    at: Option<String>,
+    apply: bool,
+) -> Result<(), Failure> {
+    let listing =
+        std::fs::read(accounts).map_err(|e| format!("cannot read {}: {e}", accounts.display()))?;
+    let stored = load_state_dir(dir)?;
+    let at = at.unwrap_or_else(clock_now);
+    let result = parse_accounts(&listing).and_then(|l| reconcile(&l, &stored, &at));
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => return io::print_line(&report::marketplace_error(&e)),
+    };
+    for d in &r.differences {
+        let mut line = serde_json::json!({"status": "difference"});
+        line.as_object_mut().expect("an object").extend(
+            serde_json::to_value(d)
+                .map_err(|e| e.to_string())?
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        io::print_line(&line)?;
+    }
+    if apply {
+        for state in &r.repaired {
+            let file = write_state(dir, state)?;
+            io::print_line(&serde_json::json!({
+                "status": "repaired", "account_id": state.account.id, "file": file.display().to_string(),
+            }))?;
+        }
+    }
+    io::print_line(&serde_json::json!({
+        "status": "ok", "listed_at": at, "differences": r.differences.len(),
+        "repairs": r.repaired.len(), "applied": apply,
+    }))
 }
 
 pub fn run(command: Command) -> Result<(), Failure> {
@@ -107,5 +226,11 @@ pub fn run(command: Command) -> Result<(), Failure> {
             let state = load_state(&state)?;
             io::print_line(&report::marketplace_seat(&state, seat, now(&at)?))
         }
+        Command::Reconcile {
+            accounts,
+            state_dir,
+            now: at,
+            apply,
+        } => reconcile_dir(&accounts, &state_dir, at, apply),
     }
 }

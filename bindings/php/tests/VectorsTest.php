@@ -6,6 +6,7 @@ namespace Resale\Tests;
 
 use PHPUnit\Framework\TestCase;
 use Resale\License;
+use Resale\Marketplace\Reconcile;
 use Resale\Marketplace\Webhook;
 use Resale\Policy;
 use Resale\Rejection;
@@ -80,7 +81,7 @@ final class VectorsTest extends TestCase
         fwrite(STDERR, sprintf("\nphp-ffi: %d passed of %d shared vectors\n", $total - \count($failures), $total));
 
         foreach (['lint', 'rewrite', 'check', 'panel_ini', 'filter_catalog', 'license_plan', 'activation_commands',
-            'parse_key', 'upgrade_target_state', 'marketplace_verify', 'marketplace_apply', 'marketplace_seat'] as $f) {
+            'parse_key', 'upgrade_target_state', 'marketplace_verify', 'marketplace_apply', 'marketplace_seat', 'marketplace_reconcile'] as $f) {
             $this->assertArrayHasKey($f, $functions, "no vector file for {$f}");
         }
         $this->assertSame([], $failures, implode("\n", $failures));
@@ -193,6 +194,14 @@ final class VectorsTest extends TestCase
                 try {
                     $state = $rawInput->state === null ? null : self::encode($rawInput->state);
                     return Webhook::apply($state, self::encode($rawInput->event));
+                } catch (ResaleException $e) {
+                    return self::error('error', $e, 'field');
+                }
+
+            case 'marketplace_reconcile':
+                try {
+                    $stored = array_map(static fn ($s): string => self::encode($s), $rawInput->stored);
+                    return Reconcile::compare(self::encode($rawInput->accounts), $stored, $input['now']);
                 } catch (ResaleException $e) {
                     return self::error('error', $e, 'field');
                 }

@@ -82,8 +82,13 @@ pub struct Entitlement {
     pub ends_at: Option<String>,
     /// The effective date of the last event that took effect.
     pub as_of: String,
-    /// The last event applied (action and effective date), for idempotence.
+    /// The last event applied (action and effective date), for idempotence;
+    /// `reconciled@<date>` after a repair by [`super::reconcile`].
     pub last_event: String,
+    /// When [`super::reconcile`] last repaired this state from GitHub's
+    /// listing (absent for states that only events made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciled_at: Option<String>,
 }
 
 /// What [`Entitlement::apply`] did.
@@ -145,6 +150,7 @@ impl Entitlement {
             ends_at: (status == Status::Cancelled).then(|| e.effective_date.clone()),
             as_of: e.effective_date.clone(),
             last_event: fingerprint(e),
+            reconciled_at: None,
         }
     }
 

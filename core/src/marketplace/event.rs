@@ -188,9 +188,31 @@ pub(crate) fn path_of(path: &serde_path_to_error::Path) -> String {
     let p = path.to_string();
     if p == "." || p.is_empty() {
         "$".into()
+    } else if p.starts_with('[') {
+        format!("${p}")
     } else {
         format!("$.{p}")
     }
+}
+
+/// A serde error as `code` at the JSON path of the field at fault (a
+/// missing field is reported at its parent by serde: this names the field
+/// itself).
+pub(crate) fn invalid_at(
+    code: &'static str,
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> MarketplaceError {
+    let path = path_of(e.path());
+    let msg = e.into_inner().to_string();
+    let path = match msg
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        Some(field) if path == "$" => format!("$.{field}"),
+        Some(field) => format!("{path}.{field}"),
+        None => path,
+    };
+    MarketplaceError::new(code, &path, msg)
 }
 
 /// Parse the payload of a `marketplace_purchase` webhook.
@@ -216,21 +238,8 @@ pub fn parse_event(body: &[u8]) -> Result<PurchaseEvent, MarketplaceError> {
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let event: PurchaseEvent = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = path_of(e.path());
-        let inner = e.into_inner();
-        let msg = inner.to_string();
-        // A missing field is reported at its parent: name the field itself.
-        let path = match msg
-            .strip_prefix("missing field `")
-            .and_then(|r| r.split('`').next())
-        {
-            Some(field) if path == "$" => format!("$.{field}"),
-            Some(field) => format!("{path}.{field}"),
-            None => path,
-        };
-        MarketplaceError::new("event.invalid", &path, msg)
-    })?;
+    let event: PurchaseEvent =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| invalid_at("event.invalid", e))?;
     de.end()
         .map_err(|e| MarketplaceError::new("event.invalid", "$", e.to_string()))?;
     for (field, value) in [

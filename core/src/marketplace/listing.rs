@@ -16,6 +16,9 @@ pub struct ListedAccount {
     pub id: u64,
     /// Login.
     pub login: String,
+    /// For organizations, the billing email GitHub shares.
+    #[serde(default)]
+    pub organization_billing_email: Option<String>,
     /// The current purchase.
     pub marketplace_purchase: ListedPurchase,
     /// A change announced for later, if any.
@@ -60,11 +63,5 @@ pub struct ListedPendingChange {
 /// Parse the JSON array GitHub answers.
 pub fn parse_accounts(json: &[u8]) -> Result<Vec<ListedAccount>, MarketplaceError> {
     let de = &mut serde_json::Deserializer::from_slice(json);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        MarketplaceError::new(
-            "listing.invalid",
-            &super::event::path_of(e.path()),
-            e.inner().to_string(),
-        )
-    })
+    serde_path_to_error::deserialize(de).map_err(|e| super::event::invalid_at("listing.invalid", e))
 }

@@ -12,12 +12,15 @@
 //!   duplicate purchase?
 //! - [`setup_url`]: GitHub's redirect to the setup URL, and the OAuth
 //!   authorization URL;
-//! - [`listing`]: the accounts listing, for reconciliation.
+//! - [`listing`]: the accounts listing, for reconciliation;
+//! - [`reconcile`]: that listing against the stored entitlements, each
+//!   difference with its repair.
 
 pub mod entitlement;
 pub mod event;
 pub mod listing;
 pub mod questions;
+pub mod reconcile;
 pub mod setup_url;
 pub mod signature;
 pub mod time;
@@ -25,7 +28,7 @@ pub mod time;
 use std::fmt;
 
 /// A coded marketplace error: `signature.*`, `event.*`, `entitlement.*`,
-/// `setup_url.*`, `oauth.*`, `listing.invalid`.
+/// `setup_url.*`, `oauth.*`, `listing.invalid`, `reconcile.*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketplaceError {
     /// Stable machine code.
