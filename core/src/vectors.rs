@@ -13,6 +13,7 @@ use crate::license::OrderContext;
 use crate::marketplace::entitlement::Entitlement;
 use crate::marketplace::event::parse_event;
 use crate::marketplace::reconcile::reconcile_json;
+use crate::marketplace::replay::replay_json;
 use crate::marketplace::signature;
 use crate::marketplace::time::parse_rfc3339;
 use crate::{report, Policy};
@@ -110,6 +111,14 @@ pub fn answer(function: &str, policy: Option<&Policy>, input: &Value) -> Result<
             let now = parse_rfc3339(&text(&input["now"])?).ok_or("now is not RFC 3339")?;
             let seat = input["seat"].as_u64().ok_or("seat")?;
             report::marketplace_seat(&state, seat, now)
+        }
+        "marketplace_replay" => {
+            let base = match &input["base"] {
+                Value::Null => None,
+                v => Some(v.to_string()),
+            };
+            let events = input["events"].to_string();
+            report::marketplace_apply(&replay_json(base.as_deref(), &events))
         }
         "marketplace_reconcile" => {
             let accounts = serde_json::to_vec(&input["accounts"]).map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@ use std::ffi::c_char;
 use resale_core::marketplace::entitlement::Entitlement;
 use resale_core::marketplace::event::parse_event;
 use resale_core::marketplace::reconcile::reconcile_json;
+use resale_core::marketplace::replay::replay_json;
 use resale_core::marketplace::signature;
 use resale_core::marketplace::time::parse_now;
 use resale_core::report;
@@ -133,5 +134,33 @@ pub unsafe extern "C" fn resale_marketplace_reconcile(
             reconcile_json(accounts, stored, now),
             report::marketplace_reconcile,
         )
+    })
+}
+
+/// Fold an account's deliveries in event order (effective date, then
+/// action, then arrival), whatever order they arrived in: `events` is a JSON
+/// array of the raw `marketplace_purchase` payloads, the newest arrival
+/// last; `base` the state before the first (NULL for none, or a reconciled
+/// state). `*out` receives the last delivery's answer, shaped as
+/// [`resale_marketplace_apply`]'s, with the entitlement after all of them.
+/// A store that keeps each account's deliveries and calls this for each
+/// new one holds the same entitlement for every arrival order.
+///
+/// # Safety
+/// As [`resale_marketplace_apply`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_marketplace_replay(
+    base: *const c_char,
+    base_len: usize,
+    events: *const c_char,
+    events_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    guard(error, || {
+        let base = optional_text(base, base_len, "base")?;
+        let events = text(events, events_len, "events")?;
+        let mut out = output(out, "out")?;
+        out.report(replay_json(base, events), report::marketplace_apply)
     })
 }

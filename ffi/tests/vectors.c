@@ -248,6 +248,17 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
         return buffer_json(out);
     }
+    if (strcmp(function, "marketplace_replay") == 0) {
+        const json *base = member(input, "base");
+        size_t base_len = 0, events_len;
+        char *base_text = base ? json_write(base, &base_len) : NULL;
+        char *events_text = json_write(json_get(input, "events"), &events_len);
+        st = resale_marketplace_replay(base_text, base_len, events_text, events_len, out, &e);
+        free(base_text);
+        free(events_text);
+        if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
+        return buffer_json(out);
+    }
     if (strcmp(function, "marketplace_reconcile") == 0) {
         const json *now = json_get(input, "now");
         size_t accounts_len, stored_len;

@@ -146,6 +146,17 @@ export function bind(raw) {
     seat(state, seat, now) {
       return answer(raw.seatQuestion(JSON.stringify(state), seat, now instanceof Date ? now.toISOString() : now));
     },
+    /**
+     * An account's deliveries (`bodies`: raw payloads as strings or bytes, newest arrival last;
+     * or the JSON text of their array)
+     * folded in event order from `base` (null, or a reconciled state): the last delivery's
+     * apply answer with the entitlement after all of them. Throws for the last delivery's error.
+     */
+    replay(base, bodies) {
+      const text = (b) => (typeof b === "string" ? b : new TextDecoder().decode(b));
+      const events = typeof bodies === "string" ? bodies : "[" + bodies.map(text).join(",") + "]";
+      return answer(raw.replayPurchases(base == null ? undefined : JSON.stringify(base), events));
+    },
     /** `{status:"ok", differences, repaired}`; throws for an invalid listing or state. */
     reconcile(accounts, stored, now) {
       const listing = typeof accounts === "string" ? accounts : JSON.stringify(accounts);

@@ -178,6 +178,8 @@ export const marketplace: {
   verify(body: Uint8Array | string, signatureHeader: string | null | undefined, secrets: string[]): { status: "ok" };
   apply(state: Entitlement | null, body: Uint8Array | string): { status: "applied" | "ignored"; reason: string | null; duplicate_purchase: boolean; entitlement: Entitlement };
   seat(state: Entitlement, seat: number, now: string | Date): { status: "ok"; entitled: boolean; trial_days_remaining: number | null; seat: { allowed: boolean; reason: string; limit: number | null } };
+  /** An account's deliveries (raw payloads, newest arrival last) folded in event order from `base`: the last one's answer, the entitlement after all. */
+  replay(base: Entitlement | null, bodies: (string | Uint8Array)[] | string): { status: "applied" | "ignored"; reason: string | null; duplicate_purchase: boolean; entitlement: Entitlement };
   /** GitHub's accounts listing (every plan, every page) against the stored entitlements, as of `now` (when the listing was read). */
   reconcile(accounts: object[] | string, stored: Entitlement[], now: string | Date): { status: "ok"; differences: Difference[]; repaired: Entitlement[] };
 };

@@ -3,6 +3,7 @@
 use resale_core::marketplace::entitlement::Entitlement;
 use resale_core::marketplace::event::parse_event;
 use resale_core::marketplace::reconcile::reconcile_json;
+use resale_core::marketplace::replay::replay_json;
 use resale_core::marketplace::signature;
 use resale_core::marketplace::time::parse_now;
 use resale_core::report;
@@ -42,4 +43,12 @@ pub fn seat_question(state: &str, seat: u32, now: &str) -> String {
 #[wasm_bindgen(js_name = reconcileAccounts)]
 pub fn reconcile_accounts(accounts: &[u8], stored: &str, now: &str) -> String {
     report::marketplace_reconcile(&reconcile_json(accounts, stored, now)).to_string()
+}
+
+/// Fold an account's deliveries (`events`: a JSON array of raw payloads,
+/// newest arrival last) in event order from `base` (an entitlement's JSON,
+/// or undefined); the last delivery's apply report as JSON text.
+#[wasm_bindgen(js_name = replayPurchases)]
+pub fn replay_purchases(base: Option<String>, events: &str) -> String {
+    report::marketplace_apply(&replay_json(base.as_deref(), events)).to_string()
 }

@@ -32,6 +32,7 @@ export function runVectors(api, docs, policyTexts) {
     marketplace_verify: (_, input) => report(() => marketplace.verify(input.body, input.signature, input.secrets)),
     marketplace_apply: (_, input) => report(() => marketplace.apply(input.state, JSON.stringify(input.event))),
     marketplace_seat: (_, input) => report(() => marketplace.seat(input.state, input.seat, input.now)),
+    marketplace_replay: (_, input) => report(() => marketplace.replay(input.base, Array.isArray(input.events) ? input.events.map((e) => JSON.stringify(e)) : JSON.stringify(input.events))),
     marketplace_reconcile: (_, input) => report(() => marketplace.reconcile(input.accounts, input.stored, input.now)),
   };
   const canonical = (v) => JSON.stringify(v, (k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));

@@ -645,6 +645,25 @@ enum resale_status resale_marketplace_reconcile(const char *accounts,
                                                 struct resale_error **error);
 
 /*
+ Fold an account's deliveries in event order (effective date, then
+ action, then arrival), whatever order they arrived in: `events` is a JSON
+ array of the raw `marketplace_purchase` payloads, the newest arrival
+ last; `base` the state before the first (NULL for none, or a reconciled
+ state). `*out` receives the last delivery's answer, shaped as
+ [`resale_marketplace_apply`]'s, with the entitlement after all of them.
+ A store that keeps each account's deliveries and calls this for each
+ new one holds the same entitlement for every arrival order.
+
+ As [`resale_marketplace_apply`].
+ */
+enum resale_status resale_marketplace_replay(const char *base,
+                                             size_t base_len,
+                                             const char *events,
+                                             size_t events_len,
+                                             struct resale_buffer *out,
+                                             struct resale_error **error);
+
+/*
  The `[extensions]` section of `panel.ini` for this policy: `buyUrl`
  and, when `catalog_url` is not NULL, the catalog proxy's URL.
  `*out` receives the text.

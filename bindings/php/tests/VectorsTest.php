@@ -81,7 +81,7 @@ final class VectorsTest extends TestCase
         fwrite(STDERR, sprintf("\nphp-ffi: %d passed of %d shared vectors\n", $total - \count($failures), $total));
 
         foreach (['lint', 'rewrite', 'check', 'panel_ini', 'filter_catalog', 'license_plan', 'activation_commands',
-            'parse_key', 'upgrade_target_state', 'marketplace_verify', 'marketplace_apply', 'marketplace_seat', 'marketplace_reconcile'] as $f) {
+            'parse_key', 'upgrade_target_state', 'marketplace_verify', 'marketplace_apply', 'marketplace_seat', 'marketplace_reconcile', 'marketplace_replay'] as $f) {
             $this->assertArrayHasKey($f, $functions, "no vector file for {$f}");
         }
         $this->assertSame([], $failures, implode("\n", $failures));
@@ -194,6 +194,17 @@ final class VectorsTest extends TestCase
                 try {
                     $state = $rawInput->state === null ? null : self::encode($rawInput->state);
                     return Webhook::apply($state, self::encode($rawInput->event));
+                } catch (ResaleException $e) {
+                    return self::error('error', $e, 'field');
+                }
+
+            case 'marketplace_replay':
+                try {
+                    $base = $rawInput->base === null ? null : self::encode($rawInput->base);
+                    $events = \is_array($rawInput->events)
+                        ? array_map(static fn ($e): string => self::encode($e), $rawInput->events)
+                        : self::encode($rawInput->events);
+                    return Webhook::replay($base, $events);
                 } catch (ResaleException $e) {
                     return self::error('error', $e, 'field');
                 }

@@ -8,6 +8,8 @@
 //! - [`event`]: the `marketplace_purchase` payload, typed;
 //! - [`entitlement`]: the per-account state machine (its transition table is
 //!   in that module's documentation);
+//! - [`replay`]: an account's deliveries folded in event order, so a store
+//!   holds the same entitlement whatever order they arrived in;
 //! - [`questions`]: entitled? trial days left? may seat N be taken?
 //!   duplicate purchase?
 //! - [`setup_url`]: GitHub's redirect to the setup URL, and the OAuth
@@ -21,6 +23,7 @@ pub mod event;
 pub mod listing;
 pub mod questions;
 pub mod reconcile;
+pub mod replay;
 pub mod setup_url;
 pub mod signature;
 pub mod time;

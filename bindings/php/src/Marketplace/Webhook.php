@@ -71,6 +71,38 @@ final class Webhook
     }
 
     /**
+     * Fold an account's deliveries in event order (effective date, then
+     * action, then arrival), whatever order they arrived in: `$bodies` are
+     * the raw payloads, the newest arrival last (or the JSON text of their
+     * array); `$base` the state before the first (null, or a reconciled
+     * state). The answer is the last delivery's, shaped as {@see apply()}'s,
+     * with the entitlement after all of them. {@see PdoStore} calls this.
+     *
+     * @param array<string, mixed>|string|null $base
+     * @param list<string>|string $bodies
+     * @return array{status: string, reason: ?string, duplicate_purchase: bool, entitlement: array<string, mixed>}
+     * @throws MarketplaceError the last delivery's error, `replay.empty`, `replay.too_many_events`
+     */
+    public static function replay(array|string|null $base, array|string $bodies, ?Library $lib = null): array
+    {
+        $lib ??= Library::get();
+        $base = self::stateJson($base);
+        $events = \is_string($bodies) ? $bodies : '[' . implode(',', $bodies) . ']';
+        $status = $lib->ffi->resale_marketplace_replay(
+            $base,
+            $base === null ? 0 : \strlen($base),
+            $events,
+            \strlen($events),
+            $lib->bufAddr,
+            $lib->errAddr,
+        );
+        if ($status !== 0) {
+            throw $lib->failure($status, $lib->errSlot, MarketplaceError::class);
+        }
+        return $lib->json($lib->buf);
+    }
+
+    /**
      * Questions about a stored entitlement at `$now` (RFC 3339) for seat
      * number `$seat` (1-based).
      *
