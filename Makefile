@@ -63,7 +63,7 @@ test-ffi:
 	ffi/tests/run.sh
 
 ## test-php: PHPUnit over PHP's FFI, the example shop over HTTP, 100k-call leak test.
-test-php: ffi
+test-php: ffi build
 	scripts/setup.sh php
 	cd bindings/php && RESALE_LIB=$(CURDIR)/target/release/libresale.so phpunit
 	RESALE_LIB=$(CURDIR)/target/release/libresale.so node --test bindings/php/test/

@@ -87,9 +87,10 @@ setup_ffi() {
 }
 
 # ---- the PHP package: PHP 8.2 with FFI (Debian's php8.2-cli), curl (the KA
-# executor, Resale\License\Executor), xml (its XML-RPC answers) and PHPUnit 9
+# executor, Resale\License\Executor), xml (its XML-RPC answers), PDO SQLite
+# (the entitlement store's concurrency test) and PHPUnit 9
 setup_php() {
-  apt_install php8.2-cli php8.2-curl php8.2-xml phpunit
+  apt_install php8.2-cli php8.2-curl php8.2-xml php8.2-sqlite3 phpunit
 }
 
 # ---- the nginx module: Debian's nginx, its module build tree (nginx-dev), wrk for the load test

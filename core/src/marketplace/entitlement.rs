@@ -19,7 +19,7 @@
 //! | T4 | active | `pending_change` | unchanged; the change is recorded as pending, for its effective date |
 //! | T5 | active, change pending | `pending_change_cancelled` | the pending change withdrawn |
 //! | T6 | active | `cancelled` | cancelled, access ending at the effective date (at once for a trial); pending cleared |
-//! | T7 | any | an event dated before the state | ignored: `event.stale` (out-of-order delivery) |
+//! | T7 | any | an event dated before the state (or at the moment of a reconciled state's listing) | ignored: `event.stale` (out-of-order delivery) |
 //! | T8 | any | the event last applied, again | ignored: `event.duplicate` (idempotent) |
 //! | T9 | none | `changed`, `pending_change_cancelled`, `cancelled` | the state the event describes (a missed delivery recovered) |
 //! | T10 | none | `pending_change` | active as `previous_marketplace_purchase`, the change pending; `entitlement.missing` without it, `event.account_mismatch` when it is another account's |
@@ -244,7 +244,10 @@ impl Entitlement {
         if fingerprint(event) == prev.last_event {
             return Ok(ignore(prev, "event.duplicate"));
         }
-        if at < parse_rfc3339(&prev.as_of).unwrap_or(i64::MIN) {
+        // A state repaired from GitHub's listing holds every event dated up
+        // to the moment the listing was read, that moment included.
+        let as_of = parse_rfc3339(&prev.as_of).unwrap_or(i64::MIN);
+        if at < as_of || (at == as_of && prev.last_event.starts_with("reconciled@")) {
             return Ok(ignore(prev, "event.stale"));
         }
         let mut next = prev.clone();

@@ -459,6 +459,12 @@ mod tests {
             Entitlement::apply(Some(&r.repaired[0]), &parse_event(late.as_bytes()).unwrap())
                 .unwrap();
         assert_eq!(applied.ignored, Some("event.stale"));
+        // Dated the very second the listing was read: the listing holds it too.
+        let same = late.replace("2026-04-01T00:00:00Z", AT);
+        let applied =
+            Entitlement::apply(Some(&r.repaired[0]), &parse_event(same.as_bytes()).unwrap())
+                .unwrap();
+        assert_eq!(applied.ignored, Some("event.stale"));
     }
 
     #[test]
