@@ -4,7 +4,7 @@
 // runs it: without --upstream it serves the bundled sample feeds, filtered.
 // Exported as start() for the tests.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { build } from "./build.mjs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -19,10 +19,18 @@ export function prepare() {
 
 const capnpString = (s) => JSON.stringify(s);
 
-/** Write a workerd config for these settings; returns its path. */
-export function config({ port, upstream = "", policyText, secrets = "" }) {
+// Entitlements: the EntitlementStore Durable Object (ENTITLEMENT_STORE), on
+// local disk under the worker's state folder: stateDir, or a fresh
+// .workerd/state-<port>-<pid>-<n>/ removed when workerd exits (`make serve`
+// keeps .workerd/state-<port>/ across runs). `probe` adds the test entry support/entitlement-probe.js.
+let fresh = 0;
+
+/** Write a workerd config for these settings; returns its path and its state folder. */
+export function config({ port, upstream = "", policyText, secrets = "", stateDir, probe = false }) {
   const dir = path.join(here, ".workerd");
   mkdirSync(dir, { recursive: true });
+  const state = path.resolve(stateDir ?? path.join(dir, `state-${port}-${process.pid}-${++fresh}`));
+  mkdirSync(state, { recursive: true });
   const file = path.join(dir, `config-${port}.capnp`);
   writeFileSync(
     file,
@@ -31,12 +39,14 @@ const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     (name = "upstream-net", network = (allow = ["public", "private", "local"])),
+    (name = "entitlements-disk", disk = (path = ${capnpString(state)}, writable = true)),
   ],
   sockets = [ (name = "http", address = ${capnpString(`127.0.0.1:${port}`)}, http = (), service = "main") ],
 );
 const worker :Workerd.Worker = (
   modules = [
-    (name = "sample.js", esModule = embed "../src/sample.js"),
+${probe ? '    (name = "entitlement-probe.js", esModule = embed "../support/entitlement-probe.js"),\n' : ""}    (name = "sample.js", esModule = embed "../src/sample.js"),
+    (name = "entitlement-store.js", esModule = embed "../src/entitlement-store.js"),
     (name = "index.js", esModule = embed "../src/index.js"),
     (name = "resale/workerd.js", esModule = embed "../src/resale/workerd.js"),
     (name = "resale/api.js", esModule = embed "../src/resale/api.js"),
@@ -51,19 +61,23 @@ const worker :Workerd.Worker = (
     (name = "POLICY", text = ${capnpString(policyText)}),
     (name = "UPSTREAM", text = ${capnpString(upstream)}),
     (name = "GITHUB_WEBHOOK_SECRETS", text = ${capnpString(secrets)}),
+    (name = "ENTITLEMENT_STORE", durableObjectNamespace = "EntitlementStore"),
   ],
+  durableObjectNamespaces = [ (className = "EntitlementStore", uniqueKey = "resale-entitlement-store") ],
+  durableObjectStorage = (localDisk = "entitlements-disk"),
 );
 `,
   );
-  return file;
+  return { file, state };
 }
 
 /** Start workerd; resolves once it answers /healthz. */
 export async function start(options) {
   prepare();
-  const file = config(options);
+  const { file, state } = config(options);
   const bin = path.join(here, "node_modules/.bin/workerd");
   const child = spawn(bin, ["serve", file, "--experimental"], { stdio: ["ignore", "inherit", "inherit"] });
+  if (!options.stateDir) child.on("exit", () => rmSync(state, { recursive: true, force: true }));
   const url = `http://127.0.0.1:${options.port}`;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}`);
@@ -90,6 +104,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     upstream: arg("--upstream", ""),
     policyText: readFileSync(policyFile, "utf8"),
     secrets: arg("--secret", "It's a Secret to Everybody"),
+    stateDir: arg("--state-dir", path.join(here, ".workerd", `state-${port}`)),
   });
   console.log(`resale worker (workerd) on ${url} with ${path.relative(process.cwd(), policyFile)}; try:
   curl -s ${url}/api/v4/packages | head -c 300; echo

@@ -49,7 +49,7 @@ export async function sampleUpstream(port = 0) {
 }
 
 /** Write a Viceroy fastly.toml (and its Config Store as JSON) for these settings; returns its path. */
-export function config({ port, upstream, policyText, secrets = "" }) {
+export function config({ port, upstream, policyText, secrets = "", kvStore = true }) {
   const dir = path.join(here, ".viceroy");
   mkdirSync(dir, { recursive: true });
   const store = path.join(dir, `config-store-${port}.json`);
@@ -70,7 +70,7 @@ override_host = ${JSON.stringify(u.host)}
 [local_server.config_stores.resale]
 format = "json"
 file = ${JSON.stringify(store)}
-`,
+${kvStore ? "\n# Entitlements (src/entitlement_store.rs): Viceroy's in-memory KV Store, empty at each start.\n[local_server.kv_stores]\nentitlements = []\n" : ""}`,
   );
   return file;
 }

@@ -238,6 +238,19 @@ export function bind(raw) {
     static webhookReceive(body, signature, event, secrets) {
       return JSON.parse(raw.Gateway.webhookReceive(bytes(body), signature ?? undefined, event ?? undefined, secrets));
     }
+    /** `{id}` (the X-GitHub-Delivery a store keys redeliveries by) or `{reply}` (400). */
+    static webhookDelivery(header) {
+      return JSON.parse(raw.Gateway.webhookDelivery(header ?? undefined));
+    }
+    /** `{reply, entitlement, answer}`: a store's new delivery folded with the kept ones (`bodies`, the new one last) from `base`; keep `entitlement` and `answer` unless they are null. */
+    static webhookReplay(base, bodies) {
+      const text = (b) => (typeof b === "string" ? b : new TextDecoder().decode(b));
+      return JSON.parse(raw.Gateway.webhookReplay(base == null ? undefined : JSON.stringify(base), "[" + bodies.map(text).join(",") + "]"));
+    }
+    /** The reply to a delivery ID seen before, from the `answer` kept then. */
+    static webhookRedelivered(answer) {
+      return JSON.parse(raw.Gateway.webhookRedelivered(JSON.stringify(answer)));
+    }
     /** `{reply, store}`: the answer, and the entitlement to store (or null). */
     static webhookApply(state, body) {
       return JSON.parse(raw.Gateway.webhookApply(state == null ? undefined : JSON.stringify(state), bytes(body)));

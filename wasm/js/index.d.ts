@@ -145,6 +145,12 @@ export class Gateway {
   static errorReply(status: number, code: string, message: string): Reply;
   static webhookReceive(body: Uint8Array | string, signature: string | null | undefined, event: string | null | undefined, secrets: string[]): { reply: Reply } | { account_id: number };
   static webhookApply(state: Entitlement | null, body: Uint8Array | string): { reply: Reply; store: Entitlement | null };
+  /** The X-GitHub-Delivery a store keys redeliveries by, or the 400 reply. */
+  static webhookDelivery(header: string | null | undefined): { id: string; reply?: undefined } | { reply: Reply; id?: undefined };
+  /** A store's new delivery folded with the kept ones (the new one last) from `base`: keep `entitlement` and `answer` unless null. */
+  static webhookReplay(base: Entitlement | null, bodies: (string | Uint8Array)[]): { reply: Reply; entitlement: Entitlement | null; answer: object | null };
+  /** The reply to a delivery ID seen before, from the answer kept then. */
+  static webhookRedelivered(answer: object): Reply;
 }
 
 export interface Entitlement {

@@ -194,6 +194,43 @@ impl Gateway {
         };
         json!({"reply": reply(&r), "store": store}).to_string()
     }
+
+    /// The delivery ID a store keys redeliveries by: `{"id"}`, or `{"reply"}`
+    /// (`400 delivery.malformed`).
+    #[wasm_bindgen(js_name = webhookDelivery)]
+    pub fn webhook_delivery(header: Option<String>) -> String {
+        match webhook::delivery_id(header.as_deref()) {
+            Ok(id) => json!({"id": id}),
+            Err(r) => json!({"reply": reply(&r)}),
+        }
+        .to_string()
+    }
+
+    /// A store's new delivery folded with the account's kept payloads
+    /// (`events`: a JSON array, the new one last) from `base` (JSON text or
+    /// undefined): `{"reply","entitlement","answer"}`; on success keep
+    /// `entitlement` and `answer` (the body a redelivery repeats), on a
+    /// refusal (`422`) both are null and nothing is kept.
+    #[wasm_bindgen(js_name = webhookReplay)]
+    pub fn webhook_replay(base: Option<String>, events: &str) -> String {
+        let result = resale_core::marketplace::replay::replay_json(base.as_deref(), events);
+        let r = webhook::replayed(&result);
+        let (entitlement, answer) = match &result {
+            Ok(a) => (
+                json!(a.entitlement),
+                serde_json::from_str::<Value>(&r.body).unwrap_or_default(),
+            ),
+            Err(_) => (Value::Null, Value::Null),
+        };
+        json!({"reply": reply(&r), "entitlement": entitlement, "answer": answer}).to_string()
+    }
+
+    /// The reply to a delivery ID already seen, from the answer kept then.
+    #[wasm_bindgen(js_name = webhookRedelivered)]
+    pub fn webhook_redelivered(answer: &str) -> String {
+        let first = serde_json::from_str::<Value>(answer).unwrap_or_default();
+        reply(&webhook::redelivered(&first)).to_string()
+    }
 }
 
 impl Gateway {

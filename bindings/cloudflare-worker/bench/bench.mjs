@@ -17,7 +17,7 @@ prepare();
 cpSync(path.join(here, "js-worker.js"), path.join(here, "../src/js-worker.js"));
 const [wasmPort, jsPort] = [await freePort(), await freePort()];
 const policyText = readFileSync(path.join(repo, "examples/policy.json"), "utf8");
-const file = config({ port: wasmPort, policyText });
+const { file } = config({ port: wasmPort, policyText });
 // Add the plain-JS worker on a second socket.
 let text = readFileSync(file, "utf8");
 text = text.replace(`(name = "main", worker = .worker),`, `(name = "main", worker = .worker),\n    (name = "js", worker = .jsWorker),`);

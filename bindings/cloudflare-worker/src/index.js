@@ -6,9 +6,13 @@
 // filtered feeds in the Cache API and streams them through the filter.
 // Bindings: POLICY (the policy JSON, text), UPSTREAM (catalog origin; empty:
 // the sample feeds, bundled only by src/sample.js), GITHUB_WEBHOOK_SECRETS (newline-separated, for
-// rotation), ENTITLEMENTS (optional Workers KV namespace for entitlements).
+// rotation), ENTITLEMENT_STORE (the EntitlementStore Durable Object namespace,
+// one object per account: the default), ENTITLEMENTS (Workers KV instead, for
+// low volume: it can lose an update under concurrent deliveries).
 
 import { Gateway, ResaleError } from "./resale/workerd.js";
+
+export { EntitlementStore } from "./entitlement-store.js";
 
 /** The encodings workerd's fetch inflates before the body reaches the filter. */
 const DECODES = ["gzip"];
@@ -95,8 +99,15 @@ async function webhook(request, env) {
   const secrets = (env.GITHUB_WEBHOOK_SECRETS ?? "").split("\n").map((s) => s.trim()).filter(Boolean);
   const received = Gateway.webhookReceive(body, request.headers.get("x-hub-signature-256"), request.headers.get("x-github-event"), secrets);
   if (received.reply) return send(received.reply);
-  // State storage is the deployer's: with a KV namespace bound as
-  // ENTITLEMENTS, each account's entitlement is kept under its account ID.
+  if (env.ENTITLEMENT_STORE) {
+    // The account's Durable Object (src/entitlement-store.js): one delivery at a time, in event order.
+    const delivery = Gateway.webhookDelivery(request.headers.get("x-github-delivery"));
+    if (delivery.reply) return send(delivery.reply);
+    const stub = env.ENTITLEMENT_STORE.get(env.ENTITLEMENT_STORE.idFromName(String(received.account_id)));
+    return send(await stub.apply(delivery.id, new TextDecoder().decode(body)));
+  }
+  // Workers KV (ENTITLEMENTS), for low volume only: KV has no compare-and-set,
+  // so two deliveries for one account at once can lose one update (README).
   const store = env.ENTITLEMENTS ?? null;
   const key = String(received.account_id);
   const state = store ? await store.get(key, "json") : null;

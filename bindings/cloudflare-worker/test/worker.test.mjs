@@ -87,7 +87,8 @@ test("webhook: signatures verified (with rotation), the entitlement answered", a
   const payloads = JSON.parse(readFileSync(path.join(repo, "tests/fixtures/octokit/marketplace-payloads.json"), "utf8")).examples;
   const body = JSON.stringify(payloads[0]);
   const sig = "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex");
-  const post = (headers) => fetch(worker.url + "/webhooks/github", { method: "POST", body, headers: { "x-github-event": "marketplace_purchase", ...headers } });
+  let deliveries = 0;
+  const post = (headers) => fetch(worker.url + "/webhooks/github", { method: "POST", body, headers: { "x-github-event": "marketplace_purchase", "x-github-delivery": `d-${++deliveries}`, ...headers } });
   const ok = await post({ "x-hub-signature-256": sig });
   assert.equal(ok.status, 200);
   const applied = await ok.json();

@@ -7,6 +7,7 @@
 
 mod catalog;
 mod config;
+mod entitlement_store;
 mod marketplace;
 
 use fastly::http::StatusCode;

@@ -62,3 +62,65 @@ pub fn applied(result: &Result<Applied, MarketplaceError>) -> Reply {
     let status = if result.is_ok() { 200 } else { 422 };
     Reply::json(status, &report::marketplace_apply(result))
 }
+
+/// Longest `X-GitHub-Delivery` an entitlement store keeps (GitHub's are
+/// 36-character GUIDs).
+pub const MAX_DELIVERY_ID: usize = 128;
+
+/// The delivery ID an entitlement store keys redeliveries by: the
+/// `X-GitHub-Delivery` header, 1 to [`MAX_DELIVERY_ID`] visible ASCII
+/// characters, or `400 delivery.malformed`.
+///
+/// ```
+/// use resale_core::gateway::webhook::delivery_id;
+/// assert_eq!(delivery_id(Some("72d3162e-cc78-11e3-81ab-4c9367dc0958")).unwrap(), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+/// assert_eq!(delivery_id(None).unwrap_err().status, 400);
+/// ```
+pub fn delivery_id(header: Option<&str>) -> Result<&str, Reply> {
+    match header {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= MAX_DELIVERY_ID
+                && id.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(id)
+        }
+        _ => Err(Reply::json(
+            400,
+            &serde_json::json!({"status": "error", "code": "delivery.malformed", "field": "X-GitHub-Delivery",
+                "message": format!("the X-GitHub-Delivery header must be 1 to {MAX_DELIVERY_ID} visible characters")}),
+        )),
+    }
+}
+
+/// A store's answer to a new delivery folded with the account's others
+/// ([`crate::marketplace::replay`]): [`applied`]'s, with `redelivered:
+/// false`. The JSON body is what the store keeps for a redelivery
+/// ([`redelivered`]).
+pub fn replayed(result: &Result<Applied, MarketplaceError>) -> Reply {
+    let mut body = report::marketplace_apply(result);
+    if result.is_ok() {
+        body["redelivered"] = false.into();
+    }
+    Reply::json(if result.is_ok() { 200 } else { 422 }, &body)
+}
+
+/// The answer to a delivery ID a store has seen: the body it answered
+/// then (as [`replayed`] made it), with `redelivered: true`; nothing is
+/// applied again.
+pub fn redelivered(first: &serde_json::Value) -> Reply {
+    let mut body = first.clone();
+    body["redelivered"] = true.into();
+    Reply::json(200, &body)
+}
+
+/// `503 store.conflict`: a store whose conditional writes kept meeting
+/// newer ones gave up rather than write over them (GitHub records the
+/// failed delivery; reconciliation or a redelivery repairs it).
+pub fn conflict(attempts: usize) -> Reply {
+    Reply::json(
+        503,
+        &serde_json::json!({"status": "error", "code": "store.conflict",
+            "message": format!("{attempts} conditional writes met newer ones; nothing was written over them")}),
+    )
+}
