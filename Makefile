@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php test-nginx test-fastly test-packages fuzz-smoke bench-quick
+test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php test-nginx test-fastly test-packages soak-smoke fuzz-smoke bench-quick
 	scripts/vector-summary.sh
 
 lint:
@@ -128,6 +128,17 @@ bench-fastly: fastly
 ## test-node: the committed GitHub payloads still equal @octokit/webhooks-examples'.
 test-node:
 	cd tests/node && node extract-marketplace-examples.mjs --check
+
+## soak: each edge (worker in workerd, Fastly in Viceroy, nginx, the PHP entry page
+## under PHP-FPM) under wrk for SOAK_SECONDS (60) with mixed traffic; zero unexpected
+## statuses and RSS growth from 10 s to the end under 10%: target/soak/results.json.
+## soak-smoke: the same for 10 s per edge (RSS read at 3 s, growth reported, not gated).
+SOAK_SECONDS ?= 60
+soak: setup build ffi wasm fastly nginx-module
+	node scripts/soak.mjs --seconds $(SOAK_SECONDS) --rss-at 10 --gate-rss 10
+
+soak-smoke: build ffi wasm fastly nginx-module
+	node scripts/soak.mjs --seconds 10 --rss-at 3
 
 ## fuzz: every fuzz target for FUZZ_SECONDS each (default 600); fuzz-smoke: a short run for CI.
 FUZZ_SECONDS ?= 600
