@@ -220,7 +220,7 @@ catch_workers_output = yes
 clear_env = no
 php_admin_value[ffi.enable] = 1
 `);
-    writeFileSync(path.join(dir, "nginx.conf"), `pid ${dir}/nginx.pid;
+    writeFileSync(path.join(dir, "nginx.conf"), `${process.getuid?.() === 0 ? "user root;\n" : ""}pid ${dir}/nginx.pid;
 error_log ${dir}/nginx.log;
 events {}
 http {
@@ -267,7 +267,7 @@ try {
   failed = true;
 } finally {
   upstream.close();
-  rmSync(work, { recursive: true, force: true });
+  if (!process.env.SOAK_KEEP) rmSync(work, { recursive: true, force: true });
 }
 for (const r of rows) {
   if (r.unexpected || r.socket_errors) { console.error(`soak ${r.edge}: ${r.unexpected} unexpected statuses, ${r.socket_errors} socket errors`); failed = true; }
