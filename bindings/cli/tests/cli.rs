@@ -258,3 +258,87 @@ fn license_plan_target_state_and_parse_key() {
         (&Value::from("42"), &Value::Null)
     );
 }
+
+/// `marketplace reconcile`: a state directory whose account GitHub lists on
+/// another plan, and one GitHub no longer lists; `--apply` rewrites both
+/// files, and a second run finds nothing to repair.
+#[test]
+fn marketplace_reconcile_reports_and_repairs_a_state_directory() {
+    let dir = std::env::temp_dir().join(format!("resale-cli-reconcile-{}", std::process::id()));
+    let states = dir.join("state");
+    std::fs::create_dir_all(&states).unwrap();
+    let bought = |id: u64, plan: u64| {
+        format!(
+            r#"{{"action":"purchased","effective_date":"2026-01-01T00:00:00Z","marketplace_purchase":{{"account":{{"type":"User","id":{id},"login":"u{id}"}},"billing_cycle":"monthly","unit_count":2,"on_free_trial":false,"plan":{{"id":{plan},"name":"P","price_model":"PER_UNIT"}}}}}}"#
+        )
+    };
+    for id in [7, 8] {
+        let out = resale(&["marketplace", "apply"], Some(&bought(id, 1)));
+        let state = lines(&out)[0]["entitlement"].to_string();
+        std::fs::write(states.join(format!("{id}.json")), state).unwrap();
+    }
+    std::fs::write(states.join("notes.txt"), "not an account").unwrap();
+    let listing = dir.join("accounts.json");
+    std::fs::write(
+        &listing,
+        r#"[{"type":"User","id":7,"login":"u7","marketplace_purchase":{"billing_cycle":"monthly","unit_count":2,"on_free_trial":false,"plan":{"id":2,"name":"Q","price_model":"PER_UNIT"}}}]"#,
+    )
+    .unwrap();
+    let args = |apply: bool| {
+        let mut a = vec![
+            "marketplace",
+            "reconcile",
+            "--accounts",
+            listing.to_str().unwrap(),
+            "--state-dir",
+            states.to_str().unwrap(),
+            "--now",
+            "2026-05-01T00:00:00Z",
+        ];
+        if apply {
+            a.push("--apply");
+        }
+        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let run = |apply: bool| {
+        let a = args(apply);
+        let out = resale(&a.iter().map(String::as_str).collect::<Vec<_>>(), None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        lines(&out)
+    };
+    let report = run(true);
+    let kinds: Vec<(u64, &str, &str)> = report
+        .iter()
+        .filter(|l| l["status"] == "difference")
+        .map(|l| {
+            (
+                l["account_id"].as_u64().unwrap(),
+                l["kind"].as_str().unwrap(),
+                l["repair"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [(7, "plan", "set_plan"), (8, "unlisted", "cancel")]);
+    assert_eq!(
+        report.iter().filter(|l| l["status"] == "repaired").count(),
+        2
+    );
+    assert_eq!(report.last().unwrap()["differences"], 2);
+    let seven: Value =
+        serde_json::from_str(&std::fs::read_to_string(states.join("7.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            seven["plan"]["id"].as_u64(),
+            seven["reconciled_at"].as_str()
+        ),
+        (Some(2), Some("2026-05-01T00:00:00Z"))
+    );
+    let again = run(false);
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0]["differences"], 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
