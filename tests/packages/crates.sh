@@ -18,13 +18,15 @@ fail() { log "FAILED: $*"; exit 1; }
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-# Cargo takes a registry crate as immutable: the verify builds would reuse a
+# Cargo takes a registry crate as immutable: the verify builds (in the
+# workspace's target directory, beside make test-rust's) would reuse a
 # resale-core 0.1.0 extracted (CARGO_HOME/registry/src, from the dry run's
-# local overlay registry) and built (the target directory) from older sources.
-# Our crates are not on crates.io, so these copies are only ever a dry run's;
-# the builds get a target directory of their own, emptied first.
-rm -rf target/package target/publish-dry-run "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/resale-{core,ffi,cli}-[0-9]*
-CARGO_TARGET_DIR=$repo/target/publish-dry-run \
+# local overlay registry) and built from older sources. Our crates are not on
+# crates.io, so these copies are only ever a dry run's: removed, with the
+# build fingerprints of our crates (the workspace's own rebuild once, the
+# dependencies stay built).
+rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/resale-{core,ffi,cli}-[0-9]* \
+  target/debug/.fingerprint/resale-{core,ffi,cli}-*
 cargo publish --dry-run --allow-dirty --quiet "${crates[@]/#/-p}" >"$out" 2>&1 || { cat "$out" >&2; fail "cargo publish --dry-run"; }
 log "cargo publish --dry-run: ${crates[*]} packaged and verified"
 

@@ -27,7 +27,7 @@ contents() {
 }
 
 rm -rf pkg bin
-"$fastly" version | head -n1 >&2
+"$fastly" version | sed -n 1p >&2   # sed reads it all: no SIGPIPE under pipefail
 "$fastly" compute build --non-interactive >"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; fail "fastly compute build"; }
 grep -q 'SUCCESS: Built package (pkg/resale.tar.gz)' "$out/build.log" || { cat "$out/build.log" >&2; fail "no package built"; }
 contents target/wasm32-wasip1/release/resale-fastly-compute.wasm pkg/resale.tar.gz
