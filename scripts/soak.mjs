@@ -8,8 +8,10 @@
 // service in Viceroy (KV Store), nginx with ngx_http_resale_module, and the
 // PHP entry page tests/soak/php-entry.php under PHP-FPM (behind a plain
 // nginx for FastCGI). Streams, each its own wrk process, all at once:
-//   catalog-uncached  GET /api/v4/packages?poll=<n>      a new URL each time: filtered from the upstream (200)
-//   catalog-cached    the same poll with the ETag it got  (304; 200 where the edge sends no ETag)
+//   catalog-uncached  GET /api/v5/packages, which the upstream marks no-store: filtered at each poll (200)
+//   catalog-cached    GET /api/v4/packages (max-age=60) with the ETag it got (304; 200 where the edge sends no ETag)
+// (Not a new URL per poll: each would be a new entry in the edges' caches,
+// which Viceroy's and workerd's local caches keep without bound.)
 //   buy-accept        a valid buy link                    (302)
 //   buy-reject        kn given twice                      (400)
 //   webhook           200 signed deliveries for 20 accounts, cycled: new, then redeliveries (200)
@@ -73,8 +75,10 @@ function rssTree(root) {
 // ---- the catalog upstream: the fixture feed with an ETag ---------------------
 const feed = readFileSync(path.join(repo, "tests/fixtures/packages.json"));
 const upstream = createServer((req, res) => {
-  if (!req.url.startsWith("/api/v4/packages")) { res.writeHead(404); return res.end("{}"); }
-  res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=60", etag: '"fixture-1"', "content-length": feed.length });
+  if (!/^\/api\/v[45]\/packages/.test(req.url)) { res.writeHead(404); return res.end("{}"); }
+  // /api/v5/: the same feed, not to be stored (every poll is filtered again, and no cache grows).
+  const store = req.url.startsWith("/api/v5/") ? { "cache-control": "no-store" } : { "cache-control": "max-age=60", etag: '"fixture-1"' };
+  res.writeHead(200, { "content-type": "application/json", ...store, "content-length": feed.length });
   res.end(feed);
 });
 await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
@@ -101,7 +105,7 @@ const file = (name, lines) => {
 files.webhook = file("webhook", webhookFile());
 files.buyAccept = file("buy-accept", [line("GET", "/buy?extension-id=antivirus-redis&kn=PLSK.12345678.0001")]);
 files.buyReject = file("buy-reject", [line("GET", "/buy?extension-id=antivirus-redis&kn=PLSK.1&kn=PLSK.2", { accept: "application/json" })]);
-files.uncached = file("catalog-uncached", [line("GET", "/api/v4/packages?poll={n}")]);
+files.uncached = file("catalog-uncached", [line("GET", "/api/v5/packages")]);
 
 /** The streams for an edge at `base`: name, file, expected status. */
 async function streams(base, { catalog, webhook }) {
