@@ -38,6 +38,8 @@ const SECONDS = Number(opt("--seconds", "60"));
 const RSS_AT = Number(opt("--rss-at", "10"));
 const GATE = opt("--gate-rss", null);
 const EDGES = opt("--edges", "worker,fastly,nginx,php").split(",");
+// --streams buy-accept,webhook: only those streams (to find which one moves a figure).
+const ONLY = opt("--streams", null)?.split(",");
 const SECRET = "soak secret";
 const POLICY = path.join(repo, "examples/policy.json");
 const policyText = readFileSync(POLICY, "utf8");
@@ -121,7 +123,7 @@ async function streams(base, { catalog, webhook }) {
     list.push(["catalog-cached", file(`catalog-cached-${base.split(":").at(-1)}`, [line("GET", "/api/v4/packages", etag ? { "if-none-match": etag } : {})]), etag ? 304 : 200]);
   }
   if (webhook) list.push(["webhook", files.webhook, 200]);
-  return list;
+  return ONLY ? list.filter(([name]) => ONLY.includes(name)) : list;
 }
 
 /** Run wrk for one stream; resolves with its JSON line. */
@@ -278,6 +280,6 @@ for (const r of rows) {
   if (GATE !== null && !(r.rss_growth_pct < Number(GATE))) { console.error(`soak ${r.edge}: RSS grew ${r.rss_growth_pct}% from ${RSS_AT} s to ${SECONDS} s (limit ${GATE}%)`); failed = true; }
 }
 const results = { seconds: SECONDS, rss_at_s: RSS_AT, rss_gate_pct: GATE === null ? null : Number(GATE), machine: { cpus: (await import("node:os")).cpus().length }, edges: rows, ok: !failed && rows.length === EDGES.length };
-writeFileSync(path.join(out, "results.json"), JSON.stringify(results, null, 1) + "\n");
-console.log(`soak: results in ${path.relative(process.cwd(), path.join(out, "results.json"))}${results.ok ? "" : " (FAILED)"}`);
+writeFileSync(path.join(out, opt("--out", "results.json")), JSON.stringify(results, null, 1) + "\n");
+console.log(`soak: results in ${path.relative(process.cwd(), path.join(out, opt("--out", "results.json")))}${results.ok ? "" : " (FAILED)"}`);
 process.exit(results.ok ? 0 : 1);
