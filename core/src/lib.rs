@@ -28,11 +28,14 @@
 //! store?), [`rewrite`] (buy links), [`query`] (raw query strings),
 //! [`shop_request`] (shop entry), [`syntax`] (identifier shapes),
 //! [`panel_ini`] (Plesk's configuration), [`policy`] (the shop's policy), [`report`] (the JSON every binding answers), [`gateway`] (the HTTP answers of every edge).
+//! Every refusal is one type, [`Error`]: a stable code, the field at fault,
+//! a byte offset where one matters, and a message.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod error;
 pub mod gateway;
 pub mod host;
 pub mod license;
@@ -46,9 +49,10 @@ pub mod shop_request;
 pub mod syntax;
 pub mod vectors;
 
-pub use policy::{Policy, PolicyError};
-pub use rewrite::{RewriteError, RewriteOutcome, UnchangedReason};
-pub use shop_request::{Action, Rejection, ShopRequest};
+pub use error::{Domain, Error};
+pub use policy::Policy;
+pub use rewrite::{RewriteOutcome, UnchangedReason};
+pub use shop_request::{Action, ShopRequest};
 
 /// The crate's README (its crates.io page) as a doctest, so its example runs.
 #[doc = include_str!("../README.md")]

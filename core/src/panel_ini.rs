@@ -6,11 +6,9 @@
 //! [`parse_panel_ini`] reads them back from an existing file, so a deployment
 //! check can compare what a server has with what the policy says.
 
-use std::fmt;
-
 use url::Url;
 
-use crate::Policy;
+use crate::{Error, Policy};
 
 /// The reseller keys of a `panel.ini`'s `[extensions]` section.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -23,23 +21,6 @@ pub struct PanelIniExtensions {
     pub catalog_url: Option<String>,
 }
 
-/// A catalog proxy URL that cannot go into `panel.ini`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PanelIniError {
-    /// `panel_ini.catalog_url.invalid`.
-    pub code: &'static str,
-    /// What is wrong, for a person.
-    pub message: String,
-}
-
-impl fmt::Display for PanelIniError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
-
-impl std::error::Error for PanelIniError {}
-
 impl Policy {
     /// The `[extensions]` section that sends Plesk's buy links to this shop
     /// and, when `catalog_proxy_url` is given, reads the catalog through the
@@ -51,16 +32,19 @@ impl Policy {
     /// assert_eq!(policy.panel_ini(Some("http://proxy.example:8080")).unwrap(),
     ///            "[extensions]\nbuyUrl = \"https://shop.com\"\ncatalog.url = http://proxy.example:8080\n");
     /// ```
-    pub fn panel_ini(&self, catalog_proxy_url: Option<&str>) -> Result<String, PanelIniError> {
+    pub fn panel_ini(&self, catalog_proxy_url: Option<&str>) -> Result<String, Error> {
         let mut out = String::from("[extensions]\n");
         out.push_str(&format!("buyUrl = \"{}\"\n", ini_url(self.shop_url())));
         if let Some(text) = catalog_proxy_url {
             let url = Url::parse(text)
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .ok_or_else(|| PanelIniError {
-                    code: "panel_ini.catalog_url.invalid",
-                    message: format!("`{text}` is not an absolute http(s) URL"),
+                .ok_or_else(|| {
+                    Error::at_field(
+                        "panel_ini.catalog_url.invalid",
+                        "catalog_url",
+                        format!("`{text}` is not an absolute http(s) URL"),
+                    )
                 })?;
             out.push_str(&format!("catalog.url = {}\n", ini_url(&url)));
         }

@@ -19,6 +19,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use url::Url;
 
 use crate::syntax;
+use crate::Error;
 
 /// Limits on the policy itself and the defaults it gives the catalog filter.
 pub mod limits {
@@ -152,31 +153,8 @@ impl CatalogPolicy {
     }
 }
 
-/// Why a policy did not compile: a stable code, the JSON path, a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyError {
-    /// Stable machine code, e.g. `policy.shop_url.not_absolute`.
-    pub code: &'static str,
-    /// Where, as a JSON path (`$.shop_url`, `$.extensions["docker"].products[0]`).
-    pub path: String,
-    /// What is wrong, for a person.
-    pub message: String,
-}
-
-impl fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at {}: {}", self.code, self.path, self.message)
-    }
-}
-
-impl std::error::Error for PolicyError {}
-
-fn err(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> PolicyError {
-    PolicyError {
-        code,
-        path: path.into(),
-        message: message.into(),
-    }
+fn err(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::at_field(code, path, message)
 }
 
 // ---- the document as written -------------------------------------------
@@ -328,7 +306,7 @@ fn json_path(path: &serde_path_to_error::Path) -> String {
     out
 }
 
-fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> PolicyError {
+fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
     let inner = e.inner();
     // A syntax error has no meaningful path; its message gives line and column.
     let path = match inner.classify() {
@@ -369,7 +347,7 @@ fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> PolicyError 
     err(code, path, text)
 }
 
-fn compile_regex(pattern: &str, path: String) -> Result<Regex, PolicyError> {
+fn compile_regex(pattern: &str, path: String) -> Result<Regex, Error> {
     if pattern.len() > limits::MAX_PATTERN_BYTES {
         return Err(err(
             "policy.regex.too_long",
@@ -399,9 +377,9 @@ impl Policy {
     /// assert_eq!(e.to_string().split(':').next().unwrap(), "policy.shop_url.not_absolute at $.shop_url");
     ///
     /// let e = Policy::from_json(r#"{"shop_url": "https://s.example", "extension": {}}"#).unwrap_err();
-    /// assert_eq!((e.code, e.path.as_str()), ("policy.key.unknown", "$.extension"));
+    /// assert_eq!((e.code, e.field.as_deref().unwrap()), ("policy.key.unknown", "$.extension"));
     /// ```
-    pub fn from_json(text: &str) -> Result<Policy, PolicyError> {
+    pub fn from_json(text: &str) -> Result<Policy, Error> {
         if text.len() > limits::MAX_POLICY_BYTES {
             return Err(err(
                 "policy.too_large",
@@ -420,7 +398,7 @@ impl Policy {
         Self::compile(raw)
     }
 
-    fn compile(raw: RawPolicy) -> Result<Policy, PolicyError> {
+    fn compile(raw: RawPolicy) -> Result<Policy, Error> {
         let shop_url = compile_shop_url(&raw.shop_url, "$.shop_url")?;
 
         let mut extensions = BTreeMap::new();
@@ -659,7 +637,7 @@ impl fmt::Debug for Policy {
 
 /// A Partner API constant (v3 item, v1 keytype or upgrade plan): letters,
 /// digits, `-`, `_`, `.`.
-fn check_partner_constant(item: &str, at: &str) -> Result<(), PolicyError> {
+fn check_partner_constant(item: &str, at: &str) -> Result<(), Error> {
     if syntax::is_partner_api_item(item) {
         Ok(())
     } else {
@@ -671,7 +649,7 @@ fn check_partner_constant(item: &str, at: &str) -> Result<(), PolicyError> {
     }
 }
 
-fn check_partner_v1(v1: &PartnerApiV1, at: &str) -> Result<(), PolicyError> {
+fn check_partner_v1(v1: &PartnerApiV1, at: &str) -> Result<(), Error> {
     if let Some(k) = &v1.keytype {
         check_partner_constant(k, &format!("{at}.keytype"))?;
     }
@@ -686,7 +664,7 @@ fn check_partner_v1(v1: &PartnerApiV1, at: &str) -> Result<(), PolicyError> {
 /// host, no user name or password, no fragment (parameters are appended to
 /// its query, which it keeps), never Plesk's own store. Every target is
 /// refused with the same codes, at its own path.
-fn compile_shop_url(text: &str, at: &str) -> Result<Url, PolicyError> {
+fn compile_shop_url(text: &str, at: &str) -> Result<Url, Error> {
     let url = match Url::parse(text) {
         Ok(u) => u,
         Err(url::ParseError::RelativeUrlWithoutBase) => {
@@ -751,7 +729,7 @@ mod tests {
 
     fn code(json: &str) -> (&'static str, String) {
         let e = Policy::from_json(json).unwrap_err();
-        (e.code, e.path)
+        (e.code, e.field.unwrap_or_default())
     }
 
     #[test]

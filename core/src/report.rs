@@ -1,15 +1,88 @@
 //! The JSON shape of every answer, shared by all bindings.
 //!
 //! The command line prints these objects, the WebAssembly package returns
-//! them, the C ABI hands them out, and `tests/vectors/` states expectations
-//! in them. Defining them once here is what makes the bindings agree.
+//! them, and `tests/vectors/` states expectations in them. Each answer is a
+//! Rust type here, serialised by serde: defining them once is what makes the
+//! bindings agree.
 //!
-//! Every object has a `status`; failures add a stable `code` and a `message`.
+//! Every answer has a `status`; failures add the [`Error`]'s stable `code`
+//! and `message`, and the part of it that answer has always carried (the
+//! shared vectors pin these shapes):
+//!
+//! | answer | failure shape |
+//! |---|---|
+//! | [`lint`] | `{"status":"error","code","path","message"}` (`path` is the error's field) |
+//! | [`rewrite`], [`panel_ini`] | `{"status":"error","code","message"}` |
+//! | [`filter_catalog`] | `{"status":"error","code","offset","message"}` |
+//! | [`check`] | `{"status":"rejected","code","field","message"}` (`field` may be `null`) |
+//! | license and marketplace answers | `{"status":"error","code","field","message"}` |
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::{PolicyError, Rejection, RewriteError, RewriteOutcome, ShopRequest};
+use crate::catalog::{CatalogKind, Filtered};
+use crate::license::key_response::KeyInfo;
+use crate::license::LicensePlan;
+use crate::marketplace::entitlement::{Applied, Entitlement};
+use crate::marketplace::questions::SeatAnswer;
+use crate::{Error, RewriteOutcome, ShopRequest};
+
+/// A failure as the license, marketplace and check answers carry it:
+/// `field` is `null` when the input as a whole is at fault.
+#[derive(Serialize)]
+pub struct FieldFailure<'a> {
+    /// The stable code.
+    pub code: &'a str,
+    /// The field at fault, or `null`.
+    pub field: Option<&'a str>,
+    /// For a person.
+    pub message: &'a str,
+}
+
+impl<'a> From<&'a Error> for FieldFailure<'a> {
+    fn from(e: &'a Error) -> FieldFailure<'a> {
+        FieldFailure {
+            code: e.code,
+            field: e.field.as_deref(),
+            message: &e.message,
+        }
+    }
+}
+
+/// A failure without a field or offset (rewrite, panel.ini).
+#[derive(Serialize)]
+pub struct CodeFailure<'a> {
+    /// The stable code.
+    pub code: &'a str,
+    /// For a person.
+    pub message: &'a str,
+}
+
+impl<'a> From<&'a Error> for CodeFailure<'a> {
+    fn from(e: &'a Error) -> CodeFailure<'a> {
+        CodeFailure {
+            code: e.code,
+            message: &e.message,
+        }
+    }
+}
+
+/// [`lint`]'s answer.
+#[derive(Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum LintAnswer<'a> {
+    /// The policy compiles.
+    Ok,
+    /// It does not.
+    Error {
+        /// The stable code.
+        code: &'a str,
+        /// The JSON path at fault (`$.shop_url`).
+        path: &'a str,
+        /// For a person.
+        message: &'a str,
+    },
+}
 
 /// `{"status":"ok"}` or `{"status":"error","code","path","message"}`.
 ///
@@ -19,95 +92,94 @@ use crate::{PolicyError, Rejection, RewriteError, RewriteOutcome, ShopRequest};
 /// assert_eq!(v["code"], "policy.key.missing");
 /// assert_eq!(v["path"], "$.shop_url");
 /// ```
-pub fn lint(result: Result<(), &PolicyError>) -> Value {
-    match result {
-        Ok(()) => json!({"status": "ok"}),
-        Err(e) => json!({"status": "error", "code": e.code, "path": e.path, "message": e.message}),
-    }
+pub fn lint(result: Result<(), &Error>) -> Value {
+    to_value(&match result {
+        Ok(()) => LintAnswer::Ok,
+        Err(e) => LintAnswer::Error {
+            code: e.code,
+            path: e.field.as_deref().unwrap_or("$"),
+            message: &e.message,
+        },
+    })
 }
 
-/// The rewrite's answer, typed: serialised straight to text on the hot path
-/// ([`rewrite_text`]) and to a [`Value`] elsewhere ([`rewrite`]), one shape.
+/// [`rewrite`]'s answer.
 #[derive(Serialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
-enum RewriteReport<'a> {
+pub enum RewriteAnswer<'a> {
+    /// A Plesk buy link, now pointing at the shop.
     Rewritten {
+        /// The shop's URL.
         url: &'a str,
     },
+    /// Not a Plesk buy link: keep the original.
     Unchanged {
+        /// Why (`host.not_plesk_store`, …).
         reason: &'static str,
+        /// For a person.
         message: &'static str,
     },
-    Error {
-        code: &'static str,
-        message: &'a str,
-    },
+    /// Not a URL.
+    Error(CodeFailure<'a>),
 }
 
-impl<'a> From<&'a Result<RewriteOutcome, RewriteError>> for RewriteReport<'a> {
-    fn from(result: &'a Result<RewriteOutcome, RewriteError>) -> RewriteReport<'a> {
+impl<'a> From<&'a Result<RewriteOutcome, Error>> for RewriteAnswer<'a> {
+    fn from(result: &'a Result<RewriteOutcome, Error>) -> RewriteAnswer<'a> {
         match result {
-            Ok(RewriteOutcome::Rewritten(url)) => RewriteReport::Rewritten { url },
-            Ok(RewriteOutcome::Unchanged(r)) => RewriteReport::Unchanged {
+            Ok(RewriteOutcome::Rewritten(url)) => RewriteAnswer::Rewritten { url },
+            Ok(RewriteOutcome::Unchanged(r)) => RewriteAnswer::Unchanged {
                 reason: r.code(),
                 message: r.message(),
             },
-            Err(e) => RewriteReport::Error {
-                code: e.code,
-                message: &e.message,
-            },
+            Err(e) => RewriteAnswer::Error(e.into()),
         }
     }
 }
 
 /// `{"status":"rewritten","url"}`, `{"status":"unchanged","reason","message"}`
 /// or `{"status":"error","code","message"}`.
-pub fn rewrite(result: &Result<RewriteOutcome, RewriteError>) -> Value {
-    to_value(&RewriteReport::from(result))
+pub fn rewrite(result: &Result<RewriteOutcome, Error>) -> Value {
+    to_value(&RewriteAnswer::from(result))
 }
 
 /// [`rewrite`] as JSON text, without building a [`Value`] (bindings that
 /// answer text, such as the WebAssembly package, call this per request).
-pub fn rewrite_text(result: &Result<RewriteOutcome, RewriteError>) -> String {
-    to_text(&RewriteReport::from(result))
+pub fn rewrite_text(result: &Result<RewriteOutcome, Error>) -> String {
+    to_text(&RewriteAnswer::from(result))
 }
 
-/// The check's answer, typed (see [`RewriteReport`]).
+/// [`check`]'s answer.
 #[derive(Serialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
-enum CheckReport<'a> {
+pub enum CheckAnswer<'a> {
+    /// The request may go on to the shop.
     Accepted {
+        /// The request, typed.
         request: &'a ShopRequest,
+        /// Where the shop entry redirects (absent when not asked).
         #[serde(skip_serializing_if = "Option::is_none")]
         redirect_url: Option<&'a str>,
     },
-    Rejected {
-        code: &'static str,
-        field: Option<&'a str>,
-        message: &'a str,
-    },
+    /// Refused by a rule.
+    Rejected(FieldFailure<'a>),
 }
 
-impl<'a> CheckReport<'a> {
-    fn new(result: &'a Result<ShopRequest, Rejection>, redirect_url: Option<&'a str>) -> Self {
+impl<'a> CheckAnswer<'a> {
+    fn new(result: &'a Result<ShopRequest, Error>, redirect_url: Option<&'a str>) -> Self {
         match result {
-            Ok(request) => CheckReport::Accepted {
+            Ok(request) => CheckAnswer::Accepted {
                 request,
                 redirect_url,
             },
-            Err(r) => CheckReport::Rejected {
-                code: r.code,
-                field: r.field.as_deref(),
-                message: &r.message,
-            },
+            Err(r) => CheckAnswer::Rejected(r.into()),
         }
     }
 }
 
 /// `{"status":"accepted","request":{…},"redirect_url"}` or
 /// `{"status":"rejected","code","field","message"}`. Absent values are `null`.
-pub fn check(result: &Result<ShopRequest, Rejection>, redirect_url: Option<&str>) -> Value {
-    to_value(&CheckReport::new(result, redirect_url))
+pub fn check(result: &Result<ShopRequest, Error>, redirect_url: Option<&str>) -> Value {
+    to_value(&CheckAnswer::new(result, redirect_url))
 }
 
 /// [`check`] as JSON text, without building a [`Value`].
@@ -120,8 +192,262 @@ pub fn check(result: &Result<ShopRequest, Rejection>, redirect_url: Option<&str>
 /// assert_eq!(report::check_text(&result, redirect.as_deref()),
 ///            report::check(&result, redirect.as_deref()).to_string());
 /// ```
-pub fn check_text(result: &Result<ShopRequest, Rejection>, redirect_url: Option<&str>) -> String {
-    to_text(&CheckReport::new(result, redirect_url))
+pub fn check_text(result: &Result<ShopRequest, Error>, redirect_url: Option<&str>) -> String {
+    to_text(&CheckAnswer::new(result, redirect_url))
+}
+
+/// `{"status":"rejected","code","field","message"}`: a shop request's
+/// refusal where another answer was asked for (a license plan's query).
+pub fn rejection(r: &Error) -> Value {
+    to_value(&CheckAnswer::Rejected(r.into()))
+}
+
+/// [`panel_ini`]'s answer.
+#[derive(Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum PanelIniAnswer<'a> {
+    /// The `[extensions]` section.
+    Ok {
+        /// Its text.
+        text: &'a str,
+    },
+    /// The catalog URL cannot go into panel.ini.
+    Error(CodeFailure<'a>),
+}
+
+/// `{"status":"ok","text"}` or `{"status":"error","code","message"}`.
+pub fn panel_ini(result: &Result<String, Error>) -> Value {
+    to_value(&match result {
+        Ok(text) => PanelIniAnswer::Ok { text },
+        Err(e) => PanelIniAnswer::Error(e.into()),
+    })
+}
+
+/// [`filter_catalog`]'s answer.
+#[derive(Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum CatalogAnswer<'a> {
+    /// The filtered feed.
+    Ok {
+        /// Which feed the path asked for.
+        kind: CatalogKind,
+        /// The filtered feed, as text.
+        body: std::borrow::Cow<'a, str>,
+        /// Elements kept.
+        kept: u64,
+        /// Elements dropped.
+        dropped: u64,
+    },
+    /// The feed cannot be filtered.
+    Error {
+        /// The stable code.
+        code: &'a str,
+        /// Byte offset in the feed.
+        offset: u64,
+        /// For a person.
+        message: &'a str,
+    },
+}
+
+impl<'a> CatalogAnswer<'a> {
+    fn error(e: &'a Error) -> CatalogAnswer<'a> {
+        CatalogAnswer::Error {
+            code: e.code,
+            offset: e.offset.unwrap_or(0),
+            message: &e.message,
+        }
+    }
+}
+
+/// `{"status":"ok","kind","body","kept","dropped"}` (the body as text; the
+/// full counts are `CatalogStats`) or `{"status":"error","code","offset","message"}`.
+pub fn filter_catalog(result: &Result<Filtered, Error>) -> Value {
+    to_value(&match result {
+        Ok(f) => CatalogAnswer::Ok {
+            kind: f.kind,
+            body: String::from_utf8_lossy(&f.body),
+            kept: f.stats.kept,
+            dropped: f.stats.dropped,
+        },
+        Err(e) => CatalogAnswer::error(e),
+    })
+}
+
+/// `{"status":"error","code","offset","message"}`.
+pub fn catalog_error(e: &Error) -> Value {
+    to_value(&CatalogAnswer::error(e))
+}
+
+/// A license or marketplace answer: the success's own fields beside
+/// `"status":"ok"`, or `{"status":"error","code","field","message"}`.
+#[derive(Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum FieldAnswer<'a, T: Serialize> {
+    /// Done.
+    Ok(T),
+    /// Refused.
+    Error(FieldFailure<'a>),
+}
+
+impl<'a, T: Serialize> FieldAnswer<'a, T> {
+    fn of<U>(result: &'a Result<U, Error>, ok: impl FnOnce(&'a U) -> T) -> Self {
+        match result {
+            Ok(u) => FieldAnswer::Ok(ok(u)),
+            Err(e) => FieldAnswer::Error(e.into()),
+        }
+    }
+}
+
+/// `{"plan"}` beside `"status":"ok"`.
+#[derive(Serialize)]
+pub struct PlanAnswer<'a> {
+    /// The plan.
+    pub plan: &'a LicensePlan,
+}
+
+/// `{"commands"}` beside `"status":"ok"`.
+#[derive(Serialize)]
+pub struct CommandsAnswer<'a> {
+    /// The command lines.
+    pub commands: &'a [String],
+}
+
+/// `{"key"}` beside `"status":"ok"`.
+#[derive(Serialize)]
+pub struct KeyAnswer<'a> {
+    /// The key's parts.
+    pub key: &'a KeyInfo,
+}
+
+/// Nothing beside `"status":"ok"`.
+#[derive(Serialize)]
+pub struct Nothing {}
+
+/// `{"status":"error","code","field","message"}` for a license error.
+pub fn license_error(e: &Error) -> Value {
+    to_value(&FieldAnswer::<Nothing>::Error(e.into()))
+}
+
+/// `{"status":"ok","plan":{…}}` or a license error.
+pub fn license_plan(result: &Result<LicensePlan, Error>) -> Value {
+    to_value(&FieldAnswer::of(result, |plan| PlanAnswer { plan }))
+}
+
+/// `{"body"}` beside `"status":"ok"`.
+#[derive(Serialize)]
+pub struct BodyAnswer<'a> {
+    /// The `PUT` body of an upgrade.
+    pub body: &'a str,
+}
+
+/// `{"status":"ok","body":"…"}` (the `PUT` body of an upgrade) or a license error.
+pub fn target_state(result: &Result<String, Error>) -> Value {
+    to_value(&FieldAnswer::of(result, |body| BodyAnswer { body }))
+}
+
+/// `{"status":"ok","commands":[…]}` or a license error.
+pub fn activation(result: &Result<Vec<String>, Error>) -> Value {
+    to_value(&FieldAnswer::of(result, |commands| CommandsAnswer {
+        commands,
+    }))
+}
+
+/// `{"status":"ok","key":{…}}` or a license error.
+pub fn key_info(result: &Result<KeyInfo, Error>) -> Value {
+    to_value(&FieldAnswer::of(result, |key| KeyAnswer { key }))
+}
+
+/// `{"status":"error","code","field","message"}` for a marketplace error.
+pub fn marketplace_error(e: &Error) -> Value {
+    license_error(e)
+}
+
+/// `{"status":"ok"}` or a marketplace error.
+pub fn marketplace_verify(result: &Result<(), Error>) -> Value {
+    to_value(&FieldAnswer::of(result, |()| Nothing {}))
+}
+
+/// [`marketplace_apply`]'s answer.
+#[derive(Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum ApplyAnswer<'a> {
+    /// The event changed the entitlement.
+    Applied(AppliedBody<'a>),
+    /// The event was recognised and ignored (`reason`).
+    Ignored(AppliedBody<'a>),
+    /// The event or the state cannot be read.
+    Error(FieldFailure<'a>),
+}
+
+/// What an applied or ignored event answers.
+#[derive(Serialize)]
+pub struct AppliedBody<'a> {
+    /// `null` when applied; why it was ignored otherwise.
+    pub reason: Option<&'static str>,
+    /// A `purchased` event for an account still entitled.
+    pub duplicate_purchase: bool,
+    /// The state after the event.
+    pub entitlement: &'a Entitlement,
+}
+
+/// `{"status":"applied"|"ignored","reason","duplicate_purchase","entitlement"}`
+/// or a marketplace error.
+pub fn marketplace_apply(result: &Result<Applied, Error>) -> Value {
+    to_value(&match result {
+        Ok(a) => {
+            let body = AppliedBody {
+                reason: a.ignored,
+                duplicate_purchase: a.duplicate_purchase,
+                entitlement: &a.entitlement,
+            };
+            if a.ignored.is_some() {
+                ApplyAnswer::Ignored(body)
+            } else {
+                ApplyAnswer::Applied(body)
+            }
+        }
+        Err(e) => ApplyAnswer::Error(e.into()),
+    })
+}
+
+/// `{"differences","repaired"}` beside `"status":"ok"`.
+#[derive(Serialize)]
+pub struct ReconcileAnswer<'a> {
+    /// Each difference between the listing and the stored states, with its repair.
+    pub differences: &'a [crate::marketplace::reconcile::Difference],
+    /// The repaired states.
+    pub repaired: &'a [Entitlement],
+}
+
+/// `{"status":"ok","differences":[{account_id,login,kind,stored,listed,repair}],"repaired":[entitlement]}`
+/// or a marketplace error.
+pub fn marketplace_reconcile(
+    result: &Result<crate::marketplace::reconcile::Reconciliation, Error>,
+) -> Value {
+    to_value(&FieldAnswer::of(result, |r| ReconcileAnswer {
+        differences: &r.differences,
+        repaired: &r.repaired,
+    }))
+}
+
+/// `{"entitled","trial_days_remaining","seat"}` beside `"status":"ok"`.
+#[derive(Serialize)]
+pub struct SeatReport {
+    /// Entitled now?
+    pub entitled: bool,
+    /// Days of free trial left, if on one.
+    pub trial_days_remaining: Option<u64>,
+    /// May the seat be taken?
+    pub seat: SeatAnswer,
+}
+
+/// `{"status":"ok","entitled","trial_days_remaining","seat":{allowed,reason,limit}}`.
+pub fn marketplace_seat(e: &Entitlement, seat: u64, now: i64) -> Value {
+    to_value(&FieldAnswer::<SeatReport>::Ok(SeatReport {
+        entitled: e.is_entitled(now),
+        trial_days_remaining: e.trial_days_remaining(now),
+        seat: e.seat(seat, now),
+    }))
 }
 
 /// A report as a [`Value`]. Serialising these plain structs cannot fail.
@@ -132,137 +458,4 @@ fn to_value(report: &impl Serialize) -> Value {
 /// A report as JSON text. Serialising these plain structs cannot fail.
 fn to_text(report: &impl Serialize) -> String {
     serde_json::to_string(report).unwrap_or_default()
-}
-
-/// `{"status":"rejected","code","field","message"}`.
-pub fn rejection(r: &Rejection) -> Value {
-    json!({"status": "rejected", "code": r.code, "field": r.field, "message": r.message})
-}
-
-/// `{"status":"ok","text"}` or `{"status":"error","code","message"}`.
-pub fn panel_ini(result: &Result<String, crate::panel_ini::PanelIniError>) -> Value {
-    match result {
-        Ok(text) => json!({"status": "ok", "text": text}),
-        Err(e) => json!({"status": "error", "code": e.code, "message": e.message}),
-    }
-}
-
-/// `{"status":"ok","kind","body","kept","dropped"}` (the body as text; the
-/// full counts are `CatalogStats`) or `{"status":"error","code","offset","message"}`.
-pub fn filter_catalog(
-    result: &Result<crate::catalog::Filtered, crate::catalog::CatalogError>,
-) -> Value {
-    match result {
-        Ok(f) => json!({
-            "status": "ok",
-            "kind": f.kind,
-            "body": String::from_utf8_lossy(&f.body),
-            "kept": f.stats.kept,
-            "dropped": f.stats.dropped,
-        }),
-        Err(e) => catalog_error(e),
-    }
-}
-
-/// `{"status":"error","code","offset","message"}`.
-pub fn catalog_error(e: &crate::catalog::CatalogError) -> Value {
-    json!({"status": "error", "code": e.code(), "offset": e.offset, "message": e.message})
-}
-
-/// `{"status":"error","code","field","message"}` for a license error.
-pub fn license_error(e: &crate::license::LicenseError) -> Value {
-    json!({"status": "error", "code": e.code, "field": e.field, "message": e.message})
-}
-
-/// `{"status":"ok","plan":{…}}` or a license error.
-pub fn license_plan(
-    result: &Result<crate::license::LicensePlan, crate::license::LicenseError>,
-) -> Value {
-    match result {
-        Ok(plan) => json!({"status": "ok", "plan": plan}),
-        Err(e) => license_error(e),
-    }
-}
-
-/// `{"status":"ok","body":"…"}` (the `PUT` body of an upgrade) or a license error.
-pub fn target_state(result: &Result<String, crate::license::LicenseError>) -> Value {
-    match result {
-        Ok(body) => json!({"status": "ok", "body": body}),
-        Err(e) => license_error(e),
-    }
-}
-
-/// `{"status":"ok","commands":[…]}` or a license error.
-pub fn activation(result: &Result<Vec<String>, crate::license::LicenseError>) -> Value {
-    match result {
-        Ok(commands) => json!({"status": "ok", "commands": commands}),
-        Err(e) => license_error(e),
-    }
-}
-
-/// `{"status":"ok","key":{…}}` or a license error.
-pub fn key_info(
-    result: &Result<crate::license::key_response::KeyInfo, crate::license::LicenseError>,
-) -> Value {
-    match result {
-        Ok(key) => json!({"status": "ok", "key": key}),
-        Err(e) => license_error(e),
-    }
-}
-
-/// `{"status":"error","code","field","message"}` for a marketplace error.
-pub fn marketplace_error(e: &crate::marketplace::MarketplaceError) -> Value {
-    json!({"status": "error", "code": e.code, "field": e.field, "message": e.message})
-}
-
-/// `{"status":"ok"}` or a marketplace error.
-pub fn marketplace_verify(result: &Result<(), crate::marketplace::MarketplaceError>) -> Value {
-    match result {
-        Ok(()) => json!({"status": "ok"}),
-        Err(e) => marketplace_error(e),
-    }
-}
-
-/// `{"status":"applied"|"ignored","reason","duplicate_purchase","entitlement"}`
-/// or a marketplace error.
-pub fn marketplace_apply(
-    result: &Result<crate::marketplace::entitlement::Applied, crate::marketplace::MarketplaceError>,
-) -> Value {
-    match result {
-        Ok(a) => json!({
-            "status": if a.ignored.is_some() { "ignored" } else { "applied" },
-            "reason": a.ignored,
-            "duplicate_purchase": a.duplicate_purchase,
-            "entitlement": a.entitlement,
-        }),
-        Err(e) => marketplace_error(e),
-    }
-}
-
-/// `{"status":"ok","differences":[{account_id,login,kind,stored,listed,repair}],"repaired":[entitlement]}`
-/// or a marketplace error.
-pub fn marketplace_reconcile(
-    result: &Result<
-        crate::marketplace::reconcile::Reconciliation,
-        crate::marketplace::MarketplaceError,
-    >,
-) -> Value {
-    match result {
-        Ok(r) => json!({"status": "ok", "differences": r.differences, "repaired": r.repaired}),
-        Err(e) => marketplace_error(e),
-    }
-}
-
-/// `{"status":"ok","entitled","trial_days_remaining","seat":{allowed,reason,limit}}`.
-pub fn marketplace_seat(
-    e: &crate::marketplace::entitlement::Entitlement,
-    seat: u64,
-    now: i64,
-) -> Value {
-    json!({
-        "status": "ok",
-        "entitled": e.is_entitled(now),
-        "trial_days_remaining": e.trial_days_remaining(now),
-        "seat": e.seat(seat, now),
-    })
 }

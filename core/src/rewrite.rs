@@ -15,13 +15,11 @@
 //! - the result is the shop URL with its path and its own query, plus the
 //!   parameters: it can never point anywhere but the shop.
 
-use std::fmt;
-
 use url::Url;
 
 use crate::host::{is_plesk_store, BUY_PATH_PREFIX};
 use crate::syntax::is_extension_code;
-use crate::Policy;
+use crate::{Error, Policy};
 
 /// Longest URL the rewrite accepts, in bytes.
 pub const MAX_URL_BYTES: usize = 8192;
@@ -72,23 +70,6 @@ impl UnchangedReason {
     }
 }
 
-/// Input that is not a URL at all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RewriteError {
-    /// `url.invalid` or `url.too_long`.
-    pub code: &'static str,
-    /// What is wrong, for a person.
-    pub message: String,
-}
-
-impl fmt::Display for RewriteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
-
-impl std::error::Error for RewriteError {}
-
 impl Policy {
     /// Rewrite a Plesk buy link to the shop, as Plesk does with `buyUrl` set.
     ///
@@ -105,22 +86,22 @@ impl Policy {
     /// let out = policy.rewrite_buy_url("https://go.plesk.com.evil.example/buy-plesk-ext/x").unwrap();
     /// assert!(matches!(out, RewriteOutcome::Unchanged(_)));
     /// ```
-    pub fn rewrite_buy_url(&self, input: &str) -> Result<RewriteOutcome, RewriteError> {
+    pub fn rewrite_buy_url(&self, input: &str) -> Result<RewriteOutcome, Error> {
         if input.len() > MAX_URL_BYTES {
-            return Err(RewriteError {
-                code: "url.too_long",
-                message: format!(
+            return Err(Error::at_field(
+                "url.too_long",
+                "url",
+                format!(
                     "the URL is {} bytes, the limit is {MAX_URL_BYTES}",
                     input.len()
                 ),
-            });
+            ));
         }
         if let Some(out) = self.rewrite_canonical(input) {
             return Ok(RewriteOutcome::Rewritten(out));
         }
-        let url = Url::parse(input).map_err(|e| RewriteError {
-            code: "url.invalid",
-            message: format!("not an absolute URL: {e}"),
+        let url = Url::parse(input).map_err(|e| {
+            Error::at_field("url.invalid", "url", format!("not an absolute URL: {e}"))
         })?;
         Ok(self.rewrite_parsed(&url))
     }

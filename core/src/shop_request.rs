@@ -5,7 +5,7 @@
 //! Individual Offers model `token` and `product-id`, and the extension SDK can
 //! add `buyUrlCoupon=<code>` and, for a licence upgrade,
 //! `ekn=<extension key number>&a=upgrade`. [`Policy::check_shop_request`]
-//! answers either a typed [`ShopRequest`] or a [`Rejection`] with a stable
+//! answers either a typed [`ShopRequest`] or an [`Error`] with a stable
 //! code, the parameter at fault and a message a shop can show.
 //!
 //! The order of the checks is fixed and documented by the tests: first the
@@ -14,11 +14,9 @@
 //! `buyUrlCoupon`, `a`, `ekn`, then the policy (sold extension, Individual
 //! Offers fields, sold product).
 
-use std::fmt;
-
 use crate::query::{ensure_unique, parse_pairs, Param, QueryError};
 use crate::syntax;
-use crate::Policy;
+use crate::{Error, Policy};
 
 /// Parameter names, as Plesk spells them.
 pub mod param {
@@ -83,50 +81,22 @@ pub struct ShopRequest {
     pub forward_query: String,
 }
 
-/// Why a shop request was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    /// Stable machine code (`kn.malformed`, `extension.not_sold`, `param.duplicate`, …).
-    pub code: &'static str,
-    /// The parameter at fault, as spelled in the query; `None` for the query as a whole.
-    pub field: Option<String>,
-    /// A sentence a shop can show its customer.
-    pub message: String,
+fn reject(code: &'static str, field: &str, message: impl Into<String>) -> Error {
+    Error::at_field(code, field, message)
 }
 
-impl fmt::Display for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.field {
-            Some(field) => write!(f, "{} ({}): {}", self.code, field, self.message),
-            None => write!(f, "{}: {}", self.code, self.message),
-        }
-    }
-}
-
-impl std::error::Error for Rejection {}
-
-fn reject(code: &'static str, field: &str, message: impl Into<String>) -> Rejection {
-    Rejection {
-        code,
-        field: Some(field.to_owned()),
-        message: message.into(),
-    }
-}
-
-impl From<QueryError> for Rejection {
-    fn from(e: QueryError) -> Rejection {
+impl From<QueryError> for Error {
+    fn from(e: QueryError) -> Error {
         use crate::query::limits::*;
         match e {
-            QueryError::TooLong { len } => Rejection {
-                code: "query.too_long",
-                field: None,
-                message: format!("the query is {len} bytes, the limit is {MAX_QUERY_BYTES}"),
-            },
-            QueryError::TooManyParams => Rejection {
-                code: "query.too_many_params",
-                field: None,
-                message: format!("the query has more than {MAX_PARAMS} parameters"),
-            },
+            QueryError::TooLong { len } => Error::new(
+                "query.too_long",
+                format!("the query is {len} bytes, the limit is {MAX_QUERY_BYTES}"),
+            ),
+            QueryError::TooManyParams => Error::new(
+                "query.too_many_params",
+                format!("the query has more than {MAX_PARAMS} parameters"),
+            ),
             QueryError::Duplicate { name } => {
                 let m = format!("the parameter `{name}` is given more than once");
                 reject("param.duplicate", &name, m)
@@ -193,7 +163,7 @@ impl Policy {
     /// let no = policy.check_shop_request("extension-id=some-extension-name&kn=1&kn=2").unwrap_err();
     /// assert_eq!(no.code, "param.duplicate");
     /// ```
-    pub fn check_shop_request(&self, query_or_url: &str) -> Result<ShopRequest, Rejection> {
+    pub fn check_shop_request(&self, query_or_url: &str) -> Result<ShopRequest, Error> {
         let mut params = parse_pairs(query_part(query_or_url))?;
         self.set_aside_shop_query(&mut params);
         ensure_unique(&params)?;

@@ -217,7 +217,7 @@ fn filter(body: &str) -> Result<String, (&'static str, u64)> {
     policy_docker()
         .filter_catalog("/api/v4/packages", body.as_bytes())
         .map(|f| String::from_utf8(f.body).unwrap())
-        .map_err(|e| (e.code(), e.offset))
+        .map_err(|e| (e.code, e.offset.unwrap()))
 }
 
 #[test]
@@ -294,7 +294,7 @@ fn invalid_feeds_are_coded_errors() {
         .filter_catalog("/api/v4/packages", b"[{\"a\":\"\xff\"}]")
         .unwrap_err();
     assert_eq!(
-        (bad_utf8.code(), bad_utf8.offset),
+        (bad_utf8.code, bad_utf8.offset.unwrap()),
         ("catalog.utf8.invalid", 7)
     );
     let small =
@@ -304,7 +304,7 @@ fn invalid_feeds_are_coded_errors() {
         small
             .filter_catalog("/api/v4/packages", b"[{\"a\":123456789}]")
             .unwrap_err()
-            .code(),
+            .code,
         "catalog.too_large"
     );
 }
@@ -325,14 +325,14 @@ fn filter_refuses_input_after_finish_or_error() {
     let mut out = Vec::new();
     assert!(f.push(b"[x", &mut out).is_err());
     assert_eq!(
-        f.push(b"]", &mut out).unwrap_err().code(),
+        f.push(b"]", &mut out).unwrap_err().code,
         "catalog.filter.finished"
     );
     let mut f = p.catalog_filter("/api/v4/packages");
     f.push(b"[]", &mut out).unwrap();
     f.finish(&mut out).unwrap();
     assert_eq!(
-        f.push(b" ", &mut out).unwrap_err().code(),
+        f.push(b" ", &mut out).unwrap_err().code,
         "catalog.filter.finished"
     );
 }
@@ -346,7 +346,7 @@ fn regression_error_precedence_does_not_depend_on_chunks() {
     let policy =
         Policy::from_json(r#"{"shop_url":"https://shop.com","extensions":{"docker":{}}}"#).unwrap();
     let one = policy.filter_catalog("/api/v4/packages", feed).unwrap_err();
-    assert_eq!(one.code(), "catalog.json.invalid");
+    assert_eq!(one.code, "catalog.json.invalid");
     for size in 1..feed.len() {
         let cuts: Vec<usize> = (size..feed.len()).step_by(size).collect();
         let split = chunked(&policy, "/api/v4/packages", feed, &cuts).unwrap_err();

@@ -85,3 +85,10 @@ impl fmt::Display for CatalogError {
 }
 
 impl std::error::Error for CatalogError {}
+
+/// How a feed error leaves the core: the code, and the offset as where.
+impl From<CatalogError> for crate::Error {
+    fn from(e: CatalogError) -> crate::Error {
+        crate::Error::at_offset(e.code(), e.offset, e.message)
+    }
+}

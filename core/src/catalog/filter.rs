@@ -11,6 +11,7 @@ use super::scanner::{Event, Scanner, ValueKind};
 use super::separators::emit_lead;
 use super::utf8::Utf8Stream;
 use super::CatalogStats;
+use crate::Error;
 use crate::{Policy, RewriteOutcome};
 
 /// Where the bytes read so far belong.
@@ -129,29 +130,31 @@ impl CatalogFilter {
     }
 
     /// Read the next chunk, appending what can be decided to `out`.
-    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), CatalogError> {
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         if self.closed {
             return Err(CatalogError::at(
                 ErrorKind::Finished,
                 self.stats.bytes_in,
                 "the filter has finished or failed; start a new one",
-            ));
+            )
+            .into());
         }
         let result = self.push_inner(chunk, out);
         if result.is_err() {
             self.closed = true;
         }
-        result
+        Ok(result?)
     }
 
     /// End of input: check the feed is complete and return the counts.
-    pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<CatalogStats, CatalogError> {
+    pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<CatalogStats, Error> {
         if self.closed {
             return Err(CatalogError::at(
                 ErrorKind::Finished,
                 self.stats.bytes_in,
                 "the filter has finished or failed; start a new one",
-            ));
+            )
+            .into());
         }
         self.closed = true;
         if self.kind != CatalogKind::Other {

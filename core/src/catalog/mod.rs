@@ -48,7 +48,6 @@ mod scanner;
 mod separators;
 mod utf8;
 
-pub use error::{CatalogError, ErrorKind};
 pub use filter::CatalogFilter;
 pub use route::{catalog_kind, CatalogKind};
 pub use rule::Verdict;
@@ -122,9 +121,9 @@ impl Policy {
     /// assert!(!String::from_utf8(f.body).unwrap().contains("\"seo\""));
     ///
     /// let e = policy.filter_catalog("/api/v4/packages", b"[{\"code\": 1,}]").unwrap_err();
-    /// assert_eq!((e.code(), e.offset), ("catalog.json.invalid", 12));
+    /// assert_eq!((e.code, e.offset), ("catalog.json.invalid", Some(12)));
     /// ```
-    pub fn filter_catalog(&self, path: &str, body: &[u8]) -> Result<Filtered, CatalogError> {
+    pub fn filter_catalog(&self, path: &str, body: &[u8]) -> Result<Filtered, crate::Error> {
         let kind = self.catalog_kind(path);
         let mut filter = CatalogFilter::new(self, kind);
         let mut out = Vec::with_capacity(body.len());

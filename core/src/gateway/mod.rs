@@ -26,7 +26,7 @@ pub mod webhook;
 
 use sha2::{Digest, Sha256};
 
-use crate::{Policy, PolicyError};
+use crate::{Error, Policy};
 
 pub use catalog::{Answer, CatalogPlan, UpstreamHead, Validator};
 pub use reply::Reply;
@@ -91,7 +91,7 @@ pub struct Gateway {
 impl Gateway {
     /// Compile the policy text; the digest of the text goes into every feed
     /// validator, so a policy change never answers `304` to an old feed.
-    pub fn from_json(text: &str) -> Result<Gateway, PolicyError> {
+    pub fn from_json(text: &str) -> Result<Gateway, Error> {
         let policy = Policy::from_json(text)?;
         let digest = Sha256::digest(text.as_bytes());
         Ok(Gateway {

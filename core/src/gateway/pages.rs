@@ -3,7 +3,7 @@
 //! same bytes.
 
 use super::Reply;
-use crate::{report, Rejection};
+use crate::{report, Error};
 
 /// `200 ok\n`, as `new Response("ok\n")` answers in the worker.
 pub(super) fn healthz() -> Reply {
@@ -15,7 +15,7 @@ pub(super) fn healthz() -> Reply {
 /// `400` with the rejection: `report::rejection` as JSON, or a small page a
 /// customer can read, the message and code escaped. It varies with
 /// `Accept` and must never be cached: the same link may be fixed tomorrow.
-pub(super) fn rejection(r: &Rejection, json: bool) -> Reply {
+pub(super) fn rejection(r: &Error, json: bool) -> Reply {
     let reply = if json {
         Reply::json(400, &report::rejection(r))
     } else {

@@ -253,7 +253,7 @@ fn cache_seconds_bounds_the_lifetime() {
     .err()
     .unwrap();
     assert_eq!(
-        (e.code, e.path.as_str()),
+        (e.code, e.field.as_deref().unwrap()),
         (
             "policy.catalog.cache_seconds.out_of_range",
             "$.catalog.cache_seconds"

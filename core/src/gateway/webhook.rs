@@ -11,8 +11,9 @@
 use super::Reply;
 use crate::marketplace::entitlement::{Applied, Entitlement};
 use crate::marketplace::event::{parse_event, PurchaseEvent};
-use crate::marketplace::{signature, MarketplaceError};
+use crate::marketplace::signature;
 use crate::report;
+use crate::Error;
 
 /// What [`receive`] made of a delivery.
 #[derive(Debug)]
@@ -50,7 +51,7 @@ pub fn receive(
 pub fn apply(
     state: Option<&Entitlement>,
     event: &PurchaseEvent,
-) -> (Result<Applied, MarketplaceError>, Reply) {
+) -> (Result<Applied, Error>, Reply) {
     let result = Entitlement::apply(state, event);
     let reply = applied(&result);
     (result, reply)
@@ -58,7 +59,7 @@ pub fn apply(
 
 /// The answer to an applied (or refused) event: `200` or `422`, with
 /// `report::marketplace_apply`.
-pub fn applied(result: &Result<Applied, MarketplaceError>) -> Reply {
+pub fn applied(result: &Result<Applied, Error>) -> Reply {
     let status = if result.is_ok() { 200 } else { 422 };
     Reply::json(status, &report::marketplace_apply(result))
 }
@@ -97,7 +98,7 @@ pub fn delivery_id(header: Option<&str>) -> Result<&str, Reply> {
 /// ([`crate::marketplace::replay`]): [`applied`]'s, with `redelivered:
 /// false`. The JSON body is what the store keeps for a redelivery
 /// ([`redelivered`]).
-pub fn replayed(result: &Result<Applied, MarketplaceError>) -> Reply {
+pub fn replayed(result: &Result<Applied, Error>) -> Reply {
     let mut body = report::marketplace_apply(result);
     if result.is_ok() {
         body["redelivered"] = false.into();

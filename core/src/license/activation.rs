@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use super::{err, LicenseError};
+use super::err;
+use crate::Error;
 
 /// The server's operating system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,7 +30,7 @@ impl Os {
     }
 
     /// [`Os::parse`], refusing anything else with `license.os.unknown` (field `os`).
-    pub fn from_name(text: &str) -> Result<Os, LicenseError> {
+    pub fn from_name(text: &str) -> Result<Os, Error> {
         Os::parse(text).ok_or_else(|| err("license.os.unknown", "os", "the OS is linux or windows"))
     }
 
@@ -62,7 +63,7 @@ pub fn is_activation_code(code: &str) -> bool {
 /// assert_eq!(activation_commands("X; rm -rf /", Os::Linux).unwrap_err().code,
 ///            "license.activation_code.malformed");
 /// ```
-pub fn activation_commands(activation_code: &str, os: Os) -> Result<Vec<String>, LicenseError> {
+pub fn activation_commands(activation_code: &str, os: Os) -> Result<Vec<String>, Error> {
     if !is_activation_code(activation_code) {
         return Err(err(
             "license.activation_code.malformed",

@@ -10,7 +10,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{err, LicenseError};
+use super::err;
+use crate::Error;
 
 /// The parts of a KA v3 key structure the shop needs next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,7 +31,7 @@ pub struct KeyInfo {
 }
 
 /// The `keyId` a `Location` names: its last path segment, digits.
-fn location_key_id(location: &str) -> Result<String, LicenseError> {
+fn location_key_id(location: &str) -> Result<String, Error> {
     let path = location.split(['?', '#']).next().unwrap_or("");
     let last = path.rsplit('/').next().unwrap_or("");
     let is_key_path = path.trim_end_matches(last).ends_with("/30/keys/");
@@ -49,7 +50,7 @@ fn location_key_id(location: &str) -> Result<String, LicenseError> {
     }
 }
 
-fn text(v: &Value, path: &str) -> Result<Option<String>, LicenseError> {
+fn text(v: &Value, path: &str) -> Result<Option<String>, Error> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
@@ -78,7 +79,7 @@ fn text(v: &Value, path: &str) -> Result<Option<String>, LicenseError> {
 /// let bare = parse_key("", Some("https://api.central.plesk.com/30/keys/12345678")).unwrap();
 /// assert_eq!((bare.key_id.as_deref(), bare.key_number), (Some("12345678"), None));
 /// ```
-pub fn parse_key(body: &str, location: Option<&str>) -> Result<KeyInfo, LicenseError> {
+pub fn parse_key(body: &str, location: Option<&str>) -> Result<KeyInfo, Error> {
     let location_id = location.map(location_key_id).transpose()?;
     if body.trim().is_empty() {
         return match location_id {

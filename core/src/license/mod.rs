@@ -26,12 +26,10 @@ pub mod partner_v3;
 
 pub use order::OrderContext;
 
-use std::fmt;
-
 use serde::Serialize;
 
 use crate::policy::ExtensionPolicy;
-use crate::{syntax, Action, Policy, ShopRequest};
+use crate::{syntax, Action, Error, Policy, ShopRequest};
 
 /// Which KA Partner API to plan for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,7 +58,7 @@ impl PartnerApi {
     /// assert_eq!(PartnerApi::from_name("v3"), Ok(PartnerApi::V3));
     /// assert_eq!(PartnerApi::from_name("v2").unwrap_err().code, "license.api.unknown");
     /// ```
-    pub fn from_name(text: &str) -> Result<PartnerApi, LicenseError> {
+    pub fn from_name(text: &str) -> Result<PartnerApi, Error> {
         PartnerApi::parse(text)
             .ok_or_else(|| err("license.api.unknown", "api", "the API is v3 or v1"))
     }
@@ -128,38 +126,8 @@ pub struct LicensePlan {
     pub activation: &'static str,
 }
 
-/// Why no plan could be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LicenseError {
-    /// Stable code: `license.no_partner_item`, `license.order.malformed`,
-    /// `license.order_id.malformed`, `license.owner_id.malformed`,
-    /// `license.owner_id.missing`, `license.server_ips.malformed`,
-    /// `license.server_ips.missing`, `license.api.unknown`,
-    /// `license.main_item.malformed`, `license.extension.not_sold`,
-    /// `license.key_number.malformed`, `license.upgrade.nothing_to_replace`,
-    /// `license.upgrade.already`, `license.activation_code.malformed`,
-    /// `license.response.invalid`.
-    pub code: &'static str,
-    /// The field at fault.
-    pub field: Option<String>,
-    /// Explanation for a person.
-    pub message: String,
-}
-
-impl fmt::Display for LicenseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
-
-impl std::error::Error for LicenseError {}
-
-pub(crate) fn err(code: &'static str, field: &str, message: impl Into<String>) -> LicenseError {
-    LicenseError {
-        code,
-        field: Some(field.to_owned()),
-        message: message.into(),
-    }
+pub(crate) fn err(code: &'static str, field: &str, message: impl Into<String>) -> Error {
+    Error::at_field(code, field, message)
 }
 
 /// The reselling page says "Tools & Settings > License Information >
@@ -175,7 +143,7 @@ struct Constants<'p> {
     product: Option<&'p str>,
 }
 
-fn no_item(code: &str, what: &str) -> LicenseError {
+fn no_item(code: &str, what: &str) -> Error {
     err(
         "license.no_partner_item",
         "extension-id",
@@ -185,7 +153,7 @@ fn no_item(code: &str, what: &str) -> LicenseError {
 
 impl Constants<'_> {
     /// The v3 item ordered: the product's `partner_api_item`, else the extension's.
-    fn v3_item(&self) -> Result<&str, LicenseError> {
+    fn v3_item(&self) -> Result<&str, Error> {
         self.product
             .and_then(|p| self.entry.product_partner_items.get(p))
             .or(self.entry.partner_api_item.as_ref())
@@ -212,7 +180,7 @@ impl Constants<'_> {
         &self,
         pick: impl Fn(&crate::policy::PartnerApiV1) -> Option<&String>,
         what: &str,
-    ) -> Result<&str, LicenseError> {
+    ) -> Result<&str, Error> {
         self.product
             .and_then(|p| self.entry.product_partner_v1.get(p))
             .and_then(&pick)
@@ -221,18 +189,18 @@ impl Constants<'_> {
             .ok_or_else(|| no_item(self.code, what))
     }
 
-    fn v1_keytype(&self) -> Result<&str, LicenseError> {
+    fn v1_keytype(&self) -> Result<&str, Error> {
         self.v1(|v| v.keytype.as_ref(), "partner_api_v1.keytype")
     }
 
-    fn v1_upgrade_plan(&self) -> Result<&str, LicenseError> {
+    fn v1_upgrade_plan(&self) -> Result<&str, Error> {
         self.v1(|v| v.upgrade_plan.as_ref(), "partner_api_v1.upgrade_plan")
     }
 }
 
 /// v1 `createKey` needs the client ID (parameter 3) and the server's
 /// addresses (parameter 2): "all command parameters … are required".
-fn v1_owner_and_server(order: &OrderContext) -> Result<(&str, &[String]), LicenseError> {
+fn v1_owner_and_server(order: &OrderContext) -> Result<(&str, &[String]), Error> {
     let owner = order.owner_id.as_deref().ok_or_else(|| {
         err(
             "license.owner_id.missing",
@@ -255,7 +223,7 @@ impl Policy {
         &'p self,
         code: &'p str,
         product: Option<&'p str>,
-    ) -> Result<Constants<'p>, LicenseError> {
+    ) -> Result<Constants<'p>, Error> {
         let entry = self.extension(code).ok_or_else(|| {
             err(
                 "license.extension.not_sold",
@@ -289,7 +257,7 @@ impl Policy {
         &self,
         request: &ShopRequest,
         order: &OrderContext,
-    ) -> Result<LicensePlan, LicenseError> {
+    ) -> Result<LicensePlan, Error> {
         let ext = request.extension_id.as_str();
         let c = self.constants(ext, request.product_id.as_deref())?;
         let owner = order.owner_id.as_deref();
@@ -400,7 +368,7 @@ impl Policy {
         main_item: &str,
         extensions: &[&str],
         order: &OrderContext,
-    ) -> Result<LicensePlan, LicenseError> {
+    ) -> Result<LicensePlan, Error> {
         if !syntax::is_partner_api_item(main_item) {
             return Err(err(
                 "license.main_item.malformed",

@@ -13,7 +13,8 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{err, LicenseError, PartnerApi};
+use super::{err, PartnerApi};
+use crate::Error;
 
 /// Longest order ID (`externalId`) accepted.
 pub const MAX_ORDER_ID_BYTES: usize = 64;
@@ -78,7 +79,7 @@ impl OrderContext {
     /// assert_eq!(OrderContext::from_json(r#"{"order_id": "o 1", "api": "v3"}"#).unwrap_err().code, "license.order_id.malformed");
     /// assert_eq!(OrderContext::from_json(r#"{"order_id": "o-1", "api": "v3", "ip": "x"}"#).unwrap_err().code, "license.order.malformed");
     /// ```
-    pub fn from_json(text: &str) -> Result<OrderContext, LicenseError> {
+    pub fn from_json(text: &str) -> Result<OrderContext, Error> {
         if text.len() > MAX_ORDER_BYTES {
             return Err(err(
                 "license.order.malformed",
@@ -115,7 +116,7 @@ impl OrderContext {
         api: PartnerApi,
         owner_id: Option<&str>,
         server_ips: &[String],
-    ) -> Result<OrderContext, LicenseError> {
+    ) -> Result<OrderContext, Error> {
         if !word(order_id, MAX_ORDER_ID_BYTES) {
             return Err(err(
                 "license.order_id.malformed",

@@ -24,7 +24,8 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{err, LicenseError, Step};
+use super::{err, Step};
+use crate::Error;
 
 /// Creating a License Key: `URL: /30/keys`, with the documented query
 /// parameter `return-key-state` so that KA answers with the key structure
@@ -79,7 +80,7 @@ pub struct TargetState {
 impl TargetState {
     /// Read a step's `body_from` handed back by a binding;
     /// `license.spec.malformed` (field `spec`) when it is not one.
-    pub fn from_json(text: &str) -> Result<TargetState, LicenseError> {
+    pub fn from_json(text: &str) -> Result<TargetState, Error> {
         serde_json::from_str(text).map_err(|e| {
             err(
                 "license.spec.malformed",
@@ -183,7 +184,7 @@ pub(crate) fn modify_key(id: &str, key_id: &str, spec: TargetState) -> Step {
 /// assert_eq!(key_id("12345678", "ekn").unwrap(), "12345678");
 /// assert_eq!(key_id("EXT.1234.x", "ekn").unwrap_err().code, "license.key_number.malformed");
 /// ```
-pub fn key_id(key_number: &str, field: &str) -> Result<String, LicenseError> {
+pub fn key_id(key_number: &str, field: &str) -> Result<String, Error> {
     let digits = match key_number.split('.').collect::<Vec<_>>().as_slice() {
         [prefix, digits, version]
             if !prefix.is_empty()
@@ -232,7 +233,7 @@ pub fn key_id(key_number: &str, field: &str) -> Result<String, LicenseError> {
 ///     "items": [{"item": "EXT-WPT-LITE", "externalId": "o-1"}, {"item": "UNMATCHED-FEATURE", "externalId": null}]}"#, &spec).unwrap();
 /// assert_eq!(body, r#"{"items":[{"item":"EXT-WPT-DELUXE","externalId":"o-7"},{"item":"UNMATCHED-FEATURE","externalId":null}],"keyIdentifiers":{"keyId":12345678}}"#);
 /// ```
-pub fn target_state(key_json: &str, spec: &TargetState) -> Result<String, LicenseError> {
+pub fn target_state(key_json: &str, spec: &TargetState) -> Result<String, Error> {
     let key: Value = serde_json::from_str(key_json).map_err(|e| {
         err(
             "license.response.invalid",

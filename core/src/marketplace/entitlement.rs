@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::event::{Account, BillingCycle, Plan, Purchase, PurchaseAction, PurchaseEvent};
 use super::time::parse_rfc3339;
-use super::MarketplaceError;
+use crate::Error;
 
 /// Active or cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,16 +124,16 @@ impl Entitlement {
     /// use resale_core::marketplace::entitlement::Entitlement;
     /// assert_eq!(Entitlement::from_json("{}").unwrap_err().code, "entitlement.invalid");
     /// ```
-    pub fn from_json(text: &str) -> Result<Entitlement, MarketplaceError> {
+    pub fn from_json(text: &str) -> Result<Entitlement, Error> {
         if text.len() > super::event::MAX_PAYLOAD_BYTES {
-            return Err(MarketplaceError::new(
+            return Err(Error::at_field(
                 "entitlement.invalid",
                 "state",
                 "the stored entitlement is larger than the payload limit",
             ));
         }
         serde_json::from_str(text)
-            .map_err(|e| MarketplaceError::new("entitlement.invalid", "state", e.to_string()))
+            .map_err(|e| Error::at_field("entitlement.invalid", "state", e.to_string()))
     }
 
     fn from_purchase(p: &Purchase, e: &PurchaseEvent, status: Status) -> Entitlement {
@@ -177,10 +177,7 @@ impl Entitlement {
     /// assert_eq!(again.ignored, Some("event.duplicate"));
     /// assert_eq!(again.entitlement, state.entitlement);
     /// ```
-    pub fn apply(
-        previous: Option<&Entitlement>,
-        event: &PurchaseEvent,
-    ) -> Result<Applied, MarketplaceError> {
+    pub fn apply(previous: Option<&Entitlement>, event: &PurchaseEvent) -> Result<Applied, Error> {
         let p = &event.marketplace_purchase;
         let at = event.effective_at();
         let ignore = |state: &Entitlement, reason| Applied {
@@ -210,14 +207,14 @@ impl Entitlement {
                             .previous_marketplace_purchase
                             .as_ref()
                             .ok_or_else(|| {
-                                MarketplaceError::new(
+                                Error::at_field(
                             "entitlement.missing",
                             "$.previous_marketplace_purchase",
                             "a pending change for an unknown account, without its current purchase",
                         )
                             })?;
                     if current.account.id != p.account.id {
-                        return Err(MarketplaceError::new(
+                        return Err(Error::at_field(
                             "event.account_mismatch",
                             "$.previous_marketplace_purchase.account.id",
                             "the previous purchase is another account's",
@@ -231,7 +228,7 @@ impl Entitlement {
         };
         // T12
         if prev.account.id != p.account.id {
-            return Err(MarketplaceError::new(
+            return Err(Error::at_field(
                 "event.account_mismatch",
                 "$.marketplace_purchase.account.id",
                 format!(

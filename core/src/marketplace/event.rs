@@ -12,7 +12,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::time::{parse_rfc3339, Timestamp};
-use super::MarketplaceError;
+use crate::Error;
 
 /// Largest payload parsed, in bytes (GitHub caps webhook payloads at 25 MB;
 /// a marketplace event is a few KB).
@@ -201,7 +201,7 @@ pub(crate) fn path_of(path: &serde_path_to_error::Path) -> String {
 pub(crate) fn invalid_at(
     code: &'static str,
     e: serde_path_to_error::Error<serde_json::Error>,
-) -> MarketplaceError {
+) -> Error {
     let path = path_of(e.path());
     let msg = e.into_inner().to_string();
     let path = match msg
@@ -212,7 +212,7 @@ pub(crate) fn invalid_at(
         Some(field) => format!("{path}.{field}"),
         None => path,
     };
-    MarketplaceError::new(code, &path, msg)
+    Error::at_field(code, &path, msg)
 }
 
 /// Parse the payload of a `marketplace_purchase` webhook.
@@ -227,11 +227,11 @@ pub(crate) fn invalid_at(
 /// assert_eq!(e.marketplace_purchase.plan.price_model, PriceModel::Free);
 ///
 /// let err = parse_event(br#"{"action":"purchased"}"#).unwrap_err();
-/// assert_eq!((err.code, err.field.as_str()), ("event.invalid", "$.effective_date"));
+/// assert_eq!((err.code, err.field.as_deref().unwrap()), ("event.invalid", "$.effective_date"));
 /// ```
-pub fn parse_event(body: &[u8]) -> Result<PurchaseEvent, MarketplaceError> {
+pub fn parse_event(body: &[u8]) -> Result<PurchaseEvent, Error> {
     if body.len() > MAX_PAYLOAD_BYTES {
-        return Err(MarketplaceError::new(
+        return Err(Error::at_field(
             "event.too_large",
             "$",
             format!("the payload is larger than {MAX_PAYLOAD_BYTES} bytes"),
@@ -241,7 +241,7 @@ pub fn parse_event(body: &[u8]) -> Result<PurchaseEvent, MarketplaceError> {
     let event: PurchaseEvent =
         serde_path_to_error::deserialize(&mut de).map_err(|e| invalid_at("event.invalid", e))?;
     de.end()
-        .map_err(|e| MarketplaceError::new("event.invalid", "$", e.to_string()))?;
+        .map_err(|e| Error::at_field("event.invalid", "$", e.to_string()))?;
     for (field, value) in [
         ("$.effective_date", Some(&event.effective_date)),
         (
@@ -255,7 +255,7 @@ pub fn parse_event(body: &[u8]) -> Result<PurchaseEvent, MarketplaceError> {
     ] {
         if let Some(v) = value {
             if parse_rfc3339(v).is_none() {
-                return Err(MarketplaceError::new(
+                return Err(Error::at_field(
                     "event.invalid",
                     field,
                     format!("`{v}` is not an RFC 3339 date"),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::event::{BillingCycle, Plan};
-use super::MarketplaceError;
+use crate::Error;
 
 /// One account of the listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +61,7 @@ pub struct ListedPendingChange {
 }
 
 /// Parse the JSON array GitHub answers.
-pub fn parse_accounts(json: &[u8]) -> Result<Vec<ListedAccount>, MarketplaceError> {
+pub fn parse_accounts(json: &[u8]) -> Result<Vec<ListedAccount>, Error> {
     let de = &mut serde_json::Deserializer::from_slice(json);
     serde_path_to_error::deserialize(de).map_err(|e| super::event::invalid_at("listing.invalid", e))
 }

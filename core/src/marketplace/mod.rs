@@ -27,39 +27,3 @@ pub mod replay;
 pub mod setup_url;
 pub mod signature;
 pub mod time;
-
-use std::fmt;
-
-/// A coded marketplace error: `signature.*`, `event.*`, `entitlement.*`,
-/// `setup_url.*`, `oauth.*`, `listing.invalid`, `reconcile.*`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MarketplaceError {
-    /// Stable machine code.
-    pub code: &'static str,
-    /// The header, JSON path or parameter at fault.
-    pub field: String,
-    /// Explanation for a person.
-    pub message: String,
-}
-
-impl MarketplaceError {
-    pub(crate) fn new(
-        code: &'static str,
-        field: &str,
-        message: impl Into<String>,
-    ) -> MarketplaceError {
-        MarketplaceError {
-            code,
-            field: field.to_owned(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for MarketplaceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.code, self.field, self.message)
-    }
-}
-
-impl std::error::Error for MarketplaceError {}

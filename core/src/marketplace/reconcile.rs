@@ -39,7 +39,7 @@ use super::entitlement::{Entitlement, PendingChange, Status};
 use super::event::Account;
 use super::listing::{ListedAccount, ListedPendingChange};
 use super::time::parse_now;
-use super::MarketplaceError;
+use crate::Error;
 
 /// Most accounts in one reconciliation (listed or stored); GitHub pages its
 /// listing by 100, so this is 10,000 pages.
@@ -261,8 +261,8 @@ fn compare(l: &ListedAccount, held: Option<&Entitlement>, out: &mut Vec<Differen
     }
 }
 
-fn too_many(field: &str) -> MarketplaceError {
-    MarketplaceError::new(
+fn too_many(field: &str) -> Error {
+    Error::at_field(
         "reconcile.too_many_accounts",
         field,
         format!("more than {MAX_ACCOUNTS} accounts"),
@@ -291,7 +291,7 @@ pub fn reconcile(
     listed: &[ListedAccount],
     stored: &[Entitlement],
     listed_at: &str,
-) -> Result<Reconciliation, MarketplaceError> {
+) -> Result<Reconciliation, Error> {
     parse_now(listed_at)?;
     if listed.len() > MAX_ACCOUNTS {
         return Err(too_many("accounts"));
@@ -302,7 +302,7 @@ pub fn reconcile(
     let mut held = std::collections::BTreeMap::new();
     for (i, e) in stored.iter().enumerate() {
         if held.insert(e.account.id, e).is_some() {
-            return Err(MarketplaceError::new(
+            return Err(Error::at_field(
                 "reconcile.duplicate_account",
                 &format!("stored[{i}]"),
                 format!("account {} is stored twice", e.account.id),
@@ -312,7 +312,7 @@ pub fn reconcile(
     let mut by_id = std::collections::BTreeMap::new();
     for (i, l) in listed.iter().enumerate() {
         if by_id.insert(l.id, l).is_some() {
-            return Err(MarketplaceError::new(
+            return Err(Error::at_field(
                 "reconcile.duplicate_account",
                 &format!("accounts[{i}]"),
                 format!(
@@ -377,16 +377,16 @@ pub fn reconcile_json(
     accounts: &[u8],
     stored: &str,
     listed_at: &str,
-) -> Result<Reconciliation, MarketplaceError> {
+) -> Result<Reconciliation, Error> {
     let listed = super::listing::parse_accounts(accounts)?;
     let items: Vec<Value> = serde_json::from_str(stored)
-        .map_err(|e| MarketplaceError::new("entitlement.invalid", "stored", e.to_string()))?;
+        .map_err(|e| Error::at_field("entitlement.invalid", "stored", e.to_string()))?;
     let stored = items
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
             serde_json::from_value(v).map_err(|e| {
-                MarketplaceError::new(
+                Error::at_field(
                     "entitlement.invalid",
                     &format!("stored[{i}]"),
                     e.to_string(),

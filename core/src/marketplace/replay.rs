@@ -23,7 +23,7 @@ use serde_json::value::RawValue;
 
 use super::entitlement::{Applied, Entitlement};
 use super::event::{parse_event, PurchaseAction, PurchaseEvent};
-use super::MarketplaceError;
+use crate::Error;
 
 /// Most deliveries folded for one account. A store keeping more folds the
 /// oldest into its `base` (see [`replay`]).
@@ -59,16 +59,13 @@ fn rank(action: PurchaseAction) -> u8 {
 /// assert_eq!(answer.entitlement.unit_count, 5);
 /// assert_eq!(answer.ignored, None);
 /// ```
-pub fn replay(
-    base: Option<&Entitlement>,
-    events: &[PurchaseEvent],
-) -> Result<Applied, MarketplaceError> {
+pub fn replay(base: Option<&Entitlement>, events: &[PurchaseEvent]) -> Result<Applied, Error> {
     let last = events
         .len()
         .checked_sub(1)
-        .ok_or_else(|| MarketplaceError::new("replay.empty", "events", "no delivery to fold"))?;
+        .ok_or_else(|| Error::at_field("replay.empty", "events", "no delivery to fold"))?;
     if events.len() > MAX_EVENTS {
-        return Err(MarketplaceError::new(
+        return Err(Error::at_field(
             "replay.too_many_events",
             "events",
             format!("more than {MAX_EVENTS} deliveries for one account"),
@@ -110,12 +107,12 @@ pub fn replay(
 /// assert_eq!(replay_json(None, "{}").unwrap_err().code, "replay.invalid");
 /// assert_eq!(replay_json(None, "[]").unwrap_err().code, "replay.empty");
 /// ```
-pub fn replay_json(base: Option<&str>, events: &str) -> Result<Applied, MarketplaceError> {
+pub fn replay_json(base: Option<&str>, events: &str) -> Result<Applied, Error> {
     let base = base.map(Entitlement::from_json).transpose()?;
     let raw: Vec<&RawValue> = serde_json::from_str(events)
-        .map_err(|e| MarketplaceError::new("replay.invalid", "events", e.to_string()))?;
+        .map_err(|e| Error::at_field("replay.invalid", "events", e.to_string()))?;
     if raw.len() > MAX_EVENTS {
-        return Err(MarketplaceError::new(
+        return Err(Error::at_field(
             "replay.too_many_events",
             "events",
             format!("more than {MAX_EVENTS} deliveries for one account"),

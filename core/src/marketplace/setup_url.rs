@@ -4,7 +4,7 @@
 use serde::Serialize;
 use url::Url;
 
-use super::MarketplaceError;
+use crate::Error;
 
 /// What GitHub's redirect to the app's setup or installation URL carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,7 +17,7 @@ pub struct SetupParams {
     pub setup_action: Option<String>,
 }
 
-fn id(url: &Url, name: &str) -> Result<Option<u64>, MarketplaceError> {
+fn id(url: &Url, name: &str) -> Result<Option<u64>, Error> {
     let values: Vec<_> = url
         .query_pairs()
         .filter(|(k, _)| k == name)
@@ -26,13 +26,13 @@ fn id(url: &Url, name: &str) -> Result<Option<u64>, MarketplaceError> {
     match values.as_slice() {
         [] => Ok(None),
         [v] => v.parse().map(Some).map_err(|_| {
-            MarketplaceError::new(
+            Error::at_field(
                 "setup_url.malformed",
                 name,
                 format!("`{name}` is not a number"),
             )
         }),
-        _ => Err(MarketplaceError::new(
+        _ => Err(Error::at_field(
             "param.duplicate",
             name,
             format!("`{name}` is given more than once"),
@@ -47,17 +47,16 @@ fn id(url: &Url, name: &str) -> Result<Option<u64>, MarketplaceError> {
 /// let p = parse_setup_url("https://app.example/setup?installation_id=8&setup_action=install&marketplace_listing_plan_id=1234").unwrap();
 /// assert_eq!((p.marketplace_listing_plan_id, p.installation_id), (Some(1234), Some(8)));
 /// ```
-pub fn parse_setup_url(text: &str) -> Result<SetupParams, MarketplaceError> {
-    let url = Url::parse(text).map_err(|e| {
-        MarketplaceError::new("url.invalid", "url", format!("not an absolute URL: {e}"))
-    })?;
+pub fn parse_setup_url(text: &str) -> Result<SetupParams, Error> {
+    let url = Url::parse(text)
+        .map_err(|e| Error::at_field("url.invalid", "url", format!("not an absolute URL: {e}")))?;
     let action: Vec<_> = url
         .query_pairs()
         .filter(|(k, _)| k == "setup_action")
         .map(|(_, v)| v.into_owned())
         .collect();
     if action.len() > 1 {
-        return Err(MarketplaceError::new(
+        return Err(Error::at_field(
             "param.duplicate",
             "setup_action",
             "`setup_action` is given more than once",
@@ -65,7 +64,7 @@ pub fn parse_setup_url(text: &str) -> Result<SetupParams, MarketplaceError> {
     }
     if let Some(a) = action.first() {
         if !matches!(a.as_str(), "install" | "update" | "request") {
-            return Err(MarketplaceError::new(
+            return Err(Error::at_field(
                 "setup_url.malformed",
                 "setup_action",
                 "`setup_action` is not install, update or request",
@@ -86,17 +85,13 @@ pub fn parse_setup_url(text: &str) -> Result<SetupParams, MarketplaceError> {
 /// assert_eq!(authorize_url("Iv1.abc", "https://app.example/cb?x=1&y=2", "s t").unwrap(),
 ///   "https://github.com/login/oauth/authorize?client_id=Iv1.abc&redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1%26y%3D2&state=s+t");
 /// ```
-pub fn authorize_url(
-    client_id: &str,
-    redirect_uri: &str,
-    state: &str,
-) -> Result<String, MarketplaceError> {
+pub fn authorize_url(client_id: &str, redirect_uri: &str, state: &str) -> Result<String, Error> {
     if client_id.is_empty()
         || !client_id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
     {
-        return Err(MarketplaceError::new(
+        return Err(Error::at_field(
             "oauth.client_id.malformed",
             "client_id",
             "the client ID is letters, digits, `.`, `_`, `-`",
@@ -106,7 +101,7 @@ pub fn authorize_url(
         .ok()
         .filter(|u| u.scheme() == "https" || u.host_str() == Some("localhost"));
     if redirect.is_none() {
-        return Err(MarketplaceError::new(
+        return Err(Error::at_field(
             "oauth.redirect_uri.invalid",
             "redirect_uri",
             "the redirect URI must be an absolute https URL",

@@ -10,7 +10,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::MarketplaceError;
+use crate::Error;
 
 /// The only accepted prefix.
 pub const PREFIX: &str = "sha256=";
@@ -24,20 +24,16 @@ pub const PREFIX: &str = "sha256=";
 /// assert!(verify(b"Hello, World!", Some(sig), &[b"It's a Secret to Everybody"]).is_ok());
 /// assert_eq!(verify(b"Hello, World!", Some(sig), &[b"wrong"]).unwrap_err().code, "signature.mismatch");
 /// ```
-pub fn verify(
-    body: &[u8],
-    header: Option<&str>,
-    secrets: &[&[u8]],
-) -> Result<(), MarketplaceError> {
+pub fn verify(body: &[u8], header: Option<&str>, secrets: &[&[u8]]) -> Result<(), Error> {
     let header = header.ok_or_else(|| {
-        MarketplaceError::new(
+        Error::at_field(
             "signature.missing",
             "X-Hub-Signature-256",
             "the request has no X-Hub-Signature-256 header",
         )
     })?;
     let hex = header.strip_prefix(PREFIX).ok_or_else(|| {
-        MarketplaceError::new(
+        Error::at_field(
             "signature.malformed",
             "X-Hub-Signature-256",
             "the signature must start with `sha256=`",
@@ -45,14 +41,14 @@ pub fn verify(
     })?;
     let mut expected = [0u8; 32];
     if hex.len() != 64 || !decode_lower_hex(hex, &mut expected) {
-        return Err(MarketplaceError::new(
+        return Err(Error::at_field(
             "signature.malformed",
             "X-Hub-Signature-256",
             "the signature must be `sha256=` and 64 lower-case hex digits",
         ));
     }
     if secrets.is_empty() {
-        return Err(MarketplaceError::new(
+        return Err(Error::at_field(
             "signature.no_secret",
             "secret",
             "no webhook secret is configured",
@@ -66,7 +62,7 @@ pub fn verify(
             return Ok(());
         }
     }
-    Err(MarketplaceError::new(
+    Err(Error::at_field(
         "signature.mismatch",
         "X-Hub-Signature-256",
         "the signature does not match the body with any configured secret",

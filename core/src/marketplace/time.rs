@@ -42,9 +42,9 @@ fn num(s: &str) -> Option<i64> {
 /// assert_eq!(parse_now("1970-01-02T00:00:00Z"), Ok(86_400));
 /// assert_eq!(parse_now("yesterday").unwrap_err().code, "time.invalid");
 /// ```
-pub fn parse_now(text: &str) -> Result<Timestamp, super::MarketplaceError> {
+pub fn parse_now(text: &str) -> Result<Timestamp, crate::Error> {
     parse_rfc3339(text).ok_or_else(|| {
-        super::MarketplaceError::new("time.invalid", "now", "`now` is not an RFC 3339 date")
+        crate::Error::at_field("time.invalid", "now", "`now` is not an RFC 3339 date")
     })
 }
 
