@@ -10,11 +10,7 @@
 //! [`resale_error_free`]. No "last error" is kept anywhere: concurrent
 //! requests on one process never see each other's errors.
 
-use resale_core::catalog::CatalogError;
-use resale_core::license::LicenseError;
-use resale_core::marketplace::MarketplaceError;
-use resale_core::panel_ini::PanelIniError;
-use resale_core::{PolicyError, Rejection, RewriteError, UnchangedReason};
+use resale_core::{Error, UnchangedReason};
 
 use crate::string::resale_str;
 
@@ -40,80 +36,53 @@ pub enum resale_status {
 
 /// A failure's details. Read with the `resale_error_*` accessors; free
 /// with [`resale_error_free`].
-pub struct resale_error {
-    code: &'static str,
-    field: Option<String>,
-    message: String,
-    offset: i64,
-}
+pub struct resale_error(Error);
 
-/// A failure on its way out: what becomes a status and an error object.
+/// A failure on its way out: the status and the core's [`Error`], what
+/// becomes the return value and the error object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Failure {
     pub status: resale_status,
-    pub code: &'static str,
-    pub field: Option<String>,
-    pub message: String,
-    pub offset: Option<u64>,
+    pub error: Error,
 }
 
 impl Failure {
-    pub(crate) fn new(
-        status: resale_status,
-        code: &'static str,
-        field: Option<&str>,
-        message: impl Into<String>,
-    ) -> Failure {
-        Failure {
-            status,
-            code,
-            field: field.map(str::to_owned),
-            message: message.into(),
-            offset: None,
-        }
-    }
-
     pub(crate) fn null(field: &'static str) -> Failure {
-        Failure::new(
-            resale_status::InvalidArgument,
-            "argument.null",
-            Some(field),
-            format!("`{field}` is NULL"),
-        )
+        Failure {
+            status: resale_status::InvalidArgument,
+            error: Error::at_field("argument.null", field, format!("`{field}` is NULL")),
+        }
     }
 
     pub(crate) fn not_utf8(field: &'static str, valid_up_to: usize) -> Failure {
         Failure {
-            offset: Some(valid_up_to as u64),
-            ..Failure::new(
-                resale_status::InvalidArgument,
-                "argument.not_utf8",
-                Some(field),
-                format!("`{field}` is not UTF-8 (at byte {valid_up_to})"),
-            )
+            status: resale_status::InvalidArgument,
+            error: Error {
+                offset: Some(valid_up_to as u64),
+                ..Error::at_field(
+                    "argument.not_utf8",
+                    field,
+                    format!("`{field}` is not UTF-8 (at byte {valid_up_to})"),
+                )
+            },
         }
     }
 
     pub(crate) fn panic() -> Failure {
-        Failure::new(
-            resale_status::Panic,
-            "internal.panic",
-            None,
-            "resale hit an internal error (a bug: please report it with the input)",
-        )
+        Failure {
+            status: resale_status::Panic,
+            error: Error::new(
+                "internal.panic",
+                "resale hit an internal error (a bug: please report it with the input)",
+            ),
+        }
     }
 
     pub(crate) fn unchanged(reason: UnchangedReason) -> Failure {
-        Failure::new(
-            resale_status::Unchanged,
-            reason.code(),
-            Some("url"),
-            reason.message(),
-        )
-    }
-
-    fn rejected(code: &'static str, field: Option<&str>, message: &str) -> Failure {
-        Failure::new(resale_status::Rejected, code, field, message)
+        Failure {
+            status: resale_status::Unchanged,
+            error: Error::at_field(reason.code(), "url", reason.message()),
+        }
     }
 
     /// Store as `*error` (when the caller asked) and return the status.
@@ -122,61 +91,20 @@ impl Failure {
     /// `error` is NULL or valid for writes.
     pub(crate) unsafe fn report(self, error: *mut *mut resale_error) -> resale_status {
         if let Some(slot) = error.as_mut() {
-            *slot = Box::into_raw(Box::new(resale_error {
-                code: self.code,
-                field: self.field,
-                message: self.message,
-                offset: self
-                    .offset
-                    .map_or(-1, |o| i64::try_from(o).unwrap_or(i64::MAX)),
-            }));
+            *slot = Box::into_raw(Box::new(resale_error(self.error)));
         }
         self.status
     }
 }
 
-impl From<&PolicyError> for Failure {
-    fn from(e: &PolicyError) -> Failure {
-        Failure::rejected(e.code, Some(&e.path), &e.message)
-    }
-}
-
-impl From<RewriteError> for Failure {
-    fn from(e: RewriteError) -> Failure {
-        Failure::rejected(e.code, Some("url"), &e.message)
-    }
-}
-
-impl From<Rejection> for Failure {
-    fn from(r: Rejection) -> Failure {
-        Failure::rejected(r.code, r.field.as_deref(), &r.message)
-    }
-}
-
-impl From<CatalogError> for Failure {
-    fn from(e: CatalogError) -> Failure {
+/// The one translation of a core refusal: `RESALE_STATUS_REJECTED` and the
+/// error as it is.
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
         Failure {
-            offset: Some(e.offset),
-            ..Failure::rejected(e.code(), None, &e.message)
+            status: resale_status::Rejected,
+            error,
         }
-    }
-}
-
-impl From<PanelIniError> for Failure {
-    fn from(e: PanelIniError) -> Failure {
-        Failure::rejected(e.code, Some("catalog_url"), &e.message)
-    }
-}
-
-impl From<LicenseError> for Failure {
-    fn from(e: LicenseError) -> Failure {
-        Failure::rejected(e.code, e.field.as_deref(), &e.message)
-    }
-}
-
-impl From<MarketplaceError> for Failure {
-    fn from(e: MarketplaceError) -> Failure {
-        Failure::rejected(e.code, Some(&e.field), &e.message)
     }
 }
 
@@ -189,7 +117,7 @@ impl From<MarketplaceError> for Failure {
 pub unsafe extern "C" fn resale_error_code(error: *const resale_error) -> resale_str {
     error
         .as_ref()
-        .map_or(resale_str::none(), |e| resale_str::of(e.code))
+        .map_or(resale_str::none(), |e| resale_str::of(e.0.code))
 }
 
 /// The field at fault: a query parameter as spelled in the query, a JSON
@@ -201,7 +129,7 @@ pub unsafe extern "C" fn resale_error_code(error: *const resale_error) -> resale
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_field(error: *const resale_error) -> resale_str {
     error.as_ref().map_or(resale_str::none(), |e| {
-        resale_str::of_opt(e.field.as_deref())
+        resale_str::of_opt(e.0.field.as_deref())
     })
 }
 
@@ -213,7 +141,7 @@ pub unsafe extern "C" fn resale_error_field(error: *const resale_error) -> resal
 pub unsafe extern "C" fn resale_error_message(error: *const resale_error) -> resale_str {
     error
         .as_ref()
-        .map_or(resale_str::none(), |e| resale_str::of(&e.message))
+        .map_or(resale_str::none(), |e| resale_str::of(&e.0.message))
 }
 
 /// The byte offset in the input where the failure was found (catalog feeds,
@@ -223,7 +151,24 @@ pub unsafe extern "C" fn resale_error_message(error: *const resale_error) -> res
 /// As [`resale_error_code`].
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_offset(error: *const resale_error) -> i64 {
-    error.as_ref().map_or(-1, |e| e.offset)
+    error.as_ref().map_or(-1, |e| {
+        e.0.offset
+            .map_or(-1, |o| i64::try_from(o).unwrap_or(i64::MAX))
+    })
+}
+
+/// The code's family, from its first segment (`policy`, `shop_request`,
+/// `catalog`, `license`, `marketplace`, `input`, `argument`, `internal`):
+/// what a binding with exception classes picks its class by. Valid for
+/// the life of the library.
+///
+/// # Safety
+/// As [`resale_error_code`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_error_domain(error: *const resale_error) -> resale_str {
+    error.as_ref().map_or(resale_str::none(), |e| {
+        resale_str::of(e.0.domain().as_str())
+    })
 }
 
 /// Free an error object. NULL is accepted and ignored.

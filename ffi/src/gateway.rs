@@ -99,12 +99,14 @@ fn wire(reply: &Reply) -> String {
 }
 
 fn not_catalog() -> Failure {
-    Failure::new(
-        resale_status::InvalidArgument,
-        "gateway.not_catalog",
-        Some("target"),
-        "the request is not for the catalog route",
-    )
+    Failure {
+        status: resale_status::InvalidArgument,
+        error: resale_core::Error::at_field(
+            "gateway.not_catalog",
+            "target",
+            "the request is not for the catalog route",
+        ),
+    }
 }
 
 fn plan(gw: &Gateway, req: &Request) -> Result<CatalogPlan, Failure> {
@@ -129,7 +131,7 @@ pub unsafe extern "C" fn resale_gateway_new(
         let slot = gateway.as_mut().ok_or_else(|| Failure::null("gateway"))?;
         *slot = std::ptr::null_mut();
         let text = text(json, json_len, "json")?;
-        let inner = Gateway::from_json(text).map_err(|e| Failure::from(&e))?;
+        let inner = Gateway::from_json(text).map_err(Failure::from)?;
         *slot = Box::into_raw(Box::new(resale_gateway { inner }));
         Ok(resale_status::Ok)
     })

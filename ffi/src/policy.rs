@@ -45,7 +45,7 @@ pub unsafe extern "C" fn resale_policy_new(
         let slot = policy.as_mut().ok_or_else(|| Failure::null("policy"))?;
         *slot = std::ptr::null_mut();
         let text = text(json, json_len, "json")?;
-        let inner = resale_core::Policy::from_json(text).map_err(|e| Failure::from(&e))?;
+        let inner = resale_core::Policy::from_json(text).map_err(Failure::from)?;
         *slot = Box::into_raw(Box::new(resale_policy { inner }));
         Ok(resale_status::Ok)
     })

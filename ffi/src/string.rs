@@ -239,10 +239,16 @@ mod tests {
     #[test]
     fn null_with_length_is_refused_and_bad_utf8_says_where() {
         let e = unsafe { text(std::ptr::null(), 3, "url") }.unwrap_err();
-        assert_eq!((e.code, e.field.as_deref()), ("argument.null", Some("url")));
+        assert_eq!(
+            (e.error.code, e.error.field.as_deref()),
+            ("argument.null", Some("url"))
+        );
         let bad = b"ab\xffc";
         let e = unsafe { text(bad.as_ptr().cast(), 4, "url") }.unwrap_err();
-        assert_eq!((e.code, e.offset), ("argument.not_utf8", Some(2)));
+        assert_eq!(
+            (e.error.code, e.error.offset),
+            ("argument.not_utf8", Some(2))
+        );
         assert_eq!(unsafe { text(std::ptr::null(), 0, "url") }.unwrap(), "");
     }
 }

@@ -39,6 +39,7 @@ static void policy_errors_name_the_path(void) {
     CHECK(STR_IS(resale_error_field(e), "$.shop_url"));
     CHECK(resale_error_message(e).len > 0);
     CHECK(resale_error_offset(e) == -1);
+    CHECK(STR_IS(resale_error_domain(e), "policy"));
     resale_error_free(e);
 
     const char unknown[] = "{\"shop_url\": \"https://shop.com\", \"shop\": 1}";
@@ -57,6 +58,7 @@ static void arguments(resale_policy *p) {
     CHECK(resale_rewrite_buy_url(NULL, url, strlen(url), &out, &e) == RESALE_STATUS_INVALID_ARGUMENT);
     CHECK(STR_IS(resale_error_code(e), "argument.null"));
     CHECK(STR_IS(resale_error_field(e), "policy"));
+    CHECK(STR_IS(resale_error_domain(e), "argument"));
     resale_error_free(e);
 
     CHECK(resale_rewrite_buy_url(p, NULL, 5, &out, &e) == RESALE_STATUS_INVALID_ARGUMENT);

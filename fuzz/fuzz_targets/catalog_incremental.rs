@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&seed, feed)) = data.split_first() else { return };
     let sizes = [1 + (seed as usize % 7), 1 + (seed as usize / 7 % 13), 64];
     for path in ["/api/v4/packages", "/api/v4/categories"] {
-        let one = policy().filter_catalog(path, feed).map(|f| f.body).map_err(|e| e.code());
+        let one = policy().filter_catalog(path, feed).map(|f| f.body).map_err(|e| e.code);
         let mut filter = policy().catalog_filter(path);
         let mut out = Vec::new();
         let mut rest = feed;
@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
         while !rest.is_empty() {
             let n = sizes[k % sizes.len()].min(rest.len());
             if let Err(e) = filter.push(&rest[..n], &mut out) {
-                failed = Some(e.code());
+                failed = Some(e.code);
                 break;
             }
             rest = &rest[n..];
@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let split = match failed {
             Some(code) => Err(code),
-            None => filter.finish(&mut out).map(|_| out).map_err(|e| e.code()),
+            None => filter.finish(&mut out).map(|_| out).map_err(|e| e.code),
         };
         assert_eq!(one, split);
     }

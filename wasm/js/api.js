@@ -1,39 +1,39 @@
 // The JavaScript face of resale: plain objects in and out, `ResaleError`
 // thrown for failures. Every rule is in the Rust core; this file only turns
-// its JSON reports into JavaScript values. `bind(raw)` takes the
-// wasm-bindgen module once it is initialised (see node.js and workerd.js).
+// its JSON answers into JavaScript values and its errors into ResaleError.
+// `bind(raw)` takes the wasm-bindgen module once it is initialised (see
+// node.js and workerd.js).
 
-/** A failure with a stable machine `code`, the `field` at fault, and the full `report`. */
+/**
+ * Every failure: the core's error (stable `code`, `field` at fault, byte
+ * `offset`, `message`), its `domain` (`policy`, `shop_request`, `catalog`,
+ * …) and the failure's `report` (the answer shape of the shared vectors).
+ */
 export class ResaleError extends Error {
-  constructor(report) {
-    super(report.message ?? report.code);
+  constructor(thrown) {
+    super(thrown.message ?? thrown.code);
     this.name = "ResaleError";
-    this.code = report.code;
-    this.field = report.field ?? report.path ?? null;
-    this.offset = report.offset ?? null;
-    this.report = report;
+    this.code = thrown.code;
+    this.field = thrown.field ?? null;
+    this.offset = thrown.offset ?? null;
+    this.domain = thrown.domain;
+    this.report = thrown.report;
   }
 }
 
-const FAILED = new Set(["error", "rejected"]);
-
-/** Parse a report; throw it when it is a failure. */
-function answer(text) {
-  const report = JSON.parse(text);
-  if (FAILED.has(report.status)) throw new ResaleError(report);
-  return report;
-}
-
-/** Turn what the wasm side threw (a report as JSON text) into a ResaleError. */
-function rethrow(e) {
-  if (typeof e === "string") {
-    try {
-      return new ResaleError(JSON.parse(e));
-    } catch {
-      /* not a report */
-    }
+/**
+ * The one failure channel: a wasm call returns its answer as JSON text or
+ * throws the error as JSON text; the latter becomes a ResaleError.
+ */
+function call(f) {
+  let text;
+  try {
+    text = f();
+  } catch (e) {
+    if (typeof e === "string") throw new ResaleError(JSON.parse(e));
+    throw e;
   }
-  return e;
+  return typeof text === "string" ? JSON.parse(text) : text;
 }
 
 const bytes = (b) => (typeof b === "string" ? new TextEncoder().encode(b) : b instanceof Uint8Array ? b : new Uint8Array(b));
@@ -46,15 +46,11 @@ export function bind(raw) {
     }
     /** Compile a policy; throws ResaleError (`policy.*`, with `field` the JSON path). */
     static fromJson(text) {
-      try {
-        return new Policy(raw.Policy.fromJson(typeof text === "string" ? text : JSON.stringify(text)));
-      } catch (e) {
-        throw rethrow(e);
-      }
+      return new Policy(call(() => raw.Policy.fromJson(typeof text === "string" ? text : JSON.stringify(text))));
     }
     /** `{status:"rewritten", url}` or `{status:"unchanged", reason, message}`; throws for a non-URL. */
     rewriteBuyUrl(url) {
-      return answer(this.#p.rewriteBuyUrl(url));
+      return call(() => this.#p.rewriteBuyUrl(url));
     }
     /** `{status:"accepted", request, redirect_url}`; throws ResaleError for a rejection. */
     checkShopRequest(query) {
@@ -62,7 +58,7 @@ export function bind(raw) {
         // Raw percent-encoding, never form encoding: `+` must stay `+`.
         query = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
       }
-      return answer(this.#p.checkShopRequest(query));
+      return call(() => this.#p.checkShopRequest(query));
     }
     /** `packages`, `categories` or `other`. */
     catalogKind(path) {
@@ -70,32 +66,22 @@ export function bind(raw) {
     }
     /** The filtered feed (Uint8Array); throws ResaleError (`catalog.*`, with `offset`). */
     filterCatalog(path, body) {
-      try {
-        return this.#p.filterCatalog(path, bytes(body));
-      } catch (e) {
-        throw rethrow(e);
-      }
+      return call(() => this.#p.filterCatalog(path, bytes(body)));
     }
     /** `{status:"ok", kind, body, kept, dropped}` (body as text); throws on an invalid feed. */
     filterCatalogReport(path, body) {
-      return answer(this.#p.filterCatalogReport(path, bytes(body)));
+      return call(() => this.#p.filterCatalogReport(path, bytes(body)));
     }
     /** An incremental filter: `push(chunk) -> Uint8Array`, `finish() -> Uint8Array`, `stats()`. */
     catalogFilter(path) {
       const f = this.#p.catalogFilter(path);
       return {
         push(chunk) {
-          try {
-            return f.push(bytes(chunk));
-          } catch (e) {
-            throw rethrow(e);
-          }
+          return call(() => f.push(bytes(chunk)));
         },
         finish() {
           try {
-            return f.finish();
-          } catch (e) {
-            throw rethrow(e);
+            return call(() => f.finish());
           } finally {
             this.stats = JSON.parse(f.stats() ?? "null");
             f.free();
@@ -120,31 +106,31 @@ export function bind(raw) {
     }
     /** `{status:"ok", text}`; throws for a bad catalog URL. */
     panelIni(catalogUrl) {
-      return answer(this.#p.panelIni(catalogUrl ?? undefined));
+      return call(() => this.#p.panelIni(catalogUrl ?? undefined));
     }
     /** `{status:"ok", plan}`; `order` is the order context `{order_id, api, owner_id?, server_ips?}`
      * (object or JSON text); throws ResaleError for a rejection or a license error. */
     licensePlan(query, order) {
-      return answer(this.#p.licensePlan(query, orderText(order)));
+      return call(() => this.#p.licensePlan(query, orderText(order)));
     }
     /** `{status:"ok", plan}` for a new Plesk with `extensions` (codes). */
     newInstancePlan(mainItem, extensions, order) {
-      return answer(this.#p.newInstancePlan(mainItem, extensions, orderText(order)));
+      return call(() => this.#p.newInstancePlan(mainItem, extensions, orderText(order)));
     }
   }
 
   const marketplace = {
     /** `{status:"ok"}`; throws ResaleError (`signature.*`). */
     verify(body, signatureHeader, secrets) {
-      return answer(raw.verifyWebhook(bytes(body), signatureHeader ?? undefined, secrets));
+      return call(() => raw.verifyWebhook(bytes(body), signatureHeader ?? undefined, secrets));
     },
     /** `{status:"applied"|"ignored", reason, duplicate_purchase, entitlement}`; throws for invalid events. */
     apply(state, body) {
-      return answer(raw.applyPurchase(state == null ? undefined : JSON.stringify(state), bytes(body)));
+      return call(() => raw.applyPurchase(state == null ? undefined : JSON.stringify(state), bytes(body)));
     },
     /** `{status:"ok", entitled, trial_days_remaining, seat:{allowed, reason, limit}}`. */
     seat(state, seat, now) {
-      return answer(raw.seatQuestion(JSON.stringify(state), seat, now instanceof Date ? now.toISOString() : now));
+      return call(() => raw.seatQuestion(JSON.stringify(state), seat, now instanceof Date ? now.toISOString() : now));
     },
     /**
      * An account's deliveries (`bodies`: raw payloads as strings or bytes, newest arrival last;
@@ -155,12 +141,12 @@ export function bind(raw) {
     replay(base, bodies) {
       const text = (b) => (typeof b === "string" ? b : new TextDecoder().decode(b));
       const events = typeof bodies === "string" ? bodies : "[" + bodies.map(text).join(",") + "]";
-      return answer(raw.replayPurchases(base == null ? undefined : JSON.stringify(base), events));
+      return call(() => raw.replayPurchases(base == null ? undefined : JSON.stringify(base), events));
     },
     /** `{status:"ok", differences, repaired}`; throws for an invalid listing or state. */
     reconcile(accounts, stored, now) {
       const listing = typeof accounts === "string" ? accounts : JSON.stringify(accounts);
-      return answer(raw.reconcileAccounts(bytes(listing), JSON.stringify(stored), now instanceof Date ? now.toISOString() : now));
+      return call(() => raw.reconcileAccounts(bytes(listing), JSON.stringify(stored), now instanceof Date ? now.toISOString() : now));
     },
   };
 
@@ -169,15 +155,15 @@ export function bind(raw) {
   const license = {
     /** `{status:"ok", commands}`; throws for a code with anything but A-Z, 0-9 and '-'. */
     activationCommands(code, os = "linux") {
-      return answer(raw.activationCommands(code, os));
+      return call(() => raw.activationCommands(code, os));
     },
     /** `{status:"ok", key}` from KA's answer to a v3 key request: its body and `Location` header. */
     parseKey(body, location) {
-      return answer(raw.parseKey(typeof body === "string" ? body : JSON.stringify(body), location ?? undefined));
+      return call(() => raw.parseKey(typeof body === "string" ? body : JSON.stringify(body), location ?? undefined));
     },
     /** `{status:"ok", body}`: the PUT body of a v3 upgrade from KA's GET answer and the step's `body_from`. */
     upgradeTargetState(key, spec) {
-      return answer(raw.upgradeTargetState(typeof key === "string" ? key : JSON.stringify(key), orderText(spec)));
+      return call(() => raw.upgradeTargetState(typeof key === "string" ? key : JSON.stringify(key), orderText(spec)));
     },
   };
 
@@ -194,11 +180,7 @@ export function bind(raw) {
     }
     /** Compile a policy; throws ResaleError (`policy.*`). */
     static fromJson(text) {
-      try {
-        return new Gateway(raw.Gateway.fromJson(typeof text === "string" ? text : JSON.stringify(text)));
-      } catch (e) {
-        throw rethrow(e);
-      }
+      return new Gateway(call(() => raw.Gateway.fromJson(typeof text === "string" ? text : JSON.stringify(text))));
     }
     get policyDigest() {
       return this.#g.policyDigest();

@@ -8,7 +8,9 @@ export class ResaleError extends Error {
   field: string | null;
   /** Byte offset in a catalog feed, for catalog errors. */
   offset: number | null;
-  /** The full report object. */
+  /** The code's family, from its first segment. */
+  domain: "policy" | "shop_request" | "catalog" | "license" | "marketplace" | "input" | "argument" | "internal";
+  /** The failure's answer object (the shape the shared vectors pin). */
   report: Record<string, unknown>;
 }
 

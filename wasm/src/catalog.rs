@@ -3,7 +3,7 @@
 use resale_core::report;
 use wasm_bindgen::prelude::*;
 
-use crate::errors::throw;
+use crate::errors::{reply, throw};
 use crate::policy::Policy;
 
 #[wasm_bindgen]
@@ -20,13 +20,16 @@ impl Policy {
         self.inner
             .filter_catalog(path, body)
             .map(|f| f.body)
-            .map_err(|e| throw(report::catalog_error(&e)))
+            .map_err(|e| throw(&e, report::catalog_error(&e)))
     }
 
-    /// The one-shot filter's report (`ok` with `body`, `kept`, `dropped`, or `error`) as JSON text.
+    /// The one-shot filter's report (`ok` with `body`, `kept`, `dropped`) as JSON text.
     #[wasm_bindgen(js_name = filterCatalogReport)]
-    pub fn filter_catalog_report(&self, path: &str, body: &[u8]) -> String {
-        report::filter_catalog(&self.inner.filter_catalog(path, body)).to_string()
+    pub fn filter_catalog_report(&self, path: &str, body: &[u8]) -> Result<String, JsValue> {
+        reply(
+            &self.inner.filter_catalog(path, body),
+            report::filter_catalog,
+        )
     }
 
     /// An incremental filter for the request `path`.
@@ -55,7 +58,7 @@ impl CatalogFilter {
         self.out.clear();
         self.inner
             .push(chunk, &mut self.out)
-            .map_err(|e| throw(report::catalog_error(&e)))?;
+            .map_err(|e| throw(&e, report::catalog_error(&e)))?;
         Ok(std::mem::take(&mut self.out))
     }
 
@@ -66,7 +69,7 @@ impl CatalogFilter {
         let stats = self
             .inner
             .finish(&mut self.out)
-            .map_err(|e| throw(report::catalog_error(&e)))?;
+            .map_err(|e| throw(&e, report::catalog_error(&e)))?;
         self.stats = Some(serde_json::to_string(&stats).unwrap_or_default());
         Ok(std::mem::take(&mut self.out))
     }

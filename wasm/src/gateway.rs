@@ -36,12 +36,12 @@ fn request<'a>(
 
 #[wasm_bindgen]
 impl Gateway {
-    /// Compile a policy; throws the lint report on error.
+    /// Compile a policy; throws the error (lint report) on failure.
     #[wasm_bindgen(js_name = fromJson)]
     pub fn from_json(text: &str) -> Result<Gateway, JsValue> {
         gateway::Gateway::from_json(text)
             .map(|inner| Gateway { inner })
-            .map_err(|e| throw(report::lint(Err(&e))))
+            .map_err(|e| throw(&e, report::lint(Err(&e))))
     }
 
     /// The compiled policy (shared, not compiled again): its catalog filter.

@@ -6,24 +6,26 @@ use resale_core::license::OrderContext;
 use resale_core::report;
 use wasm_bindgen::prelude::*;
 
+use crate::errors::{reply, throw};
 use crate::policy::Policy;
 
 #[wasm_bindgen]
 impl Policy {
-    /// The plan for an accepted query (or its rejection) as JSON text;
-    /// `order` is the order context as JSON text
-    /// (`{"order_id", "api", "owner_id"?, "server_ips"?}`).
+    /// The plan for an accepted query as JSON text; `order` is the order
+    /// context as JSON text (`{"order_id", "api", "owner_id"?, "server_ips"?}`).
+    /// Throws the query's rejection or the license error.
     #[wasm_bindgen(js_name = licensePlan)]
-    pub fn license_plan(&self, query: &str, order: &str) -> String {
-        let order = match OrderContext::from_json(order) {
-            Ok(order) => order,
-            Err(e) => return report::license_error(&e).to_string(),
-        };
-        match self.inner.check_shop_request(query) {
-            Ok(req) => report::license_plan(&self.inner.license_plan(&req, &order)),
-            Err(r) => report::rejection(&r),
-        }
-        .to_string()
+    pub fn license_plan(&self, query: &str, order: &str) -> Result<String, JsValue> {
+        let order =
+            OrderContext::from_json(order).map_err(|e| throw(&e, report::license_error(&e)))?;
+        let request = self
+            .inner
+            .check_shop_request(query)
+            .map_err(|e| throw(&e, report::rejection(&e)))?;
+        reply(
+            &self.inner.license_plan(&request, &order),
+            report::license_plan,
+        )
     }
 
     /// The plan for a new instance (`extensions`: extension codes) as JSON text.
@@ -33,36 +35,40 @@ impl Policy {
         main_item: &str,
         extensions: Vec<String>,
         order: &str,
-    ) -> String {
+    ) -> Result<String, JsValue> {
         let codes: Vec<&str> = extensions.iter().map(String::as_str).collect();
-        report::license_plan(
+        reply(
             &OrderContext::from_json(order)
                 .and_then(|order| self.inner.new_instance_plan(main_item, &codes, &order)),
+            report::license_plan,
         )
-        .to_string()
     }
 }
 
 /// The activation command lines for a code (`linux` or `windows`) as JSON text.
 #[wasm_bindgen(js_name = activationCommands)]
-pub fn activation(code: &str, os: &str) -> String {
-    report::activation(&Os::from_name(os).and_then(|os| activation_commands(code, os))).to_string()
+pub fn activation(code: &str, os: &str) -> Result<String, JsValue> {
+    reply(
+        &Os::from_name(os).and_then(|os| activation_commands(code, os)),
+        report::activation,
+    )
 }
 
 /// KA's answer to a v3 key request (body, and `Location` or undefined) read, as JSON text.
 #[wasm_bindgen(js_name = parseKey)]
-pub fn parse_key(body: &str, location: Option<String>) -> String {
-    report::key_info(&resale_core::license::key_response::parse_key(
-        body,
-        location.as_deref(),
-    ))
-    .to_string()
+pub fn parse_key(body: &str, location: Option<String>) -> Result<String, JsValue> {
+    reply(
+        &resale_core::license::key_response::parse_key(body, location.as_deref()),
+        report::key_info,
+    )
 }
 
 /// The PUT body of a v3 upgrade from KA's GET answer and the step's
 /// `body_from` (JSON text), as JSON text.
 #[wasm_bindgen(js_name = upgradeTargetState)]
-pub fn upgrade_target_state(key: &str, spec: &str) -> String {
-    let result = TargetState::from_json(spec).and_then(|spec| target_state(key, &spec));
-    report::target_state(&result).to_string()
+pub fn upgrade_target_state(key: &str, spec: &str) -> Result<String, JsValue> {
+    reply(
+        &TargetState::from_json(spec).and_then(|spec| target_state(key, &spec)),
+        report::target_state,
+    )
 }

@@ -13,11 +13,11 @@ pub struct Policy {
 
 #[wasm_bindgen]
 impl Policy {
-    /// Compile a policy from its JSON text; throws the lint report on error.
+    /// Compile a policy from its JSON text; throws the error (lint report) on failure.
     #[wasm_bindgen(js_name = fromJson)]
     pub fn from_json(text: &str) -> Result<Policy, JsValue> {
         resale_core::Policy::from_json(text)
             .map(|inner| Policy { inner })
-            .map_err(|e| throw(report::lint(Err(&e))))
+            .map_err(|e| throw(&e, report::lint(Err(&e))))
     }
 }

@@ -17,7 +17,7 @@ pub fn run(policy: &Path, path: &str, stats: bool) -> Result<bool, Failure> {
     let mut output = std::io::stdout().lock();
     let mut buf = vec![0u8; 64 * 1024];
     let mut out = Vec::with_capacity(128 * 1024);
-    let fail = |e: &resale_core::catalog::CatalogError| {
+    let fail = |e: &resale_core::Error| {
         eprintln!("{}", report::catalog_error(e));
         Ok(false)
     };

@@ -41,7 +41,7 @@ final class CatalogFilter
         $this->handle = $f->new('resale_catalog_filter*');
         $status = $f->resale_catalog_filter_new($policy->handle, $path, \strlen($path), FFI::addr($this->handle), $this->errAddr);
         if ($status !== 0) {
-            throw $this->lib->failure($status, $this->errSlot, CatalogError::class);
+            throw $this->lib->failure($status, $this->errSlot);
         }
     }
 
@@ -66,7 +66,7 @@ final class CatalogFilter
     {
         $status = $this->ffi->resale_catalog_filter_push($this->handle, $chunk, \strlen($chunk), $this->bufAddr, $this->errAddr);
         if ($status !== 0) {
-            throw $this->lib->failure($status, $this->errSlot, CatalogError::class);
+            throw $this->lib->failure($status, $this->errSlot);
         }
         return Library::bytes($this->buf);
     }
@@ -81,7 +81,7 @@ final class CatalogFilter
     {
         $status = $this->ffi->resale_catalog_filter_finish($this->handle, $this->bufAddr, FFI::addr($this->cstats), $this->errAddr);
         if ($status !== 0) {
-            throw $this->lib->failure($status, $this->errSlot, CatalogError::class);
+            throw $this->lib->failure($status, $this->errSlot);
         }
         $this->stats = CatalogStats::fromC($this->cstats);
         return Library::bytes($this->buf);

@@ -40,7 +40,7 @@ final class Gateway
         $handle = $lib->ffi->new('resale_gateway*');
         $status = $lib->ffi->resale_gateway_new($json, \strlen($json), FFI::addr($handle), $lib->errAddr);
         if ($status !== Library::STATUS_OK) {
-            throw $lib->failure($status, $lib->errSlot, PolicyError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
         return new self($lib, $handle);
     }
@@ -73,7 +73,7 @@ final class Gateway
         $decision = $this->ffi->new('resale_gateway_decision');
         $status = $this->ffi->resale_gateway_route($this->handle, FFI::addr($req), FFI::addr($decision), $this->bufAddr, $this->lib->errAddr);
         if ($status !== Library::STATUS_OK) {
-            throw $this->lib->failure($status, $this->lib->errSlot, InvalidInput::class);
+            throw $this->lib->failure($status, $this->lib->errSlot);
         }
         return Reply::parse(Library::bytes($this->buf));
     }

@@ -158,25 +158,20 @@ final class Library
 
     /**
      * @internal The exception for a failed call: reads the error object in
-     * `$slot` (a `resale_error *`), frees it, and picks the class by status.
-     *
-     * @param class-string<ResaleException> $class for REJECTED/UNCHANGED
+     * `$slot` (a `resale_error *`), frees it, and picks the class by the
+     * code's domain (ResaleException::forDomain).
      */
-    public function failure(int $status, CData $slot, string $class): ResaleException
+    public function failure(int $status, CData $slot): ResaleException
     {
-        if ($status === self::STATUS_INVALID_ARGUMENT) {
-            $class = InvalidArgument::class;
-        } elseif ($status === self::STATUS_PANIC) {
-            $class = InternalError::class;
-        }
         if (FFI::isNull($slot)) {
-            return new $class('internal.no_error', "status {$status} without an error object", null, -1, $status);
+            return new InternalError('internal.no_error', "status {$status} without an error object", null, -1, $status);
         }
         $f = $this->ffi;
         $code = $this->str($f->resale_error_code($slot)) ?? '';
         $field = $this->str($f->resale_error_field($slot));
         $message = $this->str($f->resale_error_message($slot)) ?? '';
         $offset = (int) $f->resale_error_offset($slot);
+        $class = ResaleException::forDomain($this->str($f->resale_error_domain($slot)) ?? '');
         $f->resale_error_free($slot);
         return new $class($code, $message, $field, $offset, $status);
     }

@@ -36,7 +36,7 @@ final class License
         $r = $f->new('resale_shop_request*');
         $status = $f->resale_check_shop_request($policy->handle, $query, \strlen($query), \FFI::addr($r), $policy->errAddr);
         if ($status !== 0) {
-            throw $policy->lib->failure($status, $policy->errSlot, Rejection::class);
+            throw $policy->lib->failure($status, $policy->errSlot);
         }
         try {
             $status = $f->resale_license_plan(
@@ -50,7 +50,7 @@ final class License
         } finally {
             $f->resale_shop_request_free($r);
         }
-        return self::decode($policy->fill($status, LicenseError::class))['plan'];
+        return self::decode($policy->fill($status))['plan'];
     }
 
     /**
@@ -78,7 +78,7 @@ final class License
             $policy->bufAddr,
             $policy->errAddr,
         );
-        return self::decode($policy->fill($status, LicenseError::class))['plan'];
+        return self::decode($policy->fill($status))['plan'];
     }
 
     /**
@@ -94,7 +94,7 @@ final class License
         $lib ??= Library::get();
         $status = $lib->ffi->resale_activation_commands($code, \strlen($code), $os, \strlen($os), $lib->bufAddr, $lib->errAddr);
         if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot, LicenseError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
         $text = Library::bytes($lib->buf);
         // One command per line, each ended by "\n".
@@ -122,7 +122,7 @@ final class License
             $lib->errAddr,
         );
         if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot, LicenseError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
         return $lib->json($lib->buf)['key'];
     }
@@ -140,7 +140,7 @@ final class License
         $spec = \is_string($spec) ? $spec : json_encode($spec, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
         $status = $lib->ffi->resale_upgrade_target_state($key, \strlen($key), $spec, \strlen($spec), $lib->bufAddr, $lib->errAddr);
         if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot, LicenseError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
         return $lib->json($lib->buf)['body'];
     }

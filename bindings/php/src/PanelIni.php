@@ -22,6 +22,6 @@ final class PanelIni
             $policy->bufAddr,
             $policy->errAddr,
         );
-        return $policy->fill($status, InvalidInput::class);
+        return $policy->fill($status);
     }
 }

@@ -66,7 +66,7 @@ final class Policy
         $handle = $f->new('resale_policy*');
         $status = $f->resale_policy_new($json, \strlen($json), FFI::addr($handle), $lib->errAddr);
         if ($status !== Library::STATUS_OK) {
-            throw $lib->failure($status, $lib->errSlot, PolicyError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
         return new self($lib, $handle);
     }
@@ -122,7 +122,7 @@ final class Policy
         if ($status === 0) {
             return new Rewrite(Rewrite::REWRITTEN, FFI::string($this->buf->data, $this->buf->len), null, null, null);
         }
-        $e = $this->lib->failure($status, $this->errSlot, InvalidInput::class);
+        $e = $this->lib->failure($status, $this->errSlot);
         if ($status === Library::STATUS_UNCHANGED) {
             return new Rewrite(Rewrite::UNCHANGED, null, $e->getErrorCode(), $e->getReason(), null);
         }
@@ -162,7 +162,7 @@ final class Policy
             $this->errAddr,
         );
         if ($status !== 0) {
-            throw $this->lib->failure($status, $this->errSlot, Rejection::class);
+            throw $this->lib->failure($status, $this->errSlot);
         }
         $f = explode("\0", FFI::string($this->buf->data, $this->buf->len));
         return new ShopRequest(
@@ -233,7 +233,7 @@ final class Policy
             $this->errAddr,
         );
         if ($status !== 0) {
-            throw $this->lib->failure($status, $this->errSlot, CatalogError::class);
+            throw $this->lib->failure($status, $this->errSlot);
         }
         return new FilteredCatalog(Library::bytes($this->buf), CatalogStats::fromC($this->stats));
     }
@@ -259,15 +259,11 @@ final class Policy
         return PanelIni::render($this, $catalogUrl);
     }
 
-    /**
-     * @internal Run a call that fills this policy's buffer; throw `$class` on failure.
-     *
-     * @param class-string<ResaleException> $class
-     */
-    public function fill(int $status, string $class): string
+    /** @internal Run a call that fills this policy's buffer; throw its error on failure. */
+    public function fill(int $status): string
     {
         if ($status !== 0) {
-            throw $this->lib->failure($status, $this->errSlot, $class);
+            throw $this->lib->failure($status, $this->errSlot);
         }
         return Library::bytes($this->buf);
     }

@@ -10,9 +10,36 @@ namespace Resale;
  * JSON path, an argument name; null when the input as a whole is at
  * fault), the message and, for feeds, the byte offset (-1 when none).
  * Match on getErrorCode(): messages may be reworded between versions.
+ *
+ * The subclass is chosen by the code's domain, which the library derives
+ * from the code's first segment (`resale_error_domain`; resale_core's
+ * `Domain`): one class per domain, DOMAINS below.
  */
 class ResaleException extends \RuntimeException
 {
+    /** @var array<string, class-string<ResaleException>> the class for each domain of the core */
+    public const DOMAINS = [
+        'policy' => PolicyError::class,
+        'shop_request' => Rejection::class,
+        'catalog' => CatalogError::class,
+        'license' => LicenseError::class,
+        'marketplace' => Marketplace\MarketplaceError::class,
+        'input' => InvalidInput::class,
+        'argument' => InvalidArgument::class,
+        'internal' => InternalError::class,
+    ];
+
+    /**
+     * The class for a domain name (ResaleException itself for a domain this
+     * package does not know yet).
+     *
+     * @return class-string<ResaleException>
+     */
+    public static function forDomain(string $domain): string
+    {
+        return self::DOMAINS[$domain] ?? self::class;
+    }
+
     /** The C ABI's status (`RESALE_STATUS_*`), 0 for failures of the binding itself. */
     private int $status;
 

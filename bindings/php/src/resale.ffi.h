@@ -407,6 +407,16 @@ struct resale_str resale_error_message(const struct resale_error *error);
 int64_t resale_error_offset(const struct resale_error *error);
 
 /*
+ The code's family, from its first segment (`policy`, `shop_request`,
+ `catalog`, `license`, `marketplace`, `input`, `argument`, `internal`):
+ what a binding with exception classes picks its class by. Valid for
+ the life of the library.
+
+ As [`resale_error_code`].
+ */
+struct resale_str resale_error_domain(const struct resale_error *error);
+
+/*
  Free an error object. NULL is accepted and ignored.
 
  `error` is NULL or an error object from this library, not yet freed.

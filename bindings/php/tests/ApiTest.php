@@ -320,4 +320,36 @@ final class ApiTest extends TestCase
         $this->expectException(InvalidArgument::class);
         Webhook::verify('x', $sig, ["two\nlines"]);
     }
+
+    /**
+     * One class per domain of the core's error codes: the mirror is pinned
+     * against core/src/error.rs (a domain added there and not here fails),
+     * and each domain a call can reach throws its class.
+     */
+    public function testExceptionClassesFollowTheCoresDomains(): void
+    {
+        preg_match_all('~Domain::\w+ => "(\w+)",~', file_get_contents(self::ROOT . '/core/src/error.rs'), $m);
+        $this->assertNotEmpty($m[1]);
+        $this->assertEqualsCanonicalizing($m[1], array_keys(\Resale\ResaleException::DOMAINS));
+
+        $p = self::policy();
+        $cases = [
+            'policy' => static fn () => Policy::fromJson('{}'),
+            'shop_request' => static fn () => $p->checkShopRequest('extension-id=docker&kn=x'),
+            'catalog' => static fn () => $p->filterCatalog('/api/v4/packages', '[1]'),
+            'license' => static fn () => License::activationCommands('A1;B'),
+            'marketplace' => static fn () => Webhook::verify('x', null, ['s']),
+            'input' => static fn () => $p->rewriteBuyUrl('not a url'),
+            'argument' => static fn () => $p->checkShopRequest("kn=\xff"),
+        ];
+        foreach ($cases as $domain => $call) {
+            try {
+                $call();
+                $this->fail("no exception for {$domain}");
+            } catch (\Resale\ResaleException $e) {
+                $this->assertSame(\Resale\ResaleException::forDomain($domain), $e::class, "{$domain}: {$e->getErrorCode()}");
+            }
+        }
+        $this->assertSame(\Resale\ResaleException::class, \Resale\ResaleException::forDomain('not-a-domain'));
+    }
 }

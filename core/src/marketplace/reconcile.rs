@@ -304,7 +304,7 @@ pub fn reconcile(
         if held.insert(e.account.id, e).is_some() {
             return Err(Error::at_field(
                 "reconcile.duplicate_account",
-                &format!("stored[{i}]"),
+                format!("stored[{i}]"),
                 format!("account {} is stored twice", e.account.id),
             ));
         }
@@ -314,7 +314,7 @@ pub fn reconcile(
         if by_id.insert(l.id, l).is_some() {
             return Err(Error::at_field(
                 "reconcile.duplicate_account",
-                &format!("accounts[{i}]"),
+                format!("accounts[{i}]"),
                 format!(
                     "account {} is listed twice (on two plans, or on two pages)",
                     l.id
@@ -386,11 +386,7 @@ pub fn reconcile_json(
         .enumerate()
         .map(|(i, v)| {
             serde_json::from_value(v).map_err(|e| {
-                Error::at_field(
-                    "entitlement.invalid",
-                    &format!("stored[{i}]"),
-                    e.to_string(),
-                )
+                Error::at_field("entitlement.invalid", format!("stored[{i}]"), e.to_string())
             })
         })
         .collect::<Result<Vec<Entitlement>, _>>()?;
@@ -501,12 +497,12 @@ mod tests {
         two.extend(listing(2, 5, ""));
         let e = reconcile(&two, &[], AT).unwrap_err();
         assert_eq!(
-            (e.code, e.field.as_str()),
+            (e.code, e.field.as_deref().unwrap()),
             ("reconcile.duplicate_account", "accounts[1]")
         );
         let e = reconcile(&[], &[held(1, 1), held(2, 2)], AT).unwrap_err();
         assert_eq!(
-            (e.code, e.field.as_str()),
+            (e.code, e.field.as_deref().unwrap()),
             ("reconcile.duplicate_account", "stored[1]")
         );
         assert_eq!(
@@ -515,7 +511,7 @@ mod tests {
         );
         let e = reconcile_json(b"[]", r#"[{"x":1}]"#, AT).unwrap_err();
         assert_eq!(
-            (e.code, e.field.as_str()),
+            (e.code, e.field.as_deref().unwrap()),
             ("entitlement.invalid", "stored[0]")
         );
     }

@@ -227,7 +227,7 @@ mod tests {
         let bodies = r#"[{"action":"nope"}, {"action":"purchased"}]"#;
         let e = replay_json(None, bodies).unwrap_err();
         assert_eq!(
-            (e.code, e.field.as_str()),
+            (e.code, e.field.as_deref().unwrap()),
             ("event.invalid", "$.effective_date")
         );
     }

@@ -43,7 +43,7 @@ final class Reconcile
             $lib->errAddr,
         );
         if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot, MarketplaceError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
         return $lib->json($lib->buf);
     }

@@ -37,7 +37,7 @@ final class Webhook
             $lib->errAddr,
         );
         if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot, MarketplaceError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
     }
 
@@ -65,7 +65,7 @@ final class Webhook
             $lib->errAddr,
         );
         if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot, MarketplaceError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
         return $lib->json($lib->buf);
     }
@@ -97,7 +97,7 @@ final class Webhook
             $lib->errAddr,
         );
         if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot, MarketplaceError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
         return $lib->json($lib->buf);
     }
@@ -119,7 +119,7 @@ final class Webhook
         $state = self::stateJson($state);
         $status = $lib->ffi->resale_marketplace_seat($state, \strlen($state), $seat, $now, \strlen($now), $lib->bufAddr, $lib->errAddr);
         if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot, MarketplaceError::class);
+            throw $lib->failure($status, $lib->errSlot);
         }
         return $lib->json($lib->buf);
     }
