@@ -25,9 +25,11 @@ pub enum Command {
         #[arg(long)]
         signature: Option<String>,
     },
-    /// Apply the marketplace_purchase event on stdin to a stored state; prints the new entitlement.
+    /// Apply the marketplace_purchase event on stdin to a stored state; prints the answer
+    /// (`{"status":"applied"|"ignored",…,"entitlement"}`), which is itself a valid --state.
     Apply {
-        /// The account's current entitlement (JSON), if any.
+        /// The account's current state, if any: the previous `apply` output, or the bare
+        /// entitlement (JSON).
         #[arg(long)]
         state: Option<PathBuf>,
         /// The current time (RFC 3339), to answer "entitled?" and trial days left.
@@ -36,7 +38,7 @@ pub enum Command {
     },
     /// May seat N be taken? Also says whether the account is entitled and trial days left.
     Seat {
-        /// The account's entitlement (JSON).
+        /// The account's state: an `apply` output or the bare entitlement (JSON).
         #[arg(long)]
         state: PathBuf,
         /// The seat number (1-based).
@@ -77,7 +79,7 @@ fn now(text: &str) -> Result<i64, Failure> {
 }
 
 fn load_state(path: &Path) -> Result<Entitlement, Failure> {
-    serde_json::from_str(&io::read_file(path)?)
+    Entitlement::from_json(&io::read_file(path)?)
         .map_err(|e| format!("{}: not an entitlement: {e}", path.display()))
 }
 

@@ -342,3 +342,59 @@ fn marketplace_reconcile_reports_and_repairs_a_state_directory() {
     assert_eq!(again[0]["differences"], 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `marketplace apply --state`: the previous apply's output (as printed) and
+/// the bare entitlement both read as the state; so do the states the
+/// command line wrote before this (tests/fixtures/entitlement, 0.1.0).
+#[test]
+fn marketplace_apply_takes_its_own_output_as_state() {
+    let purchased = r#"{"action":"purchased","effective_date":"2026-01-01T00:00:00Z","marketplace_purchase":{"account":{"type":"User","id":9,"login":"u9"},"billing_cycle":"monthly","unit_count":1,"on_free_trial":false,"plan":{"id":1,"name":"P","price_model":"FLAT_RATE"}}}"#;
+    let cancelled = purchased
+        .replace("\"purchased\"", "\"cancelled\"")
+        .replace("2026-01-01", "2026-02-01");
+    let out = resale(&["marketplace", "apply"], Some(purchased));
+    assert!(out.status.success());
+    let dir = std::env::temp_dir().join(format!("resale-cli-apply-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let answer = dir.join("answer.json");
+    std::fs::write(&answer, &out.stdout).unwrap();
+    let bare = dir.join("bare.json");
+    std::fs::write(&bare, lines(&out)[0]["entitlement"].to_string()).unwrap();
+    for state in [&answer, &bare] {
+        let next = resale(
+            &["marketplace", "apply", "--state", state.to_str().unwrap()],
+            Some(&cancelled),
+        );
+        assert!(
+            next.status.success(),
+            "{}",
+            String::from_utf8_lossy(&next.stderr)
+        );
+        let v = &lines(&next)[0];
+        assert_eq!(v["status"], "applied", "{v}");
+        assert_eq!(v["entitlement"]["status"], "cancelled", "{v}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // States written by 0.1.0: the whole answer and the bare entitlement.
+    let event =
+        std::fs::read_to_string(repo("tests/fixtures/entitlement/pending-change-event.json"))
+            .unwrap();
+    for old in ["v0-apply-output.json", "v0-pending-change.json"] {
+        let path = repo(&format!("tests/fixtures/entitlement/{old}"));
+        let again = resale(
+            &["marketplace", "apply", "--state", path.to_str().unwrap()],
+            Some(&event),
+        );
+        assert!(
+            again.status.success(),
+            "{old}: {}",
+            String::from_utf8_lossy(&again.stderr)
+        );
+        assert_eq!(
+            lines(&again)[0]["status"],
+            "ignored",
+            "{old}: the same event again"
+        );
+    }
+}

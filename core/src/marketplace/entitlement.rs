@@ -117,8 +117,10 @@ fn fingerprint(e: &PurchaseEvent) -> String {
 }
 
 impl Entitlement {
-    /// A stored entitlement read back from its JSON (as [`Entitlement::apply`]
-    /// answered it), or `entitlement.invalid` (field `state`).
+    /// A stored entitlement read back from its JSON, or
+    /// `entitlement.invalid` (field `state`). The text is the bare
+    /// entitlement or the whole `apply` answer
+    /// (`{"status":"applied"|"ignored",…,"entitlement":{…}}`).
     ///
     /// ```
     /// use resale_core::marketplace::entitlement::Entitlement;
@@ -132,8 +134,25 @@ impl Entitlement {
                 "the stored entitlement is larger than the payload limit",
             ));
         }
-        serde_json::from_str(text)
-            .map_err(|e| Error::at_field("entitlement.invalid", "state", e.to_string()))
+        // The bare entitlement, or the whole answer of `apply` (what the
+        // command line prints): a caller may store either.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum AnswerStatus {
+            Applied,
+            Ignored,
+        }
+        #[derive(Deserialize)]
+        struct ApplyAnswer {
+            #[allow(dead_code)]
+            status: AnswerStatus,
+            entitlement: Entitlement,
+        }
+        serde_json::from_str(text).or_else(|bare| {
+            serde_json::from_str::<ApplyAnswer>(text)
+                .map(|answer| answer.entitlement)
+                .map_err(|_| Error::at_field("entitlement.invalid", "state", bare.to_string()))
+        })
     }
 
     fn from_purchase(p: &Purchase, e: &PurchaseEvent, status: Status) -> Entitlement {
