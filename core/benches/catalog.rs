@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use resale_core::catalog::{CatalogFilter, ScanPath};
 use resale_core::Policy;
 
 fn whitelist_policy(whitelist: &str) -> Policy {
@@ -81,6 +82,22 @@ fn bench(c: &mut Criterion) {
                 out
             })
         });
+        // Each scanner path this machine runs, one shot (the rows of
+        // `make bench` per path; `filter_one_shot` is the detected one).
+        for path in ScanPath::available() {
+            g.bench_function(format!("path_{}", path.as_str()), |b| {
+                b.iter(|| {
+                    let kind = policy.catalog_kind("/api/v4/packages");
+                    let mut f = CatalogFilter::new(&policy, kind)
+                        .with_scan_path(path)
+                        .unwrap();
+                    let mut out = Vec::with_capacity(feed.len());
+                    f.push(black_box(&feed), &mut out).unwrap();
+                    f.finish(&mut out).unwrap();
+                    out
+                })
+            });
+        }
         g.finish();
     }
 }

@@ -124,6 +124,19 @@ impl CatalogFilter {
         }
     }
 
+    /// The same filter reading with the scanner `path`, or `None` when this
+    /// build or CPU cannot run it. [`CatalogFilter::new`] already picks the
+    /// fastest ([`ScanPath::detect`]); this is for tests and benchmarks,
+    /// which compare the paths (their answers are identical).
+    ///
+    /// [`ScanPath::detect`]: super::ScanPath::detect
+    pub fn with_scan_path(mut self, path: super::ScanPath) -> Option<CatalogFilter> {
+        path.is_available().then(|| {
+            self.scanner.set_path(path);
+            self
+        })
+    }
+
     /// The feed this filter reads.
     pub fn kind(&self) -> CatalogKind {
         self.kind

@@ -38,6 +38,7 @@
 //! One pass over the bytes, no document tree: [`CatalogFilter`] reads chunks
 //! split anywhere; [`Policy::filter_catalog`] is the same filter fed once.
 
+mod blocks;
 mod categories;
 mod error;
 mod filter;
@@ -48,6 +49,7 @@ mod scanner;
 mod separators;
 mod utf8;
 
+pub use blocks::ScanPath;
 pub use filter::CatalogFilter;
 pub use route::{catalog_kind, CatalogKind};
 pub use rule::Verdict;

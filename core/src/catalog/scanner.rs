@@ -9,9 +9,19 @@
 //! feed is an error, never a partial answer. UTF-8 is checked separately
 //! ([`super::utf8`]), on the raw stream.
 //!
-//! Inside strings, which are most of a feed, it jumps from one `"` or `\`
-//! to the next with `memchr2`.
+//! Two paths share the state machine and its state, so a filter may switch
+//! between them anywhere:
+//!
+//! - the **scalar** path (the reference, and the fallback on CPUs without
+//!   SIMD) reads byte by byte and skips inside strings to the next `"`, `\`
+//!   or control byte eight bytes at a time;
+//! - the **block** path ([`ScanPath::Sse2`], [`ScanPath::Avx2`],
+//!   [`ScanPath::Simd128`]) classifies 64 bytes at once ([`super::blocks`])
+//!   and runs the machine only at structural positions, string ends and
+//!   escapes; numbers and literals, and escapes cut by a chunk's end, are
+//!   read by the machine to their end.
 
+use super::blocks::{classify, interesting, ScanPath};
 use super::error::{CatalogError, ErrorKind};
 
 /// What the scanner reports, with absolute byte offsets in the stream.
@@ -98,6 +108,7 @@ enum Esc {
 
 /// The scanner's state between chunks.
 pub(crate) struct Scanner {
+    path: ScanPath,
     stack: Vec<Frame>,
     state: State,
     max_depth: usize,
@@ -112,6 +123,17 @@ pub(crate) struct Scanner {
     /// Start of the value being scanned at member depth.
     member_value_start: u64,
 }
+
+/// The bytes that may follow a backslash in a two-byte escape.
+const SHORT_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < 8 {
+        t[b"\"\\/bfnrt"[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 const fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
@@ -155,6 +177,7 @@ fn find_special(bytes: &[u8]) -> Option<usize> {
 impl Scanner {
     pub(crate) fn new(max_depth: u32) -> Scanner {
         Scanner {
+            path: ScanPath::detect(),
             stack: Vec::with_capacity(16),
             state: State::Start,
             max_depth: max_depth as usize,
@@ -166,6 +189,14 @@ impl Scanner {
             str_escaped: false,
             member_value_start: 0,
         }
+    }
+
+    /// Read with `path` from now on (which must be available: see
+    /// [`ScanPath::is_available`]). Any point of the stream will do: the
+    /// paths share the state machine and its state.
+    pub(crate) fn set_path(&mut self, path: ScanPath) {
+        debug_assert!(path.is_available());
+        self.path = path;
     }
 
     /// At end of input: is the document complete?
@@ -196,10 +227,155 @@ impl Scanner {
         events: &mut Vec<Event>,
     ) -> Result<(), CatalogError> {
         let base = self.offset;
-        let mut i = 0usize;
+        if self.path == ScanPath::Scalar {
+            self.run(chunk, 0, base, events, false)?;
+        } else {
+            self.feed_blocks(chunk, base, events)?;
+        }
+        self.offset = base + chunk.len() as u64;
+        Ok(())
+    }
+
+    /// Between tokens: outside strings, numbers and literals, or inside a
+    /// string with no escape under way. Only here can the block path take
+    /// over, since the next byte's meaning depends on nothing but `state`.
+    fn between_tokens(&self) -> bool {
+        match self.state {
+            State::Str => self.esc == Esc::None && !self.high_surrogate,
+            State::Num(_) | State::Lit(_) => false,
+            _ => true,
+        }
+    }
+
+    /// The block path: classify 64 bytes at a time ([`super::blocks`]) and
+    /// run the state machine only at the positions that can decide
+    /// something. Where a token is under way (a number, a literal, an escape
+    /// cut by the chunk's end), the state machine reads on until the next
+    /// position between tokens. The chunk's last bytes are classified in a
+    /// zero-padded block whose extra bits are masked off.
+    fn feed_blocks(
+        &mut self,
+        chunk: &[u8],
+        base: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<(), CatalogError> {
         let n = chunk.len();
+        let mut i = 0usize;
         while i < n {
+            if !self.between_tokens() {
+                i = self.run(chunk, i, base, events, true)?;
+                continue;
+            }
+            let (masks, valid) = match chunk.get(i..i + 64) {
+                Some(block) => (
+                    classify(self.path, block.try_into().expect("64 bytes")),
+                    u64::MAX,
+                ),
+                None => {
+                    let mut block = [0u8; 64];
+                    block[..n - i].copy_from_slice(&chunk[i..]);
+                    (classify(self.path, &block), (1u64 << (n - i)) - 1)
+                }
+            };
+            let mut bits = interesting(masks, self.state == State::Str) & valid;
+            let mut next = i + 64;
+            while bits != 0 {
+                let p = i + bits.trailing_zeros() as usize;
+                let after = self.block_step(chunk, p, base, events)?;
+                let k = after - i;
+                if k >= 64 {
+                    next = after;
+                    break;
+                }
+                bits &= u64::MAX << k;
+            }
+            i = next.min(n);
+        }
+        Ok(())
+    }
+
+    /// One position of the block path, between tokens: the common cases of
+    /// a feed inline (a string's quotes, a short escape, `:`, `,`), the rest
+    /// by the state machine. Returns the index of the next byte to read.
+    #[inline(always)]
+    fn block_step(
+        &mut self,
+        chunk: &[u8],
+        p: usize,
+        base: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<usize, CatalogError> {
+        let b = chunk[p];
+        if self.state == State::Str {
+            return match b {
+                b'"' => {
+                    self.end_string(base + p as u64, events);
+                    Ok(p + 1)
+                }
+                b'\\'
+                    if chunk
+                        .get(p + 1)
+                        .is_some_and(|&e| SHORT_ESCAPE[usize::from(e)]) =>
+                {
+                    self.str_escaped = true;
+                    Ok(p + 2)
+                }
+                _ => self.run(chunk, p, base, events, true),
+            };
+        }
+        match (b, self.state) {
+            (b'"', State::Key | State::ObjectFirst) => self.begin_string(base + p as u64, true),
+            (b':', State::Colon) => self.state = State::Value,
+            (b',', State::CommaOrClose) if !self.stack.is_empty() => {
+                self.state = match self.stack.last() {
+                    Some(Frame::Object) => State::Key,
+                    _ => State::Value,
+                }
+            }
+            _ if is_ws(b) => {}
+            _ => {
+                self.structural(b, base + p as u64, events)?;
+                if !self.between_tokens() {
+                    // A number or literal: read it to its end.
+                    return self.run(chunk, p + 1, base, events, true);
+                }
+            }
+        }
+        Ok(p + 1)
+    }
+
+    /// The state machine from `chunk[i]`: to the end of the chunk, or (with
+    /// `one_token`) until it is between tokens again after at least one
+    /// byte. Returns the index of the next byte to read.
+    fn run(
+        &mut self,
+        chunk: &[u8],
+        mut i: usize,
+        base: u64,
+        events: &mut Vec<Event>,
+        one_token: bool,
+    ) -> Result<usize, CatalogError> {
+        let n = chunk.len();
+        let start = i;
+        while i < n {
+            if one_token && i > start && self.between_tokens() {
+                return Ok(i);
+            }
             match self.state {
+                State::Str if one_token && self.between_tokens() => {
+                    // At a quote, backslash or control byte (or, harmlessly,
+                    // any other string byte): one step of the string scan.
+                    i = match chunk[i] {
+                        b'"' | b'\\' => self.special(chunk, i, base, events)?,
+                        c if c < 0x20 => self.special(chunk, i, base, events)?,
+                        _ => i + 1,
+                    };
+                    if self.state == State::Str && !self.between_tokens() {
+                        // An escape left open by the chunk's end, or a high
+                        // surrogate that a low one must follow.
+                        i = self.scan_string(chunk, i, base, events)?;
+                    }
+                }
                 State::Str => {
                     i = self.scan_string(chunk, i, base, events)?;
                 }
@@ -265,8 +441,7 @@ impl Scanner {
                 }
             }
         }
-        self.offset = base + n as u64;
-        Ok(())
+        Ok(n)
     }
 
     /// A structural byte outside strings, numbers and literals.
@@ -446,40 +621,10 @@ impl Scanner {
                     let Some(j) = find_special(&chunk[i..]) else {
                         return Ok(n);
                     };
-                    let j = i + j;
-                    if chunk[j] < 0x20 {
-                        return Err(
-                            self.syntax(base + j as u64, "raw control character inside a string")
-                        );
+                    i = self.special(chunk, i + j, base, events)?;
+                    if self.state != State::Str {
+                        return Ok(i);
                     }
-                    if chunk[j] == b'\\' {
-                        self.str_escaped = true;
-                        // The whole escape is usually in this chunk: read it here
-                        // rather than a byte per turn of the state machine.
-                        if let Some(next) = self.inline_escape(chunk, j, base)? {
-                            i = next;
-                        } else {
-                            self.esc = Esc::Backslash;
-                            i = j + 1;
-                        }
-                        continue;
-                    }
-                    // Closing quote.
-                    let end = base + j as u64;
-                    if self.str_is_key {
-                        if self.stack.len() == 2 {
-                            events.push(Event::Key {
-                                start: self.str_start,
-                                end,
-                                escaped: self.str_escaped,
-                            });
-                        }
-                        self.state = State::Colon;
-                    } else {
-                        let escaped = self.str_escaped;
-                        self.value_done(ValueKind::String, end + 1, escaped, events);
-                    }
-                    return Ok(j + 1);
                 }
                 Esc::Backslash => {
                     let b = chunk[i];
@@ -525,6 +670,54 @@ impl Scanner {
             }
         }
         Ok(n)
+    }
+
+    /// The string byte `chunk[j]` that is a quote, a backslash or a control
+    /// byte: the string ends, an escape is read (or begun, when the chunk
+    /// ends inside it), or the feed is refused. Returns the next index.
+    #[inline]
+    fn special(
+        &mut self,
+        chunk: &[u8],
+        j: usize,
+        base: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<usize, CatalogError> {
+        if chunk[j] < 0x20 {
+            return Err(self.syntax(base + j as u64, "raw control character inside a string"));
+        }
+        if chunk[j] == b'\\' {
+            self.str_escaped = true;
+            // The whole escape is usually in this chunk: read it here
+            // rather than a byte per turn of the state machine.
+            return Ok(match self.inline_escape(chunk, j, base)? {
+                Some(next) => next,
+                None => {
+                    self.esc = Esc::Backslash;
+                    j + 1
+                }
+            });
+        }
+        self.end_string(base + j as u64, events);
+        Ok(j + 1)
+    }
+
+    /// The closing quote of the string being read, at `end`.
+    #[inline(always)]
+    fn end_string(&mut self, end: u64, events: &mut Vec<Event>) {
+        if self.str_is_key {
+            if self.stack.len() == 2 {
+                events.push(Event::Key {
+                    start: self.str_start,
+                    end,
+                    escaped: self.str_escaped,
+                });
+            }
+            self.state = State::Colon;
+        } else {
+            let escaped = self.str_escaped;
+            self.value_done(ValueKind::String, end + 1, escaped, events);
+        }
     }
 
     /// Read the escape at `chunk[j]` (a `\\`) when it lies wholly in the

@@ -1,8 +1,11 @@
 //! UTF-8 validation of a byte stream cut anywhere.
 //!
-//! JSON text is UTF-8; a feed that is not would reach Plesk as garbage. The
-//! standard library's validator is fast, but works on whole slices, so a
-//! sequence cut by a chunk boundary is carried over (at most 3 bytes).
+//! JSON text is UTF-8; a feed that is not would reach Plesk as garbage. Each
+//! chunk is validated with SIMD (`simdutf8`, whose `compat` errors say where
+//! and why exactly as the standard library's do) before it is scanned: a
+//! separate pass over a chunk still in cache, which keeps the scanner's
+//! blocks to the JSON classes. A validator works on whole slices, so a sequence cut by
+//! a chunk boundary is carried over (at most 3 bytes).
 
 use super::error::{CatalogError, ErrorKind};
 
@@ -44,7 +47,7 @@ impl Utf8Stream {
             std::str::from_utf8(&self.carry[..need]).map_err(|_| invalid(start))?;
             self.carry_len = 0;
         }
-        match std::str::from_utf8(rest) {
+        match simdutf8::compat::from_utf8(rest) {
             Ok(_) => Ok(()),
             Err(e) => {
                 let good = e.valid_up_to();

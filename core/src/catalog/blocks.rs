@@ -1,0 +1,334 @@
+//! Block classification: 64 bytes of a feed turned into bitmasks with SIMD.
+//!
+//! The scanner's state machine needs to look only at a few positions of a
+//! feed: structural characters and the first byte of each scalar outside
+//! strings, and the quotes, backslashes and control bytes inside them. Which
+//! is which depends on where strings begin and end, and that is found for 64
+//! bytes at once, as in simdjson's stage 1: a quote preceded by an odd run of
+//! backslashes is escaped ([`escaped`]); the prefix XOR of the other quotes
+//! is the in-string mask ([`prefix_xor`]). This module computes the four
+//! byte-class masks with the fastest instructions the machine has and the
+//! mask of positions the state machine must see ([`interesting`]).
+//!
+//! Every path computes exactly the same masks (a property test compares
+//! them on every byte value at every position); only the speed differs. The
+//! unsafe code is here only: loads from a slice known to hold the bytes,
+//! and calls of functions compiled for a feature the CPU was checked to have.
+
+#![allow(unsafe_code)]
+
+/// Which scanner reads a feed. Every path gives the same output, counts,
+/// error code and offset (property and fuzz tests compare them with the
+/// scalar reference); they differ only in speed.
+///
+/// ```
+/// use resale_core::catalog::ScanPath;
+/// assert!(ScanPath::Scalar.is_available());
+/// assert!(ScanPath::detect().is_available());
+/// assert!(ScanPath::available().contains(&ScanPath::Scalar));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScanPath {
+    /// Byte at a time (strings skipped eight bytes at a time): the reference,
+    /// and the fallback everywhere.
+    Scalar,
+    /// 64-byte blocks classified with SSE2 (every x86_64 CPU has it).
+    Sse2,
+    /// 64-byte blocks classified with AVX2 (chosen at run time when the CPU has it).
+    Avx2,
+    /// 64-byte blocks classified with WebAssembly `simd128` (a build with
+    /// `-C target-feature=+simd128`).
+    Simd128,
+}
+
+impl ScanPath {
+    /// The fastest path this machine runs: AVX2 when the CPU has it, else
+    /// SSE2 on x86_64; `simd128` in a WebAssembly build with that feature;
+    /// the scalar scanner elsewhere.
+    pub fn detect() -> ScanPath {
+        [ScanPath::Avx2, ScanPath::Sse2, ScanPath::Simd128]
+            .into_iter()
+            .find(|p| p.is_available())
+            .unwrap_or(ScanPath::Scalar)
+    }
+
+    /// Whether this build on this CPU can run the path.
+    pub fn is_available(self) -> bool {
+        match self {
+            ScanPath::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            ScanPath::Sse2 => true,
+            #[cfg(target_arch = "x86_64")]
+            ScanPath::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            ScanPath::Simd128 => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    /// Every path this machine runs, the scalar reference first.
+    pub fn available() -> Vec<ScanPath> {
+        [
+            ScanPath::Scalar,
+            ScanPath::Sse2,
+            ScanPath::Avx2,
+            ScanPath::Simd128,
+        ]
+        .into_iter()
+        .filter(|p| p.is_available())
+        .collect()
+    }
+
+    /// `scalar`, `sse2`, `avx2` or `simd128`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanPath::Scalar => "scalar",
+            ScanPath::Sse2 => "sse2",
+            ScanPath::Avx2 => "avx2",
+            ScanPath::Simd128 => "simd128",
+        }
+    }
+}
+
+/// The byte classes of one 64-byte block, bit `k` for byte `k`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Masks {
+    /// `"`
+    pub quote: u64,
+    /// `\`
+    pub backslash: u64,
+    /// below 0x20 (not allowed raw inside a string)
+    pub control: u64,
+    /// JSON whitespace: space, tab, line feed, carriage return
+    pub space: u64,
+}
+
+/// The masks of `block`, byte by byte: the reference for the SIMD paths, and
+/// the classifier of the scalar path's tests.
+pub(crate) fn classify_bytes(block: &[u8; 64]) -> Masks {
+    let mut m = Masks::default();
+    for (k, &b) in block.iter().enumerate() {
+        let bit = 1u64 << k;
+        if b == b'"' {
+            m.quote |= bit;
+        }
+        if b == b'\\' {
+            m.backslash |= bit;
+        }
+        if b < 0x20 {
+            m.control |= bit;
+        }
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            m.space |= bit;
+        }
+    }
+    m
+}
+
+/// The masks of `block` on `path` (which the caller checked is available).
+#[inline]
+pub(crate) fn classify(path: ScanPath, block: &[u8; 64]) -> Masks {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86_64 baseline (the build
+        // configuration enables it), so every CPU running this code has it.
+        ScanPath::Sse2 => unsafe { x86::sse2(block) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a filter takes the AVX2 path only after
+        // `ScanPath::is_available` saw the CPU has AVX2.
+        ScanPath::Avx2 => unsafe { x86::avx2(block) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        ScanPath::Simd128 => wasm::simd128(block),
+        _ => classify_bytes(block),
+    }
+}
+
+/// Bits of the characters escaped by a backslash: the byte after each run of
+/// backslashes of odd length. The block starts outside any escape (the
+/// scanner enters block mode only between tokens), so nothing carries in; a
+/// run reaching bit 63 escapes a byte of the next block, which the state
+/// machine reads itself.
+#[inline]
+pub(crate) fn escaped(backslash: u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let starts = backslash & !(backslash << 1);
+    // Adding a run's start bit to the run carries one past its end.
+    let even_ends = backslash.wrapping_add(starts & EVEN) & !backslash;
+    let odd_ends = backslash.wrapping_add(starts & !EVEN) & !backslash;
+    // A run of odd length started on an even bit ends on an odd one, and
+    // the other way round.
+    (even_ends & !EVEN) | (odd_ends & EVEN)
+}
+
+/// Bit `k` of the result is the XOR of bits `0..=k` of `x`.
+#[inline]
+pub(crate) fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// The positions of a block the state machine must see, starting inside a
+/// string or not: outside strings every byte but whitespace, inside them
+/// the quotes, backslashes and control bytes. A superset of what matters
+/// (every quote and backslash is in, escaped or not) so that the machine,
+/// which checks every byte it is given, sees each byte that decides
+/// something, up to and including the first error.
+#[inline]
+pub(crate) fn interesting(m: Masks, in_string: bool) -> u64 {
+    let real_quotes = m.quote & !escaped(m.backslash);
+    // 1 from an opening quote up to (not including) its closing quote.
+    let inside = prefix_xor(real_quotes) ^ if in_string { !0 } else { 0 };
+    m.quote | m.backslash | (inside & m.control) | (!inside & !m.space)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::Masks;
+    use std::arch::x86_64::*;
+
+    /// SSE2 is part of x86_64: every CPU that runs this build has it.
+    #[target_feature(enable = "sse2")]
+    pub(super) fn sse2(block: &[u8; 64]) -> Masks {
+        let mut m = Masks::default();
+        for k in 0..4 {
+            // SAFETY: `block` holds 64 bytes, so bytes 16k..16k+16 are in
+            // it; `loadu` has no alignment requirement.
+            let v = unsafe { _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>()) };
+            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+            let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (16 * k);
+            m.quote |= bits(eq(b'"'));
+            m.backslash |= bits(eq(b'\\'));
+            // v <= 0x1f (unsigned) exactly when min(v, 0x1f) == v.
+            m.control |= bits(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v));
+            m.space |= bits(_mm_or_si128(
+                _mm_or_si128(eq(b' '), eq(b'\t')),
+                _mm_or_si128(eq(b'\n'), eq(b'\r')),
+            ));
+        }
+        m
+    }
+
+    /// Only for a CPU that has AVX2 (callers check at run time).
+    #[target_feature(enable = "avx2")]
+    pub(super) fn avx2(block: &[u8; 64]) -> Masks {
+        let mut m = Masks::default();
+        for k in 0..2 {
+            // SAFETY: `block` holds 64 bytes, so bytes 32k..32k+32 are in
+            // it; `loadu` has no alignment requirement.
+            let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(32 * k).cast::<__m256i>()) };
+            let eq = |c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+            let bits = |x: __m256i| u64::from(_mm256_movemask_epi8(x) as u32) << (32 * k);
+            m.quote |= bits(eq(b'"'));
+            m.backslash |= bits(eq(b'\\'));
+            m.control |= bits(_mm256_cmpeq_epi8(
+                _mm256_min_epu8(v, _mm256_set1_epi8(0x1f)),
+                v,
+            ));
+            m.space |= bits(_mm256_or_si256(
+                _mm256_or_si256(eq(b' '), eq(b'\t')),
+                _mm256_or_si256(eq(b'\n'), eq(b'\r')),
+            ));
+        }
+        m
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm {
+    use super::Masks;
+    use std::arch::wasm32::*;
+
+    /// The build enables `simd128`, so every engine that loads the module
+    /// runs these instructions (one without SIMD refuses the module).
+    #[inline]
+    pub(super) fn simd128(block: &[u8; 64]) -> Masks {
+        let mut m = Masks::default();
+        for k in 0..4 {
+            // SAFETY: `block` holds 64 bytes, so bytes 16k..16k+16 are in
+            // it; `v128_load` has no alignment requirement.
+            let v = unsafe { v128_load(block.as_ptr().add(16 * k).cast::<v128>()) };
+            let eq = |c: u8| u8x16_eq(v, u8x16_splat(c));
+            let bits = |x: v128| u64::from(u8x16_bitmask(x)) << (16 * k);
+            m.quote |= bits(eq(b'"'));
+            m.backslash |= bits(eq(b'\\'));
+            m.control |= bits(u8x16_lt(v, u8x16_splat(0x20)));
+            m.space |= bits(v128_or(
+                v128_or(eq(b' '), eq(b'\t')),
+                v128_or(eq(b'\n'), eq(b'\r')),
+            ));
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte value at every position of a block, on every path.
+    #[test]
+    fn every_path_classifies_every_byte_at_every_position() {
+        for path in ScanPath::available() {
+            for b in 0..=255u8 {
+                for k in 0..64 {
+                    let mut block = [b'a'; 64];
+                    block[k] = b;
+                    assert_eq!(
+                        classify(path, &block),
+                        classify_bytes(&block),
+                        "{path:?} {b} {k}"
+                    );
+                    let mut block = [b; 64];
+                    block[k] = b'"';
+                    assert_eq!(
+                        classify(path, &block),
+                        classify_bytes(&block),
+                        "{path:?} {b} {k}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn escaped_bytewise(backslash: u64) -> u64 {
+        let (mut out, mut run) = (0, 0);
+        for k in 0..64 {
+            if backslash >> k & 1 == 1 {
+                run += 1;
+            } else {
+                if run % 2 == 1 {
+                    out |= 1 << k;
+                }
+                run = 0;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn escapes_and_parity_equal_the_bytewise_definition() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            // xorshift, and a sparser mix, so that runs of every length occur.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for bs in [x, x & x.rotate_left(7), x | x.rotate_left(3), !x & x >> 1] {
+                assert_eq!(escaped(bs), escaped_bytewise(bs), "{bs:064b}");
+                let mut acc = 0;
+                let mut want = 0;
+                for k in 0..64 {
+                    acc ^= bs >> k & 1;
+                    want |= acc << k;
+                }
+                assert_eq!(prefix_xor(bs), want);
+            }
+        }
+    }
+}

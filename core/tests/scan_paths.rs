@@ -1,0 +1,228 @@
+//! Every scanner path (SSE2, AVX2, simd128, wherever the machine has them)
+//! against the scalar reference: the same output bytes, the same counts, the
+//! same error code and offset, for random feeds cut at random places, and
+//! for every byte value at every position of a 64-byte block.
+
+use proptest::prelude::*;
+use resale_core::catalog::{CatalogFilter, CatalogKind, ScanPath};
+use resale_core::Policy;
+
+fn policy() -> Policy {
+    Policy::from_json(
+        r#"{"shop_url": "https://shop.example.com/store", "extensions": {"docker": {}, "wp-toolkit": {}},
+            "catalog": {"rewrite_buy_urls": true, "max_depth": 8}}"#,
+    )
+    .unwrap()
+}
+
+/// What a filter answered: output and counts, or the error (with the output
+/// emitted before it) — everything a caller can see.
+#[derive(Debug, PartialEq, Eq)]
+enum Answer {
+    Done(Vec<u8>, String),
+    Failed(&'static str, u64, Vec<u8>),
+}
+
+fn answer(
+    policy: &Policy,
+    kind: CatalogKind,
+    path: ScanPath,
+    feed: &[u8],
+    cuts: &[usize],
+) -> Answer {
+    let mut filter = CatalogFilter::new(policy, kind)
+        .with_scan_path(path)
+        .expect("available");
+    let mut out = Vec::new();
+    let mut from = 0;
+    for &cut in cuts.iter().chain([feed.len()].iter()) {
+        let cut = cut.clamp(from, feed.len());
+        if let Err(e) = filter.push(&feed[from..cut], &mut out) {
+            return Answer::Failed(e.code(), e.offset, out);
+        }
+        from = cut;
+    }
+    match filter.finish(&mut out) {
+        Ok(stats) => Answer::Done(out, format!("{stats:?}")),
+        Err(e) => Answer::Failed(e.code(), e.offset, out),
+    }
+}
+
+/// Every available path answers as the scalar scanner does; returns its answer.
+fn same_on_every_path(feed: &[u8], cuts: &[usize]) -> Answer {
+    let policy = policy();
+    let mut reference = None;
+    for kind in [CatalogKind::Packages, CatalogKind::Categories] {
+        let want = answer(&policy, kind, ScanPath::Scalar, feed, cuts);
+        for path in ScanPath::available() {
+            let got = answer(&policy, kind, path, feed, cuts);
+            assert_eq!(
+                got,
+                want,
+                "{path:?} {kind:?} cuts {cuts:?} feed {:?}",
+                String::from_utf8_lossy(feed)
+            );
+        }
+        reference.get_or_insert(want);
+    }
+    reference.unwrap()
+}
+
+/// A feed with one kept and one hidden item, each with escapes of every
+/// kind, a surrogate pair, numbers, literals and nesting; 300 bytes, so
+/// every byte position of a block is tried several times.
+const FEED: &[u8] = r#"[ {"code":"docker","buy_url":"https:\/\/go.plesk.com\/buy-plesk-ext\/docker","n":-1.5e+3,"t":[true,false,null,{"x":"\ud83d\ude00"}]},
+ {"code":"seo\u002d1","buy_url":"https://go.plesk.com/buy-plesk-ext/seo","d":"a\"b\\c\/\b\f\n\r\t\u00e9 caf\u00C9 \u20ac","v":0,"w":[12,{"a":[]}],"e":"","k":"é€𝄞"}
+]"#
+.as_bytes();
+
+#[test]
+fn the_reference_feed_is_filtered() {
+    let Answer::Done(out, _) = same_on_every_path(FEED, &[]) else {
+        panic!("the feed is valid");
+    };
+    assert!(!String::from_utf8(out).unwrap().contains("seo"));
+}
+
+/// Every byte value at every position of the feed (so at every position of
+/// a block, inside and outside strings, in a kept and in a hidden item),
+/// one shot and cut just after the byte.
+#[test]
+fn every_byte_value_at_every_position() {
+    let mut errors = 0;
+    for pos in 0..FEED.len() {
+        for b in 0..=255u8 {
+            let mut feed = FEED.to_vec();
+            feed[pos] = b;
+            for cuts in [&[][..], &[pos + 1][..]] {
+                if let Answer::Failed(..) = same_on_every_path(&feed, cuts) {
+                    errors += 1;
+                }
+            }
+        }
+    }
+    // Most single-byte changes break the feed; the test must have seen them.
+    assert!(errors > FEED.len() * 100, "{errors}");
+}
+
+/// A bad value inside an item that is dropped still refuses the whole feed,
+/// at the same offset on every path.
+#[test]
+fn strict_inside_hidden_items() {
+    let hidden = FEED
+        .windows(5)
+        .position(|w| w == b"seo\\u")
+        .expect("the hidden item");
+    // The bytes put before `seo`, the code, and where the error is in them.
+    for (bad, code, at) in [
+        (&b"\x01"[..], "catalog.json.invalid", 0),
+        (b"\\x", "catalog.json.invalid", 1),
+        (b"\\ud800", "catalog.json.invalid", 6),
+        (b"\xff", "catalog.utf8.invalid", 0),
+    ] {
+        let mut feed = FEED[..hidden].to_vec();
+        feed.extend_from_slice(bad);
+        feed.extend_from_slice(&FEED[hidden..]);
+        for cuts in [
+            vec![],
+            vec![hidden + 1],
+            (0..feed.len()).step_by(61).collect(),
+        ] {
+            match same_on_every_path(&feed, &cuts) {
+                Answer::Failed(c, offset, _) => {
+                    assert_eq!((c, offset), (code, (hidden + at) as u64), "{bad:?}")
+                }
+                other => panic!("{bad:?} accepted: {other:?}"),
+            }
+        }
+    }
+}
+
+/// Pieces of feeds, valid and not, long enough to span blocks.
+fn token() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("[".to_string()),
+        Just("]".to_string()),
+        Just("{".to_string()),
+        Just("}".to_string()),
+        Just(",".to_string()),
+        Just(":".to_string()),
+        Just(" ".to_string()),
+        Just("\n  ".to_string()),
+        Just("\"code\":".to_string()),
+        Just("\"buy_url\":".to_string()),
+        Just("\"https:\\/\\/go.plesk.com\\/buy-plesk-ext\\/seo\"".to_string()),
+        Just("\"https://go.plesk.com/buy-plesk-ext/docker\"".to_string()),
+        Just("\"docker\"".to_string()),
+        Just("\"\\\\\\\"\\\\\"".to_string()),
+        Just("\"\\ud83d\\ude00\"".to_string()),
+        Just("\"\\uD83D\"".to_string()),
+        Just("-0.5e-7".to_string()),
+        Just("12".to_string()),
+        Just("true".to_string()),
+        Just("null".to_string()),
+        "\"[ -~]{0,90}\"",
+        "\"[a-z\\\\\"/]{0,70}\"",
+        "[\\\\\"{}:,\\[\\] a-z0-9\\t\\n]{0,40}",
+        "\"\\PC{0,20}\"",
+    ]
+}
+
+/// A feed built of whole items (mostly valid), then perhaps damaged.
+fn feed() -> impl Strategy<Value = Vec<u8>> {
+    let member = prop_oneof![
+        (Just("\"code\":"), token()).prop_map(|(k, v)| format!("{k}{v}")),
+        (Just("\"buy_url\":"), token()).prop_map(|(k, v)| format!("{k}{v}")),
+        token(),
+    ];
+    let item = prop::collection::vec(member, 0..6).prop_map(|m| format!("{{{}}}", m.join(",")));
+    (
+        prop::collection::vec(item, 0..6),
+        prop::option::of((any::<prop::sample::Index>(), any::<u8>())),
+    )
+        .prop_map(|(items, damage)| {
+            let mut bytes = format!("[{}]", items.join(",\n")).into_bytes();
+            if let Some((at, b)) = damage {
+                let at = at.index(bytes.len());
+                bytes[at] = b;
+            }
+            bytes
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn random_feeds_random_cuts(feed in feed(), cuts in prop::collection::vec(0usize..600, 0..6)) {
+        let mut cuts = cuts;
+        cuts.sort_unstable();
+        same_on_every_path(&feed, &cuts);
+    }
+
+    #[test]
+    fn random_bytes(feed in prop::collection::vec(any::<u8>(), 0..300), cut in 0usize..300) {
+        same_on_every_path(&feed, &[cut]);
+    }
+}
+
+/// The committed fixtures, one shot and in chunks of every size around a block.
+#[test]
+fn fixtures_in_chunks() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
+    for name in [
+        "packages.json",
+        "categories.json",
+        "styles/packages-php.json",
+        "styles/packages-pretty.json",
+    ] {
+        let feed = std::fs::read(format!("{root}{name}")).unwrap();
+        for size in [1, 63, 64, 65, 4096, 65536] {
+            let cuts: Vec<usize> = (size..feed.len()).step_by(size).collect();
+            assert!(
+                matches!(same_on_every_path(&feed, &cuts), Answer::Done(..)),
+                "{name}"
+            );
+        }
+    }
+}
