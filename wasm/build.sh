@@ -11,7 +11,7 @@ wasm-bindgen --target web --out-dir wasm/pkg --out-name resale_wasm \
 # and wasm-bindgen leave by about a quarter (a tenth gzipped).
 opt=wasm/tools/node_modules/.bin/wasm-opt
 if [ -x "$opt" ]; then
-  "$opt" -Os --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  "$opt" -Os --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     wasm/pkg/resale_wasm_bg.wasm -o wasm/pkg/resale_wasm_bg.opt.wasm
   mv wasm/pkg/resale_wasm_bg.opt.wasm wasm/pkg/resale_wasm_bg.wasm
