@@ -139,6 +139,15 @@ def bench_catalog_native(t, quick, feeds):
             ns = criterion_mean_ns(f"catalog_{group}", bench)
             t.add("catalog", f"{name} [{label}]", mb_per_s=mbps(ns), ratio_to_baseline=base / ns,
                   kept=native_kept(*feeds[label]))
+        # One row per scanner path (criterion's `path_<name>`, one shot): the
+        # scalar reference and each SIMD path this CPU runs.
+        for path in ("scalar", "sse2", "avx2"):
+            try:
+                ns = criterion_mean_ns(f"catalog_{group}", f"path_{path}")
+            except FileNotFoundError:
+                t.skip("catalog", f"scanner path {path}, one shot [{label}]", "not available on this CPU")
+                continue
+            t.add("catalog", f"scanner path {path}, one shot [{label}]", mb_per_s=mbps(ns), ratio_to_baseline=base / ns)
         baselines[label] = mbps(base)
     return baselines
 
@@ -151,7 +160,7 @@ def bench_wasm_and_worker(t, quick, feeds, baselines):
     for label, feed, wl in feeds:
         w = json.loads(run(["node", "wasm/bench/filter.mjs", str(feed), str(wl), "3" if quick else "30"]).stdout)
         base = baselines.get(label)
-        t.add("catalog", f"resale wasm in node [{label}]", mb_per_s=w["mb_per_s"],
+        t.add("catalog", f"resale wasm in node (scanner path simd128) [{label}]", mb_per_s=w["mb_per_s"],
               ratio_to_baseline=(w["mb_per_s"] / base) if base else None, kept=w["kept"])
         if label == "672 KB fixture":
             t.add("buy link", "resale wasm from JS: rewrite+check", ns_per_call=w["buy_link_ns"])
@@ -164,6 +173,11 @@ def bench_wasm_and_worker(t, quick, feeds, baselines):
               kept=r["wasm"]["kept"], requests_per_s=r["wasm"]["requests_per_s"])
         t.add("catalog", "peer: plain JS worker in the same workerd [672 KB fixture]", mb_per_s=mb(r["js"]),
               kept=r["js"]["kept"], requests_per_s=r["js"]["requests_per_s"], ratio_to_js=r["ratio"])
+        # CPU of the workerd process per request (/proc/<pid>/stat), resale and plain JS.
+        t.add("catalog", "workerd CPU per request: resale worker [672 KB fixture]",
+              cpu_ms_per_request=r["wasm"]["cpu_ms_per_request"])
+        t.add("catalog", "workerd CPU per request: plain JS worker [672 KB fixture]",
+              cpu_ms_per_request=r["js"]["cpu_ms_per_request"], cpu_ratio_js_to_resale=r["cpu_ratio_js_to_wasm"])
     else:
         t.skip("catalog", "worker in workerd", "run `scripts/setup.sh worker`")
 
@@ -224,6 +238,8 @@ def bench_fastly(t, quick, baselines):
     p = r["fastly_viceroy_passthrough"]
     t.add("catalog", "baseline: the same Viceroy passing the feed through [672 KB fixture]", mb_per_s=mb(p),
           requests_per_s=p["requests_per_s"])
+    t.add("catalog", "Viceroy CPU per request: resale filter [672 KB fixture]", cpu_ms_per_request=f.get("cpu_ms_per_request"))
+    t.add("catalog", "Viceroy CPU per request: passing through [672 KB fixture]", cpu_ms_per_request=p.get("cpu_ms_per_request"))
 
 
 def bench_cache(t, quick):
@@ -321,7 +337,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {"quick": a.quick, "seconds": round(time.time() - started, 1), "cpus": os.cpu_count()}
     (OUT / "results.json").write_text(json.dumps({"meta": meta, "rows": t.rows}, indent=1))
-    cols = ["area", "subject", "mb_per_s", "ratio_to_baseline", "requests_per_s", "ratio_to_js", "ns_per_call", "ratio_to_native", "kept", "skipped"]
+    cols = ["area", "subject", "mb_per_s", "ratio_to_baseline", "requests_per_s", "ratio_to_js", "cpu_ms_per_request", "cpu_ratio_js_to_resale", "ns_per_call", "ratio_to_native", "kept", "skipped"]
     fmt = lambda v: "" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v))
     md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     md += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in t.rows]

@@ -2,6 +2,7 @@
 // bundled 672 KB fixture; sequential requests over loopback, timed. Prints
 // one JSON line. Usage: node bench/bench.mjs [REQUESTS]
 import { spawn } from "node:child_process";
+import { cpuSeconds } from "../../../benches/proc_cpu.mjs";
 import { readFileSync, writeFileSync, cpSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +42,7 @@ async function run(port) {
   const url = `http://127.0.0.1:${port}/api/v4/packages`;
   let kept = 0, bytes = 0;
   for (let i = 0; i < 10; i++) await (await fetch(url)).arrayBuffer();
+  const cpu0 = cpuSeconds(child.pid);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < requests; i++) {
     const body = await (await fetch(url)).arrayBuffer();
@@ -48,13 +50,15 @@ async function run(port) {
     if (i === 0) kept = JSON.parse(new TextDecoder().decode(body)).length;
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { requests_per_s: requests / secs, ms_per_request: (secs * 1000) / requests, kept, bytes_out: bytes };
+  // workerd's own CPU (every process under the one we started) per request.
+  const cpu_ms_per_request = ((cpuSeconds(child.pid) - cpu0) * 1000) / requests;
+  return { requests_per_s: requests / secs, ms_per_request: (secs * 1000) / requests, cpu_ms_per_request, kept, bytes_out: bytes };
 }
 try {
   const wasm = await run(wasmPort);
   const js = await run(jsPort);
   const input = readFileSync(path.join(repo, "tests/fixtures/packages.json")).length;
-  console.log(JSON.stringify({ input_bytes: input, wasm, js, ratio: wasm.requests_per_s / js.requests_per_s }));
+  console.log(JSON.stringify({ input_bytes: input, wasm, js, ratio: wasm.requests_per_s / js.requests_per_s, cpu_ratio_js_to_wasm: js.cpu_ms_per_request / wasm.cpu_ms_per_request }));
 } finally {
   child.kill();
 }

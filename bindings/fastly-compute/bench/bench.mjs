@@ -13,6 +13,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { start, wasmPath } from "../run.mjs";
+import { cpuSeconds } from "../../../benches/proc_cpu.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
@@ -41,9 +42,11 @@ async function buy(base) {
   return { requests_per_s: +(requests / secs).toFixed(1), ms_per_request: +((secs * 1000) / requests).toFixed(2) };
 }
 
-async function run(url) {
+/** Requests/s for `url`, and with `pid` the CPU that process (and its children) spent per request. */
+async function run(url, pid) {
   let kept = null, bytes = 0;
   for (let i = 0; i < 10; i++) await (await fetch(url)).arrayBuffer();
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < requests; i++) {
     const body = await (await fetch(url)).arrayBuffer();
@@ -51,7 +54,8 @@ async function run(url) {
     if (i === 0) kept = JSON.parse(new TextDecoder().decode(body)).length;
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { requests_per_s: +(requests / secs).toFixed(1), ms_per_request: +((secs * 1000) / requests).toFixed(2), kept, bytes_out: bytes };
+  const cpu = pid ? { cpu_ms_per_request: +(((cpuSeconds(pid) - cpu0) * 1000) / requests).toFixed(3) } : {};
+  return { requests_per_s: +(requests / secs).toFixed(1), ms_per_request: +((secs * 1000) / requests).toFixed(2), ...cpu, kept, bytes_out: bytes };
 }
 
 const children = [];
@@ -65,8 +69,8 @@ try {
   };
   const viceroy = await start({ port: await freePort(), upstream, policyText });
   children.push(viceroy.child);
-  result.fastly_viceroy = await run(`${viceroy.url}/api/v4/packages`);
-  result.fastly_viceroy_passthrough = await run(`${viceroy.url}/api/v4/packages/all`);
+  result.fastly_viceroy = await run(`${viceroy.url}/api/v4/packages`, viceroy.child.pid);
+  result.fastly_viceroy_passthrough = await run(`${viceroy.url}/api/v4/packages/all`, viceroy.child.pid);
   result.fastly_viceroy_buy = await buy(viceroy.url);
   viceroy.child.kill();
 
