@@ -48,11 +48,20 @@ fn answer(
     }
 }
 
-/// Every available path answers as the scalar scanner does; returns its answer.
+/// Every available path answers as the scalar scanner does, for the
+/// packages and the categories feed; returns the packages answer.
 fn same_on_every_path(feed: &[u8], cuts: &[usize]) -> Answer {
+    same_for(
+        &[CatalogKind::Packages, CatalogKind::Categories],
+        feed,
+        cuts,
+    )
+}
+
+fn same_for(kinds: &[CatalogKind], feed: &[u8], cuts: &[usize]) -> Answer {
     let policy = policy();
     let mut reference = None;
-    for kind in [CatalogKind::Packages, CatalogKind::Categories] {
+    for &kind in kinds {
         let want = answer(&policy, kind, ScanPath::Scalar, feed, cuts);
         for path in ScanPath::available() {
             let got = answer(&policy, kind, path, feed, cuts);
@@ -95,7 +104,9 @@ fn every_byte_value_at_every_position() {
             let mut feed = FEED.to_vec();
             feed[pos] = b;
             for cuts in [&[][..], &[pos + 1][..]] {
-                if let Answer::Failed(..) = same_on_every_path(&feed, cuts) {
+                // The packages feed only: the scanner is the same for both,
+                // and this test is the longest of `make test`.
+                if let Answer::Failed(..) = same_for(&[CatalogKind::Packages], &feed, cuts) {
                     errors += 1;
                 }
             }
@@ -191,7 +202,7 @@ fn feed() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1500))]
+    #![proptest_config(ProptestConfig::with_cases(400))]
 
     #[test]
     fn random_feeds_random_cuts(feed in feed(), cuts in prop::collection::vec(0usize..600, 0..6)) {
