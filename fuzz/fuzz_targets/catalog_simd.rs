@@ -14,15 +14,15 @@ fn policy() -> &'static Policy {
     })
 }
 
-fn answer(kind: CatalogKind, path: ScanPath, feed: &[u8], size: usize) -> (Vec<u8>, Result<String, (&'static str, u64)>) {
+fn answer(kind: CatalogKind, path: ScanPath, feed: &[u8], size: usize) -> (Vec<u8>, Result<String, (&'static str, Option<u64>)>) {
     let mut filter = CatalogFilter::new(policy(), kind).with_scan_path(path).unwrap();
     let mut out = Vec::new();
     for chunk in feed.chunks(size) {
         if let Err(e) = filter.push(chunk, &mut out) {
-            return (out, Err((e.code(), e.offset)));
+            return (out, Err((e.code, e.offset)));
         }
     }
-    let r = filter.finish(&mut out).map(|s| format!("{s:?}")).map_err(|e| (e.code(), e.offset));
+    let r = filter.finish(&mut out).map(|s| format!("{s:?}")).map_err(|e| (e.code, e.offset));
     (out, r)
 }
 
