@@ -513,3 +513,33 @@ proptest! {
         let _ = parse_setup_url(&text);
     }
 }
+
+/// States written by 0.1.0 (tests/fixtures/entitlement, never regenerated)
+/// still load, bare or as the whole apply answer, and keep their identity:
+/// the event that wrote them, applied again, is recognised as seen.
+#[test]
+fn states_written_by_0_1_0_load_and_recognise_their_event() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/entitlement/"
+    );
+    let read = |name: &str| std::fs::read_to_string(format!("{dir}{name}")).unwrap();
+    let event = parse_event(read("pending-change-event.json").as_bytes()).unwrap();
+    let bare = Entitlement::from_json(&read("v0-pending-change.json")).unwrap();
+    let whole = Entitlement::from_json(&read("v0-apply-output.json")).unwrap();
+    assert_eq!(bare, whole);
+    assert!(
+        bare.last_event.contains(":cycle=Some(Monthly):"),
+        "{}",
+        bare.last_event
+    );
+    let again = Entitlement::apply(Some(&bare), &event).unwrap();
+    assert!(
+        again.ignored.is_some(),
+        "the same event must be recognised: {:?}",
+        again.ignored
+    );
+    assert_eq!(again.entitlement, bare);
+    let trial = Entitlement::from_json(&read("v0-trial.json")).unwrap();
+    assert!(trial.on_free_trial);
+}

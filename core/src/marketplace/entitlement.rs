@@ -103,15 +103,24 @@ pub struct Applied {
     pub duplicate_purchase: bool,
 }
 
+/// The persisted identity of an event (`last_event`), compared to
+/// recognise a delivery seen before. Every part is written out here, never
+/// taken from a type's `Debug` output, so a derive cannot change what
+/// stored states contain; the spelling is the one states written by 0.1.0
+/// carry (`…:cycle=Some(Monthly):…`), so they keep matching.
 fn fingerprint(e: &PurchaseEvent) -> String {
     let p = &e.marketplace_purchase;
+    let cycle = match p.billing_cycle {
+        None => "None",
+        Some(BillingCycle::Monthly) => "Some(Monthly)",
+        Some(BillingCycle::Yearly) => "Some(Yearly)",
+    };
     format!(
-        "{}@{}:plan={}:units={}:cycle={:?}:trial={}",
+        "{}@{}:plan={}:units={}:cycle={cycle}:trial={}",
         e.action.as_str(),
         e.effective_date,
         p.plan.id,
         p.unit_count,
-        p.billing_cycle,
         p.on_free_trial
     )
 }
