@@ -26,6 +26,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	ffi/generate-header.sh --check
+	scripts/check-versions.sh
 
 test-rust:
 	$(CARGO) test --workspace
