@@ -37,22 +37,13 @@ final class Gateway
     public static function fromJson(string $json, ?Library $lib = null): self
     {
         $lib ??= Library::get();
-        $handle = $lib->ffi->new('resale_gateway*');
-        $status = $lib->ffi->resale_gateway_new($json, \strlen($json), FFI::addr($handle), $lib->errAddr);
-        if ($status !== Library::STATUS_OK) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
-        return new self($lib, $handle);
+        return new self($lib, $lib->compile('gateway', $json));
     }
 
     /** @throws PolicyError (`policy.file.unreadable` when the file cannot be read) */
     public static function fromFile(string $path, ?Library $lib = null): self
     {
-        $json = is_file($path) ? @file_get_contents($path) : false;
-        if ($json === false) {
-            throw new PolicyError('policy.file.unreadable', "cannot read the policy file {$path}", $path);
-        }
-        return self::fromJson($json, $lib);
+        return self::fromJson(Library::policyFile($path), $lib);
     }
 
     /**

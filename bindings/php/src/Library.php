@@ -176,6 +176,35 @@ final class Library
         return new $class($code, $message, $field, $offset, $status);
     }
 
+    /**
+     * @internal A policy handle compiled by `resale_<kind>_new` (`policy` or
+     * `gateway`): both take the policy's JSON text and answer its error.
+     */
+    public function compile(string $kind, string $json): CData
+    {
+        $handle = $this->ffi->new("resale_{$kind}*");
+        $status = $this->ffi->{"resale_{$kind}_new"}($json, \strlen($json), FFI::addr($handle), $this->errAddr);
+        if ($status !== self::STATUS_OK) {
+            throw $this->failure($status, $this->errSlot);
+        }
+        return $handle;
+    }
+
+    /**
+     * @internal The text of a policy file, for Policy::fromFile and
+     * Gateway::fromFile.
+     *
+     * @throws PolicyError `policy.file.unreadable` when the file cannot be read
+     */
+    public static function policyFile(string $path): string
+    {
+        $json = is_file($path) ? @file_get_contents($path) : false;
+        if ($json === false) {
+            throw new PolicyError('policy.file.unreadable', "cannot read the policy file {$path}", $path);
+        }
+        return $json;
+    }
+
     /** @internal A `resale_str` as a PHP string, null when absent. */
     public function str(CData $s): ?string
     {

@@ -62,13 +62,7 @@ final class Policy
     public static function fromJson(string $json, ?Library $lib = null): self
     {
         $lib ??= Library::get();
-        $f = $lib->ffi;
-        $handle = $f->new('resale_policy*');
-        $status = $f->resale_policy_new($json, \strlen($json), FFI::addr($handle), $lib->errAddr);
-        if ($status !== Library::STATUS_OK) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
-        return new self($lib, $handle);
+        return new self($lib, $lib->compile('policy', $json));
     }
 
     /**
@@ -78,11 +72,7 @@ final class Policy
      */
     public static function fromFile(string $path, ?Library $lib = null): self
     {
-        $json = is_file($path) ? @file_get_contents($path) : false;
-        if ($json === false) {
-            throw new PolicyError('policy.file.unreadable', "cannot read the policy file {$path}", $path);
-        }
-        return self::fromJson($json, $lib);
+        return self::fromJson(Library::policyFile($path), $lib);
     }
 
     // ---- rewrite ----------------------------------------------------------
