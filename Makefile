@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: schema soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -27,6 +27,12 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	ffi/generate-header.sh --check
 	scripts/check-versions.sh
+	$(CARGO) run -q -p resale-core --features schema --example schema -- --check
+
+## schema: regenerate tests/vectors/schema/ (the answers' JSON Schema) after
+## changing an answer type; `make lint` fails until it is committed.
+schema:
+	$(CARGO) run -q -p resale-core --features schema --example schema
 
 test-rust:
 	$(CARGO) test --workspace

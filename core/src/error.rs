@@ -27,6 +27,7 @@ use serde::Serialize;
 /// assert!(e.to_string().starts_with("policy.key.missing at $.shop_url: "));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Error {
     /// Stable machine code: `<segment>.<what>` (`kn.malformed`).
     pub code: &'static str,
@@ -95,6 +96,7 @@ impl std::error::Error for Error {}
 /// The family of an error code: what bindings with exception classes (PHP)
 /// map to a class. Derived from the code's first segment by [`Domain::of`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Domain {
     /// `policy.*`: the shop's policy does not compile.

@@ -30,6 +30,7 @@ use crate::{Error, RewriteOutcome, ShopRequest};
 /// A failure as the license, marketplace and check answers carry it:
 /// `field` is `null` when the input as a whole is at fault.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldFailure<'a> {
     /// The stable code.
     pub code: &'a str,
@@ -51,6 +52,7 @@ impl<'a> From<&'a Error> for FieldFailure<'a> {
 
 /// A failure without a field or offset (rewrite, panel.ini).
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CodeFailure<'a> {
     /// The stable code.
     pub code: &'a str,
@@ -69,6 +71,7 @@ impl<'a> From<&'a Error> for CodeFailure<'a> {
 
 /// [`lint`]'s answer.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum LintAnswer<'a> {
     /// The policy compiles.
@@ -105,6 +108,7 @@ pub fn lint(result: Result<(), &Error>) -> Value {
 
 /// [`rewrite`]'s answer.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum RewriteAnswer<'a> {
     /// A Plesk buy link, now pointing at the shop.
@@ -150,6 +154,7 @@ pub fn rewrite_text(result: &Result<RewriteOutcome, Error>) -> String {
 
 /// [`check`]'s answer.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum CheckAnswer<'a> {
     /// The request may go on to the shop.
@@ -204,6 +209,7 @@ pub fn rejection(r: &Error) -> Value {
 
 /// [`panel_ini`]'s answer.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum PanelIniAnswer<'a> {
     /// The `[extensions]` section.
@@ -225,6 +231,7 @@ pub fn panel_ini(result: &Result<String, Error>) -> Value {
 
 /// [`filter_catalog`]'s answer.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum CatalogAnswer<'a> {
     /// The filtered feed.
@@ -281,6 +288,7 @@ pub fn catalog_error(e: &Error) -> Value {
 /// A license or marketplace answer: the success's own fields beside
 /// `"status":"ok"`, or `{"status":"error","code","field","message"}`.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum FieldAnswer<'a, T: Serialize> {
     /// Done.
@@ -300,6 +308,7 @@ impl<'a, T: Serialize> FieldAnswer<'a, T> {
 
 /// `{"plan"}` beside `"status":"ok"`.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlanAnswer<'a> {
     /// The plan.
     pub plan: &'a LicensePlan,
@@ -307,6 +316,7 @@ pub struct PlanAnswer<'a> {
 
 /// `{"commands"}` beside `"status":"ok"`.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CommandsAnswer<'a> {
     /// The command lines.
     pub commands: &'a [String],
@@ -314,6 +324,7 @@ pub struct CommandsAnswer<'a> {
 
 /// `{"key"}` beside `"status":"ok"`.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeyAnswer<'a> {
     /// The key's parts.
     pub key: &'a KeyInfo,
@@ -321,7 +332,23 @@ pub struct KeyAnswer<'a> {
 
 /// Nothing beside `"status":"ok"`.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Nothing {}
+
+/// [`license_plan`]'s answer (and [`new_instance_plan`](crate::Policy::new_instance_plan)'s).
+pub type LicensePlanAnswer<'a> = FieldAnswer<'a, PlanAnswer<'a>>;
+/// [`target_state`]'s answer.
+pub type TargetStateAnswer<'a> = FieldAnswer<'a, BodyAnswer<'a>>;
+/// [`activation`]'s answer.
+pub type ActivationAnswer<'a> = FieldAnswer<'a, CommandsAnswer<'a>>;
+/// [`key_info`]'s answer.
+pub type KeyInfoAnswer<'a> = FieldAnswer<'a, KeyAnswer<'a>>;
+/// [`marketplace_verify`]'s answer.
+pub type VerifyAnswer<'a> = FieldAnswer<'a, Nothing>;
+/// [`marketplace_reconcile`]'s answer.
+pub type ReconcileReport<'a> = FieldAnswer<'a, ReconcileAnswer<'a>>;
+/// [`marketplace_seat`]'s answer.
+pub type SeatAnswerReport<'a> = FieldAnswer<'a, SeatReport>;
 
 /// `{"status":"error","code","field","message"}` for a license error.
 pub fn license_error(e: &Error) -> Value {
@@ -335,6 +362,7 @@ pub fn license_plan(result: &Result<LicensePlan, Error>) -> Value {
 
 /// `{"body"}` beside `"status":"ok"`.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BodyAnswer<'a> {
     /// The `PUT` body of an upgrade.
     pub body: &'a str,
@@ -369,6 +397,7 @@ pub fn marketplace_verify(result: &Result<(), Error>) -> Value {
 
 /// [`marketplace_apply`]'s answer.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum ApplyAnswer<'a> {
     /// The event changed the entitlement.
@@ -381,6 +410,7 @@ pub enum ApplyAnswer<'a> {
 
 /// What an applied or ignored event answers.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppliedBody<'a> {
     /// `null` when applied; why it was ignored otherwise.
     pub reason: Option<&'static str>,
@@ -412,6 +442,7 @@ pub fn marketplace_apply(result: &Result<Applied, Error>) -> Value {
 
 /// `{"differences","repaired"}` beside `"status":"ok"`.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReconcileAnswer<'a> {
     /// Each difference between the listing and the stored states, with its repair.
     pub differences: &'a [crate::marketplace::reconcile::Difference],
@@ -432,6 +463,7 @@ pub fn marketplace_reconcile(
 
 /// `{"entitled","trial_days_remaining","seat"}` beside `"status":"ok"`.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SeatReport {
     /// Entitled now?
     pub entitled: bool,

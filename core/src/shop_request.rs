@@ -49,6 +49,7 @@ const FORWARD_ORDER: [&str; 7] = [
 
 /// Purchase or upgrade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// A new licence (no `a` parameter).
@@ -59,6 +60,7 @@ pub enum Action {
 
 /// An accepted shop request. Values are percent-decoded (`+` stays `+`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ShopRequest {
     /// The extension's code (`extension-id`).
     pub extension_id: String,

@@ -19,7 +19,8 @@ fn load_policy(name: &str) -> Policy {
     Policy::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Every `*.json` below `tests/vectors/` but the policies and the gateway's.
+/// Every `*.json` below `tests/vectors/` but the policies, the gateway's
+/// and the answers' schemas.
 fn vector_files() -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![vectors_dir()];
@@ -27,8 +28,9 @@ fn vector_files() -> Vec<PathBuf> {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
-                // gateway/: HTTP exchanges, run over HTTP by each edge.
-                if !["policies", "gateway"]
+                // gateway/: HTTP exchanges, run over HTTP by each edge;
+                // schema/: the answers' JSON Schema, not cases.
+                if !["policies", "gateway", "schema"]
                     .iter()
                     .any(|d| path.file_name().unwrap() == *d)
                 {
@@ -119,4 +121,23 @@ fn record_count(binding: &str, total: usize, failed: usize) {
         format!("{binding}\t{total}\t{failed}\n"),
     )
     .unwrap();
+}
+
+/// Every vector `function` has its answer's JSON Schema in
+/// `tests/vectors/schema/` (written from the types by `examples/schema.rs`;
+/// `make lint` checks they are current), so no answer goes undescribed.
+#[test]
+fn every_vector_function_has_a_schema() {
+    let mut missing = Vec::new();
+    for file in vector_files() {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let function = doc["function"].as_str().expect("`function`");
+        let schema = vectors_dir()
+            .join("schema")
+            .join(format!("{function}.json"));
+        if !schema.is_file() {
+            missing.push(format!("{} ({})", schema.display(), file.display()));
+        }
+    }
+    assert!(missing.is_empty(), "no schema for: {}", missing.join(", "));
 }

@@ -299,7 +299,7 @@ static void collect(const char *dir) {
         struct stat st;
         if (stat(path, &st) != 0) continue;
         if (S_ISDIR(st.st_mode)) {
-            if (strcmp(ent->d_name, "policies") != 0 && strcmp(ent->d_name, "gateway") != 0) collect(path);
+            if (strcmp(ent->d_name, "policies") != 0 && strcmp(ent->d_name, "gateway") != 0 && strcmp(ent->d_name, "schema") != 0) collect(path);
         } else {
             size_t n = strlen(path);
             if (n > 5 && strcmp(path + n - 5, ".json") == 0) {

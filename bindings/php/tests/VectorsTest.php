@@ -35,7 +35,7 @@ final class VectorsTest extends TestCase
         $it = new \RecursiveIteratorIterator(new \RecursiveDirectoryIterator($dir, \FilesystemIterator::SKIP_DOTS));
         foreach ($it as $file) {
             $path = $file->getPathname();
-            if (str_ends_with($path, '.json') && !str_contains($path, '/policies/') && !str_contains($path, '/gateway/')) {
+            if (str_ends_with($path, '.json') && !str_contains($path, '/policies/') && !str_contains($path, '/gateway/') && !str_contains($path, '/schema/')) {
                 $files[] = $path;
             }
         }

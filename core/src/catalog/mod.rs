@@ -58,8 +58,10 @@ use crate::Policy;
 
 /// What a filter did, by reason.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CatalogStats {
-    /// `packages`, `categories` or `other`.
+    /// `packages`, `categories` or `other` ([`CatalogKind`]'s names).
+    #[cfg_attr(feature = "schema", schemars(with = "CatalogKind"))]
     pub kind: &'static str,
     /// Elements of the top-level array read (extensions or categories).
     pub items: u64,

@@ -4,6 +4,7 @@ use crate::Policy;
 
 /// The feeds of Plesk's extension catalog the filter knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CatalogKind {
     /// `/api/v<N>/packages`: the extensions.

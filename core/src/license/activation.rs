@@ -11,6 +11,7 @@ use crate::Error;
 
 /// The server's operating system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Os {
     /// Plesk for Linux: `plesk bin license`.

@@ -15,6 +15,7 @@ use crate::Error;
 
 /// The parts of a KA v3 key structure the shop needs next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeyInfo {
     /// `keyIdentifiers.keyId`, as text.
     pub key_id: Option<String>,

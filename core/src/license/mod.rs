@@ -33,6 +33,7 @@ use crate::{syntax, Action, Error, Policy, ShopRequest};
 
 /// Which KA Partner API to plan for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PartnerApi {
     /// Partner API v3 (REST, JSON; recommended).
@@ -66,6 +67,7 @@ impl PartnerApi {
 
 /// What a plan does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Scenario {
     /// An extension key for an existing Plesk, attached to `kn`.
@@ -78,6 +80,7 @@ pub enum Scenario {
 
 /// One call to KA.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Step {
     /// A name later steps refer to (`main-key`, `extension-key:wp-toolkit`).
     pub id: String,
@@ -113,6 +116,7 @@ pub struct Step {
 
 /// The calls to make, in order, and what to do with the keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LicensePlan {
     /// The API planned for.
     pub api: PartnerApi,

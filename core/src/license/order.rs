@@ -27,6 +27,7 @@ pub const MAX_ORDER_BYTES: usize = 4096;
 
 /// What the shop knows about the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderContext {
     /// The shop's order ID: every v3 item's `externalId`. Partner API 1.0
     /// has no field for it (none of `createKey`, `attachKey`, `upgradeKey`

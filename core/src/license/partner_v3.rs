@@ -66,6 +66,7 @@ pub const BODY_HEADERS: [(&str, &str); 4] = [
 /// the `PUT` of an upgrade is the key's target state, made by
 /// [`target_state`] from the `GET` answer of step `step`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TargetState {
     /// The step whose answer (the key structure) is the starting state.
     pub step: String,

@@ -36,6 +36,7 @@ use crate::Error;
 
 /// Active or cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The account has its plan.
@@ -46,6 +47,7 @@ pub enum Status {
 
 /// A change announced for a later date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PendingChange {
     /// When it takes effect.
     pub effective_date: String,
@@ -59,6 +61,7 @@ pub struct PendingChange {
 
 /// What one account is entitled to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Entitlement {
     /// The account.
     pub account: Account,
@@ -93,6 +96,7 @@ pub struct Entitlement {
 
 /// What [`Entitlement::apply`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Applied {
     /// The state after the event.
     pub entitlement: Entitlement,

@@ -20,6 +20,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
 
 /// What happened to the purchase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PurchaseAction {
     /// A new purchase (or free trial).
@@ -50,6 +51,7 @@ impl PurchaseAction {
 
 /// How a plan is priced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PriceModel {
     /// One price for the account (all organization members).
@@ -76,6 +78,7 @@ impl<'de> Deserialize<'de> for PriceModel {
 
 /// Monthly or yearly billing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BillingCycle {
     /// Billed every month.
@@ -99,6 +102,7 @@ impl<'de> Deserialize<'de> for BillingCycle {
 
 /// The account that bought.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Account {
     /// `User` or `Organization`.
     #[serde(rename = "type")]
@@ -114,6 +118,7 @@ pub struct Account {
 
 /// A listing plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Plan {
     /// GitHub's plan ID (`marketplace_listing_plan_id`).
     pub id: u64,
@@ -140,6 +145,7 @@ pub struct Plan {
 
 /// A purchase: what the account has (or will have).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Purchase {
     /// The buyer.
     pub account: Account,
@@ -164,6 +170,7 @@ pub struct Purchase {
 
 /// A `marketplace_purchase` webhook event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PurchaseEvent {
     /// What happened.
     pub action: PurchaseAction,

@@ -78,6 +78,7 @@ impl Entitlement {
 
 /// The answer to "may this seat be taken?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SeatAnswer {
     /// Yes or no.
     pub allowed: bool,

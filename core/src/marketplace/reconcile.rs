@@ -47,6 +47,7 @@ pub const MAX_ACCOUNTS: usize = 1_000_000;
 
 /// What differs for one account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DifferenceKind {
     /// Listed, but we hold nothing.
@@ -69,6 +70,7 @@ pub enum DifferenceKind {
 
 /// The repair a difference implies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Repair {
     /// Store the listed account as a new entitlement.
@@ -93,6 +95,7 @@ pub enum Repair {
 
 /// One difference, with the values on each side (JSON, `null` when absent).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Difference {
     /// The account.
     pub account_id: u64,
@@ -111,6 +114,7 @@ pub struct Difference {
 /// Every difference (by account ID, then in the order of the table above)
 /// and one repaired entitlement per account that had any.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Reconciliation {
     /// The differences found.
     pub differences: Vec<Difference>,
