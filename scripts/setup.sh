@@ -71,7 +71,7 @@ setup_wasm() {
   fi
   command -v npm >/dev/null || apt_install nodejs npm
   if ! (cd wasm/tools && npm ls --depth=0 >/dev/null 2>&1); then
-    log "npm ci (wasm/tools: binaryen's wasm-opt)"
+    log "npm ci (wasm/tools: binaryen's wasm-opt, typescript, json-schema-to-typescript)"
     (cd wasm/tools && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }

@@ -1,21 +1,26 @@
 // The shared-vector runner for the JavaScript API, usable in Node and in
 // workerd alike (no Node modules): give it the API, the vector documents and
 // the policies' texts; it returns the counts by function and the failures.
-// Matching rule of tests/vectors/README.md.
+// Matching rule of tests/vectors/README.md. `onAnswer(function, answer,
+// thrown, case, policy)`, when given, sees every answer (the type check of
+// types.test.mjs collects them as samples); `thrown` is the ResaleError when
+// the answer is its report.
 
-export function runVectors(api, docs, policyTexts) {
+export function runVectors(api, docs, policyTexts, onAnswer) {
   const { Policy, ResaleError, marketplace, license } = api;
   const compiled = new Map();
   const policy = (name) => {
     if (!compiled.has(name)) compiled.set(name, Policy.fromJson(policyTexts[name]));
     return compiled.get(name);
   };
+  let thrown = null;
   const report = (call) => {
     try {
       return call();
     } catch (e) {
-      if (e instanceof ResaleError) return e.report;
-      throw e;
+      if (!(e instanceof ResaleError)) throw e;
+      thrown = e;
+      return e.report;
     }
   };
   const RUNNERS = {
@@ -47,8 +52,11 @@ export function runVectors(api, docs, policyTexts) {
     for (const c of doc.cases) {
       const p = c.policy ?? doc.policy;
       let actual;
+      thrown = null;
       try {
-        actual = run(p ? policy(p) : null, c.input);
+        const compiledPolicy = p ? policy(p) : null;
+        actual = run(compiledPolicy, c.input);
+        onAnswer?.(doc.function, actual, thrown, c, compiledPolicy);
       } catch (e) {
         failures.push(`${file}: ${c.name}: threw ${e}`);
         continue;
