@@ -40,6 +40,8 @@ const GATE = opt("--gate-rss", null);
 const EDGES = opt("--edges", "worker,fastly,nginx,php").split(",");
 // --streams buy-accept,webhook: only those streams (to find which one moves a figure).
 const ONLY = opt("--streams", null)?.split(",");
+// --sample 5: the server's RSS every 5 s as well (rss_curve_kb), to tell warm-up from growth.
+const SAMPLE = Number(opt("--sample", "0"));
 const SECRET = "soak secret";
 const POLICY = path.join(repo, "examples/policy.json");
 const policyText = readFileSync(POLICY, "utf8");
@@ -157,11 +159,15 @@ async function preflight(base, list) {
 async function soak(edge, base, pid, kinds) {
   const list = await streams(base, kinds);
   await preflight(base, list);
+  const t0 = Date.now();
+  const curve = [];
+  const sampler = SAMPLE > 0 ? setInterval(() => curve.push([Math.round((Date.now() - t0) / 1000), rssTree(pid)]), SAMPLE * 1000) : null;
   const running = Promise.all(list.map((s) => wrk(base, s)));
   await sleep(RSS_AT * 1000);
   const rssAt = rssTree(pid);
   const results = await running;
   const rssEnd = rssTree(pid);
+  if (sampler) clearInterval(sampler);
   const requests = results.reduce((a, r) => a + r.requests, 0);
   const row = {
     edge,
@@ -174,9 +180,11 @@ async function soak(edge, base, pid, kinds) {
     [`rss_kb_at_${RSS_AT}s`]: rssAt,
     rss_kb_end: rssEnd,
     rss_growth_pct: Math.round(((rssEnd - rssAt) / rssAt) * 1000) / 10,
+    ...(SAMPLE > 0 ? { rss_curve_kb: curve } : {}),
     streams: results,
   };
   console.log(`soak ${edge}: ${requests} requests, ${row.requests_per_s} req/s, unexpected ${row.unexpected}, socket errors ${row.socket_errors}, RSS ${rssAt} KiB at ${RSS_AT} s -> ${rssEnd} KiB at ${SECONDS} s (${row.rss_growth_pct}%)`);
+  if (curve.length) console.log(`  RSS curve (s: KiB): ${curve.map(([t, kb]) => `${t}: ${kb}`).join(", ")}`);
   for (const r of results) console.log(`  ${r.name.padEnd(17)} ${String(r.requests_per_s).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  unexpected ${r.unexpected}`);
   return row;
 }
