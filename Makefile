@@ -118,6 +118,7 @@ fastly:
 test-fastly: build
 	scripts/setup.sh fastly
 	$(MAKE) fastly
+	$(CARGO) build --manifest-path $(FASTLY_DIR)/Cargo.toml --release --target wasm32-wasip1 --features vectors --bin vectors
 	cd $(FASTLY_DIR) && node --test test/
 
 ## serve-fastly: the service in Viceroy on 127.0.0.1:8081, with examples/policy.json

@@ -50,6 +50,7 @@ pub mod report;
 pub mod rewrite;
 pub mod shop_request;
 pub mod syntax;
+#[cfg(feature = "vectors")]
 pub mod vectors;
 
 pub use error::{Domain, Error};

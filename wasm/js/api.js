@@ -68,10 +68,6 @@ export function bind(raw) {
     filterCatalog(path, body) {
       return call(() => this.#p.filterCatalog(path, bytes(body)));
     }
-    /** `{status:"ok", kind, body, kept, dropped}` (body as text); throws on an invalid feed. */
-    filterCatalogReport(path, body) {
-      return call(() => this.#p.filterCatalogReport(path, bytes(body)));
-    }
     /** An incremental filter: `push(chunk) -> Uint8Array`, `finish() -> Uint8Array`, `stats()`. */
     catalogFilter(path) {
       const f = this.#p.catalogFilter(path);

@@ -102,7 +102,6 @@ export class Policy {
   checkShopRequest(query: string | Record<string, string>): CheckResult;
   catalogKind(path: string): CatalogKind;
   filterCatalog(path: string, body: Uint8Array | ArrayBuffer | string): Uint8Array;
-  filterCatalogReport(path: string, body: Uint8Array | ArrayBuffer | string): { status: "ok"; kind: CatalogKind; body: string; kept: number; dropped: number };
   catalogFilter(path: string): IncrementalFilter;
   catalogTransform(path: string): TransformStream<Uint8Array, Uint8Array>;
   panelIni(catalogUrl?: string | null): { status: "ok"; text: string };

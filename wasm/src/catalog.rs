@@ -3,7 +3,7 @@
 use resale_core::report;
 use wasm_bindgen::prelude::*;
 
-use crate::errors::{reply, throw};
+use crate::errors::throw;
 use crate::policy::Policy;
 
 #[wasm_bindgen]
@@ -21,15 +21,6 @@ impl Policy {
             .filter_catalog(path, body)
             .map(|f| f.body)
             .map_err(|e| throw(&e, report::catalog_error(&e)))
-    }
-
-    /// The one-shot filter's report (`ok` with `body`, `kept`, `dropped`) as JSON text.
-    #[wasm_bindgen(js_name = filterCatalogReport)]
-    pub fn filter_catalog_report(&self, path: &str, body: &[u8]) -> Result<String, JsValue> {
-        reply(
-            &self.inner.filter_catalog(path, body),
-            report::filter_catalog,
-        )
     }
 
     /// An incremental filter for the request `path`.

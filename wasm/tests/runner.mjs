@@ -28,7 +28,16 @@ export function runVectors(api, docs, policyTexts, onAnswer) {
     rewrite: (p, input) => report(() => p.rewriteBuyUrl(input)),
     check: (p, input) => report(() => p.checkShopRequest(input)),
     panel_ini: (p, input) => report(() => p.panelIni(input.catalog_url)),
-    filter_catalog: (p, input) => report(() => p.filterCatalogReport(input.path, input.body)),
+    // The package has no call answering this vector shape: the runner
+    // makes it from the incremental filter's output and stats.
+    filter_catalog: (p, input) =>
+      report(() => {
+        const f = p.catalogFilter(input.path);
+        const head = f.push(input.body);
+        const tail = f.finish();
+        const body = new TextDecoder().decode(new Uint8Array([...head, ...tail]));
+        return { status: "ok", kind: f.stats.kind, body, kept: f.stats.kept, dropped: f.stats.dropped };
+      }),
     license_plan: (p, input) =>
       report(() => (input.main_item ? p.newInstancePlan(input.main_item, input.extensions, input.order) : p.licensePlan(input.query, input.order))),
     activation_commands: (_, input) => report(() => license.activationCommands(input.code, input.os)),
