@@ -420,22 +420,26 @@ pub struct AppliedBody<'a> {
     pub entitlement: &'a Entitlement,
 }
 
+impl<'a> From<&'a Applied> for ApplyAnswer<'a> {
+    fn from(a: &'a Applied) -> ApplyAnswer<'a> {
+        let body = AppliedBody {
+            reason: a.ignored,
+            duplicate_purchase: a.duplicate_purchase,
+            entitlement: &a.entitlement,
+        };
+        if a.ignored.is_some() {
+            ApplyAnswer::Ignored(body)
+        } else {
+            ApplyAnswer::Applied(body)
+        }
+    }
+}
+
 /// `{"status":"applied"|"ignored","reason","duplicate_purchase","entitlement"}`
 /// or a marketplace error.
 pub fn marketplace_apply(result: &Result<Applied, Error>) -> Value {
     to_value(&match result {
-        Ok(a) => {
-            let body = AppliedBody {
-                reason: a.ignored,
-                duplicate_purchase: a.duplicate_purchase,
-                entitlement: &a.entitlement,
-            };
-            if a.ignored.is_some() {
-                ApplyAnswer::Ignored(body)
-            } else {
-                ApplyAnswer::Applied(body)
-            }
-        }
+        Ok(a) => ApplyAnswer::from(a),
         Err(e) => ApplyAnswer::Error(e.into()),
     })
 }
@@ -455,10 +459,16 @@ pub struct ReconcileAnswer<'a> {
 pub fn marketplace_reconcile(
     result: &Result<crate::marketplace::reconcile::Reconciliation, Error>,
 ) -> Value {
-    to_value(&FieldAnswer::of(result, |r| ReconcileAnswer {
-        differences: &r.differences,
-        repaired: &r.repaired,
-    }))
+    to_value(&FieldAnswer::of(result, ReconcileAnswer::from))
+}
+
+impl<'a> From<&'a crate::marketplace::reconcile::Reconciliation> for ReconcileAnswer<'a> {
+    fn from(r: &'a crate::marketplace::reconcile::Reconciliation) -> ReconcileAnswer<'a> {
+        ReconcileAnswer {
+            differences: &r.differences,
+            repaired: &r.repaired,
+        }
+    }
 }
 
 /// `{"entitled","trial_days_remaining","seat"}` beside `"status":"ok"`.
@@ -475,11 +485,20 @@ pub struct SeatReport {
 
 /// `{"status":"ok","entitled","trial_days_remaining","seat":{allowed,reason,limit}}`.
 pub fn marketplace_seat(e: &Entitlement, seat: u64, now: i64) -> Value {
-    to_value(&FieldAnswer::<SeatReport>::Ok(SeatReport {
-        entitled: e.is_entitled(now),
-        trial_days_remaining: e.trial_days_remaining(now),
-        seat: e.seat(seat, now),
-    }))
+    to_value(&FieldAnswer::<SeatReport>::Ok(SeatReport::new(
+        e, seat, now,
+    )))
+}
+
+impl SeatReport {
+    /// The questions about seat number `seat` (1-based) of `e` at `now`.
+    pub fn new(e: &Entitlement, seat: u64, now: i64) -> SeatReport {
+        SeatReport {
+            entitled: e.is_entitled(now),
+            trial_days_remaining: e.trial_days_remaining(now),
+            seat: e.seat(seat, now),
+        }
+    }
 }
 
 /// A report as a [`Value`]. Serialising these plain structs cannot fail.

@@ -27,7 +27,7 @@
  function, type or constant. Compare it with [`resale_abi_version`] at
  load time when the library is loaded dynamically (as PHP's FFI does).
  */
-#define RESALE_ABI_VERSION 2
+#define RESALE_ABI_VERSION 3
 
 /*
  Which feed a request path asks for.
@@ -277,6 +277,50 @@ typedef struct resale_http_request {
    */
   struct resale_str if_none_match;
 } resale_http_request;
+
+/*
+ An accepted request's values by name (`resale_core::ShopRequest`'s
+ fields, and the redirect): views into the request they were read from,
+ valid until it is freed; `data` NULL for an absent value.
+ */
+typedef struct resale_shop_request_fields {
+  /*
+   `extension-id`: the extension's code.
+   */
+  struct resale_str extension_id;
+  /*
+   `kn`: the main Plesk key number.
+   */
+  struct resale_str key_number;
+  /*
+   `token` (Individual Offers), percent-decoded.
+   */
+  struct resale_str token;
+  /*
+   `product-id` (Individual Offers).
+   */
+  struct resale_str product_id;
+  /*
+   `buyUrlCoupon`.
+   */
+  struct resale_str coupon;
+  /*
+   Purchase or upgrade (`a`).
+   */
+  enum resale_action action;
+  /*
+   `ekn`: the extension key being upgraded.
+   */
+  struct resale_str extension_key_number;
+  /*
+   The accepted parameters as they arrived, in a fixed order, joined by `&`.
+   */
+  struct resale_str forward_query;
+  /*
+   Where to send the customer: the shop URL with the accepted parameters.
+   */
+  struct resale_str redirect_url;
+} resale_shop_request_fields;
 
 #ifdef __cplusplus
 extern "C" {
@@ -528,7 +572,8 @@ enum resale_status resale_gateway_buy(const struct resale_gateway *gateway_,
 
 /*
  The plan for an accepted shop request (an upsell, or an upgrade with
- `a=upgrade`): `*out` receives `{"status":"ok","plan":{…}}`. `order` is
+ `a=upgrade`): `*out` receives the plan, `{"api", "scenario", "order",
+ "steps", "activation"}` (`resale_core::license::LicensePlan`). `order` is
  the order context as JSON, `{"order_id", "api": "v3"|"v1", "owner_id"?,
  "server_ips"?}` (the same object in every binding). A plan that cannot
  be made (`license.no_partner_item`, `license.order.malformed`,
@@ -551,7 +596,7 @@ enum resale_status resale_license_plan(const struct resale_policy *policy_,
 /*
  The plan for a new Plesk instance: the main key (`main_item`), then the
  extension keys (`extensions`: codes separated by `\n`) attached to it.
- `*out` receives `{"status":"ok","plan":{…}}`.
+ `*out` receives the plan, as [`resale_license_plan`]'s.
 
  # Safety
  As [`resale_license_plan`].
@@ -585,7 +630,8 @@ enum resale_status resale_activation_commands(const char *code,
 /*
  Read Key Administrator's answer to a v3 key request: its body (`json`,
  may be empty) and its `Location` header (`location` NULL when absent):
- `*out` receives `{"status":"ok","key":{…}}`.
+ `*out` receives the key, `{"key_id", "key_number", "activation_code",
+ "parent_key_number", "status", "location"}` (`status` is KA's, the key's).
 
  # Safety
  As [`resale_activation_commands`]; `location` NULL or valid for reads
@@ -601,7 +647,7 @@ enum resale_status resale_parse_key(const char *json,
 /*
  The `PUT` body of a v3 upgrade: `key` is KA's answer to the plan's `GET`
  step, `spec` the `body_from` object of the `PUT` step (JSON). `*out`
- receives `{"status":"ok","body":"…"}`; `license.upgrade.already`,
+ receives the body itself (JSON text to send); `license.upgrade.already`,
  `license.upgrade.nothing_to_replace`, `license.response.invalid` are
  `RESALE_STATUS_REJECTED`.
 
@@ -638,8 +684,9 @@ enum resale_status resale_marketplace_verify(const char *body,
  Apply a verified `marketplace_purchase` payload (`body`) to the account's
  stored entitlement (`state`: the JSON of the previous answer's
  `entitlement`, NULL for none). `*out` receives
- `{"status":"applied"|"ignored","reason","duplicate_purchase","entitlement":{…}}`:
- store `entitlement` for the next event.
+ `{"status":"applied"|"ignored","reason","duplicate_purchase","entitlement":{…}}`
+ (`status` here is the event's outcome, not the call's: both are
+ `RESALE_STATUS_OK`): store `entitlement` for the next event.
 
  # Safety
  Each pointer NULL (where allowed) or valid for reads of its length;
@@ -654,7 +701,7 @@ enum resale_status resale_marketplace_apply(const char *state,
 
 /*
  Questions about a stored entitlement at `now` (RFC 3339): `*out`
- receives `{"status":"ok","entitled","trial_days_remaining","seat":{"allowed","reason","limit"}}`
+ receives `{"entitled","trial_days_remaining","seat":{"allowed","reason","limit"}}`
  for seat number `seat` (1-based).
 
  # Safety
@@ -673,7 +720,7 @@ enum resale_status resale_marketplace_seat(const char *state,
  every plan's `GET /marketplace_listing/plans/:id/accounts` answers,
  every page) with the stored entitlements (`stored`: a JSON array of
  entitlements) as of `now` (RFC 3339, when the listing was read). `*out`
- receives `{"status":"ok","differences":[{"account_id","login","kind","stored","listed","repair"}],"repaired":[…]}`:
+ receives `{"differences":[{"account_id","login","kind","stored","listed","repair"}],"repaired":[…]}`:
  store each `repaired` entitlement under its account ID.
  `RESALE_STATUS_REJECTED` with `listing.invalid`, `entitlement.invalid`,
  `reconcile.duplicate_account`, `reconcile.too_many_accounts` or
@@ -797,22 +844,29 @@ enum resale_status resale_check_shop_request(const struct resale_policy *policy_
                                              struct resale_error **error);
 
 /*
- [`resale_check_shop_request`] in one call and one allocation-free
- answer, for hosts where each foreign call is costly (PHP's FFI): on
- success `*out` holds the request's fields separated by NUL bytes, in
- this order: `extension_id`, `key_number`, `token`, `product_id`,
- `coupon`, `action` (`buy` or `upgrade`), `extension_key_number`,
- `redirect_url`. An absent value is empty (the core treats an empty
- parameter as absent, so the two never differ).
+ [`resale_check_shop_request`] and [`resale_shop_request_get_fields`] in one
+ call, for hosts where each foreign call is costly (PHP's FFI): on
+ success `*request` is the new request (free it with
+ [`resale_shop_request_free`]; it is what [`crate::license::resale_license_plan`]
+ takes) and `*fields` (when not NULL) its values by name.
 
  # Safety
- As [`resale_check_shop_request`], with `out` a buffer filled only by this library.
+ As [`resale_check_shop_request`]; `fields` NULL or valid for writes.
  */
 enum resale_status resale_check_shop_request_fields(const struct resale_policy *policy_,
                                                     const char *query,
                                                     size_t query_len,
-                                                    struct resale_buffer *out,
+                                                    struct resale_shop_request **request,
+                                                    struct resale_shop_request_fields *fields,
                                                     struct resale_error **error);
+
+/*
+ The request's values by name; all absent (`data` NULL) for NULL.
+
+ # Safety
+ `request` is NULL or from `resale_check_shop_request`, not yet freed.
+ */
+struct resale_shop_request_fields resale_shop_request_get_fields(const struct resale_shop_request *request);
 
 /*
  The extension's code (`extension-id`). A view valid until the request is freed; `data` NULL for a NULL request.

@@ -62,22 +62,39 @@ pub struct resale_catalog_stats {
     pub bytes_out: u64,
 }
 
+/// The counts for C. The core's struct is taken apart without `..`: a
+/// count added to `CatalogStats` does not compile until it is mirrored here
+/// (and in PHP's `CatalogStats`, whose test compares it with this struct).
 fn write_stats(slot: *mut resale_catalog_stats, kind: CatalogKind, s: &CatalogStats) {
+    let CatalogStats {
+        kind: _,
+        items,
+        kept,
+        dropped,
+        kept_free,
+        kept_elsewhere,
+        kept_sold,
+        rewritten,
+        top_packages_kept,
+        top_packages_dropped,
+        bytes_in,
+        bytes_out,
+    } = *s;
     // SAFETY: callers pass NULL or a pointer valid for writes (function contracts).
     if let Some(slot) = unsafe { slot.as_mut() } {
         *slot = resale_catalog_stats {
             kind: kind.into(),
-            items: s.items,
-            kept: s.kept,
-            dropped: s.dropped,
-            kept_free: s.kept_free,
-            kept_elsewhere: s.kept_elsewhere,
-            kept_sold: s.kept_sold,
-            rewritten: s.rewritten,
-            top_packages_kept: s.top_packages_kept,
-            top_packages_dropped: s.top_packages_dropped,
-            bytes_in: s.bytes_in,
-            bytes_out: s.bytes_out,
+            items,
+            kept,
+            dropped,
+            kept_free,
+            kept_elsewhere,
+            kept_sold,
+            rewritten,
+            top_packages_kept,
+            top_packages_dropped,
+            bytes_in,
+            bytes_out,
         };
     }
 }

@@ -38,7 +38,7 @@ use std::ffi::c_char;
 /// The ABI version of `resale.h`: bumped on any incompatible change to a
 /// function, type or constant. Compare it with [`resale_abi_version`] at
 /// load time when the library is loaded dynamically (as PHP's FFI does).
-pub const RESALE_ABI_VERSION: u32 = 2;
+pub const RESALE_ABI_VERSION: u32 = 3;
 
 /// The library's version (`"0.1.0"`), a static NUL-terminated string.
 /// Never free it.

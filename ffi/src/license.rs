@@ -1,6 +1,6 @@
 //! License plans: the Key Administrator calls a purchase needs, and the
-//! commands that activate the keys. Answers are JSON in the shapes of
-//! `resale_core::report` (the same objects the command line prints).
+//! commands that activate the keys. A plan or a key is its core type as
+//! JSON, with no `status` around it: the C status is the only status.
 
 use std::ffi::c_char;
 
@@ -8,7 +8,6 @@ use resale_core::license::activation::{activation_commands, Os};
 use resale_core::license::key_response::parse_key;
 use resale_core::license::partner_v3::{target_state, TargetState};
 use resale_core::license::OrderContext;
-use resale_core::report;
 
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::guard;
@@ -17,7 +16,8 @@ use crate::shop_request::resale_shop_request;
 use crate::string::{lines, output, resale_buffer, text};
 
 /// The plan for an accepted shop request (an upsell, or an upgrade with
-/// `a=upgrade`): `*out` receives `{"status":"ok","plan":{…}}`. `order` is
+/// `a=upgrade`): `*out` receives the plan, `{"api", "scenario", "order",
+/// "steps", "activation"}` (`resale_core::license::LicensePlan`). `order` is
 /// the order context as JSON, `{"order_id", "api": "v3"|"v1", "owner_id"?,
 /// "server_ips"?}` (the same object in every binding). A plan that cannot
 /// be made (`license.no_partner_item`, `license.order.malformed`,
@@ -43,16 +43,13 @@ pub unsafe extern "C" fn resale_license_plan(
         let request = request.as_ref().ok_or_else(|| Failure::null("request"))?;
         let order = OrderContext::from_json(text(order, order_len, "order")?)?;
         let mut out = output(out, "out")?;
-        out.report(
-            policy.license_plan(request.request(), &order),
-            report::license_plan,
-        )
+        out.json(policy.license_plan(request.request(), &order))
     })
 }
 
 /// The plan for a new Plesk instance: the main key (`main_item`), then the
 /// extension keys (`extensions`: codes separated by `\n`) attached to it.
-/// `*out` receives `{"status":"ok","plan":{…}}`.
+/// `*out` receives the plan, as [`resale_license_plan`]'s.
 ///
 /// # Safety
 /// As [`resale_license_plan`].
@@ -74,10 +71,7 @@ pub unsafe extern "C" fn resale_new_instance_plan(
         let extensions = lines(text(extensions, extensions_len, "extensions")?);
         let order = OrderContext::from_json(text(order, order_len, "order")?)?;
         let mut out = output(out, "out")?;
-        out.report(
-            policy.new_instance_plan(main_item, &extensions, &order),
-            report::license_plan,
-        )
+        out.json(policy.new_instance_plan(main_item, &extensions, &order))
     })
 }
 
@@ -114,7 +108,8 @@ pub unsafe extern "C" fn resale_activation_commands(
 
 /// Read Key Administrator's answer to a v3 key request: its body (`json`,
 /// may be empty) and its `Location` header (`location` NULL when absent):
-/// `*out` receives `{"status":"ok","key":{…}}`.
+/// `*out` receives the key, `{"key_id", "key_number", "activation_code",
+/// "parent_key_number", "status", "location"}` (`status` is KA's, the key's).
 ///
 /// # Safety
 /// As [`resale_activation_commands`]; `location` NULL or valid for reads
@@ -136,13 +131,13 @@ pub unsafe extern "C" fn resale_parse_key(
             Some(text(location, location_len, "location")?)
         };
         let mut out = output(out, "out")?;
-        out.report(parse_key(json, location), report::key_info)
+        out.json(parse_key(json, location))
     })
 }
 
 /// The `PUT` body of a v3 upgrade: `key` is KA's answer to the plan's `GET`
 /// step, `spec` the `body_from` object of the `PUT` step (JSON). `*out`
-/// receives `{"status":"ok","body":"…"}`; `license.upgrade.already`,
+/// receives the body itself (JSON text to send); `license.upgrade.already`,
 /// `license.upgrade.nothing_to_replace`, `license.response.invalid` are
 /// `RESALE_STATUS_REJECTED`.
 ///
@@ -161,6 +156,8 @@ pub unsafe extern "C" fn resale_upgrade_target_state(
         let key = text(key, key_len, "key")?;
         let spec = TargetState::from_json(text(spec, spec_len, "spec")?)?;
         let mut out = output(out, "out")?;
-        out.report(target_state(key, &spec), report::target_state)
+        let body = target_state(key, &spec)?;
+        out.set(body.as_bytes());
+        Ok(resale_status::Ok)
     })
 }

@@ -9,9 +9,9 @@ use resale_core::marketplace::reconcile::reconcile_json;
 use resale_core::marketplace::replay::replay_json;
 use resale_core::marketplace::signature;
 use resale_core::marketplace::time::parse_now;
-use resale_core::report;
+use resale_core::report::{ApplyAnswer, ReconcileAnswer, SeatReport};
 
-use crate::errors::{resale_error, resale_status};
+use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::guard;
 use crate::string::{bytes, lines, optional_text, output, resale_buffer, text};
 
@@ -47,8 +47,9 @@ pub unsafe extern "C" fn resale_marketplace_verify(
 /// Apply a verified `marketplace_purchase` payload (`body`) to the account's
 /// stored entitlement (`state`: the JSON of the previous answer's
 /// `entitlement`, NULL for none). `*out` receives
-/// `{"status":"applied"|"ignored","reason","duplicate_purchase","entitlement":{…}}`:
-/// store `entitlement` for the next event.
+/// `{"status":"applied"|"ignored","reason","duplicate_purchase","entitlement":{…}}`
+/// (`status` here is the event's outcome, not the call's: both are
+/// `RESALE_STATUS_OK`): store `entitlement` for the next event.
 ///
 /// # Safety
 /// Each pointer NULL (where allowed) or valid for reads of its length;
@@ -67,13 +68,13 @@ pub unsafe extern "C" fn resale_marketplace_apply(
         let body = bytes(body, body_len, "body")?;
         let mut out = output(out, "out")?;
         let state = state.map(Entitlement::from_json).transpose()?;
-        let applied = parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e));
-        out.report(applied, report::marketplace_apply)
+        let applied = parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e))?;
+        out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
     })
 }
 
 /// Questions about a stored entitlement at `now` (RFC 3339): `*out`
-/// receives `{"status":"ok","entitled","trial_days_remaining","seat":{"allowed","reason","limit"}}`
+/// receives `{"entitled","trial_days_remaining","seat":{"allowed","reason","limit"}}`
 /// for seat number `seat` (1-based).
 ///
 /// # Safety
@@ -93,12 +94,7 @@ pub unsafe extern "C" fn resale_marketplace_seat(
         let now = parse_now(text(now, now_len, "now")?)?;
         let mut out = output(out, "out")?;
         let state = Entitlement::from_json(state)?;
-        out.set(
-            report::marketplace_seat(&state, seat, now)
-                .to_string()
-                .as_bytes(),
-        );
-        Ok(resale_status::Ok)
+        out.json(Ok::<_, Failure>(SeatReport::new(&state, seat, now)))
     })
 }
 
@@ -106,7 +102,7 @@ pub unsafe extern "C" fn resale_marketplace_seat(
 /// every plan's `GET /marketplace_listing/plans/:id/accounts` answers,
 /// every page) with the stored entitlements (`stored`: a JSON array of
 /// entitlements) as of `now` (RFC 3339, when the listing was read). `*out`
-/// receives `{"status":"ok","differences":[{"account_id","login","kind","stored","listed","repair"}],"repaired":[…]}`:
+/// receives `{"differences":[{"account_id","login","kind","stored","listed","repair"}],"repaired":[…]}`:
 /// store each `repaired` entitlement under its account ID.
 /// `RESALE_STATUS_REJECTED` with `listing.invalid`, `entitlement.invalid`,
 /// `reconcile.duplicate_account`, `reconcile.too_many_accounts` or
@@ -130,10 +126,8 @@ pub unsafe extern "C" fn resale_marketplace_reconcile(
         let stored = text(stored, stored_len, "stored")?;
         let now = text(now, now_len, "now")?;
         let mut out = output(out, "out")?;
-        out.report(
-            reconcile_json(accounts, stored, now),
-            report::marketplace_reconcile,
-        )
+        let reconciliation = reconcile_json(accounts, stored, now)?;
+        out.json(Ok::<_, Failure>(ReconcileAnswer::from(&reconciliation)))
     })
 }
 
@@ -161,6 +155,7 @@ pub unsafe extern "C" fn resale_marketplace_replay(
         let base = optional_text(base, base_len, "base")?;
         let events = text(events, events_len, "events")?;
         let mut out = output(out, "out")?;
-        out.report(replay_json(base, events), report::marketplace_apply)
+        let applied = replay_json(base, events)?;
+        out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
     })
 }

@@ -7,7 +7,7 @@ use resale_core::{Action, ShopRequest};
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::{guard, guard_or};
 use crate::policy::{policy, resale_policy};
-use crate::string::{output, resale_buffer, resale_str, text};
+use crate::string::{resale_str, text};
 
 /// An accepted shop request: the parsed, percent-decoded parameters and
 /// the URL to send the customer on to. Read with the
@@ -69,56 +69,114 @@ pub unsafe extern "C" fn resale_check_shop_request(
     })
 }
 
-/// [`resale_check_shop_request`] in one call and one allocation-free
-/// answer, for hosts where each foreign call is costly (PHP's FFI): on
-/// success `*out` holds the request's fields separated by NUL bytes, in
-/// this order: `extension_id`, `key_number`, `token`, `product_id`,
-/// `coupon`, `action` (`buy` or `upgrade`), `extension_key_number`,
-/// `redirect_url`. An absent value is empty (the core treats an empty
-/// parameter as absent, so the two never differ).
+/// An accepted request's values by name (`resale_core::ShopRequest`'s
+/// fields, and the redirect): views into the request they were read from,
+/// valid until it is freed; `data` NULL for an absent value.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct resale_shop_request_fields {
+    /// `extension-id`: the extension's code.
+    pub extension_id: resale_str,
+    /// `kn`: the main Plesk key number.
+    pub key_number: resale_str,
+    /// `token` (Individual Offers), percent-decoded.
+    pub token: resale_str,
+    /// `product-id` (Individual Offers).
+    pub product_id: resale_str,
+    /// `buyUrlCoupon`.
+    pub coupon: resale_str,
+    /// Purchase or upgrade (`a`).
+    pub action: resale_action,
+    /// `ekn`: the extension key being upgraded.
+    pub extension_key_number: resale_str,
+    /// The accepted parameters as they arrived, in a fixed order, joined by `&`.
+    pub forward_query: resale_str,
+    /// Where to send the customer: the shop URL with the accepted parameters.
+    pub redirect_url: resale_str,
+}
+
+impl resale_shop_request {
+    /// Every field by name. The core's struct is taken apart without `..`:
+    /// a field added to `ShopRequest` does not compile until it is here.
+    fn fields(&self) -> resale_shop_request_fields {
+        let ShopRequest {
+            extension_id,
+            key_number,
+            token,
+            product_id,
+            coupon,
+            action,
+            extension_key_number,
+            forward_query,
+        } = &self.request;
+        resale_shop_request_fields {
+            extension_id: resale_str::of(extension_id),
+            key_number: resale_str::of(key_number),
+            token: resale_str::of_opt(token.as_deref()),
+            product_id: resale_str::of_opt(product_id.as_deref()),
+            coupon: resale_str::of_opt(coupon.as_deref()),
+            action: match action {
+                Action::Buy => resale_action::Buy,
+                Action::Upgrade => resale_action::Upgrade,
+            },
+            extension_key_number: resale_str::of_opt(extension_key_number.as_deref()),
+            forward_query: resale_str::of(forward_query),
+            redirect_url: resale_str::of(&self.redirect_url),
+        }
+    }
+}
+
+/// [`resale_check_shop_request`] and [`resale_shop_request_get_fields`] in one
+/// call, for hosts where each foreign call is costly (PHP's FFI): on
+/// success `*request` is the new request (free it with
+/// [`resale_shop_request_free`]; it is what [`crate::license::resale_license_plan`]
+/// takes) and `*fields` (when not NULL) its values by name.
 ///
 /// # Safety
-/// As [`resale_check_shop_request`], with `out` a buffer filled only by this library.
+/// As [`resale_check_shop_request`]; `fields` NULL or valid for writes.
 #[no_mangle]
 pub unsafe extern "C" fn resale_check_shop_request_fields(
     policy_: *const resale_policy,
     query: *const c_char,
     query_len: usize,
-    out: *mut resale_buffer,
+    request: *mut *mut resale_shop_request,
+    fields: *mut resale_shop_request_fields,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let policy = policy(policy_)?;
-        let query = text(query, query_len, "query")?;
-        let mut out = output(out, "out")?;
-        let r = policy.check_shop_request(query)?;
-        let redirect_url = policy.shop_redirect_url(&r);
-        out.fill(|v| {
-            let fields = [
-                r.extension_id.as_str(),
-                r.key_number.as_str(),
-                r.token.as_deref().unwrap_or(""),
-                r.product_id.as_deref().unwrap_or(""),
-                r.coupon.as_deref().unwrap_or(""),
-                action_name(r.action),
-                r.extension_key_number.as_deref().unwrap_or(""),
-                &redirect_url,
-            ];
-            for (i, f) in fields.iter().enumerate() {
-                if i > 0 {
-                    v.push(0);
-                }
-                v.extend_from_slice(f.as_bytes());
-            }
-        });
-        Ok(resale_status::Ok)
-    })
+    let status = resale_check_shop_request(policy_, query, query_len, request, error);
+    if status == resale_status::Ok {
+        if let (Some(slot), Some(r)) = (fields.as_mut(), request.as_ref()) {
+            *slot = resale_shop_request_get_fields(*r);
+        }
+    }
+    status
 }
 
-fn action_name(a: Action) -> &'static str {
-    match a {
-        Action::Buy => "buy",
-        Action::Upgrade => "upgrade",
+/// The request's values by name; all absent (`data` NULL) for NULL.
+///
+/// # Safety
+/// `request` is NULL or from `resale_check_shop_request`, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn resale_shop_request_get_fields(
+    request: *const resale_shop_request,
+) -> resale_shop_request_fields {
+    request
+        .as_ref()
+        .map_or_else(no_fields, resale_shop_request::fields)
+}
+
+fn no_fields() -> resale_shop_request_fields {
+    let none = resale_str::none();
+    resale_shop_request_fields {
+        extension_id: none,
+        key_number: none,
+        token: none,
+        product_id: none,
+        coupon: none,
+        action: resale_action::Buy,
+        extension_key_number: none,
+        forward_query: none,
+        redirect_url: none,
     }
 }
 

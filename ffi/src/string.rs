@@ -116,27 +116,21 @@ impl Output<'_> {
         result
     }
 
-    /// A core answer: on success its report (`resale_core::report`) as JSON
-    /// text in the buffer; a failure becomes the error object instead (the
-    /// report's error shape is not written).
-    pub(crate) fn report<T, E>(
+    /// A core answer: on success the value itself as JSON text in the
+    /// buffer, with no `status` around it (the C status is the only status);
+    /// a failure becomes the error object instead.
+    pub(crate) fn json<T: serde::Serialize, E>(
         &mut self,
         result: Result<T, E>,
-        report: impl FnOnce(&Result<T, E>) -> serde_json::Value,
     ) -> Result<crate::errors::resale_status, Failure>
     where
         Failure: From<E>,
     {
-        match result {
-            Err(e) => Err(e.into()),
-            ok => {
-                let value = report(&ok);
-                // Writing a Value into a Vec cannot fail.
-                self.fill(|v| serde_json::to_writer(v, &value))
-                    .map_err(|_| Failure::panic())?;
-                Ok(crate::errors::resale_status::Ok)
-            }
-        }
+        let value = result?;
+        // Serialising these plain answer types into a Vec cannot fail.
+        self.fill(|v| serde_json::to_writer(v, &value))
+            .map_err(|_| Failure::panic())?;
+        Ok(crate::errors::resale_status::Ok)
     }
 
     /// Replace the contents with `bytes`.

@@ -136,24 +136,31 @@ static void shop_request(resale_policy *p) {
     CHECK(resale_shop_request_coupon(r).data == NULL);
     CHECK(resale_shop_request_action(r) == RESALE_ACTION_BUY);
 
-    /* The one-call form answers the same fields. */
+    /* The one-call form answers the same values, by name, from its own request. */
     resale_buffer out = {0};
-    CHECK(resale_check_shop_request_fields(p, q, strlen(q), &out, &e) == RESALE_STATUS_OK);
+    resale_shop_request *r2 = NULL;
+    resale_shop_request_fields f;
+    CHECK(resale_check_shop_request_fields(p, q, strlen(q), &r2, &f, &e) == RESALE_STATUS_OK);
+    CHECK(STR_IS(f.extension_id, "wp-toolkit"));
+    CHECK(STR_IS(f.key_number, "PLSK.12345678.0001"));
+    CHECK(STR_IS(f.token, "U29NZVVuaXF1ZUdVSUQxMjM="));
+    CHECK(STR_IS(f.product_id, "WPT_DELUXE"));
+    CHECK(f.coupon.data == NULL && f.extension_key_number.data == NULL);
+    CHECK(f.action == RESALE_ACTION_BUY);
     resale_str redirect = resale_shop_request_redirect_url(r);
-    size_t fields = 1;
-    for (size_t i = 0; i < out.len; i++) fields += out.data[i] == '\0';
-    CHECK(fields == 8);
-    CHECK(strcmp(out.data, "wp-toolkit") == 0);
-    const char *last = out.data + out.len;
-    while (last > out.data && last[-1] != '\0') last--;
-    CHECK((size_t)(out.data + out.len - last) == redirect.len && memcmp(last, redirect.data, redirect.len) == 0);
+    CHECK(f.redirect_url.len == redirect.len && memcmp(f.redirect_url.data, redirect.data, redirect.len) == 0);
+    resale_shop_request_fields again = resale_shop_request_get_fields(r2);
+    CHECK(again.extension_id.data == f.extension_id.data);
+    CHECK(resale_shop_request_get_fields(NULL).extension_id.data == NULL);
+    resale_shop_request_free(r2);
 
     /* The license plan reads the accepted request. */
     static const char order3[] = "{\"order_id\":\"order-1\",\"api\":\"v3\"}";
     static const char order2[] = "{\"order_id\":\"order-1\",\"api\":\"v2\"}";
     CHECK(resale_license_plan(p, r, order3, strlen(order3), &out, &e) == RESALE_STATUS_OK);
+    /* The plan itself: no "status" around it (the return value is the status). */
     json *plan = json_parse(out.data, out.len);
-    CHECK(plan && strcmp(json_str(json_get(plan, "status")), "ok") == 0);
+    CHECK(plan && json_get(plan, "status") == NULL && json_get(plan, "steps") != NULL);
     json_free(plan);
     CHECK(resale_license_plan(p, r, order2, strlen(order2), &out, &e) == RESALE_STATUS_REJECTED);
     CHECK(STR_IS(resale_error_code(e), "license.api.unknown"));

@@ -46,6 +46,25 @@ static json *buffer_json(const resale_buffer *out) {
     return v;
 }
 
+/* {"status":"ok", key: the buffer's JSON}; with key NULL, the buffer's
+ * object's members beside the status. The library answers the value alone
+ * (its status is the return value); the vector shape adds the status. */
+static json *ok_answer(const char *key, const resale_buffer *out) {
+    json *o = json_object();
+    json_set(o, "status", json_cstring("ok"));
+    json *v = buffer_json(out);
+    if (key) {
+        json_set(o, key, v);
+        return o;
+    }
+    for (size_t i = 0; i < v->count; i++) {
+        json_set(o, v->keys[i], v->items[i]);
+        v->items[i] = NULL;
+    }
+    json_free(v);
+    return o;
+}
+
 static resale_policy *load_policy(const char *name) {
     char path[4096];
     snprintf(path, sizeof path, "%s/policies/%s.json", vectors_dir, name);
@@ -102,20 +121,21 @@ static json *answer(const char *function, const resale_policy *p, const json *in
     }
     if (strcmp(function, "check") == 0) {
         resale_shop_request *r = NULL;
-        st = resale_check_shop_request(p, input->string, input->length, &r, &e);
+        resale_shop_request_fields f;
+        st = resale_check_shop_request_fields(p, input->string, input->length, &r, &f, &e);
         if (st != RESALE_STATUS_OK) return error_shape("rejected", e, "field", 0);
         json *req = json_object();
-        json_set(req, "extension_id", str_or_null(resale_shop_request_extension_id(r)));
-        json_set(req, "key_number", str_or_null(resale_shop_request_key_number(r)));
-        json_set(req, "token", str_or_null(resale_shop_request_token(r)));
-        json_set(req, "product_id", str_or_null(resale_shop_request_product_id(r)));
-        json_set(req, "coupon", str_or_null(resale_shop_request_coupon(r)));
-        json_set(req, "action", json_cstring(resale_shop_request_action(r) == RESALE_ACTION_UPGRADE ? "upgrade" : "buy"));
-        json_set(req, "extension_key_number", str_or_null(resale_shop_request_extension_key_number(r)));
+        json_set(req, "extension_id", str_or_null(f.extension_id));
+        json_set(req, "key_number", str_or_null(f.key_number));
+        json_set(req, "token", str_or_null(f.token));
+        json_set(req, "product_id", str_or_null(f.product_id));
+        json_set(req, "coupon", str_or_null(f.coupon));
+        json_set(req, "action", json_cstring(f.action == RESALE_ACTION_UPGRADE ? "upgrade" : "buy"));
+        json_set(req, "extension_key_number", str_or_null(f.extension_key_number));
         o = json_object();
         json_set(o, "status", json_cstring("accepted"));
         json_set(o, "request", req);
-        json_set(o, "redirect_url", str_or_null(resale_shop_request_redirect_url(r)));
+        json_set(o, "redirect_url", str_or_null(f.redirect_url));
         resale_shop_request_free(r);
         return o;
     }
@@ -173,7 +193,7 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         }
         free(order);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
-        return buffer_json(out);
+        return ok_answer("plan", out);
     }
     if (strcmp(function, "activation_commands") == 0) {
         const json *code = json_get(input, "code"), *os = json_get(input, "os");
@@ -197,7 +217,7 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         const char *loc = location && json_str(location) ? location->string : NULL;
         st = resale_parse_key(body->string, body->length, loc, loc ? location->length : 0, out, &e);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
-        return buffer_json(out);
+        return ok_answer("key", out);
     }
     if (strcmp(function, "upgrade_target_state") == 0) {
         const json *key = json_get(input, "key");
@@ -206,7 +226,10 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         st = resale_upgrade_target_state(key->string, key->length, spec, spec_len, out, &e);
         free(spec);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
-        return buffer_json(out);
+        o = json_object();
+        json_set(o, "status", json_cstring("ok"));
+        json_set(o, "body", json_string(out->data, out->len));
+        return o;
     }
     if (strcmp(function, "marketplace_verify") == 0) {
         const json *body = json_get(input, "body"), *sig = member(input, "signature");
@@ -246,7 +269,7 @@ static json *answer(const char *function, const resale_policy *p, const json *in
                                      now->length, out, &e);
         free(state_text);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
-        return buffer_json(out);
+        return ok_answer(NULL, out);
     }
     if (strcmp(function, "marketplace_replay") == 0) {
         const json *base = member(input, "base");
@@ -269,7 +292,7 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         free(accounts_text);
         free(stored_text);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
-        return buffer_json(out);
+        return ok_answer(NULL, out);
     }
     fprintf(stderr, "no runner for vector function `%s`: add it here and in every binding\n", function);
     exit(2);

@@ -91,7 +91,13 @@ $rawRewrite = static function (string $u) use ($f, $h, $bufAddr, $buf): string {
     $f->resale_rewrite_buy_url($h, $u, strlen($u), $bufAddr, null);
     return FFI::string($buf->data, $buf->len);
 };
-$rawCheck = static fn (string $q) => $f->resale_check_shop_request_fields($h, $q, strlen($q), $bufAddr, $errAddr);
+$slot = $f->new('resale_shop_request*');
+$slotAddr = FFI::addr($slot);
+$fieldsAddr = FFI::addr($f->new('resale_shop_request_fields'));
+$rawCheck = static function (string $q) use ($f, $h, $slot, $slotAddr, $fieldsAddr, $errAddr): void {
+    $f->resale_check_shop_request_fields($h, $q, strlen($q), $slotAddr, $fieldsAddr, $errAddr);
+    $f->resale_shop_request_free($slot);
+};
 $trivial = static fn (mixed $u) => $f->resale_abi_version();
 
 $best = ['ffi' => INF, 'php' => INF, 'raw' => INF, 'trivial' => INF];

@@ -6,15 +6,18 @@ namespace Resale;
 
 /**
  * Key Administrator (Plesk's Partner API) plans, activation commands and
- * key structures. Plans and keys are the report JSON of the C ABI decoded
- * into arrays (see the project README, "Licenses").
+ * key structures. Plans and keys are the C ABI's JSON (the core's types,
+ * no status around them) decoded into arrays (see the project README,
+ * "Licenses").
  */
 final class License
 {
     /**
      * The plan for an accepted shop request: an upsell, or an upgrade with
-     * `a=upgrade`. `$request` is a ShopRequest (its query is checked again
-     * by the engine) or the query itself. `$order` is the order context:
+     * `a=upgrade`. `$request` is a ShopRequest from
+     * Policy::checkShopRequest (its checked request is passed as it is, not
+     * checked again), or a query (string or `$_GET`-like array) to check
+     * first. `$order` is the order context:
      * `['order_id' => …, 'api' => 'v3'|'v1', 'owner_id' => …, 'server_ips' => […]]`
      * (or the same object as JSON text), identical in every binding.
      *
@@ -27,30 +30,19 @@ final class License
     public static function plan(Policy $policy, ShopRequest|array|string $request, array|string $order): array
     {
         $order = self::orderText($order);
-        $query = match (true) {
-            $request instanceof ShopRequest => $request->query,
-            \is_array($request) => Policy::queryFromArray($request),
-            default => $request,
-        };
-        $f = $policy->lib->ffi;
-        $r = $f->new('resale_shop_request*');
-        $status = $f->resale_check_shop_request($policy->handle, $query, \strlen($query), \FFI::addr($r), $policy->errAddr);
-        if ($status !== 0) {
-            throw $policy->lib->failure($status, $policy->errSlot);
+        if (!$request instanceof ShopRequest || $request->handle() === null) {
+            // A query, or a ShopRequest made with `new`: the library checks it.
+            $request = $policy->checkShopRequest($request instanceof ShopRequest ? $request->query : $request);
         }
-        try {
-            $status = $f->resale_license_plan(
-                $policy->handle,
-                $r,
-                $order,
-                \strlen($order),
-                $policy->bufAddr,
-                $policy->errAddr,
-            );
-        } finally {
-            $f->resale_shop_request_free($r);
-        }
-        return self::decode($policy->fill($status))['plan'];
+        $status = $policy->lib->ffi->resale_license_plan(
+            $policy->handle,
+            $request->handle(),
+            $order,
+            \strlen($order),
+            $policy->bufAddr,
+            $policy->errAddr,
+        );
+        return self::decode($policy->fill($status));
     }
 
     /**
@@ -78,7 +70,7 @@ final class License
             $policy->bufAddr,
             $policy->errAddr,
         );
-        return self::decode($policy->fill($status))['plan'];
+        return self::decode($policy->fill($status));
     }
 
     /**
@@ -124,7 +116,7 @@ final class License
         if ($status !== 0) {
             throw $lib->failure($status, $lib->errSlot);
         }
-        return $lib->json($lib->buf)['key'];
+        return $lib->json($lib->buf);
     }
 
     /**
@@ -142,7 +134,7 @@ final class License
         if ($status !== 0) {
             throw $lib->failure($status, $lib->errSlot);
         }
-        return $lib->json($lib->buf)['body'];
+        return Library::bytes($lib->buf);
     }
 
     /** @param array<string, mixed>|string $order */

@@ -33,6 +33,8 @@ final class Policy
     private readonly FFI $ffi;
     private readonly CData $stats;
     private readonly CData $statsAddr;
+    private readonly CData $fields;
+    private readonly CData $fieldsAddr;
 
     private function __construct(Library $lib, CData $handle)
     {
@@ -45,6 +47,8 @@ final class Policy
         $this->errAddr = FFI::addr($this->errSlot);
         $this->stats = $this->ffi->new('resale_catalog_stats');
         $this->statsAddr = FFI::addr($this->stats);
+        $this->fields = $this->ffi->new('resale_shop_request_fields');
+        $this->fieldsAddr = FFI::addr($this->fields);
     }
 
     public function __destruct()
@@ -144,28 +148,21 @@ final class Policy
         if (\is_array($query)) {
             $query = self::queryFromArray($query);
         }
+        // One call: the checked request (kept by the ShopRequest, for
+        // License::plan) and its values by name.
+        $handle = $this->ffi->new('resale_shop_request*');
         $status = $this->ffi->resale_check_shop_request_fields(
             $this->handle,
             $query,
             \strlen($query),
-            $this->bufAddr,
+            FFI::addr($handle),
+            $this->fieldsAddr,
             $this->errAddr,
         );
         if ($status !== 0) {
             throw $this->lib->failure($status, $this->errSlot);
         }
-        $f = explode("\0", FFI::string($this->buf->data, $this->buf->len));
-        return new ShopRequest(
-            $f[0],
-            $f[1],
-            $f[2] === '' ? null : $f[2],
-            $f[3] === '' ? null : $f[3],
-            $f[4] === '' ? null : $f[4],
-            $f[5],
-            $f[6] === '' ? null : $f[6],
-            $f[7],
-            $query,
-        );
+        return ShopRequest::accepted($this->lib, $handle, $this->fields, $query);
     }
 
     /**

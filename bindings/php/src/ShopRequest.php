@@ -4,15 +4,26 @@ declare(strict_types=1);
 
 namespace Resale;
 
+use FFI\CData;
+
 /**
  * An accepted shop request (Policy::checkShopRequest): the parameters,
  * percent-decoded only (`+` stays `+`), and where to send the customer.
- * An absent optional parameter is null.
+ * An absent optional parameter is null. The properties are the core's
+ * `ShopRequest` fields (tests/vectors/schema/shop_request.json) in
+ * camelCase; a test compares them.
+ *
+ * One from checkShopRequest also holds the library's checked request
+ * (`resale_shop_request`), which License::plan takes as it is.
  */
 final class ShopRequest
 {
     public const BUY = 'buy';
     public const UPGRADE = 'upgrade';
+
+    /** The `resale_shop_request *`, when the library checked this request. */
+    private ?CData $handle = null;
+    private ?Library $lib = null;
 
     public function __construct(
         /** `extension-id`: the extension's code. */
@@ -34,6 +45,42 @@ final class ShopRequest
         /** The query (or URL) that was checked. */
         public readonly string $query,
     ) {
+    }
+
+    /**
+     * @internal From `resale_check_shop_request_fields`: `$fields` (a
+     * `resale_shop_request_fields`, views into `$handle`) read by name; the
+     * new object owns `$handle`.
+     */
+    public static function accepted(Library $lib, CData $handle, CData $fields, string $query): self
+    {
+        $r = new self(
+            (string) $lib->str($fields->extension_id),
+            (string) $lib->str($fields->key_number),
+            $lib->str($fields->token),
+            $lib->str($fields->product_id),
+            $lib->str($fields->coupon),
+            $fields->action === 1 ? self::UPGRADE : self::BUY,
+            $lib->str($fields->extension_key_number),
+            (string) $lib->str($fields->redirect_url),
+            $query,
+        );
+        $r->handle = $handle;
+        $r->lib = $lib;
+        return $r;
+    }
+
+    /** @internal The library's checked request, or null for one made with `new`. */
+    public function handle(): ?CData
+    {
+        return $this->handle;
+    }
+
+    public function __destruct()
+    {
+        if ($this->handle !== null && $this->lib !== null) {
+            $this->lib->ffi->resale_shop_request_free($this->handle);
+        }
     }
 
     public function isUpgrade(): bool

@@ -212,14 +212,14 @@ final class VectorsTest extends TestCase
             case 'marketplace_reconcile':
                 try {
                     $stored = array_map(static fn ($s): string => self::encode($s), $rawInput->stored);
-                    return Reconcile::compare(self::encode($rawInput->accounts), $stored, $input['now']);
+                    return ['status' => 'ok'] + Reconcile::compare(self::encode($rawInput->accounts), $stored, $input['now']);
                 } catch (ResaleException $e) {
                     return self::error('error', $e, 'field');
                 }
 
             case 'marketplace_seat':
                 try {
-                    return Webhook::seat(self::encode($rawInput->state), (int) $input['seat'], $input['now']);
+                    return ['status' => 'ok'] + Webhook::seat(self::encode($rawInput->state), (int) $input['seat'], $input['now']);
                 } catch (ResaleException $e) {
                     return self::error('error', $e, 'field');
                 }

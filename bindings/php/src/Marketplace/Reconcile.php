@@ -21,7 +21,7 @@ final class Reconcile
      * @param string $accounts the listing: one JSON array, every plan's accounts, every page
      * @param list<array<string, mixed>|string> $stored the stored entitlements (arrays or their JSON)
      * @param string $now when the listing was read (RFC 3339)
-     * @return array{status: string, differences: list<array{account_id: int, login: string, kind: string, stored: mixed, listed: mixed, repair: string}>, repaired: list<array<string, mixed>>}
+     * @return array{differences: list<array{account_id: int, login: string, kind: string, stored: mixed, listed: mixed, repair: string}>, repaired: list<array<string, mixed>>}
      * @throws MarketplaceError `listing.invalid`, `entitlement.invalid`, `reconcile.duplicate_account`, `reconcile.too_many_accounts`, `time.invalid`
      */
     public static function compare(string $accounts, array $stored, string $now, ?Library $lib = null): array

@@ -107,7 +107,7 @@ final class Webhook
      * number `$seat` (1-based).
      *
      * @param array<string, mixed>|string $state
-     * @return array{status: string, entitled: bool, trial_days_remaining: ?int, seat: array{allowed: bool, reason: string, limit: ?int}}
+     * @return array{entitled: bool, trial_days_remaining: ?int, seat: array{allowed: bool, reason: string, limit: ?int}}
      * @throws MarketplaceError
      */
     public static function seat(array|string $state, int $seat, string $now, ?Library $lib = null): array
