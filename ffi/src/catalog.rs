@@ -110,12 +110,14 @@ pub unsafe extern "C" fn resale_policy_catalog_kind(
     path: *const c_char,
     path_len: usize,
 ) -> resale_catalog_kind {
-    guard_or(resale_catalog_kind::Other, || {
-        match (policy(policy_), text(path, path_len, "path")) {
-            (Ok(p), Ok(path)) => p.catalog_kind(path).into(),
-            _ => resale_catalog_kind::Other,
-        }
-    })
+    unsafe {
+        guard_or(resale_catalog_kind::Other, || {
+            match (policy(policy_), text(path, path_len, "path")) {
+                (Ok(p), Ok(path)) => p.catalog_kind(path).into(),
+                _ => resale_catalog_kind::Other,
+            }
+        })
+    }
 }
 
 /// Filter a whole catalog response for the request `path`.
@@ -140,21 +142,23 @@ pub unsafe extern "C" fn resale_filter_catalog(
     stats: *mut resale_catalog_stats,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let policy = policy(policy_)?;
-        let path = text(path, path_len, "path")?;
-        let body = bytes(body, body_len, "body")?;
-        let mut out = output(out, "out")?;
-        let mut filter = policy.catalog_filter(path);
-        let kind = filter.kind();
-        let counts = out.fill(|v| {
-            v.reserve(body.len());
-            filter.push(body, v)?;
-            filter.finish(v)
-        })?;
-        write_stats(stats, kind, &counts);
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let policy = policy(policy_)?;
+            let path = text(path, path_len, "path")?;
+            let body = bytes(body, body_len, "body")?;
+            let mut out = output(out, "out")?;
+            let mut filter = policy.catalog_filter(path);
+            let kind = filter.kind();
+            let counts = out.fill(|v| {
+                v.reserve(body.len());
+                filter.push(body, v)?;
+                filter.finish(v)
+            })?;
+            write_stats(stats, kind, &counts);
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// A catalog filter fed chunk by chunk (a proxied response as it arrives).
@@ -177,15 +181,17 @@ pub unsafe extern "C" fn resale_catalog_filter_new(
     filter: *mut *mut resale_catalog_filter,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let slot = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
-        *slot = std::ptr::null_mut();
-        let policy = policy(policy_)?;
-        let path = text(path, path_len, "path")?;
-        let inner = policy.catalog_filter(path);
-        *slot = Box::into_raw(Box::new(resale_catalog_filter { inner }));
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let slot = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
+            *slot = std::ptr::null_mut();
+            let policy = policy(policy_)?;
+            let path = text(path, path_len, "path")?;
+            let inner = policy.catalog_filter(path);
+            *slot = Box::into_raw(Box::new(resale_catalog_filter { inner }));
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// The feed a filter reads (`RESALE_CATALOG_KIND_OTHER` for NULL).
@@ -196,9 +202,11 @@ pub unsafe extern "C" fn resale_catalog_filter_new(
 pub unsafe extern "C" fn resale_catalog_filter_kind(
     filter: *const resale_catalog_filter,
 ) -> resale_catalog_kind {
-    filter
-        .as_ref()
-        .map_or(resale_catalog_kind::Other, |f| f.inner.kind().into())
+    unsafe {
+        filter
+            .as_ref()
+            .map_or(resale_catalog_kind::Other, |f| f.inner.kind().into())
+    }
 }
 
 /// Read the next `chunk`; `*out` receives the bytes that can be sent on now
@@ -221,13 +229,15 @@ pub unsafe extern "C" fn resale_catalog_filter_push(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
-        let chunk = bytes(chunk, chunk_len, "chunk")?;
-        let mut out = output(out, "out")?;
-        out.fill(|v| filter.inner.push(chunk, v))?;
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
+            let chunk = bytes(chunk, chunk_len, "chunk")?;
+            let mut out = output(out, "out")?;
+            out.fill(|v| filter.inner.push(chunk, v))?;
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// End of input: `*out` receives the last bytes, `stats` (may be NULL) the
@@ -243,14 +253,16 @@ pub unsafe extern "C" fn resale_catalog_filter_finish(
     stats: *mut resale_catalog_stats,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
-        let mut out = output(out, "out")?;
-        let kind = filter.inner.kind();
-        let counts = out.fill(|v| filter.inner.finish(v))?;
-        write_stats(stats, kind, &counts);
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
+            let mut out = output(out, "out")?;
+            let kind = filter.inner.kind();
+            let counts = out.fill(|v| filter.inner.finish(v))?;
+            write_stats(stats, kind, &counts);
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// Free a filter. NULL is accepted.
@@ -259,7 +271,9 @@ pub unsafe extern "C" fn resale_catalog_filter_finish(
 /// `filter` is NULL or from [`resale_catalog_filter_new`], not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn resale_catalog_filter_free(filter: *mut resale_catalog_filter) {
-    if !filter.is_null() {
-        guard_or((), || drop(Box::from_raw(filter)));
+    unsafe {
+        if !filter.is_null() {
+            guard_or((), || drop(Box::from_raw(filter)));
+        }
     }
 }

@@ -90,10 +90,12 @@ impl Failure {
     /// # Safety
     /// `error` is NULL or valid for writes.
     pub(crate) unsafe fn report(self, error: *mut *mut resale_error) -> resale_status {
-        if let Some(slot) = error.as_mut() {
-            *slot = Box::into_raw(Box::new(resale_error(self.error)));
+        unsafe {
+            if let Some(slot) = error.as_mut() {
+                *slot = Box::into_raw(Box::new(resale_error(self.error)));
+            }
+            self.status
         }
-        self.status
     }
 }
 
@@ -115,9 +117,11 @@ impl From<Error> for Failure {
 /// `error` is an error object from this library, not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_code(error: *const resale_error) -> resale_str {
-    error
-        .as_ref()
-        .map_or(resale_str::none(), |e| resale_str::of(e.0.code))
+    unsafe {
+        error
+            .as_ref()
+            .map_or(resale_str::none(), |e| resale_str::of(e.0.code))
+    }
 }
 
 /// The field at fault: a query parameter as spelled in the query, a JSON
@@ -128,9 +132,11 @@ pub unsafe extern "C" fn resale_error_code(error: *const resale_error) -> resale
 /// As [`resale_error_code`].
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_field(error: *const resale_error) -> resale_str {
-    error.as_ref().map_or(resale_str::none(), |e| {
-        resale_str::of_opt(e.0.field.as_deref())
-    })
+    unsafe {
+        error.as_ref().map_or(resale_str::none(), |e| {
+            resale_str::of_opt(e.0.field.as_deref())
+        })
+    }
 }
 
 /// A sentence for a person (may be reworded between versions; match on the code).
@@ -139,9 +145,11 @@ pub unsafe extern "C" fn resale_error_field(error: *const resale_error) -> resal
 /// As [`resale_error_code`].
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_message(error: *const resale_error) -> resale_str {
-    error
-        .as_ref()
-        .map_or(resale_str::none(), |e| resale_str::of(&e.0.message))
+    unsafe {
+        error
+            .as_ref()
+            .map_or(resale_str::none(), |e| resale_str::of(&e.0.message))
+    }
 }
 
 /// The byte offset in the input where the failure was found (catalog feeds,
@@ -151,10 +159,12 @@ pub unsafe extern "C" fn resale_error_message(error: *const resale_error) -> res
 /// As [`resale_error_code`].
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_offset(error: *const resale_error) -> i64 {
-    error.as_ref().map_or(-1, |e| {
-        e.0.offset
-            .map_or(-1, |o| i64::try_from(o).unwrap_or(i64::MAX))
-    })
+    unsafe {
+        error.as_ref().map_or(-1, |e| {
+            e.0.offset
+                .map_or(-1, |o| i64::try_from(o).unwrap_or(i64::MAX))
+        })
+    }
 }
 
 /// The code's family, from its first segment (`policy`, `shop_request`,
@@ -166,9 +176,11 @@ pub unsafe extern "C" fn resale_error_offset(error: *const resale_error) -> i64 
 /// As [`resale_error_code`].
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_domain(error: *const resale_error) -> resale_str {
-    error.as_ref().map_or(resale_str::none(), |e| {
-        resale_str::of(e.0.domain().as_str())
-    })
+    unsafe {
+        error.as_ref().map_or(resale_str::none(), |e| {
+            resale_str::of(e.0.domain().as_str())
+        })
+    }
 }
 
 /// Free an error object. NULL is accepted and ignored.
@@ -177,7 +189,9 @@ pub unsafe extern "C" fn resale_error_domain(error: *const resale_error) -> resa
 /// `error` is NULL or an error object from this library, not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_free(error: *mut resale_error) {
-    if !error.is_null() {
-        drop(Box::from_raw(error));
+    unsafe {
+        if !error.is_null() {
+            drop(Box::from_raw(error));
+        }
     }
 }

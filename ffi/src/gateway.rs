@@ -72,19 +72,27 @@ pub enum resale_catalog_action {
 }
 
 unsafe fn gateway<'a>(ptr: *const resale_gateway) -> Result<&'a Gateway, Failure> {
-    ptr.as_ref()
-        .map(|g| &g.inner)
-        .ok_or_else(|| Failure::null("gateway"))
+    unsafe {
+        ptr.as_ref()
+            .map(|g| &g.inner)
+            .ok_or_else(|| Failure::null("gateway"))
+    }
 }
 
 unsafe fn request<'a>(ptr: *const resale_http_request) -> Result<Request<'a>, Failure> {
-    let r = ptr.as_ref().ok_or_else(|| Failure::null("request"))?;
-    Ok(Request {
-        method: text(r.method.data, r.method.len, "method")?,
-        target: text(r.target.data, r.target.len, "target")?,
-        accept: optional_text(r.accept.data, r.accept.len, "accept")?,
-        if_none_match: optional_text(r.if_none_match.data, r.if_none_match.len, "if_none_match")?,
-    })
+    unsafe {
+        let r = ptr.as_ref().ok_or_else(|| Failure::null("request"))?;
+        Ok(Request {
+            method: text(r.method.data, r.method.len, "method")?,
+            target: text(r.target.data, r.target.len, "target")?,
+            accept: optional_text(r.accept.data, r.accept.len, "accept")?,
+            if_none_match: optional_text(
+                r.if_none_match.data,
+                r.if_none_match.len,
+                "if_none_match",
+            )?,
+        })
+    }
 }
 
 /// The reply as the text this module's doc describes.
@@ -127,14 +135,16 @@ pub unsafe extern "C" fn resale_gateway_new(
     gateway: *mut *mut resale_gateway,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let slot = gateway.as_mut().ok_or_else(|| Failure::null("gateway"))?;
-        *slot = std::ptr::null_mut();
-        let text = text(json, json_len, "json")?;
-        let inner = Gateway::from_json(text).map_err(Failure::from)?;
-        *slot = Box::into_raw(Box::new(resale_gateway { inner }));
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let slot = gateway.as_mut().ok_or_else(|| Failure::null("gateway"))?;
+            *slot = std::ptr::null_mut();
+            let text = text(json, json_len, "json")?;
+            let inner = Gateway::from_json(text).map_err(Failure::from)?;
+            *slot = Box::into_raw(Box::new(resale_gateway { inner }));
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// Free a gateway. NULL is accepted.
@@ -144,8 +154,10 @@ pub unsafe extern "C" fn resale_gateway_new(
 /// other thread is using it.
 #[no_mangle]
 pub unsafe extern "C" fn resale_gateway_free(gateway: *mut resale_gateway) {
-    if !gateway.is_null() {
-        guard_or((), || drop(Box::from_raw(gateway)));
+    unsafe {
+        if !gateway.is_null() {
+            guard_or((), || drop(Box::from_raw(gateway)));
+        }
     }
 }
 
@@ -163,20 +175,22 @@ pub unsafe extern "C" fn resale_gateway_route(
     reply: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let gw = gateway(gateway_)?;
-        let req = request(request_)?;
-        let slot = decision.as_mut().ok_or_else(|| Failure::null("decision"))?;
-        let mut out = output(reply, "reply")?;
-        let (d, text) = match gw.route(&req) {
-            Decision::Reply(r) => (resale_gateway_decision::Reply, wire(&r)),
-            Decision::Catalog(_) => (resale_gateway_decision::Catalog, String::new()),
-            Decision::Webhook => (resale_gateway_decision::Webhook, String::new()),
-        };
-        *slot = d;
-        out.set(text.as_bytes());
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let gw = gateway(gateway_)?;
+            let req = request(request_)?;
+            let slot = decision.as_mut().ok_or_else(|| Failure::null("decision"))?;
+            let mut out = output(reply, "reply")?;
+            let (d, text) = match gw.route(&req) {
+                Decision::Reply(r) => (resale_gateway_decision::Reply, wire(&r)),
+                Decision::Catalog(_) => (resale_gateway_decision::Catalog, String::new()),
+                Decision::Webhook => (resale_gateway_decision::Webhook, String::new()),
+            };
+            *slot = d;
+            out.set(text.as_bytes());
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// Decide on the upstream's answer to a catalog request: its `status` and
@@ -200,39 +214,41 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
     reply: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let gw = gateway(gateway_)?;
-        let req = request(request_)?;
-        let lines = text(header_lines.data, header_lines.len, "header_lines")?;
-        let decodes = text(decodes.data, decodes.len, "decodes")?;
-        let slot = action.as_mut().ok_or_else(|| Failure::null("action"))?;
-        let mut out = output(reply, "reply")?;
-        let decodes: Vec<&str> = decodes
-            .split(',')
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .collect();
-        let head = UpstreamHead::from_lines(status, lines);
-        let plan = match gw.route(&req) {
-            Decision::Catalog(plan) => plan,
-            // A request the gateway answers itself (a POST: 405), proxied
-            // by a host that could not ask first: its reply replaces the upstream's.
-            Decision::Reply(r) => {
-                *slot = resale_catalog_action::Reply;
-                out.set(wire(&r).as_bytes());
-                return Ok(resale_status::Ok);
-            }
-            Decision::Webhook => return Err(not_catalog()),
-        };
-        let (a, text) = match plan.answer(&head, &decodes) {
-            Answer::Pass => (resale_catalog_action::Pass, String::new()),
-            Answer::Reply(r) => (resale_catalog_action::Reply, wire(&r)),
-            Answer::Filter { reply: r, .. } => (resale_catalog_action::Filter, wire(&r)),
-        };
-        *slot = a;
-        out.set(text.as_bytes());
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let gw = gateway(gateway_)?;
+            let req = request(request_)?;
+            let lines = text(header_lines.data, header_lines.len, "header_lines")?;
+            let decodes = text(decodes.data, decodes.len, "decodes")?;
+            let slot = action.as_mut().ok_or_else(|| Failure::null("action"))?;
+            let mut out = output(reply, "reply")?;
+            let decodes: Vec<&str> = decodes
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .collect();
+            let head = UpstreamHead::from_lines(status, lines);
+            let plan = match gw.route(&req) {
+                Decision::Catalog(plan) => plan,
+                // A request the gateway answers itself (a POST: 405), proxied
+                // by a host that could not ask first: its reply replaces the upstream's.
+                Decision::Reply(r) => {
+                    *slot = resale_catalog_action::Reply;
+                    out.set(wire(&r).as_bytes());
+                    return Ok(resale_status::Ok);
+                }
+                Decision::Webhook => return Err(not_catalog()),
+            };
+            let (a, text) = match plan.answer(&head, &decodes) {
+                Answer::Pass => (resale_catalog_action::Pass, String::new()),
+                Answer::Reply(r) => (resale_catalog_action::Reply, wire(&r)),
+                Answer::Filter { reply: r, .. } => (resale_catalog_action::Filter, wire(&r)),
+            };
+            *slot = a;
+            out.set(text.as_bytes());
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// The `502 upstream.unreachable` reply for a catalog request whose
@@ -248,14 +264,16 @@ pub unsafe extern "C" fn resale_gateway_catalog_unreachable(
     reply: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let gw = gateway(gateway_)?;
-        let req = request(request_)?;
-        let detail = text(detail.data, detail.len, "detail")?;
-        let mut out = output(reply, "reply")?;
-        out.set(wire(&plan(gw, &req)?.unreachable(detail)).as_bytes());
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let gw = gateway(gateway_)?;
+            let req = request(request_)?;
+            let detail = text(detail.data, detail.len, "detail")?;
+            let mut out = output(reply, "reply")?;
+            out.set(wire(&plan(gw, &req)?.unreachable(detail)).as_bytes());
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// The `/buy` reply for a query (`accept`: the `Accept` header, `data`
@@ -271,12 +289,14 @@ pub unsafe extern "C" fn resale_gateway_buy(
     reply: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let gw = gateway(gateway_)?;
-        let query = text(query.data, query.len, "query")?;
-        let accept = optional_text(accept.data, accept.len, "accept")?;
-        let mut out = output(reply, "reply")?;
-        out.set(wire(&gw.buy(query, accept)).as_bytes());
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let gw = gateway(gateway_)?;
+            let query = text(query.data, query.len, "query")?;
+            let accept = optional_text(accept.data, accept.len, "accept")?;
+            let mut out = output(reply, "reply")?;
+            out.set(wire(&gw.buy(query, accept)).as_bytes());
+            Ok(resale_status::Ok)
+        })
+    }
 }

@@ -17,6 +17,12 @@
 //!
 //! Thread safety: a `resale_policy` is immutable and may be shared by any
 //! number of threads; every other handle belongs to one thread at a time.
+//!
+//! Unsafe code: the workspace denies `unsafe_op_in_unsafe_fn`. An exported
+//! function's body is one `unsafe {}` block whose operations are exactly the
+//! pointer reads and writes its `# Safety` section puts on the caller; the
+//! helpers they call (`string::text`, `policy::policy`, …) are `unsafe fn`
+//! with the same kind of contract.
 
 #![allow(non_camel_case_types)]
 #![warn(missing_docs)]

@@ -38,13 +38,15 @@ pub unsafe extern "C" fn resale_license_plan(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let policy = policy(policy_)?;
-        let request = request.as_ref().ok_or_else(|| Failure::null("request"))?;
-        let order = OrderContext::from_json(text(order, order_len, "order")?)?;
-        let mut out = output(out, "out")?;
-        out.json(policy.license_plan(request.request(), &order))
-    })
+    unsafe {
+        guard(error, || {
+            let policy = policy(policy_)?;
+            let request = request.as_ref().ok_or_else(|| Failure::null("request"))?;
+            let order = OrderContext::from_json(text(order, order_len, "order")?)?;
+            let mut out = output(out, "out")?;
+            out.json(policy.license_plan(request.request(), &order))
+        })
+    }
 }
 
 /// The plan for a new Plesk instance: the main key (`main_item`), then the
@@ -65,14 +67,16 @@ pub unsafe extern "C" fn resale_new_instance_plan(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let policy = policy(policy_)?;
-        let main_item = text(main_item, main_item_len, "main_item")?;
-        let extensions = lines(text(extensions, extensions_len, "extensions")?);
-        let order = OrderContext::from_json(text(order, order_len, "order")?)?;
-        let mut out = output(out, "out")?;
-        out.json(policy.new_instance_plan(main_item, &extensions, &order))
-    })
+    unsafe {
+        guard(error, || {
+            let policy = policy(policy_)?;
+            let main_item = text(main_item, main_item_len, "main_item")?;
+            let extensions = lines(text(extensions, extensions_len, "extensions")?);
+            let order = OrderContext::from_json(text(order, order_len, "order")?)?;
+            let mut out = output(out, "out")?;
+            out.json(policy.new_instance_plan(main_item, &extensions, &order))
+        })
+    }
 }
 
 /// The command lines that install an activation code on a server (`os`:
@@ -91,19 +95,21 @@ pub unsafe extern "C" fn resale_activation_commands(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let code = text(code, code_len, "code")?;
-        let os = Os::from_name(text(os, os_len, "os")?)?;
-        let mut out = output(out, "out")?;
-        let commands = activation_commands(code, os)?;
-        out.fill(|v| {
-            for c in &commands {
-                v.extend_from_slice(c.as_bytes());
-                v.push(b'\n');
-            }
-        });
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let code = text(code, code_len, "code")?;
+            let os = Os::from_name(text(os, os_len, "os")?)?;
+            let mut out = output(out, "out")?;
+            let commands = activation_commands(code, os)?;
+            out.fill(|v| {
+                for c in &commands {
+                    v.extend_from_slice(c.as_bytes());
+                    v.push(b'\n');
+                }
+            });
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// Read Key Administrator's answer to a v3 key request: its body (`json`,
@@ -123,16 +129,18 @@ pub unsafe extern "C" fn resale_parse_key(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let json = text(json, json_len, "json")?;
-        let location = if location.is_null() {
-            None
-        } else {
-            Some(text(location, location_len, "location")?)
-        };
-        let mut out = output(out, "out")?;
-        out.json(parse_key(json, location))
-    })
+    unsafe {
+        guard(error, || {
+            let json = text(json, json_len, "json")?;
+            let location = if location.is_null() {
+                None
+            } else {
+                Some(text(location, location_len, "location")?)
+            };
+            let mut out = output(out, "out")?;
+            out.json(parse_key(json, location))
+        })
+    }
 }
 
 /// The `PUT` body of a v3 upgrade: `key` is KA's answer to the plan's `GET`
@@ -152,12 +160,14 @@ pub unsafe extern "C" fn resale_upgrade_target_state(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let key = text(key, key_len, "key")?;
-        let spec = TargetState::from_json(text(spec, spec_len, "spec")?)?;
-        let mut out = output(out, "out")?;
-        let body = target_state(key, &spec)?;
-        out.set(body.as_bytes());
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let key = text(key, key_len, "key")?;
+            let spec = TargetState::from_json(text(spec, spec_len, "spec")?)?;
+            let mut out = output(out, "out")?;
+            let body = target_state(key, &spec)?;
+            out.set(body.as_bytes());
+            Ok(resale_status::Ok)
+        })
+    }
 }

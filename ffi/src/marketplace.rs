@@ -34,14 +34,16 @@ pub unsafe extern "C" fn resale_marketplace_verify(
     secrets_len: usize,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let body = bytes(body, body_len, "body")?;
-        let header = optional_text(signature_, signature_len, "signature")?;
-        let secrets = text(secrets, secrets_len, "secrets")?;
-        let secrets: Vec<&[u8]> = lines(secrets).into_iter().map(str::as_bytes).collect();
-        signature::verify(body, header, &secrets)?;
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let body = bytes(body, body_len, "body")?;
+            let header = optional_text(signature_, signature_len, "signature")?;
+            let secrets = text(secrets, secrets_len, "secrets")?;
+            let secrets: Vec<&[u8]> = lines(secrets).into_iter().map(str::as_bytes).collect();
+            signature::verify(body, header, &secrets)?;
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// Apply a verified `marketplace_purchase` payload (`body`) to the account's
@@ -63,14 +65,16 @@ pub unsafe extern "C" fn resale_marketplace_apply(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let state = optional_text(state, state_len, "state")?;
-        let body = bytes(body, body_len, "body")?;
-        let mut out = output(out, "out")?;
-        let state = state.map(Entitlement::from_json).transpose()?;
-        let applied = parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e))?;
-        out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
-    })
+    unsafe {
+        guard(error, || {
+            let state = optional_text(state, state_len, "state")?;
+            let body = bytes(body, body_len, "body")?;
+            let mut out = output(out, "out")?;
+            let state = state.map(Entitlement::from_json).transpose()?;
+            let applied = parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e))?;
+            out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
+        })
+    }
 }
 
 /// Questions about a stored entitlement at `now` (RFC 3339): `*out`
@@ -89,13 +93,15 @@ pub unsafe extern "C" fn resale_marketplace_seat(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let state = text(state, state_len, "state")?;
-        let now = parse_now(text(now, now_len, "now")?)?;
-        let mut out = output(out, "out")?;
-        let state = Entitlement::from_json(state)?;
-        out.json(Ok::<_, Failure>(SeatReport::new(&state, seat, now)))
-    })
+    unsafe {
+        guard(error, || {
+            let state = text(state, state_len, "state")?;
+            let now = parse_now(text(now, now_len, "now")?)?;
+            let mut out = output(out, "out")?;
+            let state = Entitlement::from_json(state)?;
+            out.json(Ok::<_, Failure>(SeatReport::new(&state, seat, now)))
+        })
+    }
 }
 
 /// Compare GitHub's accounts listing (`accounts`: a JSON array holding
@@ -121,14 +127,16 @@ pub unsafe extern "C" fn resale_marketplace_reconcile(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let accounts = bytes(accounts, accounts_len, "accounts")?;
-        let stored = text(stored, stored_len, "stored")?;
-        let now = text(now, now_len, "now")?;
-        let mut out = output(out, "out")?;
-        let reconciliation = reconcile_json(accounts, stored, now)?;
-        out.json(Ok::<_, Failure>(ReconcileAnswer::from(&reconciliation)))
-    })
+    unsafe {
+        guard(error, || {
+            let accounts = bytes(accounts, accounts_len, "accounts")?;
+            let stored = text(stored, stored_len, "stored")?;
+            let now = text(now, now_len, "now")?;
+            let mut out = output(out, "out")?;
+            let reconciliation = reconcile_json(accounts, stored, now)?;
+            out.json(Ok::<_, Failure>(ReconcileAnswer::from(&reconciliation)))
+        })
+    }
 }
 
 /// Fold an account's deliveries in event order (effective date, then
@@ -151,11 +159,13 @@ pub unsafe extern "C" fn resale_marketplace_replay(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let base = optional_text(base, base_len, "base")?;
-        let events = text(events, events_len, "events")?;
-        let mut out = output(out, "out")?;
-        let applied = replay_json(base, events)?;
-        out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
-    })
+    unsafe {
+        guard(error, || {
+            let base = optional_text(base, base_len, "base")?;
+            let events = text(events, events_len, "events")?;
+            let mut out = output(out, "out")?;
+            let applied = replay_json(base, events)?;
+            out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
+        })
+    }
 }

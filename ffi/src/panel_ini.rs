@@ -23,12 +23,14 @@ pub unsafe extern "C" fn resale_panel_ini(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let policy = policy(policy_)?;
-        let catalog_url = optional_text(catalog_url, catalog_url_len, "catalog_url")?;
-        let mut out = output(out, "out")?;
-        let text = policy.panel_ini(catalog_url)?;
-        out.set(text.as_bytes());
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let policy = policy(policy_)?;
+            let catalog_url = optional_text(catalog_url, catalog_url_len, "catalog_url")?;
+            let mut out = output(out, "out")?;
+            let text = policy.panel_ini(catalog_url)?;
+            out.set(text.as_bytes());
+            Ok(resale_status::Ok)
+        })
+    }
 }

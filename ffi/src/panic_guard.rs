@@ -19,12 +19,14 @@ pub(crate) unsafe fn guard(
     error: *mut *mut resale_error,
     body: impl FnOnce() -> Result<resale_status, Failure>,
 ) -> resale_status {
-    if let Some(slot) = error.as_mut() {
-        *slot = std::ptr::null_mut();
-    }
-    match catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| Err(Failure::panic())) {
-        Ok(status) => status,
-        Err(failure) => failure.report(error),
+    unsafe {
+        if let Some(slot) = error.as_mut() {
+            *slot = std::ptr::null_mut();
+        }
+        match catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| Err(Failure::panic())) {
+            Ok(status) => status,
+            Err(failure) => failure.report(error),
+        }
     }
 }
 

@@ -19,9 +19,11 @@ pub struct resale_policy {
 pub(crate) unsafe fn policy<'a>(
     ptr: *const resale_policy,
 ) -> Result<&'a resale_core::Policy, Failure> {
-    ptr.as_ref()
-        .map(|p| &p.inner)
-        .ok_or_else(|| Failure::null("policy"))
+    unsafe {
+        ptr.as_ref()
+            .map(|p| &p.inner)
+            .ok_or_else(|| Failure::null("policy"))
+    }
 }
 
 /// Compile a policy from its JSON text (`json`, `json_len` bytes).
@@ -41,14 +43,16 @@ pub unsafe extern "C" fn resale_policy_new(
     policy: *mut *mut resale_policy,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let slot = policy.as_mut().ok_or_else(|| Failure::null("policy"))?;
-        *slot = std::ptr::null_mut();
-        let text = text(json, json_len, "json")?;
-        let inner = resale_core::Policy::from_json(text).map_err(Failure::from)?;
-        *slot = Box::into_raw(Box::new(resale_policy { inner }));
-        Ok(resale_status::Ok)
-    })
+    unsafe {
+        guard(error, || {
+            let slot = policy.as_mut().ok_or_else(|| Failure::null("policy"))?;
+            *slot = std::ptr::null_mut();
+            let text = text(json, json_len, "json")?;
+            let inner = resale_core::Policy::from_json(text).map_err(Failure::from)?;
+            *slot = Box::into_raw(Box::new(resale_policy { inner }));
+            Ok(resale_status::Ok)
+        })
+    }
 }
 
 /// Free a policy. NULL is accepted. Filters made from it stay valid (they
@@ -59,7 +63,9 @@ pub unsafe extern "C" fn resale_policy_new(
 /// other thread is using it.
 #[no_mangle]
 pub unsafe extern "C" fn resale_policy_free(policy: *mut resale_policy) {
-    if !policy.is_null() {
-        guard_or((), || drop(Box::from_raw(policy)));
+    unsafe {
+        if !policy.is_null() {
+            guard_or((), || drop(Box::from_raw(policy)));
+        }
     }
 }

