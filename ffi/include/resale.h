@@ -30,7 +30,9 @@
 #define RESALE_ABI_VERSION 3
 
 /*
- Which feed a request path asks for.
+ The feeds of Plesk's extension catalog the filter knows. `repr(C)`: the
+ C ABI exports this enum itself (`resale_catalog_kind`), so it is defined
+ once.
  */
 typedef enum resale_catalog_kind {
   /*
@@ -42,7 +44,7 @@ typedef enum resale_catalog_kind {
    */
   RESALE_CATALOG_KIND_CATEGORIES = 1,
   /*
-   Anything else: passes through untouched.
+   Anything else: passed through untouched.
    */
   RESALE_CATALOG_KIND_OTHER = 2,
 } resale_catalog_kind;
@@ -186,11 +188,14 @@ typedef struct resale_buffer {
 } resale_buffer;
 
 /*
- What a filter did, by reason (`resale_core::catalog::CatalogStats`).
+ What a filter did, by reason. `repr(C)` and plain integers: the C ABI
+ exports this struct itself (`resale_catalog_stats`), so its fields are
+ written once; PHP's `CatalogStats` and the TypeScript declarations are
+ checked against `tests/vectors/schema/catalog_stats.json`.
  */
 typedef struct resale_catalog_stats {
   /*
-   The feed read.
+   The feed read: `packages`, `categories` or `other`.
    */
   enum resale_catalog_kind kind;
   /*
@@ -202,7 +207,7 @@ typedef struct resale_catalog_stats {
    */
   uint64_t kept;
   /*
-   Elements dropped (sold through Plesk's store, not by the shop).
+   Elements dropped (Plesk-sold, not sold by the shop).
    */
   uint64_t dropped;
   /*
@@ -210,15 +215,15 @@ typedef struct resale_catalog_stats {
    */
   uint64_t kept_free;
   /*
-   Kept because sold elsewhere (the vendor's own store).
+   Kept because sold elsewhere.
    */
   uint64_t kept_elsewhere;
   /*
-   Kept because sold (or allowed) by the shop.
+   Kept because Plesk-sold and sold (or allowed) by the shop.
    */
   uint64_t kept_sold;
   /*
-   Kept items whose `buy_url` was rewritten to the shop.
+   Kept Plesk-sold items whose `buy_url` was rewritten to the shop.
    */
   uint64_t rewritten;
   /*

@@ -10,92 +10,15 @@ use crate::panic_guard::{guard, guard_or};
 use crate::policy::{policy, resale_policy};
 use crate::string::{bytes, output, resale_buffer, text};
 
-/// Which feed a request path asks for.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum resale_catalog_kind {
-    /// `/api/v<N>/packages`: the extensions.
-    Packages = 0,
-    /// `/api/v<N>/categories`: categories with their `top_packages`.
-    Categories = 1,
-    /// Anything else: passes through untouched.
-    Other = 2,
-}
+// `CatalogKind` and `CatalogStats` in C are the core's
+// `CatalogKind` and `CatalogStats` themselves (`repr(C)`, renamed in
+// cbindgen.toml), not copies: a count added in the core is in the header at
+// once.
 
-impl From<CatalogKind> for resale_catalog_kind {
-    fn from(k: CatalogKind) -> resale_catalog_kind {
-        match k {
-            CatalogKind::Packages => resale_catalog_kind::Packages,
-            CatalogKind::Categories => resale_catalog_kind::Categories,
-            CatalogKind::Other => resale_catalog_kind::Other,
-        }
-    }
-}
-
-/// What a filter did, by reason (`resale_core::catalog::CatalogStats`).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct resale_catalog_stats {
-    /// The feed read.
-    pub kind: resale_catalog_kind,
-    /// Elements of the top-level array read (extensions or categories).
-    pub items: u64,
-    /// Elements kept.
-    pub kept: u64,
-    /// Elements dropped (sold through Plesk's store, not by the shop).
-    pub dropped: u64,
-    /// Kept because free.
-    pub kept_free: u64,
-    /// Kept because sold elsewhere (the vendor's own store).
-    pub kept_elsewhere: u64,
-    /// Kept because sold (or allowed) by the shop.
-    pub kept_sold: u64,
-    /// Kept items whose `buy_url` was rewritten to the shop.
-    pub rewritten: u64,
-    /// `top_packages` entries kept (categories feed).
-    pub top_packages_kept: u64,
-    /// `top_packages` entries dropped (categories feed).
-    pub top_packages_dropped: u64,
-    /// Bytes read.
-    pub bytes_in: u64,
-    /// Bytes written.
-    pub bytes_out: u64,
-}
-
-/// The counts for C. The core's struct is taken apart without `..`: a
-/// count added to `CatalogStats` does not compile until it is mirrored here
-/// (and in PHP's `CatalogStats`, whose test compares it with this struct).
-fn write_stats(slot: *mut resale_catalog_stats, kind: CatalogKind, s: &CatalogStats) {
-    let CatalogStats {
-        kind: _,
-        items,
-        kept,
-        dropped,
-        kept_free,
-        kept_elsewhere,
-        kept_sold,
-        rewritten,
-        top_packages_kept,
-        top_packages_dropped,
-        bytes_in,
-        bytes_out,
-    } = *s;
+fn write_stats(slot: *mut CatalogStats, stats: CatalogStats) {
     // SAFETY: callers pass NULL or a pointer valid for writes (function contracts).
     if let Some(slot) = unsafe { slot.as_mut() } {
-        *slot = resale_catalog_stats {
-            kind: kind.into(),
-            items,
-            kept,
-            dropped,
-            kept_free,
-            kept_elsewhere,
-            kept_sold,
-            rewritten,
-            top_packages_kept,
-            top_packages_dropped,
-            bytes_in,
-            bytes_out,
-        };
+        *slot = stats;
     }
 }
 
@@ -109,12 +32,12 @@ pub unsafe extern "C" fn resale_policy_catalog_kind(
     policy_: *const resale_policy,
     path: *const c_char,
     path_len: usize,
-) -> resale_catalog_kind {
+) -> CatalogKind {
     unsafe {
-        guard_or(resale_catalog_kind::Other, || {
+        guard_or(CatalogKind::Other, || {
             match (policy(policy_), text(path, path_len, "path")) {
-                (Ok(p), Ok(path)) => p.catalog_kind(path).into(),
-                _ => resale_catalog_kind::Other,
+                (Ok(p), Ok(path)) => p.catalog_kind(path),
+                _ => CatalogKind::Other,
             }
         })
     }
@@ -139,7 +62,7 @@ pub unsafe extern "C" fn resale_filter_catalog(
     body: *const c_char,
     body_len: usize,
     out: *mut resale_buffer,
-    stats: *mut resale_catalog_stats,
+    stats: *mut CatalogStats,
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
@@ -149,13 +72,12 @@ pub unsafe extern "C" fn resale_filter_catalog(
             let body = bytes(body, body_len, "body")?;
             let mut out = output(out, "out")?;
             let mut filter = policy.catalog_filter(path);
-            let kind = filter.kind();
             let counts = out.fill(|v| {
                 v.reserve(body.len());
                 filter.push(body, v)?;
                 filter.finish(v)
             })?;
-            write_stats(stats, kind, &counts);
+            write_stats(stats, counts);
             Ok(resale_status::Ok)
         })
     }
@@ -201,11 +123,11 @@ pub unsafe extern "C" fn resale_catalog_filter_new(
 #[no_mangle]
 pub unsafe extern "C" fn resale_catalog_filter_kind(
     filter: *const resale_catalog_filter,
-) -> resale_catalog_kind {
+) -> CatalogKind {
     unsafe {
         filter
             .as_ref()
-            .map_or(resale_catalog_kind::Other, |f| f.inner.kind().into())
+            .map_or(CatalogKind::Other, |f| f.inner.kind())
     }
 }
 
@@ -250,16 +172,15 @@ pub unsafe extern "C" fn resale_catalog_filter_push(
 pub unsafe extern "C" fn resale_catalog_filter_finish(
     filter: *mut resale_catalog_filter,
     out: *mut resale_buffer,
-    stats: *mut resale_catalog_stats,
+    stats: *mut CatalogStats,
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
         guard(error, || {
             let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
             let mut out = output(out, "out")?;
-            let kind = filter.inner.kind();
             let counts = out.fill(|v| filter.inner.finish(v))?;
-            write_stats(stats, kind, &counts);
+            write_stats(stats, counts);
             Ok(resale_status::Ok)
         })
     }

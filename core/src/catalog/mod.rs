@@ -56,13 +56,16 @@ pub use rule::Verdict;
 
 use crate::Policy;
 
-/// What a filter did, by reason.
+/// What a filter did, by reason. `repr(C)` and plain integers: the C ABI
+/// exports this struct itself (`resale_catalog_stats`), so its fields are
+/// written once; PHP's `CatalogStats` and the TypeScript declarations are
+/// checked against `tests/vectors/schema/catalog_stats.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[repr(C)]
 pub struct CatalogStats {
-    /// `packages`, `categories` or `other` ([`CatalogKind`]'s names).
-    #[cfg_attr(feature = "schema", schemars(with = "CatalogKind"))]
-    pub kind: &'static str,
+    /// The feed read: `packages`, `categories` or `other`.
+    pub kind: CatalogKind,
     /// Elements of the top-level array read (extensions or categories).
     pub items: u64,
     /// Elements kept.
@@ -90,7 +93,7 @@ pub struct CatalogStats {
 impl CatalogStats {
     fn new(kind: CatalogKind) -> CatalogStats {
         CatalogStats {
-            kind: kind.as_str(),
+            kind,
             ..CatalogStats::default()
         }
     }

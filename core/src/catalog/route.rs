@@ -2,17 +2,21 @@
 
 use crate::Policy;
 
-/// The feeds of Plesk's extension catalog the filter knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// The feeds of Plesk's extension catalog the filter knows. `repr(C)`: the
+/// C ABI exports this enum itself (`resale_catalog_kind`), so it is defined
+/// once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
+#[repr(C)]
 pub enum CatalogKind {
     /// `/api/v<N>/packages`: the extensions.
-    Packages,
+    Packages = 0,
     /// `/api/v<N>/categories`: categories with their `top_packages`.
-    Categories,
+    Categories = 1,
     /// Anything else: passed through untouched.
-    Other,
+    #[default]
+    Other = 2,
 }
 
 impl CatalogKind {
