@@ -21,9 +21,10 @@ use std::fmt::Write;
 
 use resale_core::gateway::{Answer, CatalogPlan, Decision, Gateway, Reply, Request, UpstreamHead};
 
+use crate::answer::with_output;
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::{guard, guard_or};
-use crate::string::{optional_text, output, resale_buffer, resale_str, text};
+use crate::string::{optional_text, resale_buffer, resale_str, text};
 
 /// A compiled policy and its digest (`resale_core::gateway::Gateway`).
 /// Immutable and thread-safe, as a `resale_policy`.
@@ -176,11 +177,10 @@ pub unsafe extern "C" fn resale_gateway_route(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
+        with_output(error, reply, "reply", |out| {
             let gw = gateway(gateway_)?;
             let req = request(request_)?;
             let slot = decision.as_mut().ok_or_else(|| Failure::null("decision"))?;
-            let mut out = output(reply, "reply")?;
             let (d, text) = match gw.route(&req) {
                 Decision::Reply(r) => (resale_gateway_decision::Reply, wire(&r)),
                 Decision::Catalog(_) => (resale_gateway_decision::Catalog, String::new()),
@@ -215,13 +215,12 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
+        with_output(error, reply, "reply", |out| {
             let gw = gateway(gateway_)?;
             let req = request(request_)?;
             let lines = text(header_lines.data, header_lines.len, "header_lines")?;
             let decodes = text(decodes.data, decodes.len, "decodes")?;
             let slot = action.as_mut().ok_or_else(|| Failure::null("action"))?;
-            let mut out = output(reply, "reply")?;
             let decodes: Vec<&str> = decodes
                 .split(',')
                 .map(str::trim)
@@ -265,11 +264,10 @@ pub unsafe extern "C" fn resale_gateway_catalog_unreachable(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
+        with_output(error, reply, "reply", |out| {
             let gw = gateway(gateway_)?;
             let req = request(request_)?;
             let detail = text(detail.data, detail.len, "detail")?;
-            let mut out = output(reply, "reply")?;
             out.set(wire(&plan(gw, &req)?.unreachable(detail)).as_bytes());
             Ok(resale_status::Ok)
         })
@@ -290,11 +288,10 @@ pub unsafe extern "C" fn resale_gateway_buy(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
+        with_output(error, reply, "reply", |out| {
             let gw = gateway(gateway_)?;
             let query = text(query.data, query.len, "query")?;
             let accept = optional_text(accept.data, accept.len, "accept")?;
-            let mut out = output(reply, "reply")?;
             out.set(wire(&gw.buy(query, accept)).as_bytes());
             Ok(resale_status::Ok)
         })

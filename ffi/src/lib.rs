@@ -27,6 +27,7 @@
 #![allow(non_camel_case_types)]
 #![warn(missing_docs)]
 
+mod answer;
 pub mod catalog;
 pub mod errors;
 pub mod gateway;

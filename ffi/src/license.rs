@@ -9,11 +9,11 @@ use resale_core::license::key_response::parse_key;
 use resale_core::license::partner_v3::{target_state, TargetState};
 use resale_core::license::OrderContext;
 
+use crate::answer::{args, with_output};
 use crate::errors::{resale_error, resale_status, Failure};
-use crate::panic_guard::guard;
 use crate::policy::{policy, resale_policy};
 use crate::shop_request::resale_shop_request;
-use crate::string::{lines, output, resale_buffer, text};
+use crate::string::{lines, resale_buffer};
 
 /// The plan for an accepted shop request (an upsell, or an upgrade with
 /// `a=upgrade`): `*out` receives the plan, `{"api", "scenario", "order",
@@ -39,11 +39,10 @@ pub unsafe extern "C" fn resale_license_plan(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
+        with_output(error, out, "out", |out| {
             let policy = policy(policy_)?;
             let request = request.as_ref().ok_or_else(|| Failure::null("request"))?;
-            let order = OrderContext::from_json(text(order, order_len, "order")?)?;
-            let mut out = output(out, "out")?;
+            let order = OrderContext::from_json(args!(text(order, order_len)))?;
             out.json(policy.license_plan(request.request(), &order))
         })
     }
@@ -68,13 +67,15 @@ pub unsafe extern "C" fn resale_new_instance_plan(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
+        with_output(error, out, "out", |out| {
             let policy = policy(policy_)?;
-            let main_item = text(main_item, main_item_len, "main_item")?;
-            let extensions = lines(text(extensions, extensions_len, "extensions")?);
-            let order = OrderContext::from_json(text(order, order_len, "order")?)?;
-            let mut out = output(out, "out")?;
-            out.json(policy.new_instance_plan(main_item, &extensions, &order))
+            let (main_item, extensions, order) = args!(
+                text(main_item, main_item_len),
+                text(extensions, extensions_len),
+                text(order, order_len)
+            );
+            let order = OrderContext::from_json(order)?;
+            out.json(policy.new_instance_plan(main_item, &lines(extensions), &order))
         })
     }
 }
@@ -96,11 +97,9 @@ pub unsafe extern "C" fn resale_activation_commands(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let code = text(code, code_len, "code")?;
-            let os = Os::from_name(text(os, os_len, "os")?)?;
-            let mut out = output(out, "out")?;
-            let commands = activation_commands(code, os)?;
+        with_output(error, out, "out", |out| {
+            let (code, os) = args!(text(code, code_len), text(os, os_len));
+            let commands = activation_commands(code, Os::from_name(os)?)?;
             out.fill(|v| {
                 for c in &commands {
                     v.extend_from_slice(c.as_bytes());
@@ -130,14 +129,9 @@ pub unsafe extern "C" fn resale_parse_key(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let json = text(json, json_len, "json")?;
-            let location = if location.is_null() {
-                None
-            } else {
-                Some(text(location, location_len, "location")?)
-            };
-            let mut out = output(out, "out")?;
+        with_output(error, out, "out", |out| {
+            let (json, location) =
+                args!(text(json, json_len), optional_text(location, location_len));
             out.json(parse_key(json, location))
         })
     }
@@ -161,11 +155,9 @@ pub unsafe extern "C" fn resale_upgrade_target_state(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let key = text(key, key_len, "key")?;
-            let spec = TargetState::from_json(text(spec, spec_len, "spec")?)?;
-            let mut out = output(out, "out")?;
-            let body = target_state(key, &spec)?;
+        with_output(error, out, "out", |out| {
+            let (key, spec) = args!(text(key, key_len), text(spec, spec_len));
+            let body = target_state(key, &TargetState::from_json(spec)?)?;
             out.set(body.as_bytes());
             Ok(resale_status::Ok)
         })

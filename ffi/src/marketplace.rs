@@ -11,9 +11,10 @@ use resale_core::marketplace::signature;
 use resale_core::marketplace::time::parse_now;
 use resale_core::report::{ApplyAnswer, ReconcileAnswer, SeatReport};
 
+use crate::answer::{args, with_output};
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::guard;
-use crate::string::{bytes, lines, optional_text, output, resale_buffer, text};
+use crate::string::{bytes, lines, optional_text, resale_buffer, text};
 
 /// Verify a webhook's `X-Hub-Signature-256` header (`signature`, NULL when
 /// the request had none) over the raw `body`, with any of `secrets`
@@ -66,10 +67,8 @@ pub unsafe extern "C" fn resale_marketplace_apply(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let state = optional_text(state, state_len, "state")?;
-            let body = bytes(body, body_len, "body")?;
-            let mut out = output(out, "out")?;
+        with_output(error, out, "out", |out| {
+            let (state, body) = args!(optional_text(state, state_len), bytes(body, body_len));
             let state = state.map(Entitlement::from_json).transpose()?;
             let applied = parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e))?;
             out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
@@ -94,11 +93,9 @@ pub unsafe extern "C" fn resale_marketplace_seat(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let state = text(state, state_len, "state")?;
-            let now = parse_now(text(now, now_len, "now")?)?;
-            let mut out = output(out, "out")?;
-            let state = Entitlement::from_json(state)?;
+        with_output(error, out, "out", |out| {
+            let (state, now) = args!(text(state, state_len), text(now, now_len));
+            let (state, now) = (Entitlement::from_json(state)?, parse_now(now)?);
             out.json(Ok::<_, Failure>(SeatReport::new(&state, seat, now)))
         })
     }
@@ -128,11 +125,12 @@ pub unsafe extern "C" fn resale_marketplace_reconcile(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let accounts = bytes(accounts, accounts_len, "accounts")?;
-            let stored = text(stored, stored_len, "stored")?;
-            let now = text(now, now_len, "now")?;
-            let mut out = output(out, "out")?;
+        with_output(error, out, "out", |out| {
+            let (accounts, stored, now) = args!(
+                bytes(accounts, accounts_len),
+                text(stored, stored_len),
+                text(now, now_len)
+            );
             let reconciliation = reconcile_json(accounts, stored, now)?;
             out.json(Ok::<_, Failure>(ReconcileAnswer::from(&reconciliation)))
         })
@@ -160,10 +158,8 @@ pub unsafe extern "C" fn resale_marketplace_replay(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let base = optional_text(base, base_len, "base")?;
-            let events = text(events, events_len, "events")?;
-            let mut out = output(out, "out")?;
+        with_output(error, out, "out", |out| {
+            let (base, events) = args!(optional_text(base, base_len), text(events, events_len));
             let applied = replay_json(base, events)?;
             out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
         })

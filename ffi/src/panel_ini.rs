@@ -2,10 +2,10 @@
 
 use std::ffi::c_char;
 
+use crate::answer::{args, with_output};
 use crate::errors::{resale_error, resale_status};
-use crate::panic_guard::guard;
 use crate::policy::{policy, resale_policy};
-use crate::string::{optional_text, output, resale_buffer};
+use crate::string::resale_buffer;
 
 /// The `[extensions]` section of `panel.ini` for this policy: `buyUrl`
 /// and, when `catalog_url` is not NULL, the catalog proxy's URL.
@@ -24,11 +24,9 @@ pub unsafe extern "C" fn resale_panel_ini(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
+        with_output(error, out, "out", |out| {
             let policy = policy(policy_)?;
-            let catalog_url = optional_text(catalog_url, catalog_url_len, "catalog_url")?;
-            let mut out = output(out, "out")?;
-            let text = policy.panel_ini(catalog_url)?;
+            let text = policy.panel_ini(args!(optional_text(catalog_url, catalog_url_len)))?;
             out.set(text.as_bytes());
             Ok(resale_status::Ok)
         })
