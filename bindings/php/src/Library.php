@@ -226,12 +226,35 @@ final class Library
     }
 
     /**
-     * @internal Decode the library's JSON answer in the library's buffer.
+     * @internal The bytes a call left in this library's buffer; the call's
+     * error thrown when `$status` is not OK.
+     */
+    public function check(int $status): string
+    {
+        if ($status !== self::STATUS_OK) {
+            throw $this->failure($status, $this->errSlot);
+        }
+        return self::bytes($this->buf);
+    }
+
+    /**
+     * @internal The JSON answer a call left in this library's buffer,
+     * decoded; the call's error thrown when `$status` is not OK.
      *
      * @return array<string, mixed>
      */
-    public function json(CData $buf): array
+    public function answer(int $status): array
     {
-        return json_decode(self::bytes($buf), true, 512, JSON_BIGINT_AS_STRING | JSON_THROW_ON_ERROR);
+        return self::decode($this->check($status));
+    }
+
+    /**
+     * @internal JSON text from the library, decoded (big integers kept as strings).
+     *
+     * @return array<string, mixed>
+     */
+    public static function decode(string $json): array
+    {
+        return json_decode($json, true, 512, JSON_BIGINT_AS_STRING | JSON_THROW_ON_ERROR);
     }
 }

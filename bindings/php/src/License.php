@@ -42,7 +42,7 @@ final class License
             $policy->bufAddr,
             $policy->errAddr,
         );
-        return self::decode($policy->fill($status));
+        return Library::decode($policy->fill($status));
     }
 
     /**
@@ -70,7 +70,7 @@ final class License
             $policy->bufAddr,
             $policy->errAddr,
         );
-        return self::decode($policy->fill($status));
+        return Library::decode($policy->fill($status));
     }
 
     /**
@@ -85,10 +85,7 @@ final class License
     {
         $lib ??= Library::get();
         $status = $lib->ffi->resale_activation_commands($code, \strlen($code), $os, \strlen($os), $lib->bufAddr, $lib->errAddr);
-        if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
-        $text = Library::bytes($lib->buf);
+        $text = $lib->check($status);
         // One command per line, each ended by "\n".
         $lines = explode("\n", $text);
         array_pop($lines);
@@ -113,10 +110,7 @@ final class License
             $lib->bufAddr,
             $lib->errAddr,
         );
-        if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
-        return $lib->json($lib->buf);
+        return $lib->answer($status);
     }
 
     /**
@@ -131,10 +125,7 @@ final class License
         $lib ??= Library::get();
         $spec = \is_string($spec) ? $spec : json_encode($spec, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
         $status = $lib->ffi->resale_upgrade_target_state($key, \strlen($key), $spec, \strlen($spec), $lib->bufAddr, $lib->errAddr);
-        if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
-        return Library::bytes($lib->buf);
+        return $lib->check($status);
     }
 
     /** @param array<string, mixed>|string $order */
@@ -157,11 +148,5 @@ final class License
             }
         }
         return implode("\n", $values);
-    }
-
-    /** @return array<string, mixed> */
-    private static function decode(string $json): array
-    {
-        return json_decode($json, true, 512, JSON_BIGINT_AS_STRING | JSON_THROW_ON_ERROR);
     }
 }

@@ -42,9 +42,6 @@ final class Reconcile
             $lib->bufAddr,
             $lib->errAddr,
         );
-        if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
-        return $lib->json($lib->buf);
+        return $lib->answer($status);
     }
 }

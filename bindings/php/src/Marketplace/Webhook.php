@@ -36,9 +36,7 @@ final class Webhook
             \strlen($list),
             $lib->errAddr,
         );
-        if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
+        $lib->check($status);
     }
 
     /**
@@ -64,10 +62,7 @@ final class Webhook
             $lib->bufAddr,
             $lib->errAddr,
         );
-        if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
-        return $lib->json($lib->buf);
+        return $lib->answer($status);
     }
 
     /**
@@ -96,10 +91,7 @@ final class Webhook
             $lib->bufAddr,
             $lib->errAddr,
         );
-        if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
-        return $lib->json($lib->buf);
+        return $lib->answer($status);
     }
 
     /**
@@ -118,10 +110,7 @@ final class Webhook
         }
         $state = self::stateJson($state);
         $status = $lib->ffi->resale_marketplace_seat($state, \strlen($state), $seat, $now, \strlen($now), $lib->bufAddr, $lib->errAddr);
-        if ($status !== 0) {
-            throw $lib->failure($status, $lib->errSlot);
-        }
-        return $lib->json($lib->buf);
+        return $lib->answer($status);
     }
 
     /** @param array<string, mixed>|string|null $state */
