@@ -57,6 +57,7 @@ const worker :Workerd.Worker = (
   modules = [
 ${probe ? '    (name = "entitlement-probe.js", esModule = embed "../support/entitlement-probe.js"),\n' : ""}    (name = "sample.js", esModule = embed "../src/sample.js"),
     (name = "entitlement-store.js", esModule = embed "../src/entitlement-store.js"),
+    (name = "recent-feeds.js", esModule = embed "../src/recent-feeds.js"),
     (name = "index.js", esModule = embed "../src/index.js"),
     (name = "resale/workerd.js", esModule = embed "../src/resale/workerd.js"),
     (name = "resale/api.js", esModule = embed "../src/resale/api.js"),

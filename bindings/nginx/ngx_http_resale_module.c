@@ -425,6 +425,7 @@ ngx_http_resale_request(ngx_http_request_t *r, resale_http_request *req)
     req->target.len = r->unparsed_uri.len;
     req->accept = ngx_http_resale_header_in(r, "accept");
     req->if_none_match = ngx_http_resale_header_in(r, "if-none-match");
+    req->accept_encoding = ngx_http_resale_header_in(r, "accept-encoding");
 }
 
 

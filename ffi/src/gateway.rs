@@ -45,6 +45,8 @@ pub struct resale_http_request {
     pub accept: resale_str,
     /// The `If-None-Match` header.
     pub if_none_match: resale_str,
+    /// The `Accept-Encoding` header.
+    pub accept_encoding: resale_str,
 }
 
 /// What [`resale_gateway_route`] decided.
@@ -91,6 +93,11 @@ unsafe fn request<'a>(ptr: *const resale_http_request) -> Result<Request<'a>, Fa
                 r.if_none_match.data,
                 r.if_none_match.len,
                 "if_none_match",
+            )?,
+            accept_encoding: optional_text(
+                r.accept_encoding.data,
+                r.accept_encoding.len,
+                "accept_encoding",
             )?,
         })
     }

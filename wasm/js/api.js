@@ -181,9 +181,9 @@ export function bind(raw) {
     get policyDigest() {
       return this.#g.policyDigest();
     }
-    /** `{kind:"reply", reply}`, `{kind:"webhook"}` or `{kind:"catalog", feed, method, url, headers, cache_key}`. */
-    route({ method, target, accept, ifNoneMatch }, upstream = "") {
-      return JSON.parse(this.#g.route(method, target, accept ?? undefined, ifNoneMatch ?? undefined, upstream));
+    /** `{kind:"reply", reply}`, `{kind:"webhook"}` or `{kind:"catalog", feed, method, url, headers, cache_key, accepts_gzip}`. */
+    route({ method, target, accept, ifNoneMatch, acceptEncoding }, upstream = "") {
+      return JSON.parse(this.#g.route(method, target, accept ?? undefined, ifNoneMatch ?? undefined, acceptEncoding ?? undefined, upstream));
     }
     /** `{action:"reply", reply}`, `{action:"pass"}` or `{action:"filter", reply, ttl}` for the upstream's status and headers. */
     catalogAnswer({ method, target, ifNoneMatch }, status, headers, decodes = []) {

@@ -122,12 +122,14 @@ export interface GatewayRequest {
   target: string;
   accept?: string | null;
   ifNoneMatch?: string | null;
+  /** The `Accept-Encoding` header (a feed kept gzipped goes out as it is when it allows gzip). */
+  acceptEncoding?: string | null;
 }
 
 export type Route =
   | { kind: "reply"; reply: Reply }
   | { kind: "webhook" }
-  | { kind: "catalog"; feed: CatalogKind; method: "GET" | "HEAD"; url: string; headers: [string, string][]; cache_key: string };
+  | { kind: "catalog"; feed: CatalogKind; method: "GET" | "HEAD"; url: string; headers: [string, string][]; cache_key: string; accepts_gzip: boolean };
 
 export type CatalogAnswer = { action: "reply"; reply: Reply } | { action: "pass" } | { action: "filter"; reply: Reply; ttl: number };
 

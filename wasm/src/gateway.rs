@@ -31,6 +31,7 @@ fn request<'a>(
         target,
         accept,
         if_none_match: inm,
+        accept_encoding: None,
     }
 }
 
@@ -58,17 +59,22 @@ impl Gateway {
     }
 
     /// `{"kind":"reply","reply"}`, `{"kind":"webhook"}` or
-    /// `{"kind":"catalog","filter","method","url","headers","cache_key"}`
-    /// (`upstream`: the catalog origin's base URL).
+    /// `{"kind":"catalog","feed","method","url","headers","cache_key","accepts_gzip"}`
+    /// (`upstream`: the catalog origin's base URL; `accepts_gzip`: a feed
+    /// held gzipped may go out as it is, per `Accept-Encoding`).
     pub fn route(
         &self,
         method: &str,
         target: &str,
         accept: Option<String>,
         if_none_match: Option<String>,
+        accept_encoding: Option<String>,
         upstream: &str,
     ) -> String {
-        let req = request(method, target, accept.as_deref(), if_none_match.as_deref());
+        let req = Request {
+            accept_encoding: accept_encoding.as_deref(),
+            ..request(method, target, accept.as_deref(), if_none_match.as_deref())
+        };
         match self.inner.route(&req) {
             Decision::Reply(r) => json!({"kind": "reply", "reply": reply(&r)}),
             Decision::Webhook => json!({"kind": "webhook"}),
@@ -79,6 +85,7 @@ impl Gateway {
                 "url": p.upstream_url(upstream),
                 "headers": p.upstream_headers(),
                 "cache_key": p.cache_key(upstream),
+                "accepts_gzip": p.accepts_encoding("gzip"),
             }),
         }
         .to_string()

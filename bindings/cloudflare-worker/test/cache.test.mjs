@@ -8,7 +8,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import http from "node:http";
+import { gunzipSync } from "node:zlib";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
@@ -23,8 +26,9 @@ let upstream, hits = 0;
 const workers = [];
 
 /** The worker under Miniflare with `policyText`, in front of the counting upstream. */
-async function worker(policyText) {
+async function worker(policyText, options = {}) {
   const mf = new Miniflare({
+    ...options,
     scriptPath: path.join(here, "../src/index.js"),
     modules: true,
     modulesRoot: path.join(here, "../src"),
@@ -92,4 +96,51 @@ test("another policy never reads the first policy's entry", async () => {
   const other = await b.dispatchFetch("http://edge/api/v4/packages?case=policies");
   assert.equal(await other.text(), "[]");
   assert.equal(hits, before + 1, "fetched and filtered for its own policy");
+});
+
+/** A GET over Miniflare's own socket, its body undecoded: [headers, bytes]. */
+const raw = (base, p, headers) =>
+  new Promise((resolve, reject) =>
+    http.get(new URL(p, base), { headers }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve([res.headers, Buffer.concat(chunks)]));
+    }).on("error", reject));
+
+test("a cached feed is kept gzipped: sent as it is where Accept-Encoding allows gzip, inflated elsewhere", async () => {
+  const mf = await worker(policy("docker-only"));
+  const base = await mf.ready;
+  const [, body] = await raw(base, "/api/v4/packages?case=gzip", {});
+  await settle();
+  const before = hits;
+  const [gz, zipped] = await raw(base, "/api/v4/packages?case=gzip", { "accept-encoding": "gzip" });
+  assert.equal(gz["content-encoding"], "gzip");
+  assert.deepEqual(gunzipSync(zipped), body, "the same feed once inflated");
+  const [plain, bytes] = await raw(base, "/api/v4/packages?case=gzip", { "accept-encoding": "identity, gzip;q=0" });
+  assert.equal(plain["content-encoding"], undefined);
+  assert.deepEqual(bytes, body);
+  assert.equal(plain.vary, "accept-encoding");
+  assert.equal(hits, before, "both from the cache");
+});
+
+test("another isolate reads the entry from the Cache API (this one holds it in memory: src/recent-feeds.js)", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "resale-cache-"));
+  try {
+    const a = await worker(policy("docker-only"), { cachePersist: dir });
+    const body = await (await a.dispatchFetch("http://edge/api/v4/packages?case=isolates")).text();
+    await settle();
+    await a.dispose();
+    workers.splice(workers.indexOf(a), 1);
+    const before = hits;
+    const b = await worker(policy("docker-only"), { cachePersist: dir });
+    const [gz, zipped] = await raw(await b.ready, "/api/v4/packages?case=isolates", { "accept-encoding": "gzip" });
+    assert.equal(gz["cf-cache-status"], "HIT", "from the Cache API");
+    assert.equal(gunzipSync(zipped).toString(), body);
+    const [plain, bytes] = await raw(await b.ready, "/api/v4/packages?case=isolates", { "accept-encoding": "identity" });
+    assert.equal(plain["content-encoding"], undefined);
+    assert.equal(bytes.toString(), body);
+    assert.equal(hits, before, "not fetched again");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

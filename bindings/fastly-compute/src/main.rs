@@ -35,6 +35,7 @@ fn route(req: Request) -> Option<Response> {
         target: &target,
         accept: req.get_header_str("accept"),
         if_none_match: req.get_header_str("if-none-match"),
+        accept_encoding: req.get_header_str("accept-encoding"),
     };
     match gw.route(&request) {
         Decision::Reply(reply) => Some(respond(reply)),

@@ -61,6 +61,7 @@ final class Gateway
         $this->view($req->target, $target, $keep);
         $this->view($req->accept, $accept, $keep);
         $this->view($req->if_none_match, null, $keep);
+        $this->view($req->accept_encoding, null, $keep);
         $decision = $this->ffi->new('resale_gateway_decision');
         $status = $this->ffi->resale_gateway_route($this->handle, FFI::addr($req), FFI::addr($decision), $this->bufAddr, $this->lib->errAddr);
         if ($status !== Library::STATUS_OK) {

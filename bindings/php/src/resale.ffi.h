@@ -276,6 +276,10 @@ typedef struct resale_http_request {
    The `If-None-Match` header.
    */
   struct resale_str if_none_match;
+  /*
+   The `Accept-Encoding` header.
+   */
+  struct resale_str accept_encoding;
 } resale_http_request;
 
 /*

@@ -22,6 +22,7 @@ pub struct CatalogPlan {
     /// `HEAD`: the upstream is asked `HEAD` and the answer has no body.
     pub head: bool,
     if_none_match: Option<String>,
+    accept_encoding: Option<String>,
     policy_digest: String,
     cache_seconds: u32,
 }
@@ -90,6 +91,7 @@ impl CatalogPlan {
             kind: gw.policy.catalog_kind(req.target),
             head: req.is_head(),
             if_none_match: req.if_none_match.map(str::to_owned),
+            accept_encoding: req.accept_encoding.map(str::to_owned),
             policy_digest: gw.policy_digest.clone(),
             cache_seconds: gw.policy.catalog().cache_seconds,
         }
@@ -126,6 +128,47 @@ impl CatalogPlan {
         let url = self.upstream_url(base);
         let sep = if url.contains('?') { '&' } else { '?' };
         format!("{url}{sep}resale-policy={}", self.policy_digest)
+    }
+
+    /// May the answer go out in content coding `coding` (`gzip`)? RFC 9110
+    /// §12.5.3: the request's `Accept-Encoding` lists it, or `*`, with a
+    /// q-value above 0 (no header: no coding). An edge that keeps the
+    /// filtered feed compressed (the worker keeps it gzipped, so that a hit
+    /// is not compressed again at every poll) sends it as it is when this
+    /// is true, and decoded otherwise; `Vary: accept-encoding` says so.
+    ///
+    /// ```
+    /// use resale_core::gateway::{Decision, Gateway, Request};
+    /// let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+    /// let plan = |ae| match gw.route(&Request { accept_encoding: Some(ae), ..Request::get("/api/v4/packages") }) {
+    ///     Decision::Catalog(p) => p,
+    ///     _ => unreachable!(),
+    /// };
+    /// assert!(plan("gzip, deflate, br").accepts_encoding("gzip"));
+    /// assert!(!plan("gzip;q=0, br").accepts_encoding("gzip"));
+    /// assert!(!plan("identity").accepts_encoding("gzip"));
+    /// ```
+    pub fn accepts_encoding(&self, coding: &str) -> bool {
+        let Some(header) = self.accept_encoding.as_deref() else {
+            return false;
+        };
+        let mut star = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q = parts
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+                .map_or(Some(1.0), |(_, v)| v.trim().parse::<f32>().ok());
+            let accepted = q.is_some_and(|q| q > 0.0);
+            if name.eq_ignore_ascii_case(coding) {
+                return accepted;
+            }
+            if name == "*" {
+                star = Some(accepted);
+            }
+        }
+        star.unwrap_or(false)
     }
 
     /// Should the upstream's answer be filtered at all? Only feeds, and only
@@ -338,6 +381,32 @@ mod tests {
         assert!(matches_if_none_match("*", "\"a\""));
         assert!(!matches_if_none_match("\"ab\"", "\"a\""));
         assert!(!matches_if_none_match("", "\"a\""));
+    }
+
+    #[test]
+    fn accept_encoding_follows_rfc_9110() {
+        let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+        let accepts = |header: Option<&str>| {
+            let req = Request {
+                accept_encoding: header,
+                ..Request::get("/api/v4/packages")
+            };
+            CatalogPlan::new(&gw, &req).accepts_encoding("gzip")
+        };
+        assert!(!accepts(None));
+        assert!(!accepts(Some("")));
+        assert!(accepts(Some("gzip")));
+        assert!(accepts(Some("GZIP;q=0.5")));
+        assert!(accepts(Some("br, gzip ; q=1")));
+        assert!(accepts(Some("*")));
+        assert!(!accepts(Some("gzip;q=0")));
+        assert!(!accepts(Some("gzip;q=0.000")));
+        assert!(!accepts(Some("*;q=0")));
+        assert!(!accepts(Some("gzip;q=0, *")));
+        assert!(accepts(Some("br;q=0, *;q=0.1")));
+        assert!(!accepts(Some("gzip;q=junk")));
+        assert!(!accepts(Some("deflate, identity")));
+        assert!(!accepts(Some("x-gzip")));
     }
 
     #[test]

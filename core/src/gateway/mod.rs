@@ -3,7 +3,8 @@
 //! request takes, and the exact answer it gets.
 //!
 //! Pure like the rest of the core: an edge hands over the method, the path
-//! with its query and the few headers read here (`Accept`, `If-None-Match`),
+//! with its query and the few headers read here (`Accept`, `If-None-Match`,
+//! `Accept-Encoding`),
 //! and gets one [`Decision`] back: a finished [`Reply`] (`/buy`, `/healthz`,
 //! `404`, `405`), a [`CatalogPlan`] (fetch this from the upstream, then ask
 //! the plan what to do with the upstream's answer), or [`Decision::Webhook`]
@@ -47,6 +48,9 @@ pub struct Request<'a> {
     pub accept: Option<&'a str>,
     /// The `If-None-Match` header of a catalog poll.
     pub if_none_match: Option<&'a str>,
+    /// The `Accept-Encoding` header of a catalog poll: may a feed an edge
+    /// holds compressed go out as it is ([`CatalogPlan::accepts_encoding`]).
+    pub accept_encoding: Option<&'a str>,
 }
 
 impl<'a> Request<'a> {
@@ -57,6 +61,7 @@ impl<'a> Request<'a> {
             target,
             accept: None,
             if_none_match: None,
+            accept_encoding: None,
         }
     }
 
