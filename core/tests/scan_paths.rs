@@ -237,3 +237,33 @@ fn fixtures_in_chunks() {
         }
     }
 }
+
+/// Escapes the block path checks from its masks and skips (`\/`, `\uXXXX`,
+/// runs of `\\`), and those it leaves to the state machine (surrogates,
+/// `\uD7FF`, invalid ones), at every offset from a block's start, so that
+/// each crosses a block boundary in every way; valid and damaged, one shot
+/// and cut at the escape.
+#[test]
+fn escapes_across_block_boundaries() {
+    for value in [
+        r#"https:\/\/go.plesk.com\/buy-plesk-ext\/seo"#,
+        r#"\u0411\u0435\u0437 \u00e9\u00C9\u20ac"#,
+        r#"\\\\\\\"\\\/\\"#,
+        r#"\ud83d\ude00 \uD7FF \uDBFF\uDFFF"#,
+        r#"a\u12g4"#,
+        r#"a\ud800b"#,
+        r#"a\x"#,
+        r#"a\u00"#,
+    ] {
+        for pad in 0..70 {
+            let feed = format!(
+                r#"[{{"code":"seo","p":"{}","buy_url":"{value}","k{value}":{value:?}}}]"#,
+                "x".repeat(pad)
+            );
+            let at = feed.find(value).unwrap();
+            for cuts in [vec![], vec![at + 1], vec![at + 2, at + 7]] {
+                same_on_every_path(feed.as_bytes(), &cuts);
+            }
+        }
+    }
+}

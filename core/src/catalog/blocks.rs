@@ -8,7 +8,7 @@
 //! backslashes is escaped ([`escaped`]); the prefix XOR of the other quotes
 //! is the in-string mask ([`prefix_xor`]). This module computes the four
 //! byte-class masks with the fastest instructions the machine has and the
-//! mask of positions the state machine must see ([`interesting`]).
+//! positions the state machine must see ([`layout`]).
 //!
 //! Every path computes exactly the same masks (a property test compares
 //! them on every byte value at every position); only the speed differs. The
@@ -173,23 +173,53 @@ pub(crate) fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
-/// The positions of a block the state machine must see, starting inside a
-/// string or not: outside strings every byte but whitespace, inside them
-/// the quotes, backslashes and control bytes. A superset of what matters
-/// (every quote and backslash is in, escaped or not) so that the machine,
-/// which checks every byte it is given, sees each byte that decides
-/// something, up to and including the first error.
+/// Where a block's strings are, from its masks and whether it starts
+/// inside a string (bit `k` for byte `k`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// The positions the state machine must see, escapes aside: outside
+    /// strings every byte but whitespace, and every quote that is not
+    /// escaped (a string's two ends); inside strings the control bytes.
+    pub visit: u64,
+    /// The bytes inside strings that a backslash escapes (the byte after a
+    /// run of backslashes of odd length): what the scanner checks to skip
+    /// the block's escapes without visiting them ([`super::scanner`]).
+    pub escaped: u64,
+    /// The backslashes inside strings: visited when the escapes cannot be
+    /// skipped (an invalid one, a surrogate, one that crosses the block).
+    pub backslash: u64,
+}
+
+/// The [`Layout`] of a block, starting inside a string or not. `visit` is
+/// a superset of what decides something (every string end, every byte
+/// outside strings) so that the machine, which checks every byte it is
+/// given, sees each byte that matters, up to and including the first error:
+/// the first wrong byte of a feed is visited before any mask that it could
+/// have put wrong.
 #[inline]
-pub(crate) fn interesting(m: Masks, in_string: bool) -> u64 {
-    let real_quotes = m.quote & !escaped(m.backslash);
+pub(crate) fn layout(m: Masks, in_string: bool) -> Layout {
+    let esc = escaped(m.backslash);
+    let real_quotes = m.quote & !esc;
     // 1 from an opening quote up to (not including) its closing quote.
     let inside = prefix_xor(real_quotes) ^ if in_string { !0 } else { 0 };
-    m.quote | m.backslash | (inside & m.control) | (!inside & !m.space)
+    Layout {
+        visit: real_quotes | (inside & m.control) | (!inside & !m.space),
+        escaped: esc & inside,
+        backslash: m.backslash & inside,
+    }
 }
+
+/// For each low nibble, the JSON whitespace byte that has it, or 0 (which
+/// no byte with that low nibble, other than 0, equals): ` ` is 0x20, tab
+/// 0x09, line feed 0x0a, carriage return 0x0d.
+#[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+const SPACE_BY_LOW_NIBBLE: [u8; 16] = [
+    b' ', 0, 0, 0, 0, 0, 0, 0, 0, b'\t', b'\n', 0, 0, b'\r', 0, 0,
+];
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::Masks;
+    use super::{Masks, SPACE_BY_LOW_NIBBLE};
     use std::arch::x86_64::*;
 
     /// SSE2 is part of x86_64: every CPU that runs this build has it.
@@ -218,6 +248,9 @@ mod x86 {
     #[target_feature(enable = "avx2")]
     pub(super) fn avx2(block: &[u8; 64]) -> Masks {
         let mut m = Masks::default();
+        // SAFETY: the table holds 16 bytes; `loadu` needs no alignment.
+        let table = unsafe { _mm_loadu_si128(SPACE_BY_LOW_NIBBLE.as_ptr().cast::<__m128i>()) };
+        let space_table = _mm256_broadcastsi128_si256(table);
         for k in 0..2 {
             // SAFETY: `block` holds 64 bytes, so bytes 32k..32k+32 are in
             // it; `loadu` has no alignment requirement.
@@ -230,10 +263,11 @@ mod x86 {
                 _mm256_min_epu8(v, _mm256_set1_epi8(0x1f)),
                 v,
             ));
-            m.space |= bits(_mm256_or_si256(
-                _mm256_or_si256(eq(b' '), eq(b'\t')),
-                _mm256_or_si256(eq(b'\n'), eq(b'\r')),
-            ));
+            // Whitespace by table: the byte at the index of `v`'s low
+            // nibble is the whitespace character with that nibble (or 0,
+            // which no byte with that nibble equals); a byte with its high
+            // bit set looks up 0, which it is not either.
+            m.space |= bits(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(space_table, v), v));
         }
         m
     }
@@ -249,6 +283,8 @@ mod wasm {
     #[inline]
     pub(super) fn simd128(block: &[u8; 64]) -> Masks {
         let mut m = Masks::default();
+        // SAFETY: the table holds 16 bytes; no alignment is required.
+        let space_table = unsafe { v128_load(super::SPACE_BY_LOW_NIBBLE.as_ptr().cast::<v128>()) };
         for k in 0..4 {
             // SAFETY: `block` holds 64 bytes, so bytes 16k..16k+16 are in
             // it; `v128_load` has no alignment requirement.
@@ -258,9 +294,11 @@ mod wasm {
             m.quote |= bits(eq(b'"'));
             m.backslash |= bits(eq(b'\\'));
             m.control |= bits(u8x16_lt(v, u8x16_splat(0x20)));
-            m.space |= bits(v128_or(
-                v128_or(eq(b' '), eq(b'\t')),
-                v128_or(eq(b'\n'), eq(b'\r')),
+            // Whitespace by table, as on AVX2 (`swizzle` gives 0 for an
+            // index past 15, so the index is the low nibble).
+            m.space |= bits(u8x16_eq(
+                u8x16_swizzle(space_table, v128_and(v, u8x16_splat(0x0f))),
+                v,
             ));
         }
         m

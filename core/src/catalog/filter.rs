@@ -14,6 +14,10 @@ use super::CatalogStats;
 use crate::Error;
 use crate::{Policy, RewriteOutcome};
 
+/// The members of an extension the rule reads (the scanner reports those;
+/// the categories feed reads its elements whole).
+const PACKAGE_KEYS: &[&[u8]] = &[b"code", b"buy_url"];
+
 /// Where the bytes read so far belong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Region {
@@ -33,10 +37,10 @@ enum Wanted {
     BuyUrl,
 }
 
-/// The last value of a member the rule needs: (kind, start, end, escaped),
-/// offsets absolute. The last one wins, as in PHP's `json_decode`, the
+/// The last value of a member the rule needs: (kind, start, end), offsets
+/// absolute. The last one wins, as in PHP's `json_decode`, the
 /// reader Plesk uses.
-type Span = Option<(ValueKind, u64, u64, bool)>;
+type Span = Option<(ValueKind, u64, u64)>;
 
 /// Of a structural and an encoding verdict on the same bytes, the error that
 /// comes first in the input (the structural one on a tie), so that where a
@@ -107,7 +111,14 @@ impl CatalogFilter {
         CatalogFilter {
             policy: policy.clone(),
             kind,
-            scanner: Scanner::new(policy.catalog().max_depth),
+            scanner: Scanner::new(
+                policy.catalog().max_depth,
+                if kind == CatalogKind::Packages {
+                    PACKAGE_KEYS
+                } else {
+                    &[]
+                },
+            ),
             utf8: Utf8Stream::default(),
             events: Vec::with_capacity(64),
             region: Region::Head,
@@ -256,13 +267,11 @@ impl CatalogFilter {
                 self.wanted = None;
                 at(p)
             }
-            Event::Key {
-                start,
-                end,
-                escaped,
-            } => {
+            Event::Key { start, end } => {
                 if self.kind == CatalogKind::Packages {
                     let key = self.elem_span(chunk, base, start, end);
+                    // The scanner reports only the keys that may be wanted.
+                    let escaped = key.contains(&b'\\');
                     let is = |name: &str| {
                         if escaped {
                             unescape(&key) == name
@@ -280,15 +289,10 @@ impl CatalogFilter {
                 }
                 cursor
             }
-            Event::Value {
-                kind,
-                start,
-                end,
-                escaped,
-            } => {
+            Event::Value { kind, start, end } => {
                 match self.wanted.take() {
-                    Some(Wanted::Code) => self.code = Some((kind, start, end, escaped)),
-                    Some(Wanted::BuyUrl) => self.buy_url = Some((kind, start, end, escaped)),
+                    Some(Wanted::Code) => self.code = Some((kind, start, end)),
+                    Some(Wanted::BuyUrl) => self.buy_url = Some((kind, start, end)),
                     None => {}
                 }
                 cursor
@@ -341,7 +345,7 @@ impl CatalogFilter {
                 None => Field::Absent,
                 Some((ValueKind::Null, ..)) => Field::Null,
                 Some((ValueKind::Other, ..)) => Field::Other,
-                Some((ValueKind::String, s, e, _)) => Field::Text(unescape(
+                Some((ValueKind::String, s, e)) => Field::Text(unescape(
                     &element[(s - start) as usize..(e - start) as usize],
                 )),
             }
@@ -360,7 +364,7 @@ impl CatalogFilter {
         self.stats.kept += 1;
         emit_lead(out, &self.lead, &mut self.kept_any);
         if v == Verdict::Sold && self.policy.catalog().rewrite_buy_urls {
-            if let (Field::Text(url), Some((_, s, e, _))) = (&buy_url, self.buy_url) {
+            if let (Field::Text(url), Some((_, s, e))) = (&buy_url, self.buy_url) {
                 if let Ok(RewriteOutcome::Rewritten(new)) = self.policy.rewrite_buy_url(url) {
                     let (s, e) = ((s - start) as usize, (e - start) as usize);
                     let php_style = element[s..e].windows(2).any(|w| w == b"\\/");

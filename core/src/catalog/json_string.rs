@@ -10,7 +10,9 @@ use std::borrow::Cow;
 /// validated the escapes, surrogate pairs and UTF-8.
 pub(crate) fn unescape(raw: &[u8]) -> Cow<'_, str> {
     if !raw.contains(&b'\\') {
-        return String::from_utf8_lossy(raw);
+        // The feed's UTF-8 is checked: this is the common, borrowing case.
+        return std::str::from_utf8(raw)
+            .map_or_else(|_| String::from_utf8_lossy(raw), Cow::Borrowed);
     }
     let mut out = String::with_capacity(raw.len());
     let mut i = 0;

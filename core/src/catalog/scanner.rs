@@ -21,7 +21,7 @@
 //!   escapes; numbers and literals, and escapes cut by a chunk's end, are
 //!   read by the machine to their end.
 
-use super::blocks::{classify, interesting, ScanPath};
+use super::blocks::{classify, layout, ScanPath};
 use super::error::{CatalogError, ErrorKind};
 
 /// What the scanner reports, with absolute byte offsets in the stream.
@@ -31,15 +31,13 @@ pub(crate) enum Event {
     RootOpen(u64),
     /// An element of the top-level array starts here (its `{`).
     ElementStart(u64),
-    /// A key of a member of an element object: the bytes between the quotes,
-    /// and whether they contain an escape.
-    Key { start: u64, end: u64, escaped: bool },
+    /// A key of a member of an element object: the bytes between the quotes.
+    Key { start: u64, end: u64 },
     /// The value of that member: its bytes (for a string, between the quotes).
     Value {
         kind: ValueKind,
         start: u64,
         end: u64,
-        escaped: bool,
     },
     /// The element that started last ends just before this offset.
     ElementEnd(u64),
@@ -119,9 +117,12 @@ pub(crate) struct Scanner {
     high_surrogate: bool,
     str_start: u64,
     str_is_key: bool,
-    str_escaped: bool,
     /// Start of the value being scanned at member depth.
     member_value_start: u64,
+    /// The member keys the caller reads ([`Scanner::new`]).
+    keys: &'static [&'static [u8]],
+    /// The key just read is reported, so its value is.
+    value_wanted: bool,
 }
 
 /// The bytes that may follow a backslash in a two-byte escape.
@@ -174,8 +175,71 @@ fn find_special(bytes: &[u8]) -> Option<usize> {
         .map(|k| i + k)
 }
 
+/// The block being read, relative to `chunk[start]`: the positions still
+/// to visit (the current one among them) and the backslashes inside strings.
+#[derive(Clone, Copy)]
+struct Block {
+    start: usize,
+    visit: u64,
+    backslash: u64,
+}
+
+/// The closing quote of the string opened at `chunk[p]`, when it is the
+/// next position of the block to visit (`bits`, relative to `chunk[i]`):
+/// nothing inside the string then needs a look (escapes are checked,
+/// control bytes and unchecked backslashes would be visited first).
+#[inline(always)]
+fn string_end(chunk: &[u8], i: usize, p: usize, bits: u64) -> Option<usize> {
+    let later = bits & (u64::MAX << (p - i) << 1);
+    let q = i + later.trailing_zeros() as usize;
+    (later != 0 && chunk[q] == b'"').then_some(q)
+}
+
+/// Hexadecimal digits.
+const HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < 22 {
+        t[b"0123456789abcdefABCDEF"[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// Whether the escapes of a block are all valid and complete in `chunk`,
+/// so that the block path may skip them: `escaped` holds the escaped byte
+/// of each (relative to `chunk[i]`), which must be a short escape's letter
+/// or `u` and four hex digits. A `\u` whose first digit is `d` or `D` (a
+/// surrogate, or near one) is left to the state machine, which pairs them.
+#[inline]
+fn plain_escapes(chunk: &[u8], i: usize, mut escaped: u64) -> bool {
+    while escaped != 0 {
+        let e = i + escaped.trailing_zeros() as usize;
+        escaped &= escaped - 1;
+        match chunk.get(e) {
+            Some(b'u') => match chunk.get(e + 1..e + 5) {
+                Some(&[h0, h1, h2, h3])
+                    if HEX[usize::from(h0)]
+                        & HEX[usize::from(h1)]
+                        & HEX[usize::from(h2)]
+                        & HEX[usize::from(h3)]
+                        & ((h0 | 0x20) != b'd') => {}
+                _ => return false,
+            },
+            Some(&c) if SHORT_ESCAPE[usize::from(c)] => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
 impl Scanner {
-    pub(crate) fn new(max_depth: u32) -> Scanner {
+    /// A scanner reporting the members of element objects whose key is one
+    /// of `keys` (or may be: a key with an escape, or one cut by a chunk's
+    /// end, whose bytes the caller holds), with their values. A feed's
+    /// items have a score of members and the rule reads two: the rest are
+    /// not worth an event each.
+    pub(crate) fn new(max_depth: u32, keys: &'static [&'static [u8]]) -> Scanner {
         Scanner {
             path: ScanPath::detect(),
             stack: Vec::with_capacity(16),
@@ -186,8 +250,9 @@ impl Scanner {
             high_surrogate: false,
             str_start: 0,
             str_is_key: false,
-            str_escaped: false,
             member_value_start: 0,
+            keys,
+            value_wanted: false,
         }
     }
 
@@ -253,6 +318,12 @@ impl Scanner {
     /// cut by the chunk's end), the state machine reads on until the next
     /// position between tokens. The chunk's last bytes are classified in a
     /// zero-padded block whose extra bits are masked off.
+    ///
+    /// A block's escapes are checked from its masks ([`plain_escapes`]) and
+    /// then never visited: a feed written by PHP has one in every URL
+    /// (`\/`) and runs of them in translations (`\u0411`). A block whose
+    /// escapes do not all pass (an invalid one, a surrogate, one cut by the
+    /// block's or chunk's end) has its backslashes visited one by one.
     fn feed_blocks(
         &mut self,
         chunk: &[u8],
@@ -277,11 +348,33 @@ impl Scanner {
                     (classify(self.path, &block), (1u64 << (n - i)) - 1)
                 }
             };
-            let mut bits = interesting(masks, self.state == State::Str) & valid;
+            let l = layout(masks, self.state == State::Str);
+            let mut bits = l.visit;
+            if l.backslash != 0 {
+                // A run of backslashes reaching the block's last byte
+                // escapes a byte of the next block: the machine reads it.
+                let tail = l.backslash.leading_ones();
+                let crossing = if tail == 0 {
+                    0
+                } else {
+                    l.backslash & (u64::MAX << (64 - tail))
+                };
+                bits |= if plain_escapes(chunk, i, l.escaped) {
+                    crossing
+                } else {
+                    l.backslash
+                };
+            }
+            bits &= valid;
             let mut next = i + 64;
             while bits != 0 {
                 let p = i + bits.trailing_zeros() as usize;
-                let after = self.block_step(chunk, p, base, events)?;
+                let block = Block {
+                    start: i,
+                    visit: bits,
+                    backslash: l.backslash,
+                };
+                let after = self.block_step(chunk, block, p, base, events)?;
                 let k = after - i;
                 if k >= 64 {
                     next = after;
@@ -295,51 +388,134 @@ impl Scanner {
     }
 
     /// One position of the block path, between tokens: the common cases of
-    /// a feed inline (a string's quotes, a short escape, `:`, `,`), the rest
-    /// by the state machine. Returns the index of the next byte to read.
+    /// a feed inline (a string's ends, a short escape, `:`, `,`, opening
+    /// and closing brackets), the rest by the state machine. Returns the
+    /// index of the next byte to read.
     #[inline(always)]
     fn block_step(
         &mut self,
         chunk: &[u8],
+        block: Block,
         p: usize,
         base: u64,
         events: &mut Vec<Event>,
     ) -> Result<usize, CatalogError> {
+        let Block {
+            start: i,
+            visit: bits,
+            backslash,
+        } = block;
         let b = chunk[p];
-        if self.state == State::Str {
-            return match b {
+        let at = base + p as u64;
+        let depth = self.stack.len();
+        match self.state {
+            State::Str => {
+                return match b {
+                    // Escaped quotes are not visited: this one ends the string.
+                    b'"' => {
+                        self.end_string(chunk, base, at, events);
+                        Ok(p + 1)
+                    }
+                    b'\\'
+                        if chunk
+                            .get(p + 1)
+                            .is_some_and(|&e| SHORT_ESCAPE[usize::from(e)]) =>
+                    {
+                        Ok(p + 2)
+                    }
+                    _ => self.run(chunk, p, base, events, true),
+                };
+            }
+            State::Key | State::ObjectFirst if b == b'"' => {
+                let Some(q) = string_end(chunk, i, p, bits) else {
+                    self.begin_string(at, true);
+                    return Ok(p + 1);
+                };
+                if depth == 2 {
+                    let raw = &chunk[p + 1..q];
+                    // A backslash inside: an escaped key, which the caller
+                    // compares unescaped.
+                    let escaped = backslash & (u64::MAX << (p - i)) & !(u64::MAX << (q - i)) != 0;
+                    let wanted = escaped || self.keys.contains(&raw);
+                    self.key_end(at + 1, base + q as u64, wanted, events);
+                }
+                // The `:` that must follow, when it is the next position.
+                let after = bits & (u64::MAX << (q - i) << 1);
+                let colon = i + after.trailing_zeros() as usize;
+                if after != 0 && chunk[colon] == b':' {
+                    self.state = State::Value;
+                    return Ok(colon + 1);
+                }
+                self.state = State::Colon;
+                return Ok(q + 1);
+            }
+            State::Colon if b == b':' => {
+                self.state = State::Value;
+                return Ok(p + 1);
+            }
+            State::CommaOrClose => match (b, self.stack.last()) {
+                (b',', Some(Frame::Object)) => {
+                    self.state = State::Key;
+                    return Ok(p + 1);
+                }
+                (b',', Some(Frame::Array)) => {
+                    self.state = State::Value;
+                    return Ok(p + 1);
+                }
+                (b'}', Some(Frame::Object)) | (b']', Some(Frame::Array)) if depth > 1 => {
+                    self.stack.pop();
+                    self.value_done(ValueKind::Other, at + 1, events);
+                    return Ok(p + 1);
+                }
+                _ => {}
+            },
+            // A value below the root array's elements (those are the
+            // catalog's items, which must be objects: `structural` says).
+            State::Value | State::ArrayFirst if depth >= 2 => match b {
                 b'"' => {
-                    self.end_string(base + p as u64, events);
-                    Ok(p + 1)
+                    if depth == 2 {
+                        self.member_value_start = at;
+                    }
+                    let Some(q) = string_end(chunk, i, p, bits) else {
+                        self.begin_string(at, false);
+                        return Ok(p + 1);
+                    };
+                    self.str_start = at + 1;
+                    self.value_done(ValueKind::String, base + q as u64 + 1, events);
+                    // The `,` that usually follows, when it is the next position.
+                    let after = bits & (u64::MAX << (q - i) << 1);
+                    let comma = i + after.trailing_zeros() as usize;
+                    if after != 0 && chunk[comma] == b',' {
+                        self.state = if self.stack[depth - 1] == Frame::Object {
+                            State::Key
+                        } else {
+                            State::Value
+                        };
+                        return Ok(comma + 1);
+                    }
+                    return Ok(q + 1);
                 }
-                b'\\'
-                    if chunk
-                        .get(p + 1)
-                        .is_some_and(|&e| SHORT_ESCAPE[usize::from(e)]) =>
-                {
-                    self.str_escaped = true;
-                    Ok(p + 2)
+                b'{' | b'[' if depth < self.max_depth => {
+                    if depth == 2 {
+                        self.member_value_start = at;
+                    }
+                    let (frame, state) = if b == b'{' {
+                        (Frame::Object, State::ObjectFirst)
+                    } else {
+                        (Frame::Array, State::ArrayFirst)
+                    };
+                    self.stack.push(frame);
+                    self.state = state;
+                    return Ok(p + 1);
                 }
-                _ => self.run(chunk, p, base, events, true),
-            };
+                _ => {}
+            },
+            _ => {}
         }
-        match (b, self.state) {
-            (b'"', State::Key | State::ObjectFirst) => self.begin_string(base + p as u64, true),
-            (b':', State::Colon) => self.state = State::Value,
-            (b',', State::CommaOrClose) if !self.stack.is_empty() => {
-                self.state = match self.stack.last() {
-                    Some(Frame::Object) => State::Key,
-                    _ => State::Value,
-                }
-            }
-            _ if is_ws(b) => {}
-            _ => {
-                self.structural(b, base + p as u64, events)?;
-                if !self.between_tokens() {
-                    // A number or literal: read it to its end.
-                    return self.run(chunk, p + 1, base, events, true);
-                }
-            }
+        self.structural(b, at, events)?;
+        if !self.between_tokens() {
+            // A number or literal: read it to its end.
+            return self.run(chunk, p + 1, base, events, true);
         }
         Ok(p + 1)
     }
@@ -405,7 +581,7 @@ impl Scanner {
                         ) =>
                         {
                             // The number ended just before this byte; read it again.
-                            self.value_done(ValueKind::Other, base + i as u64, false, events);
+                            self.value_done(ValueKind::Other, base + i as u64, events);
                         }
                         None => return Err(self.syntax(base + i as u64, "malformed number")),
                     }
@@ -424,7 +600,7 @@ impl Scanner {
                         } else {
                             ValueKind::Other
                         };
-                        self.value_done(kind, base + i as u64, false, events);
+                        self.value_done(kind, base + i as u64, events);
                     } else {
                         self.state = State::Lit(&rest[1..]);
                     }
@@ -553,7 +729,6 @@ impl Scanner {
         self.state = State::Str;
         self.str_start = at + 1;
         self.str_is_key = is_key;
-        self.str_escaped = false;
         self.esc = Esc::None;
         self.high_surrogate = false;
     }
@@ -571,15 +746,16 @@ impl Scanner {
             self.state = State::Done;
             return Ok(());
         }
-        self.value_done(ValueKind::Other, at + 1, false, events);
+        self.value_done(ValueKind::Other, at + 1, events);
         Ok(())
     }
 
     /// A value ended just before `end` (exclusive), at the current depth.
-    fn value_done(&mut self, kind: ValueKind, end: u64, escaped: bool, events: &mut Vec<Event>) {
+    fn value_done(&mut self, kind: ValueKind, end: u64, events: &mut Vec<Event>) {
         match self.stack.len() {
             1 => events.push(Event::ElementEnd(end)),
-            2 if self.stack[1] == Frame::Object => {
+            2 if self.value_wanted && self.stack[1] == Frame::Object => {
+                self.value_wanted = false;
                 let start = if kind == ValueKind::String {
                     self.str_start
                 } else {
@@ -593,7 +769,6 @@ impl Scanner {
                     } else {
                         end
                     },
-                    escaped,
                 });
             }
             _ => {}
@@ -687,7 +862,6 @@ impl Scanner {
             return Err(self.syntax(base + j as u64, "raw control character inside a string"));
         }
         if chunk[j] == b'\\' {
-            self.str_escaped = true;
             // The whole escape is usually in this chunk: read it here
             // rather than a byte per turn of the state machine.
             return Ok(match self.inline_escape(chunk, j, base)? {
@@ -698,25 +872,38 @@ impl Scanner {
                 }
             });
         }
-        self.end_string(base + j as u64, events);
+        self.end_string(chunk, base, base + j as u64, events);
         Ok(j + 1)
+    }
+
+    /// A key of an element's member ends: report it (and then its value)
+    /// when the caller may want it.
+    #[inline(always)]
+    fn key_end(&mut self, start: u64, end: u64, wanted: bool, events: &mut Vec<Event>) {
+        self.value_wanted = wanted;
+        if wanted {
+            events.push(Event::Key { start, end });
+        }
     }
 
     /// The closing quote of the string being read, at `end`.
     #[inline(always)]
-    fn end_string(&mut self, end: u64, events: &mut Vec<Event>) {
+    fn end_string(&mut self, chunk: &[u8], base: u64, end: u64, events: &mut Vec<Event>) {
         if self.str_is_key {
             if self.stack.len() == 2 {
-                events.push(Event::Key {
-                    start: self.str_start,
-                    end,
-                    escaped: self.str_escaped,
-                });
+                let wanted = match self.str_start.checked_sub(base) {
+                    Some(s) => {
+                        let raw = &chunk[s as usize..(end - base) as usize];
+                        raw.contains(&b'\\') || self.keys.contains(&raw)
+                    }
+                    // Begun in an earlier chunk: the caller holds its bytes.
+                    None => !self.keys.is_empty(),
+                };
+                self.key_end(self.str_start, end, wanted, events);
             }
             self.state = State::Colon;
         } else {
-            let escaped = self.str_escaped;
-            self.value_done(ValueKind::String, end + 1, escaped, events);
+            self.value_done(ValueKind::String, end + 1, events);
         }
     }
 
