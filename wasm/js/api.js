@@ -36,6 +36,12 @@ function call(f) {
   return typeof text === "string" ? JSON.parse(text) : text;
 }
 
+// The accepted request behind each answer of checkShopRequest, for
+// licensePlan (which takes it as it is, without checking the query again);
+// freed in the wasm memory when the answer object is collected.
+const accepted = new WeakMap();
+const release = typeof FinalizationRegistry === "function" ? new FinalizationRegistry((r) => r.free()) : null;
+
 const bytes = (b) => (typeof b === "string" ? new TextEncoder().encode(b) : b instanceof Uint8Array ? b : new Uint8Array(b));
 
 export function bind(raw) {
@@ -54,6 +60,17 @@ export function bind(raw) {
     }
     /** `{status:"accepted", request, redirect_url}`; throws ResaleError for a rejection. */
     checkShopRequest(query) {
+      const r = this.#accept(query);
+      const answer = JSON.parse(r.answer());
+      if (release) {
+        accepted.set(answer, r);
+        release.register(answer, r);
+      } else {
+        r.free();
+      }
+      return answer;
+    }
+    #accept(query) {
       if (query !== null && typeof query === "object") {
         // Raw percent-encoding, never form encoding: `+` must stay `+`.
         query = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
@@ -104,10 +121,19 @@ export function bind(raw) {
     panelIni(catalogUrl) {
       return call(() => this.#p.panelIni(catalogUrl ?? undefined));
     }
-    /** `{status:"ok", plan}`; `order` is the order context `{order_id, api, owner_id?, server_ips?}`
-     * (object or JSON text); throws ResaleError for a rejection or a license error. */
-    licensePlan(query, order) {
-      return call(() => this.#p.licensePlan(query, orderText(order)));
+    /** `{status:"ok", plan}` for `request`: an answer of checkShopRequest (its accepted request
+     * is taken as it is, not checked again) or a query to check; `order` is the order context
+     * `{order_id, api, owner_id?, server_ips?}` (object or JSON text); throws ResaleError for a
+     * rejection or a license error. */
+    licensePlan(request, order) {
+      const kept = request !== null && typeof request === "object" ? accepted.get(request) : undefined;
+      if (kept) return call(() => this.#p.licensePlan(kept, orderText(order)));
+      const r = this.#accept(request);
+      try {
+        return call(() => this.#p.licensePlan(r, orderText(order)));
+      } finally {
+        r.free();
+      }
     }
     /** `{status:"ok", plan}` for a new Plesk with `extensions` (codes). */
     newInstancePlan(mainItem, extensions, order) {

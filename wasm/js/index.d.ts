@@ -105,7 +105,8 @@ export class Policy {
   catalogFilter(path: string): IncrementalFilter;
   catalogTransform(path: string): TransformStream<Uint8Array, Uint8Array>;
   panelIni(catalogUrl?: string | null): { status: "ok"; text: string };
-  licensePlan(query: string, order: OrderContext | string): { status: "ok"; plan: LicensePlan };
+  /** `request`: an answer of checkShopRequest (taken as it is, not checked again) or a query to check. */
+  licensePlan(request: CheckResult | string | Record<string, string>, order: OrderContext | string): { status: "ok"; plan: LicensePlan };
   newInstancePlan(mainItem: string, extensions: string[], order: OrderContext | string): { status: "ok"; plan: LicensePlan };
 }
 

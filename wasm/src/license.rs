@@ -6,24 +6,21 @@ use resale_core::license::OrderContext;
 use resale_core::report;
 use wasm_bindgen::prelude::*;
 
-use crate::errors::{reply, throw};
+use crate::errors::reply;
 use crate::policy::Policy;
+use crate::shop_request::AcceptedRequest;
 
 #[wasm_bindgen]
 impl Policy {
-    /// The plan for an accepted query as JSON text; `order` is the order
-    /// context as JSON text (`{"order_id", "api", "owner_id"?, "server_ips"?}`).
-    /// Throws the query's rejection or the license error.
+    /// The plan for an accepted request (from `checkShopRequest`, taken as
+    /// it is: the query is not checked again) as JSON text; `order` is the
+    /// order context as JSON text (`{"order_id", "api", "owner_id"?,
+    /// "server_ips"?}`). Throws the license error.
     #[wasm_bindgen(js_name = licensePlan)]
-    pub fn license_plan(&self, query: &str, order: &str) -> Result<String, JsValue> {
-        let order =
-            OrderContext::from_json(order).map_err(|e| throw(&e, report::license_error(&e)))?;
-        let request = self
-            .inner
-            .check_shop_request(query)
-            .map_err(|e| throw(&e, report::rejection(&e)))?;
+    pub fn license_plan(&self, request: &AcceptedRequest, order: &str) -> Result<String, JsValue> {
         reply(
-            &self.inner.license_plan(&request, &order),
+            &OrderContext::from_json(order)
+                .and_then(|order| self.inner.license_plan(&request.request, &order)),
             report::license_plan,
         )
     }
