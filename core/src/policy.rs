@@ -151,6 +151,16 @@ impl CatalogPolicy {
     pub fn allows(&self, code: &str) -> bool {
         self.allow.is_match(code)
     }
+
+    /// The first of `allow_patterns` that matches `code`, if any (what
+    /// explain names when [`allows`](Self::allows) kept an item).
+    pub fn allowing(&self, code: &str) -> Option<&str> {
+        self.allow
+            .matches(code)
+            .iter()
+            .next()
+            .map(|i| self.allow_patterns[i].as_str())
+    }
 }
 
 fn err(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Error {

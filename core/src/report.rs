@@ -13,14 +13,14 @@
 //! |---|---|
 //! | [`lint`] | `{"status":"error","code","path","message"}` (`path` is the error's field) |
 //! | [`rewrite`], [`panel_ini`] | `{"status":"error","code","message"}` |
-//! | [`filter_catalog`] | `{"status":"error","code","offset","message"}` |
+//! | [`filter_catalog`], [`explain_catalog`] | `{"status":"error","code","offset","message"}` |
 //! | [`check`] | `{"status":"rejected","code","field","message"}` (`field` may be `null`) |
 //! | license and marketplace answers | `{"status":"error","code","field","message"}` |
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::catalog::{CatalogKind, Filtered};
+use crate::catalog::{CatalogKind, CategoryDecision, Explanation, Filtered, ItemDecision};
 use crate::license::key_response::KeyInfo;
 use crate::license::LicensePlan;
 use crate::marketplace::entitlement::{Applied, Entitlement};
@@ -283,6 +283,55 @@ pub fn filter_catalog(result: &Result<Filtered, Error>) -> Value {
 /// `{"status":"error","code","offset","message"}`.
 pub fn catalog_error(e: &Error) -> Value {
     to_value(&CatalogAnswer::error(e))
+}
+
+/// [`explain_catalog`]'s answer.
+#[derive(Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum ExplainAnswer<'a> {
+    /// Every decision of the filter.
+    Ok {
+        /// Which feed the path asked for.
+        kind: CatalogKind,
+        /// Per item: index, code, name, decision, rule (and host or pattern).
+        items: &'a [ItemDecision],
+        /// Per category: the `top_packages` entries kept and hidden.
+        categories: &'a [CategoryDecision],
+        /// The filter's counts (`CatalogStats`).
+        summary: &'a crate::catalog::CatalogStats,
+    },
+    /// The feed cannot be filtered.
+    #[serde(untagged)]
+    Error(CatalogAnswer<'a>),
+}
+
+impl<'a> From<&'a Result<Explanation, Error>> for ExplainAnswer<'a> {
+    fn from(result: &'a Result<Explanation, Error>) -> ExplainAnswer<'a> {
+        match result {
+            Ok(e) => ExplainAnswer::Ok {
+                kind: e.kind,
+                items: &e.items,
+                categories: &e.categories,
+                summary: &e.summary,
+            },
+            Err(e) => ExplainAnswer::Error(CatalogAnswer::error(e)),
+        }
+    }
+}
+
+/// `{"status":"ok","kind","items":[…],"categories":[…],"summary":{…}}` or
+/// [`filter_catalog`]'s error, as JSON text (the wasm package, the C ABI).
+///
+/// ```
+/// use resale_core::{report, Policy};
+/// let policy = Policy::from_json(r#"{"shop_url": "https://shop.com"}"#).unwrap();
+/// let text = report::explain_catalog_text(&policy.explain_catalog("/api/v4/packages", b"[{\"code\":\"a\"}]"));
+/// assert_eq!(text, r#"{"status":"ok","kind":"packages","items":[{"index":0,"code":"a","name":null,"decision":"kept","rule":"free"}],"categories":[],"summary":{"kind":"packages","items":1,"kept":1,"dropped":0,"kept_free":1,"kept_elsewhere":0,"kept_sold":0,"rewritten":0,"top_packages_kept":0,"top_packages_dropped":0,"bytes_in":14,"bytes_out":14}}"#);
+/// let text = report::explain_catalog_text(&policy.explain_catalog("/api/v4/packages", b"{}"));
+/// assert!(text.starts_with(r#"{"status":"error","code":"catalog.json.not_array","offset":0,"#));
+/// ```
+pub fn explain_catalog_text(result: &Result<Explanation, Error>) -> String {
+    to_text(&ExplainAnswer::from(result))
 }
 
 /// A license or marketplace answer: the success's own fields beside

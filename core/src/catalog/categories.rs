@@ -14,8 +14,9 @@
 //! and hiding what should be kept is the failure this product must not have.
 //! Plesk's generated feeds carry `buy_url` on every entry.
 
+use super::explain::{CategoryDecision, HiddenEntry};
 use super::json_string::unescape;
-use super::rule::{verdict, Field};
+use super::rule::{verdict, Field, Rule, Verdict};
 use super::separators::emit_lead;
 use super::CatalogStats;
 use crate::Policy;
@@ -106,40 +107,72 @@ fn key_is(key: &[u8], name: &str) -> bool {
     key == name.as_bytes() || (key.contains(&b'\\') && unescape(key) == name)
 }
 
-/// Copy the category `cat` to `out`, filtering every `top_packages` array.
+/// Copy the category `cat` to `out`, filtering every `top_packages` array;
+/// when explaining, push what it lost to `record`.
 pub(crate) fn filter_category(
     policy: &Policy,
     cat: &[u8],
     out: &mut Vec<u8>,
     stats: &mut CatalogStats,
+    record: Option<&mut Vec<CategoryDecision>>,
 ) {
+    let members = members(cat, 0);
+    let mut decision = record.is_some().then(|| {
+        let text = |name: &str| {
+            members
+                .iter()
+                .rev()
+                .find(|(k, ..)| key_is(k, name))
+                .and_then(|&(_, s, e)| field(cat, s, e).text())
+        };
+        CategoryDecision {
+            index: stats.items - 1,
+            code: text("code"),
+            name: text("name"),
+            kept: 0,
+            hidden: Vec::new(),
+        }
+    });
     let mut copied = 0;
-    for (key, start, end) in members(cat, 0) {
+    for &(key, start, end) in &members {
         if !key_is(key, "top_packages") || cat[start] != b'[' {
             continue;
         }
         out.extend_from_slice(&cat[copied..start]);
-        filter_top_packages(policy, &cat[start..end], out, stats);
+        filter_top_packages(policy, &cat[start..end], out, stats, decision.as_mut());
         copied = end;
     }
     out.extend_from_slice(&cat[copied..]);
+    if let (Some(record), Some(d)) = (record, decision) {
+        record.push(d);
+    }
 }
 
 /// Rebuild one `top_packages` array without its hidden entries.
-fn filter_top_packages(policy: &Policy, arr: &[u8], out: &mut Vec<u8>, stats: &mut CatalogStats) {
+fn filter_top_packages(
+    policy: &Policy,
+    arr: &[u8],
+    out: &mut Vec<u8>,
+    stats: &mut CatalogStats,
+    mut record: Option<&mut CategoryDecision>,
+) {
     out.push(b'[');
+    let mut index = 0u64;
     let mut kept_any = false;
     let mut lead_start = 1;
     let mut j = skip_ws(arr, 1);
     while j < arr.len() && arr[j] != b']' {
         let end = skip_value(arr, j);
+        let (mut code, mut name) = (Field::Absent, Field::Absent);
         let visible = if arr[j] == b'{' {
-            let (mut code, mut buy_url) = (Field::Absent, Field::Absent);
+            let mut buy_url = Field::Absent;
             for (key, s, e) in members(arr, j) {
                 if key_is(key, "code") {
                     code = field(arr, s, e);
                 } else if key_is(key, "buy_url") {
                     buy_url = field(arr, s, e);
+                } else if record.is_some() && key_is(key, "name") {
+                    name = field(arr, s, e);
                 }
             }
             verdict(policy, &code, &buy_url).visible()
@@ -150,9 +183,21 @@ fn filter_top_packages(policy: &Policy, arr: &[u8], out: &mut Vec<u8>, stats: &m
             emit_lead(out, &arr[lead_start..j], &mut kept_any);
             out.extend_from_slice(&arr[j..end]);
             stats.top_packages_kept += 1;
+            if let Some(d) = record.as_mut() {
+                d.kept += 1;
+            }
         } else {
             stats.top_packages_dropped += 1;
+            if let Some(d) = record.as_mut() {
+                d.hidden.push(HiddenEntry {
+                    index,
+                    code: code.text(),
+                    name: name.text(),
+                    rule: Rule::of(Verdict::NotSold, policy, &code, &Field::Absent),
+                });
+            }
         }
+        index += 1;
         lead_start = end;
         j = skip_ws(arr, end);
         if j < arr.len() && arr[j] == b',' {

@@ -4,9 +4,10 @@ use std::borrow::Cow;
 
 use super::categories::filter_category;
 use super::error::{CatalogError, ErrorKind};
+use super::explain::{Decision, Explanation, ItemDecision, Recorder};
 use super::json_string::{escape_into, unescape};
 use super::route::CatalogKind;
-use super::rule::{verdict, Field, Verdict};
+use super::rule::{verdict, Field, Rule, Verdict};
 use super::scanner::{Event, Scanner, ValueKind};
 use super::separators::emit_lead;
 use super::utf8::Utf8Stream;
@@ -17,6 +18,9 @@ use crate::{Policy, RewriteOutcome};
 /// The members of an extension the rule reads (the scanner reports those;
 /// the categories feed reads its elements whole).
 const PACKAGE_KEYS: &[&[u8]] = &[b"code", b"buy_url"];
+
+/// The same and `name`, which explain reports for people.
+const EXPLAIN_KEYS: &[&[u8]] = &[b"code", b"buy_url", b"name"];
 
 /// Where the bytes read so far belong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +39,8 @@ enum Region {
 enum Wanted {
     Code,
     BuyUrl,
+    /// Only when explaining: the item's `name`, for people.
+    Name,
 }
 
 /// The last value of a member the rule needs: (kind, start, end), offsets
@@ -99,6 +105,10 @@ pub struct CatalogFilter {
     wanted: Option<Wanted>,
     code: Span,
     buy_url: Span,
+    /// The current item's `name`, read only when explaining.
+    name: Span,
+    /// The decisions recorded for explain; `None` (the default) costs nothing.
+    explain: Option<Box<Recorder>>,
     stats: CatalogStats,
     max_bytes: u64,
     closed: bool,
@@ -129,6 +139,8 @@ impl CatalogFilter {
             wanted: None,
             code: None,
             buy_url: None,
+            name: None,
+            explain: None,
             stats: CatalogStats::new(kind),
             max_bytes: policy.catalog().max_input_bytes,
             closed: false,
@@ -146,6 +158,40 @@ impl CatalogFilter {
             self.scanner.set_path(path);
             self
         })
+    }
+
+    /// The same filter, also recording each decision as it makes it (the
+    /// item, kept or hidden, and the [`Rule`]); read them with
+    /// [`explanation`](Self::explanation). The output is unchanged. Call it
+    /// before the first chunk (items read earlier are not recorded).
+    pub fn explaining(mut self) -> CatalogFilter {
+        self.explain = Some(Box::default());
+        if self.kind == CatalogKind::Packages {
+            self.scanner.set_keys(EXPLAIN_KEYS);
+        }
+        self
+    }
+
+    /// The decisions recorded so far (after [`finish`](Self::finish): all
+    /// of them) with the counts, or `None` when the filter is not
+    /// [`explaining`](Self::explaining). Taking them empties the record.
+    pub fn explanation(&mut self) -> Option<Explanation> {
+        self.explain.is_some().then(|| self.take_explanation())
+    }
+
+    /// [`explanation`](Self::explanation), empty when not explaining.
+    pub(crate) fn take_explanation(&mut self) -> Explanation {
+        let rec = self
+            .explain
+            .as_deref_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        Explanation {
+            kind: self.kind,
+            items: rec.items,
+            categories: rec.categories,
+            summary: self.stats.clone(),
+        }
     }
 
     /// The feed this filter reads.
@@ -264,6 +310,7 @@ impl CatalogFilter {
                 self.pending.clear();
                 self.code = None;
                 self.buy_url = None;
+                self.name = None;
                 self.wanted = None;
                 at(p)
             }
@@ -283,6 +330,8 @@ impl CatalogFilter {
                         Some(Wanted::Code)
                     } else if is("buy_url") {
                         Some(Wanted::BuyUrl)
+                    } else if self.explain.is_some() && is("name") {
+                        Some(Wanted::Name)
                     } else {
                         None
                     };
@@ -293,6 +342,7 @@ impl CatalogFilter {
                 match self.wanted.take() {
                     Some(Wanted::Code) => self.code = Some((kind, start, end)),
                     Some(Wanted::BuyUrl) => self.buy_url = Some((kind, start, end)),
+                    Some(Wanted::Name) => self.name = Some((kind, start, end)),
                     None => {}
                 }
                 cursor
@@ -335,7 +385,8 @@ impl CatalogFilter {
         self.stats.items += 1;
         if self.kind == CatalogKind::Categories {
             emit_lead(out, &self.lead, &mut self.kept_any);
-            filter_category(&self.policy, element, out, &mut self.stats);
+            let record = self.explain.as_mut().map(|r| &mut r.categories);
+            filter_category(&self.policy, element, out, &mut self.stats, record);
             self.stats.kept += 1;
             return;
         }
@@ -351,11 +402,25 @@ impl CatalogFilter {
             }
         };
         let buy_url = field(self.buy_url);
-        let v = verdict(&self.policy, &field(self.code), &buy_url);
+        let code = field(self.code);
+        let v = verdict(&self.policy, &code, &buy_url);
+        if let Some(rec) = self.explain.as_mut() {
+            rec.items.push(ItemDecision {
+                index: self.stats.items - 1,
+                code: code.text(),
+                name: field(self.name).text(),
+                decision: if v.visible() {
+                    Decision::Kept
+                } else {
+                    Decision::Hidden
+                },
+                rule: Rule::of(v, &self.policy, &code, &buy_url),
+            });
+        }
         match v {
             Verdict::Free => self.stats.kept_free += 1,
             Verdict::Elsewhere => self.stats.kept_elsewhere += 1,
-            Verdict::Sold => self.stats.kept_sold += 1,
+            Verdict::Sold | Verdict::Allowed => self.stats.kept_sold += 1,
             Verdict::NotSold => {
                 self.stats.dropped += 1;
                 return;
@@ -363,7 +428,7 @@ impl CatalogFilter {
         }
         self.stats.kept += 1;
         emit_lead(out, &self.lead, &mut self.kept_any);
-        if v == Verdict::Sold && self.policy.catalog().rewrite_buy_urls {
+        if matches!(v, Verdict::Sold | Verdict::Allowed) && self.policy.catalog().rewrite_buy_urls {
             if let (Field::Text(url), Some((_, s, e))) = (&buy_url, self.buy_url) {
                 if let Ok(RewriteOutcome::Rewritten(new)) = self.policy.rewrite_buy_url(url) {
                     let (s, e) = ((s - start) as usize, (e - start) as usize);

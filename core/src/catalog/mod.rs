@@ -41,6 +41,7 @@
 mod blocks;
 mod categories;
 mod error;
+mod explain;
 mod filter;
 mod json_string;
 mod route;
@@ -50,9 +51,10 @@ mod separators;
 mod utf8;
 
 pub use blocks::ScanPath;
+pub use explain::{CategoryDecision, Decision, Explanation, HiddenEntry, ItemDecision};
 pub use filter::CatalogFilter;
 pub use route::{catalog_kind, CatalogKind};
-pub use rule::Verdict;
+pub use rule::{Rule, Verdict};
 
 use crate::Policy;
 
@@ -141,6 +143,19 @@ impl Policy {
             body: out,
             stats,
         })
+    }
+
+    /// Filter a whole catalog response and explain every decision: each
+    /// item kept or hidden with its [`Rule`], each category's hidden
+    /// `top_packages` entries, and the counts. The filter itself records
+    /// them ([`CatalogFilter::explaining`]); an invalid feed is the same
+    /// [`crate::Error`] as [`Policy::filter_catalog`]'s.
+    pub fn explain_catalog(&self, path: &str, body: &[u8]) -> Result<Explanation, crate::Error> {
+        let mut filter = self.catalog_filter(path).explaining();
+        let mut out = Vec::with_capacity(body.len());
+        filter.push(body, &mut out)?;
+        filter.finish(&mut out)?;
+        Ok(filter.take_explanation())
     }
 
     /// An incremental filter for the request `path`.

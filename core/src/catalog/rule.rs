@@ -21,6 +21,16 @@ pub(crate) enum Field<'a> {
     Other,
 }
 
+impl Field<'_> {
+    /// The string, owned, for a report; `None` for anything else.
+    pub(crate) fn text(&self) -> Option<String> {
+        match self {
+            Field::Text(t) => Some(t.clone().into_owned()),
+            _ => None,
+        }
+    }
+}
+
 /// What the rule says about one extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -28,8 +38,11 @@ pub enum Verdict {
     Free,
     /// Sold elsewhere (any host but Plesk's store, look-alikes included): always visible.
     Elsewhere,
-    /// Sold through Plesk's store and by this shop (or allowed): visible.
+    /// Sold through Plesk's store and by this shop (policy `extensions`): visible.
     Sold,
+    /// Sold through Plesk's store, not by this shop, but its code matches
+    /// `catalog.allow_patterns`: visible.
+    Allowed,
     /// Sold through Plesk's store, not by this shop: hidden.
     NotSold,
 }
@@ -51,7 +64,84 @@ pub(crate) fn verdict(policy: &Policy, code: &Field<'_>, buy_url: &Field<'_>) ->
         return Verdict::Elsewhere;
     }
     match code {
-        Field::Text(c) if policy.sells(c) || policy.catalog().allows(c) => Verdict::Sold,
+        Field::Text(c) if policy.sells(c) => Verdict::Sold,
+        Field::Text(c) if policy.catalog().allows(c) => Verdict::Allowed,
         _ => Verdict::NotSold,
+    }
+}
+
+/// The rule that decided, as explain reports it: a [`Verdict`] with the
+/// detail a person needs (the host a link sells on, the pattern that
+/// allowed a code). It is built from the verdict the filter reached, so an
+/// explanation can never disagree with the feed the filter wrote.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Rule {
+    /// No buy link (absent, `null`, empty, or not a string).
+    Free,
+    /// A buy link on another host than Plesk's store.
+    SoldElsewhere {
+        /// The link's host (`null` when the link is not a URL at all).
+        host: Option<String>,
+    },
+    /// Plesk-sold, and the shop sells it (`extensions`).
+    SoldByShop,
+    /// Plesk-sold, not in `extensions`, allowed by `catalog.allow_patterns`.
+    AllowedByPattern {
+        /// The first pattern that matches the code.
+        pattern: String,
+    },
+    /// Plesk-sold and not sold by the shop: hidden.
+    NotSold,
+}
+
+impl Rule {
+    /// The detail of `verdict`, reached by the filter on `code` and `buy_url`.
+    pub(crate) fn of(
+        verdict: Verdict,
+        policy: &Policy,
+        code: &Field<'_>,
+        buy_url: &Field<'_>,
+    ) -> Rule {
+        match verdict {
+            Verdict::Free => Rule::Free,
+            Verdict::Elsewhere => Rule::SoldElsewhere {
+                host: match buy_url {
+                    Field::Text(u) => url::Url::parse(u)
+                        .ok()
+                        .and_then(|u| u.host_str().map(str::to_owned)),
+                    _ => None,
+                },
+            },
+            Verdict::Sold => Rule::SoldByShop,
+            Verdict::Allowed => Rule::AllowedByPattern {
+                pattern: match code {
+                    Field::Text(c) => policy.catalog().allowing(c).unwrap_or_default().to_owned(),
+                    _ => String::new(),
+                },
+            },
+            Verdict::NotSold => Rule::NotSold,
+        }
+    }
+
+    /// The rule's name: `free`, `sold_elsewhere`, `sold_by_shop`,
+    /// `allowed_by_pattern`, `not_sold`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Free => "free",
+            Rule::SoldElsewhere { .. } => "sold_elsewhere",
+            Rule::SoldByShop => "sold_by_shop",
+            Rule::AllowedByPattern { .. } => "allowed_by_pattern",
+            Rule::NotSold => "not_sold",
+        }
+    }
+
+    /// The rule's detail for a person: the host or the pattern, or nothing.
+    pub fn detail(&self) -> &str {
+        match self {
+            Rule::SoldElsewhere { host } => host.as_deref().unwrap_or(""),
+            Rule::AllowedByPattern { pattern } => pattern,
+            _ => "",
+        }
     }
 }
