@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: schema soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: schema test-examples soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint clean-counts test-rust test-differential test-node test-wasm test-worker test-ffi test-php test-nginx test-fastly test-packages soak-smoke fuzz-smoke bench-quick
+test: setup lint clean-counts test-rust test-examples test-differential test-node test-wasm test-worker test-ffi test-php test-nginx test-fastly test-packages soak-smoke fuzz-smoke bench-quick
 	scripts/vector-summary.sh
 
 lint:
@@ -36,6 +36,10 @@ schema:
 
 test-rust:
 	$(CARGO) test --workspace
+
+## test-examples: the example shop's policy tests (resale test, JUnit in target/).
+test-examples: build
+	target/release/resale test examples/shop/*.test.json --junit target/examples-junit.xml
 
 ## test-differential: independent oracles (Node's WHATWG URL parser for host checks,
 ## PHP's json_decode for which catalog items Plesk sees).

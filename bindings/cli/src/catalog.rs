@@ -52,3 +52,41 @@ pub fn run(policy: &Path, path: &str, stats: bool) -> Result<bool, Failure> {
     }
     Ok(true)
 }
+
+/// How `resale explain` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object per line: items, categories, then the summary.
+    Json,
+    /// Aligned columns for people: hidden items first, then totals.
+    Table,
+}
+
+/// Read stdin through an explaining filter for `path` and print its
+/// decisions. An invalid feed prints nothing on stdout: the coded error
+/// goes to stderr and the exit code is 1, as for `resale filter`.
+pub fn explain(policy: &Path, path: &str, format: Format) -> Result<bool, Failure> {
+    let policy = crate::policy::load(policy)?;
+    let mut feed = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut feed)
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    let explained = match policy.explain_catalog(path, &feed) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("{}", report::catalog_error(&e));
+            return Ok(false);
+        }
+    };
+    let text = match format {
+        Format::Json => explained.json_lines(),
+        Format::Table => explained.table(),
+    };
+    let mut output = std::io::stdout().lock();
+    output
+        .write_all(text.as_bytes())
+        .and_then(|()| output.flush())
+        .map_err(|e| format!("cannot write stdout: {e}"))?;
+    Ok(true)
+}

@@ -14,6 +14,7 @@ mod license;
 mod marketplace;
 mod panel_ini;
 mod policy;
+mod policy_test;
 mod rewrite;
 mod shop_request;
 
@@ -67,6 +68,35 @@ enum Command {
         /// Print the counts as JSON on stderr.
         #[arg(long)]
         stats: bool,
+    },
+    /// Explain the catalog filter: why each item of a feed (stdin) is kept or hidden.
+    ///
+    /// One JSON line per item (index, code, name, decision kept|hidden, rule:
+    /// free, sold_elsewhere+host, sold_by_shop, allowed_by_pattern+pattern,
+    /// not_sold), one per category (its hidden top_packages entries), and a
+    /// last summary line. Exit 1 on an invalid feed, as filter.
+    Explain {
+        /// The policy JSON file.
+        #[arg(long)]
+        policy: PathBuf,
+        /// The request path, e.g. /api/v4/packages (decides the feed kind).
+        #[arg(long)]
+        path: String,
+        /// json (lines, for tools) or table (for people).
+        #[arg(long, value_enum, default_value = "json")]
+        format: catalog::Format,
+    },
+    /// Run policy test files (format: bindings/cli/policy-test.schema.json).
+    ///
+    /// PASS/FAIL per case with the differences, then "N passed, M failed";
+    /// exit 1 when a case fails, 2 when a file cannot be read.
+    Test {
+        /// Test files (JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long)]
+        junit: Option<PathBuf>,
     },
     /// Plan the Key Administrator calls for accepted shop requests (upsell or
     /// upgrade), or with --new-instance for a new Plesk with the extensions given.
@@ -138,6 +168,20 @@ fn main() -> ExitCode {
             path,
             stats,
         } => match catalog::run(&policy, &path, stats) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
+        Command::Explain {
+            policy,
+            path,
+            format,
+        } => match catalog::explain(&policy, &path, format) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
+        Command::Test { files, junit } => match policy_test::run(&files, junit.as_deref()) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),

@@ -21,13 +21,14 @@ fn resale(args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    // Written from a thread: a command that streams (filter) fills stdout's
+    // pipe before it has read all of a large stdin.
+    let mut input = child.stdin.take().unwrap();
+    let bytes = stdin.unwrap_or("").as_bytes().to_vec();
+    let writer = std::thread::spawn(move || input.write_all(&bytes));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
 }
 
 fn lines(out: &Output) -> Vec<Value> {
@@ -397,4 +398,134 @@ fn marketplace_apply_takes_its_own_output_as_state() {
             "{old}: the same event again"
         );
     }
+}
+
+/// `resale explain` on the fixture feeds, against `resale filter` on the
+/// same input: the kept codes are the filtered feed's, in order; every
+/// hidden line says `not_sold`; the summary is the filter's `--stats`.
+#[test]
+fn explain_matches_filter_on_the_fixture_feeds() {
+    let p = repo("examples/policy.json").display().to_string();
+    let feed = std::fs::read_to_string(repo("tests/fixtures/packages.json")).unwrap();
+    let path = "/api/v4/packages?platform=unix";
+    let out = resale(&["explain", "--policy", &p, "--path", path], Some(&feed));
+    assert!(out.status.success());
+    let answer = lines(&out);
+    let (summary, items) = answer.split_last().unwrap();
+    assert_eq!(summary["line"], "summary");
+    assert_eq!(items.len(), 300);
+    assert!(items
+        .iter()
+        .all(|l| (l["decision"] == "hidden") == (l["rule"] == "not_sold")));
+    let kept: Vec<&Value> = items
+        .iter()
+        .filter(|l| l["decision"] == "kept")
+        .map(|l| &l["code"])
+        .collect();
+    let filtered = resale(
+        &["filter", "--policy", &p, "--path", path, "--stats"],
+        Some(&feed),
+    );
+    assert!(filtered.status.success());
+    let body: Vec<Value> = serde_json::from_slice(&filtered.stdout).unwrap();
+    assert_eq!(kept, body.iter().map(|i| &i["code"]).collect::<Vec<_>>());
+    let mut stats: Value = serde_json::from_slice(&filtered.stderr).unwrap();
+    stats["line"] = "summary".into();
+    assert_eq!(summary, &stats);
+
+    let table = resale(
+        &[
+            "explain", "--policy", &p, "--path", path, "--format", "table",
+        ],
+        Some(&feed),
+    );
+    let text = String::from_utf8(table.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[0].starts_with("INDEX  DECISION  RULE"));
+    assert!(
+        rows[1..81].iter().all(|r| r.contains(" hidden ")),
+        "hidden first"
+    );
+    assert!(text.ends_with("300 items: 220 kept (126 free, 55 sold elsewhere, 39 sold by the shop or allowed), 80 hidden\n"));
+
+    let cats = std::fs::read_to_string(repo("tests/fixtures/categories.json")).unwrap();
+    let out = resale(
+        &["explain", "--policy", &p, "--path", "/api/v4/categories"],
+        Some(&cats),
+    );
+    let answer = lines(&out);
+    let hidden: u64 = answer
+        .iter()
+        .filter(|l| l["line"] == "category")
+        .map(|l| l["hidden"].as_array().unwrap().len() as u64)
+        .sum();
+    assert_eq!(
+        answer.last().unwrap()["top_packages_dropped"].as_u64(),
+        Some(hidden)
+    );
+
+    let bad = resale(
+        &["explain", "--policy", &p, "--path", path],
+        Some("[{\"code\": 1,}]"),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(bad.stdout.is_empty());
+    let e: Value = serde_json::from_slice(&bad.stderr).unwrap();
+    assert_eq!(
+        (e["code"].as_str(), e["offset"].as_u64()),
+        (Some("catalog.json.invalid"), Some(12))
+    );
+}
+
+/// `resale test` passes on examples/shop, and fails (exit 1, a FAIL line with
+/// the difference, the closing count, a JUnit failure) on a planted wrong
+/// expectation; an unreadable test file is exit 2.
+#[test]
+fn resale_test_passes_the_example_and_fails_a_planted_error() {
+    let example = repo("examples/shop/shop.test.json").display().to_string();
+    let out = resale(&["test", &example], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(text.ends_with("9 passed, 0 failed\n"), "{text}");
+
+    let dir = std::env::temp_dir().join(format!("resale-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["policy.json", "feed.json"] {
+        std::fs::copy(repo(&format!("examples/shop/{f}")), dir.join(f)).unwrap();
+    }
+    let mut t: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("examples/shop/shop.test.json")).unwrap(),
+    )
+    .unwrap();
+    t["buy_links"][0]["expect"]["url"] = "https://wrong.example/".into();
+    t["catalogs"][1]["expect"]["hidden"] = serde_json::json!(["seo-toolkit"]);
+    let planted = dir.join("planted.test.json");
+    std::fs::write(&planted, t.to_string()).unwrap();
+    let junit = dir.join("junit.xml");
+    let out = resale(
+        &[
+            "test",
+            planted.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        None,
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL "), "{text}");
+    assert!(text.contains("buy_links/plesk-link-goes-to-the-shop\n    at $.url:\n      - expected \"https://wrong.example/\"\n      + actual   \"https://shop.example.com/store?extension-id=docker"), "{text}");
+    assert!(text.contains("catalogs/feed-file\n    at $.hidden: expected 1 items, got 2; unexpected [\"backup-pro\"]"), "{text}");
+    assert!(text.ends_with("7 passed, 2 failed\n"), "{text}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"9\" failures=\"2\""), "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 2);
+
+    std::fs::write(&planted, r#"{"policy": "policy.json", "buy_link": []}"#).unwrap();
+    let out = resale(&["test", planted.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("unknown field `buy_link`"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
