@@ -1,5 +1,5 @@
 //! Writes the JSON Schema of every answer (`resale_core::report`) into
-//! `tests/vectors/schema/`, one file per vector `function`, plus the shapes
+//! `tests/vectors/schema/`, one file per vector `function`, plus `explain_catalog` and the shapes
 //! the bindings mirror (`shop_request`, `catalog_stats`, `error`). The
 //! schemas are generated from the Rust types (schemars), so they cannot say
 //! other than what serde writes; `make lint` runs this with `--check` and
@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 
 use resale_core::catalog::CatalogStats;
 use resale_core::report::{
-    ActivationAnswer, ApplyAnswer, CatalogAnswer, CheckAnswer, KeyInfoAnswer, LicensePlanAnswer,
-    LintAnswer, PanelIniAnswer, ReconcileReport, RewriteAnswer, SeatAnswerReport,
-    TargetStateAnswer, VerifyAnswer,
+    ActivationAnswer, ApplyAnswer, CatalogAnswer, CheckAnswer, ExplainAnswer, KeyInfoAnswer,
+    LicensePlanAnswer, LintAnswer, PanelIniAnswer, ReconcileReport, RewriteAnswer,
+    SeatAnswerReport, TargetStateAnswer, VerifyAnswer,
 };
 use resale_core::{Error, ShopRequest};
 use schemars::generate::SchemaSettings;
@@ -52,6 +52,7 @@ fn schemas() -> Vec<(&'static str, String)> {
         ("check", schema::<CheckAnswer>()),
         ("panel_ini", schema::<PanelIniAnswer>()),
         ("filter_catalog", schema::<CatalogAnswer>()),
+        ("explain_catalog", schema::<ExplainAnswer>()),
         ("license_plan", schema::<LicensePlanVector>()),
         ("upgrade_target_state", schema::<TargetStateAnswer>()),
         ("activation_commands", schema::<ActivationAnswer>()),

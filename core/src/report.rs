@@ -13,7 +13,7 @@
 //! |---|---|
 //! | [`lint`] | `{"status":"error","code","path","message"}` (`path` is the error's field) |
 //! | [`rewrite`], [`panel_ini`] | `{"status":"error","code","message"}` |
-//! | [`filter_catalog`], [`explain_catalog`] | `{"status":"error","code","offset","message"}` |
+//! | [`filter_catalog`], [`explain_catalog_text`] | `{"status":"error","code","offset","message"}` |
 //! | [`check`] | `{"status":"rejected","code","field","message"}` (`field` may be `null`) |
 //! | license and marketplace answers | `{"status":"error","code","field","message"}` |
 
@@ -285,8 +285,9 @@ pub fn catalog_error(e: &Error) -> Value {
     to_value(&CatalogAnswer::error(e))
 }
 
-/// [`explain_catalog`]'s answer.
+/// [`explain_catalog_text`]'s answer.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum ExplainAnswer<'a> {
     /// Every decision of the filter.

@@ -15,6 +15,7 @@ use super::{CatalogKind, CatalogStats};
 
 /// Kept in the feed, or hidden from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     /// The item stays (Plesk shows it).
@@ -35,6 +36,7 @@ impl Decision {
 
 /// One element of a packages feed and what the filter did with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ItemDecision {
     /// Position in the feed's array, from 0.
     pub index: u64,
@@ -51,6 +53,7 @@ pub struct ItemDecision {
 
 /// A `top_packages` entry a category lost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HiddenEntry {
     /// Position in that `top_packages` array, from 0.
     pub index: u64,
@@ -65,6 +68,7 @@ pub struct HiddenEntry {
 
 /// One element of a categories feed: which `top_packages` entries it lost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CategoryDecision {
     /// Position in the feed's array, from 0.
     pub index: u64,

@@ -75,6 +75,7 @@ pub(crate) fn verdict(policy: &Policy, code: &Field<'_>, buy_url: &Field<'_>) ->
 /// allowed a code). It is built from the verdict the filter reached, so an
 /// explanation can never disagree with the feed the filter wrote.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
     /// No buy link (absent, `null`, empty, or not a string).
