@@ -205,6 +205,7 @@ fn fresh_generated_feeds() {
                 "{what}: every rule occurs (free, sold_elsewhere, sold_by_shop, allowed_by_pattern, not_sold): {rules:?}"
             );
             for i in &e.items {
+                assert!(i.name.is_some(), "{what}: item {} has its name", i.index);
                 match &i.rule {
                     Rule::SoldElsewhere { host } => {
                         assert_ne!(
