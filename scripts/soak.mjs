@@ -17,7 +17,7 @@
 //   webhook           200 signed deliveries for 20 accounts, cycled: new, then redeliveries (200)
 // nginx has no webhook route; the PHP page serves /buy and the webhook only.
 // Every answer must have its stream's status (wrk's Lua counts the others);
-// the server's RSS (its process tree) is read at --rss-at seconds and at the
+// the server's RSS (its process tree; the median of 5 readings over 2 s) is read at --rss-at seconds and 2 s before the
 // end. Results: target/soak/results.json.
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
@@ -53,6 +53,16 @@ const freePort = () => new Promise((resolve) => {
   const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The median of 5 readings of rssTree(pid), 0.5 s apart. */
+async function rssMedian(pid) {
+  const kb = [];
+  for (let i = 0; i < 5; i++) {
+    if (i) await sleep(500);
+    kb.push(rssTree(pid));
+  }
+  return kb.sort((a, b) => a - b)[2];
+}
 
 /** The resident set of a process and all its descendants, in KiB. */
 function rssTree(root) {
@@ -163,10 +173,16 @@ async function soak(edge, base, pid, kinds) {
   const curve = [];
   const sampler = SAMPLE > 0 ? setInterval(() => curve.push([Math.round((Date.now() - t0) / 1000), rssTree(pid)]), SAMPLE * 1000) : null;
   const running = Promise.all(list.map((s) => wrk(base, s)));
-  await sleep(RSS_AT * 1000);
-  const rssAt = rssTree(pid);
+  // Each point is the median of 5 readings 0.5 s apart (centred on RSS_AT,
+  // and on 2 s before the load ends): a single reading also counts the
+  // buffers of whichever feeds are in flight at that instant (Viceroy:
+  // 75-77 MiB every 5 s through a 60 s run, one reading at its very end 83).
+  await sleep(RSS_AT * 1000 - 1000);
+  const rssAt = await rssMedian(pid);
+  await sleep(Math.max(0, (SECONDS - RSS_AT - 4) * 1000));
+  const rssEnd = await rssMedian(pid);
   const results = await running;
-  const rssEnd = rssTree(pid);
+  const rssAfter = rssTree(pid);
   if (sampler) clearInterval(sampler);
   const requests = results.reduce((a, r) => a + r.requests, 0);
   const row = {
@@ -179,11 +195,12 @@ async function soak(edge, base, pid, kinds) {
     socket_errors: results.reduce((a, r) => a + r.socket_errors, 0),
     [`rss_kb_at_${RSS_AT}s`]: rssAt,
     rss_kb_end: rssEnd,
+    rss_kb_after_load: rssAfter,
     rss_growth_pct: Math.round(((rssEnd - rssAt) / rssAt) * 1000) / 10,
     ...(SAMPLE > 0 ? { rss_curve_kb: curve } : {}),
     streams: results,
   };
-  console.log(`soak ${edge}: ${requests} requests, ${row.requests_per_s} req/s, unexpected ${row.unexpected}, socket errors ${row.socket_errors}, RSS ${rssAt} KiB at ${RSS_AT} s -> ${rssEnd} KiB at ${SECONDS} s (${row.rss_growth_pct}%)`);
+  console.log(`soak ${edge}: ${requests} requests, ${row.requests_per_s} req/s, unexpected ${row.unexpected}, socket errors ${row.socket_errors}, RSS ${rssAt} KiB at ${RSS_AT} s -> ${rssEnd} KiB at ${SECONDS - 2} s (${row.rss_growth_pct}%; ${rssAfter} KiB after the load)`);
   if (curve.length) console.log(`  RSS curve (s: KiB): ${curve.map(([t, kb]) => `${t}: ${kb}`).join(", ")}`);
   for (const r of results) console.log(`  ${r.name.padEnd(17)} ${String(r.requests_per_s).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  unexpected ${r.unexpected}`);
   return row;

@@ -6,7 +6,7 @@
 // Cache); nginx: proxy_cache keeps the unfiltered upstream body, the filter
 // runs on each request (its `cached` row), and polls carrying the feed's
 // ETag are 304s without filtering (`poll_304`). Prints one JSON line.
-// Usage: node tests/edge/cache-bench.mjs [REQUESTS]
+// Usage: node tests/edge/cache-bench.mjs [REQUESTS] [worker,fastly,nginx]
 import { createServer } from "node:http";
 import { readFileSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import net from "node:net";
@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const requests = Number(process.argv[2] ?? 200);
+const edges = (process.argv[3] ?? "worker,fastly,nginx").split(",");
 const feed = readFileSync(path.join(repo, "tests/fixtures/packages.json"));
 const policyText = readFileSync(path.join(repo, "examples/policy.json"), "utf8");
 const freePort = () => new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => r(port)); }); });
@@ -48,7 +49,7 @@ const out = { requests, input_bytes: feed.length };
 
 try {
   // The worker under Miniflare.
-  try {
+  if (edges.includes("worker")) try {
     const { Miniflare } = await import(path.join(repo, "bindings/cloudflare-worker/node_modules/miniflare/dist/src/index.js"));
     const { build } = await import(path.join(repo, "bindings/cloudflare-worker/build.mjs"));
     build();
@@ -71,7 +72,7 @@ try {
   }
 
   // Fastly in Viceroy.
-  try {
+  if (edges.includes("fastly")) try {
     const { start } = await import(path.join(repo, "bindings/fastly-compute/run.mjs"));
     const s = await start({ port: await freePort(), upstream: upstreamUrl, policyText });
     try {
@@ -84,7 +85,7 @@ try {
   }
 
   // nginx: without and with proxy_cache, and 304 polls.
-  try {
+  if (edges.includes("nginx")) try {
     const { config, start, catalogLocation } = await import(path.join(repo, "bindings/nginx/run.mjs"));
     const dir = mkdtempSync(path.join(os.tmpdir(), "resale-nginx-cache-"));
     mkdirSync(path.join(dir, "cache"));
