@@ -38,7 +38,7 @@
 
 
 typedef struct {
-    resale_policy            *policy;
+    const resale_policy      *policy;   /* the gateway's */
     resale_gateway           *gateway;
     ngx_str_t                 policy_file;
     ngx_flag_t                catalog_filter;
@@ -154,34 +154,24 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 /* ---- configuration ----------------------------------------------------- */
 
 static void
-ngx_http_resale_policy_cleanup(void *data)
-{
-    resale_policy_free(data);
-}
-
-
-static void
 ngx_http_resale_gateway_cleanup(void *data)
 {
     resale_gateway_free(data);
 }
 
 
+/* The policy file, read and compiled by the library (resale_gateway_from_file);
+ * its policy (resale_gateway_policy) serves the catalog filter and
+ * $resale_buy_url. */
 static char *
 ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_resale_loc_conf_t *rlcf = conf;
 
-    u_char              *text;
-    size_t               size, got;
-    ssize_t              n;
-    ngx_fd_t             fd;
     ngx_str_t           *value, name;
-    ngx_file_info_t      fi;
     resale_str           code, field, message;
     resale_error        *err;
-    resale_policy       *policy;
-    resale_status        status;
+    resale_gateway      *gateway;
     ngx_pool_cleanup_t  *cln;
 
     if (rlcf->policy != NGX_CONF_UNSET_PTR) {
@@ -195,48 +185,12 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%V\" failed", &name);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%V\" failed", &name);
-        (void) ngx_close_file(fd);
-        return NGX_CONF_ERROR;
-    }
-
-    size = (size_t) ngx_file_size(&fi);
-    text = ngx_pnalloc(cf->temp_pool, size + 1);
-    if (text == NULL) {
-        (void) ngx_close_file(fd);
-        return NGX_CONF_ERROR;
-    }
-
-    for (got = 0; got < size; got += n) {
-        n = ngx_read_fd(fd, text + got, size - got);
-        if (n == -1) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               ngx_read_fd_n " \"%V\" failed", &name);
-            (void) ngx_close_file(fd);
-            return NGX_CONF_ERROR;
-        }
-        if (n == 0) {
-            size = got;
-            break;
-        }
-    }
-
-    (void) ngx_close_file(fd);
-
-    policy = NULL;
+    gateway = NULL;
     err = NULL;
-    status = resale_policy_new((const char *) text, size, &policy, &err);
-
-    if (status != RESALE_STATUS_OK) {
+    if (resale_gateway_from_file((const char *) name.data, name.len, &gateway,
+                                 &err)
+        != RESALE_STATUS_OK)
+    {
         code = resale_error_code(err);
         field = resale_error_field(err);
         message = resale_error_message(err);
@@ -252,30 +206,15 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
-        resale_policy_free(policy);
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_http_resale_policy_cleanup;
-    cln->data = policy;
-
-    /* The same text as the gateway: its digest goes into feed validators. */
-    if (resale_gateway_new((const char *) text, size, &rlcf->gateway, NULL)
-        != RESALE_STATUS_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        resale_gateway_free(rlcf->gateway);
+        resale_gateway_free(gateway);
         return NGX_CONF_ERROR;
     }
 
     cln->handler = ngx_http_resale_gateway_cleanup;
-    cln->data = rlcf->gateway;
+    cln->data = gateway;
 
-    rlcf->policy = policy;
+    rlcf->gateway = gateway;
+    rlcf->policy = resale_gateway_policy(gateway);
     rlcf->policy_file = name;
 
     return NGX_CONF_OK;
@@ -740,14 +679,12 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
     ngx_str_t                   *uri;
     ngx_int_t                    rc;
     resale_str                   code, none = { "", 0 };
-    resale_str                   detail = { "no answer (see nginx's error log)", 33 };
     resale_error                *err;
     resale_buffer                wire = { NULL, 0, 0 };
     resale_status                status;
     ngx_pool_cleanup_t          *cln;
     ngx_http_resale_ctx_t       *ctx;
     resale_http_request          req;
-    resale_catalog_kind          kind;
     resale_catalog_action        action;
     ngx_http_resale_loc_conf_t  *rlcf;
 
@@ -758,35 +695,23 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
     }
 
     uri = &r->unparsed_uri;
-    kind = resale_policy_catalog_kind(rlcf->policy, (const char *) uri->data,
-                                      uri->len);
-    if (kind == RESALE_CATALOG_KIND_OTHER) {
-        return ngx_http_next_header_filter(r);
-    }
-
     ngx_http_resale_request(r, &req);
     err = NULL;
 
-    if (r->upstream == NULL || r->upstream->headers_in.status_n == 0) {
-        /* nginx's own answer: the upstream never sent a response head. */
-        if (r->headers_out.status < NGX_HTTP_INTERNAL_SERVER_ERROR) {
-            return ngx_http_next_header_filter(r);
-        }
-        action = RESALE_CATALOG_ACTION_REPLY;
-        status = resale_gateway_catalog_unreachable(rlcf->gateway, &req,
-                                                    detail, &wire, &err);
-
-    } else {
+    /* No upstream head (NULL lines): nginx answered itself. nginx hands
+     * the filter the body as it came: it inflates nothing (no decodes). */
+    code.data = NULL;
+    code.len = 0;
+    if (r->upstream && r->upstream->headers_in.status_n) {
         if (ngx_http_resale_upstream_lines(r, &lines) != NGX_OK) {
             return NGX_ERROR;
         }
         code.data = (const char *) lines.data;
         code.len = lines.len;
-        /* nginx hands the filter the body as it came: it inflates nothing. */
-        status = resale_gateway_catalog_answer(rlcf->gateway, &req,
-                                               r->headers_out.status, code,
-                                               none, &action, &wire, &err);
     }
+    status = resale_gateway_catalog_answer(rlcf->gateway, &req,
+                                           r->headers_out.status, code, none,
+                                           &action, &wire, &err);
 
     if (status != RESALE_STATUS_OK) {
         code = resale_error_code(err);

@@ -510,6 +510,32 @@ enum resale_status resale_gateway_new(const char *json,
                                       struct resale_error **error);
 
 /*
+ Read the policy file at `path` (`path_len` bytes, not NUL-terminated)
+ and compile it, as [`resale_gateway_new`]: what a host that loads its
+ policy at start-up (nginx's `resale_policy`) calls, so that reading it is
+ not written again there. A file that cannot be read is
+ `RESALE_STATUS_REJECTED` with `policy.file.unreadable` (field `path`),
+ as in PHP.
+
+ # Safety
+ `path` valid for reads of `path_len` bytes; the rest as `resale_gateway_new`.
+ */
+enum resale_status resale_gateway_from_file(const char *path,
+                                            size_t path_len,
+                                            struct resale_gateway **gateway,
+                                            struct resale_error **error);
+
+/*
+ The gateway's compiled policy, for the policy's own functions (the
+ catalog filter, buy-link rewriting): borrowed, valid as long as the
+ gateway, never freed by the caller. NULL for a NULL gateway.
+
+ # Safety
+ `gateway` is NULL or from [`resale_gateway_new`], not yet freed.
+ */
+const struct resale_policy *resale_gateway_policy(const struct resale_gateway *gateway);
+
+/*
  Free a gateway. NULL is accepted.
 
  # Safety
@@ -537,7 +563,11 @@ enum resale_status resale_gateway_route(const struct resale_gateway *gateway_,
  its headers as `Name: value` lines (`header_lines`), and the content
  codings this host has undone in the body it will filter (`decodes`,
  comma-separated; empty for none). A request the gateway answers itself
- (another method than GET or HEAD) gets that reply. For `RESALE_CATALOG_ACTION_REPLY` and
+ (another method than GET or HEAD) gets that reply; a target that is not
+ a feed is passed on. `header_lines` with
+ `data` NULL: no upstream head came and `status` is the host's own answer
+ (a 5xx on a feed becomes `502 upstream.unreachable`, anything else is
+ passed on). For `RESALE_CATALOG_ACTION_REPLY` and
  `_FILTER` the reply (status and headers; no body for a filter) is in
  `reply`.
 

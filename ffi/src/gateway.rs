@@ -30,6 +30,17 @@ use crate::string::{optional_text, resale_buffer, resale_str, text};
 /// Immutable and thread-safe, as a `resale_policy`.
 pub struct resale_gateway {
     inner: Gateway,
+    /// The same compiled policy, lent out by [`resale_gateway_policy`].
+    policy: crate::policy::resale_policy,
+}
+
+impl resale_gateway {
+    fn new(inner: Gateway) -> resale_gateway {
+        let policy = crate::policy::resale_policy {
+            inner: inner.policy().clone(),
+        };
+        resale_gateway { inner, policy }
+    }
 }
 
 /// The parts of a request the gateway reads. A `data` of NULL is an absent
@@ -149,10 +160,59 @@ pub unsafe extern "C" fn resale_gateway_new(
             *slot = std::ptr::null_mut();
             let text = text(json, json_len, "json")?;
             let inner = Gateway::from_json(text).map_err(Failure::from)?;
-            *slot = Box::into_raw(Box::new(resale_gateway { inner }));
+            *slot = Box::into_raw(Box::new(resale_gateway::new(inner)));
             Ok(resale_status::Ok)
         })
     }
+}
+
+/// Read the policy file at `path` (`path_len` bytes, not NUL-terminated)
+/// and compile it, as [`resale_gateway_new`]: what a host that loads its
+/// policy at start-up (nginx's `resale_policy`) calls, so that reading it is
+/// not written again there. A file that cannot be read is
+/// `RESALE_STATUS_REJECTED` with `policy.file.unreadable` (field `path`),
+/// as in PHP.
+///
+/// # Safety
+/// `path` valid for reads of `path_len` bytes; the rest as `resale_gateway_new`.
+#[no_mangle]
+pub unsafe extern "C" fn resale_gateway_from_file(
+    path: *const c_char,
+    path_len: usize,
+    gateway: *mut *mut resale_gateway,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    unsafe {
+        guard(error, || {
+            let slot = gateway.as_mut().ok_or_else(|| Failure::null("gateway"))?;
+            *slot = std::ptr::null_mut();
+            let path = text(path, path_len, "path")?;
+            let json = std::fs::read_to_string(path).map_err(|e| Failure {
+                status: resale_status::Rejected,
+                error: resale_core::Error::at_field(
+                    "policy.file.unreadable",
+                    "path",
+                    format!("cannot read the policy file {path}: {e}"),
+                ),
+            })?;
+            let inner = Gateway::from_json(&json).map_err(Failure::from)?;
+            *slot = Box::into_raw(Box::new(resale_gateway::new(inner)));
+            Ok(resale_status::Ok)
+        })
+    }
+}
+
+/// The gateway's compiled policy, for the policy's own functions (the
+/// catalog filter, buy-link rewriting): borrowed, valid as long as the
+/// gateway, never freed by the caller. NULL for a NULL gateway.
+///
+/// # Safety
+/// `gateway` is NULL or from [`resale_gateway_new`], not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn resale_gateway_policy(
+    gateway: *const resale_gateway,
+) -> *const crate::policy::resale_policy {
+    unsafe { gateway.as_ref().map_or(std::ptr::null(), |g| &g.policy) }
 }
 
 /// Free a gateway. NULL is accepted.
@@ -204,7 +264,11 @@ pub unsafe extern "C" fn resale_gateway_route(
 /// its headers as `Name: value` lines (`header_lines`), and the content
 /// codings this host has undone in the body it will filter (`decodes`,
 /// comma-separated; empty for none). A request the gateway answers itself
-/// (another method than GET or HEAD) gets that reply. For `RESALE_CATALOG_ACTION_REPLY` and
+/// (another method than GET or HEAD) gets that reply; a target that is not
+/// a feed is passed on. `header_lines` with
+/// `data` NULL: no upstream head came and `status` is the host's own answer
+/// (a 5xx on a feed becomes `502 upstream.unreachable`, anything else is
+/// passed on). For `RESALE_CATALOG_ACTION_REPLY` and
 /// `_FILTER` the reply (status and headers; no body for a filter) is in
 /// `reply`.
 ///
@@ -225,7 +289,7 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
         with_output(error, reply, "reply", |out| {
             let gw = gateway(gateway_)?;
             let req = request(request_)?;
-            let lines = text(header_lines.data, header_lines.len, "header_lines")?;
+            let lines = optional_text(header_lines.data, header_lines.len, "header_lines")?;
             let decodes = text(decodes.data, decodes.len, "decodes")?;
             let slot = action.as_mut().ok_or_else(|| Failure::null("action"))?;
             let decodes: Vec<&str> = decodes
@@ -233,7 +297,12 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
                 .map(str::trim)
                 .filter(|d| !d.is_empty())
                 .collect();
-            let head = UpstreamHead::from_lines(status, lines);
+            // Not a feed: whatever the upstream (or the host) answered goes on.
+            if gw.policy().catalog_kind(req.target) == resale_core::catalog::CatalogKind::Other {
+                *slot = resale_catalog_action::Pass;
+                out.set(b"");
+                return Ok(resale_status::Ok);
+            }
             let plan = match gw.route(&req) {
                 Decision::Catalog(plan) => plan,
                 // A request the gateway answers itself (a POST: 405), proxied
@@ -245,7 +314,11 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
                 }
                 Decision::Webhook => return Err(not_catalog()),
             };
-            let (a, text) = match plan.answer(&head, &decodes) {
+            let answer = match lines {
+                Some(lines) => plan.answer(&UpstreamHead::from_lines(status, lines), &decodes),
+                None => plan.answer_without_upstream(status),
+            };
+            let (a, text) = match answer {
                 Answer::Pass => (resale_catalog_action::Pass, String::new()),
                 Answer::Reply(r) => (resale_catalog_action::Reply, wire(&r)),
                 Answer::Filter { reply: r, .. } => (resale_catalog_action::Filter, wire(&r)),

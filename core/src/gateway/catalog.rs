@@ -235,6 +235,19 @@ impl CatalogPlan {
         self.not_modified(etag, cache_control)
     }
 
+    /// The answer when no upstream head came and the host answered
+    /// `host_status` itself (nginx's own 502 or 504 when the upstream could
+    /// not be reached or timed out): a host error (5xx) on a feed is
+    /// `502 upstream.unreachable`, anything else is passed on.
+    pub fn answer_without_upstream(&self, host_status: u16) -> Answer {
+        if self.kind == CatalogKind::Other || host_status < 500 {
+            return Answer::Pass;
+        }
+        Answer::Reply(self.unreachable(&format!(
+            "the host answered {host_status} itself (see its error log)"
+        )))
+    }
+
     /// The `502` for an upstream that did not answer at all.
     pub fn unreachable(&self, detail: &str) -> Reply {
         let message = format!("the catalog upstream did not answer: {detail}");
@@ -407,6 +420,25 @@ mod tests {
         assert!(!accepts(Some("gzip;q=junk")));
         assert!(!accepts(Some("deflate, identity")));
         assert!(!accepts(Some("x-gzip")));
+    }
+
+    #[test]
+    fn a_host_error_without_an_upstream_head_is_unreachable() {
+        let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+        let plan = |t| CatalogPlan::new(&gw, &Request::get(t));
+        let Answer::Reply(r) = plan("/api/v4/packages").answer_without_upstream(504) else {
+            panic!()
+        };
+        assert_eq!(r.status, 502);
+        assert!(r.body.contains("upstream.unreachable"));
+        assert!(matches!(
+            plan("/api/v4/packages").answer_without_upstream(404),
+            Answer::Pass
+        ));
+        assert!(matches!(
+            plan("/api/v4/packages/docker").answer_without_upstream(502),
+            Answer::Pass
+        ));
     }
 
     #[test]
