@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: schema test-examples soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: schema test-examples soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick profile-scan clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -167,6 +167,17 @@ bench: setup
 
 bench-quick:
 	scripts/bench.py --quick
+
+## profile-scan: instructions per catalog filter of the 672 KB fixture, per
+## scanner path and for serde_json's validate-only parse (callgrind counts
+## are repeatable on a busy machine, where timings are not; each count
+## includes about 0.5M of start-up).
+profile-scan:
+	$(CARGO) build -q --profile profiling -p resale-core --example scan_profile
+	for p in scalar sse2 avx2 serde_json; do \
+	  valgrind --tool=callgrind --callgrind-out-file=target/callgrind.$$p.out \
+	    target/profiling/examples/scan_profile $$p tests/fixtures/packages.json 2>&1 | grep -E 'refs|kept|serde_json'; \
+	done
 
 fmt:
 	$(CARGO) fmt --all

@@ -198,7 +198,12 @@ pub(crate) struct Layout {
 /// have put wrong.
 #[inline]
 pub(crate) fn layout(m: Masks, in_string: bool) -> Layout {
-    let esc = escaped(m.backslash);
+    // Most blocks of a feed have no backslash at all.
+    let esc = if m.backslash == 0 {
+        0
+    } else {
+        escaped(m.backslash)
+    };
     let real_quotes = m.quote & !esc;
     // 1 from an opening quote up to (not including) its closing quote.
     let inside = prefix_xor(real_quotes) ^ if in_string { !0 } else { 0 };

@@ -23,7 +23,10 @@ pub(crate) fn unescape(raw: &[u8]) -> Cow<'_, str> {
                 .iter()
                 .position(|&c| c == b'\\')
                 .map_or(raw.len(), |k| i + k);
-            out.push_str(&String::from_utf8_lossy(&raw[i..next]));
+            match std::str::from_utf8(&raw[i..next]) {
+                Ok(text) => out.push_str(text),
+                Err(_) => out.push_str(&String::from_utf8_lossy(&raw[i..next])),
+            }
             i = next;
             continue;
         }

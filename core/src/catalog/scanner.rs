@@ -3,8 +3,8 @@
 //! The catalog filter must read every byte once (a feed is megabytes), stop
 //! anywhere (a chunk boundary may fall inside a string, an escape or a
 //! number) and tell its caller only what matters: where each element of the
-//! top-level array starts and ends, and the keys and values of the members of
-//! an element object. It validates as it goes (structure, strings, escapes
+//! top-level array starts and ends, and the members of an element object
+//! whose keys the caller reads (with their values). It validates as it goes (structure, strings, escapes
 //! and surrogate pairs, numbers, literals, nesting depth) so that an invalid
 //! feed is an error, never a partial answer. UTF-8 is checked separately
 //! ([`super::utf8`]), on the raw stream.
@@ -17,9 +17,13 @@
 //!   or control byte eight bytes at a time;
 //! - the **block** path ([`ScanPath::Sse2`], [`ScanPath::Avx2`],
 //!   [`ScanPath::Simd128`]) classifies 64 bytes at once ([`super::blocks`])
-//!   and runs the machine only at structural positions, string ends and
-//!   escapes; numbers and literals, and escapes cut by a chunk's end, are
-//!   read by the machine to their end.
+//!   and visits only structural positions, string ends and the first byte
+//!   of each number or literal. The common steps of a feed are taken inline
+//!   (a string's two quotes with the `:` or `,` after it; an integer, `true`,
+//!   `false`, `null`); a block's escapes are checked from its masks and not
+//!   visited. Anything else (a fraction, a surrogate, an invalid byte, a
+//!   token cut by a chunk's end) is read by the state machine, which is
+//!   where every error is found, so codes and offsets are the reference's.
 
 use super::blocks::{classify, layout, ScanPath};
 use super::error::{CatalogError, ErrorKind};
@@ -193,6 +197,49 @@ fn string_end(chunk: &[u8], i: usize, p: usize, bits: u64) -> Option<usize> {
     let later = bits & (u64::MAX << (p - i) << 1);
     let q = i + later.trailing_zeros() as usize;
     (later != 0 && chunk[q] == b'"').then_some(q)
+}
+
+/// The end (exclusive) and kind of the literal or integer starting at
+/// `chunk[p]`, when it is a whole one in the chunk: `true`, `false`,
+/// `null`, or `-?(0|[1-9][0-9]*)` followed by a byte that cannot continue
+/// it. Anything else (a fraction, an exponent, a malformed or cut token) is
+/// `None`, for the state machine; whatever follows is read as the machine
+/// would, from the state after a value.
+#[inline(always)]
+fn plain_scalar(chunk: &[u8], p: usize) -> Option<(usize, ValueKind)> {
+    let rest = &chunk[p..];
+    match rest[0] {
+        b't' => {
+            return rest
+                .starts_with(b"true")
+                .then_some((p + 4, ValueKind::Other))
+        }
+        b'f' => {
+            return rest
+                .starts_with(b"false")
+                .then_some((p + 5, ValueKind::Other))
+        }
+        b'n' => {
+            return rest
+                .starts_with(b"null")
+                .then_some((p + 4, ValueKind::Null))
+        }
+        _ => {}
+    }
+    let sign = usize::from(rest[0] == b'-');
+    let digits = match rest.get(sign)? {
+        b'0' => 1,
+        b'1'..=b'9' => rest[sign..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count(),
+        _ => return None,
+    };
+    let end = sign + digits;
+    match rest.get(end)? {
+        b'.' | b'e' | b'E' => None,
+        _ => Some((p + end, ValueKind::Other)),
+    }
 }
 
 /// Hexadecimal digits.
@@ -420,6 +467,27 @@ impl Scanner {
                     // Escaped quotes are not visited: this one ends the string.
                     b'"' => {
                         self.end_string(chunk, base, at, events);
+                        // The `:` or `,` that usually follows, when it is
+                        // the next position.
+                        let after = bits & (u64::MAX << (p - i) << 1);
+                        let next = i + after.trailing_zeros() as usize;
+                        if after != 0 {
+                            match (chunk[next], self.state, self.stack.last()) {
+                                (b':', State::Colon, _) => {
+                                    self.state = State::Value;
+                                    return Ok(next + 1);
+                                }
+                                (b',', State::CommaOrClose, Some(Frame::Object)) => {
+                                    self.state = State::Key;
+                                    return Ok(next + 1);
+                                }
+                                (b',', State::CommaOrClose, Some(Frame::Array)) => {
+                                    self.state = State::Value;
+                                    return Ok(next + 1);
+                                }
+                                _ => {}
+                            }
+                        }
                         Ok(p + 1)
                     }
                     b'\\'
@@ -500,6 +568,15 @@ impl Scanner {
                         return Ok(comma + 1);
                     }
                     return Ok(q + 1);
+                }
+                b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                    if let Some((end, kind)) = plain_scalar(chunk, p) {
+                        if depth == 2 {
+                            self.member_value_start = at;
+                        }
+                        self.value_done(kind, base + end as u64, events);
+                        return Ok(end);
+                    }
                 }
                 b'{' | b'[' if depth < self.max_depth => {
                     if depth == 2 {
