@@ -303,14 +303,14 @@ impl Scanner {
         }
     }
 
-    /// Read with `path` from now on (which must be available: see
-    /// [`ScanPath::is_available`]). Any point of the stream will do: the
     /// Report the members whose key is one of `keys` from now on (an
     /// explaining filter also reads `name`).
     pub(crate) fn set_keys(&mut self, keys: &'static [&'static [u8]]) {
         self.keys = keys;
     }
 
+    /// Read with `path` from now on (which must be available: see
+    /// [`ScanPath::is_available`]). Any point of the stream will do: the
     /// paths share the state machine and its state.
     pub(crate) fn set_path(&mut self, path: ScanPath) {
         debug_assert!(path.is_available());
