@@ -335,6 +335,11 @@ pub fn explain_catalog_text(result: &Result<Explanation, Error>) -> String {
     to_text(&ExplainAnswer::from(result))
 }
 
+/// [`explain_catalog_text`] as a [`Value`].
+pub fn explain_catalog(result: &Result<Explanation, Error>) -> Value {
+    to_value(&ExplainAnswer::from(result))
+}
+
 /// A license or marketplace answer: the success's own fields beside
 /// `"status":"ok"`, or `{"status":"error","code","field","message"}`.
 #[derive(Serialize)]

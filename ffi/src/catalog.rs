@@ -5,6 +5,7 @@ use std::ffi::c_char;
 
 use resale_core::catalog::{CatalogKind, CatalogStats};
 
+use crate::answer::{args, with_output};
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::{guard, guard_or};
 use crate::policy::{policy, resale_policy};
@@ -79,6 +80,33 @@ pub unsafe extern "C" fn resale_filter_catalog(
             })?;
             write_stats(stats, counts);
             Ok(resale_status::Ok)
+        })
+    }
+}
+
+/// Every decision of the filter on a whole response for the request `path`:
+/// `*out` receives `{"kind","items":[…],"categories":[…],"summary":{…}}`
+/// (per item its index, code, name, `kept`/`hidden` and rule). An invalid
+/// feed is `RESALE_STATUS_REJECTED` with the same error as
+/// [`resale_filter_catalog`]'s.
+///
+/// # Safety
+/// As [`resale_filter_catalog`] (without `stats`).
+#[no_mangle]
+pub unsafe extern "C" fn resale_explain_catalog(
+    policy_: *const resale_policy,
+    path: *const c_char,
+    path_len: usize,
+    body: *const c_char,
+    body_len: usize,
+    out: *mut resale_buffer,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    unsafe {
+        with_output(error, out, "out", |out| {
+            let policy = policy(policy_)?;
+            let (path, body) = args!(text(path, path_len), bytes(body, body_len));
+            out.json(policy.explain_catalog(path, body))
         })
     }
 }

@@ -241,6 +241,25 @@ static void catalog(resale_policy *p, const char *feed, size_t feed_len) {
     CHECK(resale_error_offset(e) == 12);
     resale_error_free(e);
 
+    /* Explain: one decision per item, as many hidden as the filter dropped. */
+    resale_buffer why = {0};
+    CHECK(resale_explain_catalog(p, path, strlen(path), feed, feed_len, &why, &e) == RESALE_STATUS_OK);
+    char *text = malloc(why.len + 1);
+    memcpy(text, why.data, why.len);
+    text[why.len] = 0;
+    static const char start[] = "{\"kind\":\"packages\",\"items\":[";
+    CHECK(strncmp(text, start, strlen(start)) == 0);
+    uint64_t hidden = 0, kept = 0;
+    for (const char *at = text; (at = strstr(at, "\"decision\":\"")) != NULL; at++)
+        *(strncmp(at + 12, "hidden", 6) == 0 ? &hidden : &kept) += 1;
+    CHECK(hidden == stats.dropped && kept == stats.kept);
+    free(text);
+    CHECK(resale_explain_catalog(p, path, strlen(path), bad, strlen(bad), &why, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "catalog.json.invalid"));
+    CHECK(resale_error_offset(e) == 12);
+    resale_error_free(e);
+    resale_buffer_free(&why);
+
     /* A filter outlives the policy it came from. */
     resale_policy *own = NULL;
     CHECK(resale_policy_new(POLICY, strlen(POLICY), &own, NULL) == RESALE_STATUS_OK);

@@ -86,6 +86,10 @@ export function bind(raw) {
       return call(() => this.#p.filterCatalog(path, bytes(body)));
     }
     /** An incremental filter: `push(chunk) -> Uint8Array`, `finish() -> Uint8Array`, `stats()`. */
+    /** Why each item is kept or hidden: `{status:"ok", kind, items, categories, summary}`; throws ResaleError as filterCatalog. */
+    explainCatalog(path, body) {
+      return call(() => this.#p.explainCatalog(path, bytes(body)));
+    }
     catalogFilter(path) {
       const f = this.#p.catalogFilter(path);
       return {

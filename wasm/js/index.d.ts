@@ -51,6 +51,37 @@ export interface CatalogStats {
   bytes_out: number;
 }
 
+/** The rule that decided an item (with the link's host, or the allow pattern). */
+export type CatalogRule =
+  | { rule: "free" }
+  | { rule: "sold_elsewhere"; host: string | null }
+  | { rule: "sold_by_shop" }
+  | { rule: "allowed_by_pattern"; pattern: string }
+  | { rule: "not_sold" };
+
+export type ItemDecision = {
+  index: number;
+  code: string | null;
+  name: string | null;
+  decision: "kept" | "hidden";
+} & CatalogRule;
+
+export interface CategoryDecision {
+  index: number;
+  code: string | null;
+  name: string | null;
+  kept: number;
+  hidden: ({ index: number; code: string | null; name: string | null } & CatalogRule)[];
+}
+
+export interface Explanation {
+  status: "ok";
+  kind: CatalogKind;
+  items: ItemDecision[];
+  categories: CategoryDecision[];
+  summary: CatalogStats;
+}
+
 export interface IncrementalFilter {
   push(chunk: Uint8Array | ArrayBuffer | string): Uint8Array;
   finish(): Uint8Array;
@@ -102,6 +133,7 @@ export class Policy {
   checkShopRequest(query: string | Record<string, string>): CheckResult;
   catalogKind(path: string): CatalogKind;
   filterCatalog(path: string, body: Uint8Array | ArrayBuffer | string): Uint8Array;
+  explainCatalog(path: string, body: Uint8Array | ArrayBuffer | string): Explanation;
   catalogFilter(path: string): IncrementalFilter;
   catalogTransform(path: string): TransformStream<Uint8Array, Uint8Array>;
   panelIni(catalogUrl?: string | null): { status: "ok"; text: string };

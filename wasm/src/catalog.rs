@@ -3,7 +3,7 @@
 use resale_core::report;
 use wasm_bindgen::prelude::*;
 
-use crate::errors::throw;
+use crate::errors::{reply, throw};
 use crate::policy::Policy;
 
 #[wasm_bindgen]
@@ -21,6 +21,16 @@ impl Policy {
             .filter_catalog(path, body)
             .map(|f| f.body)
             .map_err(|e| throw(&e, report::catalog_error(&e)))
+    }
+
+    /// Every decision of the filter on `body` (`report::explain_catalog`)
+    /// as JSON text; throws the catalog error report.
+    #[wasm_bindgen(js_name = explainCatalog)]
+    pub fn explain_catalog(&self, path: &str, body: &[u8]) -> Result<String, JsValue> {
+        reply(
+            &self.inner.explain_catalog(path, body),
+            report::explain_catalog,
+        )
     }
 
     /// An incremental filter for the request `path`.

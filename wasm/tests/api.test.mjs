@@ -18,6 +18,19 @@ test("fixture: 220 of 300 kept, one-shot equals streamed in odd chunks", async (
   assert.deepEqual(streamed, one);
 });
 
+test("explainCatalog: the filter's decisions (kept codes = the filtered feed's), errors as filterCatalog", () => {
+  const e = policy.explainCatalog("/api/v4/packages", fixture);
+  assert.equal(e.status, "ok");
+  assert.equal(e.items.length, 300);
+  const kept = e.items.filter((i) => i.decision === "kept").map((i) => i.code);
+  const filtered = JSON.parse(new TextDecoder().decode(policy.filterCatalog("/api/v4/packages", fixture)));
+  assert.deepEqual(kept, filtered.map((i) => i.code));
+  for (const i of e.items) assert.equal(i.decision === "hidden", i.rule === "not_sold");
+  assert.deepEqual(e.items[0], { index: 0, code: "mongo-builder-0", name: "Mongo Builder 0", decision: "kept", rule: "sold_elsewhere", host: "store.cloudlinux.com" });
+  assert.equal(e.summary.dropped, 80);
+  assert.throws(() => policy.explainCatalog("/api/v4/packages", "[1]"), (x) => x instanceof ResaleError && x.code === "catalog.item.not_object" && x.offset === 1);
+});
+
 test("incremental filter reports stats and errors with offsets", () => {
   const f = policy.catalogFilter("/api/v4/packages");
   f.push("[{\"code\":\"x\"}");

@@ -226,6 +226,28 @@ final class Policy
     }
 
     /**
+     * Why each item of a catalog response is kept or hidden: the filter's own
+     * decisions, `['kind', 'items' => [['index', 'code', 'name', 'decision',
+     * 'rule', 'host'|'pattern'?], …], 'categories' => [['index', 'code',
+     * 'name', 'kept', 'hidden' => […]], …], 'summary' => counts]`.
+     *
+     * @return array<string, mixed>
+     * @throws CatalogError as filterCatalog
+     */
+    public function explainCatalog(string $path, string $body): array
+    {
+        return Library::decode($this->fill($this->ffi->resale_explain_catalog(
+            $this->handle,
+            $path,
+            \strlen($path),
+            $body,
+            \strlen($body),
+            $this->bufAddr,
+            $this->errAddr,
+        )));
+    }
+
+    /**
      * An incremental filter for one response to `$path` (push chunks as they
      * arrive). It outlives this policy if need be.
      */

@@ -370,6 +370,23 @@ enum resale_status resale_filter_catalog(const struct resale_policy *policy_,
                                          struct resale_error **error);
 
 /*
+ Every decision of the filter on a whole response for the request `path`:
+ `*out` receives `{"kind","items":[…],"categories":[…],"summary":{…}}`
+ (per item its index, code, name, `kept`/`hidden` and rule). An invalid
+ feed is `RESALE_STATUS_REJECTED` with the same error as
+ [`resale_filter_catalog`]'s.
+
+ As [`resale_filter_catalog`] (without `stats`).
+ */
+enum resale_status resale_explain_catalog(const struct resale_policy *policy_,
+                                          const char *path,
+                                          size_t path_len,
+                                          const char *body,
+                                          size_t body_len,
+                                          struct resale_buffer *out,
+                                          struct resale_error **error);
+
+/*
  A new incremental filter for one response to the request `path`.
 
  `policy` from `resale_policy_new` (the filter keeps what it needs: the

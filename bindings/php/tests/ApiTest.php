@@ -236,6 +236,36 @@ final class ApiTest extends TestCase
         }
     }
 
+    /** Explain through the C ABI: the kept codes are the filtered feed's, hidden ones say not_sold. */
+    public function testExplainCatalogIsTheFiltersDecision(): void
+    {
+        $p = Policy::fromFile(self::ROOT . '/tests/vectors/policies/whitelist.json');
+        $body = file_get_contents(self::ROOT . '/tests/fixtures/packages.json');
+        $path = '/api/v4/packages?platform=unix';
+        $e = $p->explainCatalog($path, $body);
+        $this->assertSame('packages', $e['kind']);
+        $this->assertCount(300, $e['items']);
+        $kept = array_values(array_map(
+            static fn (array $i) => $i['code'],
+            array_filter($e['items'], static fn (array $i) => $i['decision'] === 'kept'),
+        ));
+        $filtered = json_decode($p->filterCatalog($path, $body)->body, true, 512, JSON_THROW_ON_ERROR);
+        $this->assertSame(array_column($filtered, 'code'), $kept);
+        foreach ($e['items'] as $i) {
+            $this->assertSame($i['decision'] === 'hidden', $i['rule'] === 'not_sold');
+        }
+        $this->assertSame(80, $e['summary']['dropped']);
+        $this->assertSame('sold_elsewhere', $e['items'][0]['rule']);
+        $this->assertSame('store.cloudlinux.com', $e['items'][0]['host']);
+        try {
+            $p->explainCatalog($path, '[{"code":"x"},]');
+            $this->fail('no exception');
+        } catch (CatalogError $ex) {
+            $this->assertSame('catalog.json.invalid', $ex->getErrorCode());
+            $this->assertSame(14, $ex->getOffset());
+        }
+    }
+
     public function testAFilterOutlivesItsPolicy(): void
     {
         $p = Policy::fromFile(self::ROOT . '/tests/vectors/policies/whitelist.json');
