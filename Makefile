@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: schema test-examples soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick profile-scan clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: schema test-examples playground test-playground soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick profile-scan clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 	$(CARGO) build --release -p resale-cli
 
 ## test: everything CI runs — formatting, lints, unit/property/vector tests, doctests.
-test: setup lint clean-counts test-rust test-examples test-differential test-node test-wasm test-worker test-ffi test-php test-nginx test-fastly test-packages soak-smoke fuzz-smoke bench-quick
+test: setup lint clean-counts test-rust test-examples test-differential test-node test-wasm test-playground test-worker test-ffi test-php test-nginx test-fastly test-packages soak-smoke fuzz-smoke bench-quick
 	scripts/vector-summary.sh
 
 lint:
@@ -55,6 +55,18 @@ wasm:
 ## test-wasm: every shared vector and the JS API through the npm package in Node.
 test-wasm: wasm
 	node --test wasm/tests/
+
+## playground: the browser playground (bindings/playground) on 127.0.0.1:8088,
+## on the npm package's browser entry; only its own files are served.
+PLAYGROUND_PORT ?= 8088
+playground: wasm
+	node bindings/playground/serve.mjs --port $(PLAYGROUND_PORT)
+
+## test-playground: the playground in Debian's chromium driven by playwright-core
+## (screenshots in target/playground/).
+test-playground: wasm
+	scripts/setup.sh playground
+	cd bindings/playground && node --test test/
 
 ## test-worker: the worker in workerd over HTTP against a local upstream.
 test-worker: build wasm

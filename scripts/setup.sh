@@ -76,6 +76,18 @@ setup_wasm() {
   fi
 }
 
+# ---- the playground's browser test: Debian's chromium, playwright-core pinned
+# in bindings/playground/package-lock.json (it drives /usr/bin/chromium; no
+# browser download)
+setup_playground() {
+  apt_install chromium
+  command -v npm >/dev/null || apt_install nodejs npm
+  if ! (cd bindings/playground && npm ls --depth=0 >/dev/null 2>&1); then
+    log "npm ci (bindings/playground: playwright-core)"
+    (cd bindings/playground && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 # ---- the C ABI: cbindgen (header drift check), clang + sanitizer runtime, valgrind
 CBINDGEN_VERSION=0.29.2
 setup_ffi() {
@@ -138,5 +150,5 @@ setup_fuzz() {
 }
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm worker ffi php nginx fastly fuzz deb php_fpm)
+[ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm playground worker ffi php nginx fastly fuzz deb php_fpm)
 for g in "${groups[@]}"; do "setup_$g"; done
