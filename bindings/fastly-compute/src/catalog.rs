@@ -15,12 +15,20 @@
 //! (a broken feed is never stored). Later polls are answered from it, `304`
 //! when they carry its `ETag`; a feed whose upstream gave no validator gets
 //! the digest of its body as `ETag` there.
+//!
+//! Each feed is stored twice: as filtered, and gzipped (compressed once,
+//! at flate2's fast level, under the key with `&resale-coding=gzip`). A
+//! poll whose `Accept-Encoding` allows gzip (the gateway's
+//! `CatalogPlan::accepts_encoding`) gets the gzipped entry as it is, any
+//! other the plain one: no hit is compressed or inflated. The 672 KB
+//! fixture filtered is 495 KB, 99 KB gzipped.
 
 use std::io::{Read, Write};
 use std::time::Duration;
 
 use bytes::Bytes;
 use fastly::cache::core::{self as cache, CacheKey};
+use flate2::{write::GzEncoder, Compression};
 
 use fastly::http::body::StreamingBody;
 use fastly::http::Method;
@@ -82,13 +90,20 @@ pub fn serve(gw: &Gateway, plan: &CatalogPlan) -> Option<Response> {
     None
 }
 
-fn key(plan: &CatalogPlan) -> CacheKey {
-    Bytes::from(plan.cache_key(ORIGIN))
+fn key(plan: &CatalogPlan, gzip: bool) -> CacheKey {
+    let key = plan.cache_key(ORIGIN);
+    Bytes::from(if gzip {
+        key + "&resale-coding=gzip"
+    } else {
+        key
+    })
 }
 
-/// The answer from a cached feed, if there is one.
+/// The answer from a cached feed, if there is one: the gzipped entry for a
+/// client that takes gzip, the plain one otherwise.
 fn cached(plan: &CatalogPlan) -> Option<Response> {
-    let found = cache::lookup(key(plan)).execute().ok()??;
+    let gzip = plan.accepts_encoding("gzip");
+    let found = cache::lookup(key(plan, gzip)).execute().ok()??;
     let meta = String::from_utf8(found.user_metadata().to_vec()).ok()?;
     let head = UpstreamHead::from_lines(200, &meta);
     let etag = head.header("etag").unwrap_or("");
@@ -104,25 +119,38 @@ fn cached(plan: &CatalogPlan) -> Option<Response> {
 }
 
 /// Store a whole filtered feed with its headers (and a validator of its own
-/// if the upstream gave none). A failure to store only costs the next poll
-/// a fetch.
+/// if the upstream gave none), plain and gzipped. A failure to store only
+/// costs the next poll a fetch.
 fn keep(plan: &CatalogPlan, mut reply: Reply, feed: &[u8], ttl: u32) {
     if reply.header("etag").is_none() {
         if let Some(etag) = plan.etag(Validator::Body(feed)) {
             reply = reply.with_header("etag", &etag);
         }
     }
+    let mut gz = GzEncoder::new(Vec::with_capacity(feed.len() / 4), Compression::fast());
+    match gz.write_all(feed).and_then(|()| gz.finish()) {
+        Ok(zipped) => {
+            let reply = reply.clone().with_header("content-encoding", "gzip");
+            insert(plan, key(plan, true), &reply, zipped, ttl);
+        }
+        Err(e) => eprintln!("catalog {}: not cached gzipped: {e}", plan.target),
+    }
+    insert(plan, key(plan, false), &reply, feed.to_vec(), ttl);
+}
+
+/// One cache entry: `body` under `reply`'s headers (the entry's metadata).
+fn insert(plan: &CatalogPlan, key: CacheKey, reply: &Reply, data: Vec<u8>, ttl: u32) {
     let meta: String = reply
         .headers
         .iter()
         .map(|(n, v)| format!("{n}: {v}\n"))
         .collect();
-    let insert = cache::insert(key(plan), Duration::from_secs(u64::from(ttl)))
+    let insert = cache::insert(key, Duration::from_secs(u64::from(ttl)))
         .user_metadata(Bytes::from(meta))
         .execute();
     let stored = match insert {
         Ok(mut body) => {
-            body.append(fastly::Body::from(feed));
+            body.append(fastly::Body::from(data));
             body.finish().map_err(|e| e.to_string())
         }
         Err(e) => Err(e.to_string()),

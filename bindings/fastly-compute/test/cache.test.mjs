@@ -3,7 +3,8 @@
 // policy digest, and polls are answered from it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
+import http, { createServer } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -68,4 +69,24 @@ test("a broken feed is never cached", async () => {
     }
   }
   assert.equal(hits, before + 2, "each request fetched again");
+});
+
+test("the feed is also kept gzipped: a client that takes gzip gets it as it is, others the plain copy", async () => {
+  const url = `${service.url}/api/v4/packages?case=gzip`;
+  const raw = (headers) => new Promise((resolve, reject) =>
+    http.get(url, { headers }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve([res.headers, Buffer.concat(chunks)]));
+    }).on("error", reject));
+  const [, body] = await raw({});
+  const before = hits;
+  const [gz, zipped] = await raw({ "accept-encoding": "gzip, br" });
+  assert.equal(gz["content-encoding"], "gzip");
+  assert.deepEqual(gunzipSync(zipped), body);
+  const [plain, bytes] = await raw({ "accept-encoding": "gzip;q=0" });
+  assert.equal(plain["content-encoding"], undefined);
+  assert.deepEqual(bytes, body);
+  assert.equal(plain.etag, gz.etag);
+  assert.equal(hits, before, "both from the cache");
 });
