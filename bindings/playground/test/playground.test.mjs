@@ -1,6 +1,6 @@
 // The playground in a real browser: Debian's chromium (scripts/setup.sh)
 // driven by playwright-core (pinned in ../package.json; no browser download).
-// Type a link and see the shop URL; break the policy and see the error at
+// Type a link and see the shop URL; paste a purchase and see the entitlement; break the policy and see the error at
 // its JSON path; load the sample feed and count the hidden rows against the
 // engine's own count (the npm package in Node); share the state by URL; no
 // request leaves the page's origin. A screenshot is kept in target/playground/.
@@ -52,6 +52,13 @@ test("the playground: rewrite, check, a broken policy, the sample feed explained
   assert.equal(rejected.status, "rejected");
   assert.equal(rejected.field, "extension-id");
 
+  const purchase = JSON.parse(readFileSync(join(repo, "examples/shop/shop.test.json"), "utf8")).webhooks[0].deliveries[0].body;
+  await page.fill("#webhook", purchase);
+  const applied = JSON.parse(await page.textContent("#entitlement"));
+  assert.equal(applied.status, "applied");
+  assert.equal(applied.entitlement.account.login, "acme");
+  assert.equal(applied.entitlement.status, "active");
+
   await page.click("#load-sample");
   await page.waitForSelector("#explain-table tbody tr");
   const sample = readFileSync(join(repo, "tests/fixtures/packages.json"));
@@ -66,6 +73,7 @@ test("the playground: rewrite, check, a broken policy, the sample feed explained
   assert.equal(first[1], "hidden");
   assert.equal(first[2], "not_sold");
   mkdirSync(shots, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(shots, "playground.png"), fullPage: false });
 
   // Share: the same URL in a new page brings back the fields and the sample.
