@@ -1,6 +1,13 @@
 //! Per-call cost of the buy-link rewrite and the shop-request check, on the
 //! example of Plesk's documentation. `make bench` puts these beside the peers
-//! (pure PHP, pure JS) measured in the same run.
+//! (pure PHP, pure JS) and a baseline (the `url` crate's parse of the same
+//! link) measured in the same run.
+//!
+//! Two forms of each: the owned answers (`rewrite_buy_url`,
+//! `check_shop_request`: a `String` and a `ShopRequest` per call), and the
+//! hot path the C ABI takes (`rewrite_buy_url_into` into a reused buffer,
+//! `check_shop_request_ref` borrowing from the query, the redirect URL
+//! written into a reused buffer).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use resale_core::Policy;
@@ -25,6 +32,32 @@ fn bench(c: &mut Criterion) {
                 unreachable!()
             };
             policy.check_shop_request(&url)
+        })
+    });
+    let (mut url, mut redirect) = (String::new(), String::new());
+    g.bench_function("rewrite_into", |b| {
+        b.iter(|| {
+            url.clear();
+            policy.rewrite_buy_url_into(black_box(LINK), &mut url)
+        })
+    });
+    g.bench_function("check_ref+redirect", |b| {
+        b.iter(|| {
+            redirect.clear();
+            let r = policy.check_shop_request_ref(black_box(SHOP)).unwrap();
+            policy.write_shop_redirect_url(&r, &mut redirect);
+        })
+    });
+    g.bench_function("rewrite+check borrowed", |b| {
+        b.iter(|| {
+            url.clear();
+            redirect.clear();
+            policy
+                .rewrite_buy_url_into(black_box(LINK), &mut url)
+                .unwrap()
+                .unwrap();
+            let r = policy.check_shop_request_ref(&url).unwrap();
+            policy.write_shop_redirect_url(&r, &mut redirect);
         })
     });
     g.finish();

@@ -81,10 +81,42 @@ pub struct Policy {
 
 struct Inner {
     shop_url: Url,
-    extensions: BTreeMap<String, ExtensionPolicy>,
+    /// The non-empty `&`-separated pairs of `shop_url`'s own query, in
+    /// order: a shop request sets them aside before reading Plesk's.
+    shop_query_pairs: Box<[Box<str>]>,
+    /// `shop_url` up to and including its own query, and the separator
+    /// the next parameter takes: the start of every link to the shop.
+    shop_link_base: (Box<str>, char),
+    extensions: BTreeMap<String, Sold>,
     catalog: CatalogPolicy,
     key_number: KeyNumber,
     key_number_pattern: String,
+}
+
+/// An extension's entry with what the shop request asks of it on every
+/// call, prepared when the policy is compiled.
+#[derive(Debug)]
+pub(crate) struct Sold {
+    pub(crate) policy: ExtensionPolicy,
+    /// `policy.products`, sorted: membership by binary search rather than
+    /// a walk over up to [`limits::MAX_PRODUCTS`] strings.
+    products: Box<[String]>,
+}
+
+impl Sold {
+    fn new(policy: ExtensionPolicy) -> Sold {
+        let mut products: Box<[String]> = policy.products.clone().into();
+        products.sort_unstable();
+        Sold { policy, products }
+    }
+
+    /// Is `product` one of the products the entry lists? (An empty list,
+    /// which accepts any product, is the caller's question.)
+    pub(crate) fn lists_product(&self, product: &str) -> bool {
+        self.products
+            .binary_search_by(|p| p.as_str().cmp(product))
+            .is_ok()
+    }
 }
 
 /// What the shop sells of one extension.
@@ -469,7 +501,7 @@ impl Policy {
             };
             extensions.insert(
                 code,
-                ExtensionPolicy {
+                Sold::new(ExtensionPolicy {
                     products,
                     individual_offers: ext.individual_offers,
                     partner_api_item: ext.partner_api_item,
@@ -478,7 +510,7 @@ impl Policy {
                     partner_api_v1: ext.partner_api_v1,
                     product_partner_items,
                     product_partner_v1,
-                },
+                }),
             );
         }
 
@@ -554,9 +586,20 @@ impl Policy {
             )?)
         };
 
+        let shop_query_pairs = shop_url
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(Box::from)
+            .collect();
+        let mut base = String::new();
+        let sep = crate::rewrite::write_link_base(&mut base, &shop_url);
         Ok(Policy {
             inner: Arc::new(Inner {
+                shop_link_base: (base.into(), sep),
                 shop_url,
+                shop_query_pairs,
                 extensions,
                 catalog: CatalogPolicy {
                     allow_patterns: c.allow_patterns,
@@ -607,12 +650,32 @@ impl Policy {
 
     /// The policy entry of an extension the shop sells.
     pub fn extension(&self, code: &str) -> Option<&ExtensionPolicy> {
+        self.sold(code).map(|s| &s.policy)
+    }
+
+    /// [`Policy::extension`] with its compiled lookups.
+    pub(crate) fn sold(&self, code: &str) -> Option<&Sold> {
         self.inner.extensions.get(code)
+    }
+
+    /// The pairs of the shop URL's own query (`cart.php?a=add&gid=7`:
+    /// `a=add`, `gid=7`).
+    pub(crate) fn shop_query_pairs(&self) -> &[Box<str>] {
+        &self.inner.shop_query_pairs
+    }
+
+    /// `shop_url` up to and including its own query, and the separator the
+    /// next parameter takes (`?`, or `&` after a query of its own).
+    pub(crate) fn shop_link_base(&self) -> (&str, char) {
+        (&self.inner.shop_link_base.0, self.inner.shop_link_base.1)
     }
 
     /// Every extension the shop sells, by code, in code order.
     pub fn extensions(&self) -> impl Iterator<Item = (&str, &ExtensionPolicy)> {
-        self.inner.extensions.iter().map(|(k, v)| (k.as_str(), v))
+        self.inner
+            .extensions
+            .iter()
+            .map(|(k, v)| (k.as_str(), &v.policy))
     }
 
     /// The catalog settings.
@@ -638,7 +701,12 @@ impl fmt::Debug for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Policy")
             .field("shop_url", &self.inner.shop_url.as_str())
-            .field("extensions", &self.inner.extensions)
+            .field(
+                "extensions",
+                &self
+                    .extensions()
+                    .collect::<BTreeMap<&str, &ExtensionPolicy>>(),
+            )
             .field("catalog", &self.inner.catalog.allow_patterns)
             .field("key_number_pattern", &self.inner.key_number_pattern)
             .finish()

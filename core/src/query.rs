@@ -108,66 +108,155 @@ pub fn ensure_unique(params: &[Param<'_>]) -> Result<(), QueryError> {
 /// [`parse_query`] without the duplicate check, for callers that first set
 /// aside pairs they know (the shop URL's own query).
 pub fn parse_pairs(query: &str) -> Result<Vec<Param<'_>>, QueryError> {
-    if query.len() > limits::MAX_QUERY_BYTES {
-        return Err(QueryError::TooLong { len: query.len() });
-    }
+    check_length(query)?;
     let mut params: Vec<Param<'_>> = Vec::with_capacity(8);
-    for (raw, eq) in pairs(query) {
+    for pair in pairs(query) {
         if params.len() == limits::MAX_PARAMS {
             return Err(QueryError::TooManyParams);
         }
-        let (raw_name, raw_value) = match eq {
-            Some(i) => (&raw[..i], &raw[i + 1..]),
-            None => (raw, ""),
-        };
-        // Decode the name first so that errors can name it; a name that does
-        // not decode is reported under its raw (truncated) form.
-        let shown = || truncate(raw_name, limits::MAX_NAME_BYTES).to_owned();
-        let name = decode_component(raw_name).map_err(|e| e.for_name(shown()))?;
-        if raw_name.len() > limits::MAX_NAME_BYTES {
-            return Err(QueryError::ParamTooLong { name: shown() });
-        }
-        if raw_value.len() > limits::MAX_VALUE_BYTES {
-            return Err(QueryError::ParamTooLong {
-                name: name.into_owned(),
-            });
-        }
-        let value = decode_component(raw_value).map_err(|e| e.for_name(name.to_string()))?;
+        let name = pair.name()?;
+        let value = pair.value(&name)?;
         params.push(Param {
             name,
             value,
-            raw,
-            raw_value,
+            raw: pair.raw,
+            raw_value: pair.raw_value,
         });
     }
     Ok(params)
 }
 
-/// The non-empty `&`-separated pairs of `query`, each with the offset of
-/// its first `=`: one pass over the bytes (queries are short, and calling
-/// `memchr` per pair and per `=` cost more than the scan).
-fn pairs(query: &str) -> impl Iterator<Item = (&str, Option<usize>)> {
+/// Refuse a query longer than [`limits::MAX_QUERY_BYTES`].
+pub(crate) fn check_length(query: &str) -> Result<(), QueryError> {
+    if query.len() > limits::MAX_QUERY_BYTES {
+        return Err(QueryError::TooLong { len: query.len() });
+    }
+    Ok(())
+}
+
+/// One non-empty `&`-separated pair as the pass over the query found it:
+/// its raw parts and what kinds of byte ([`BYTE_CLASS`]) each contains, so
+/// that decoding needs no second look at bytes that need no decoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawPair<'q> {
+    /// The whole pair (`token=abc%3D`).
+    pub raw: &'q str,
+    /// Before the first `=` (the whole pair when there is none).
+    pub raw_name: &'q str,
+    /// After the first `=` (empty when there is none).
+    pub raw_value: &'q str,
+    name_class: u8,
+    value_class: u8,
+}
+
+impl<'q> RawPair<'q> {
+    /// The decoded name, or why it is refused (under its raw, truncated
+    /// form, as a name that does not decode has no other): the first two
+    /// of the per-pair checks, in [`parse_pairs`]' order.
+    pub(crate) fn name(&self) -> Result<Cow<'q, str>, QueryError> {
+        let shown = || truncate(self.raw_name, limits::MAX_NAME_BYTES).to_owned();
+        let name =
+            decode_classified(self.raw_name, self.name_class).map_err(|e| e.for_name(shown()))?;
+        if self.raw_name.len() > limits::MAX_NAME_BYTES {
+            return Err(QueryError::ParamTooLong { name: shown() });
+        }
+        Ok(name)
+    }
+
+    /// The decoded value of the pair named `name`, or why it is refused:
+    /// the last two per-pair checks, after [`RawPair::name`].
+    pub(crate) fn value(&self, name: &str) -> Result<Cow<'q, str>, QueryError> {
+        self.check_value_length(name)?;
+        decode_classified(self.raw_value, self.value_class).map_err(|e| e.for_name(name.to_owned()))
+    }
+
+    /// [`RawPair::value`] for a value nobody reads (a parameter the
+    /// engine does not know): the same checks, and no copy when the value
+    /// needs no decoding.
+    pub(crate) fn validate_value(&self, name: &str) -> Result<(), QueryError> {
+        self.value(name).map(drop)
+    }
+
+    fn check_value_length(&self, name: &str) -> Result<(), QueryError> {
+        if self.raw_value.len() > limits::MAX_VALUE_BYTES {
+            return Err(QueryError::ParamTooLong {
+                name: name.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The non-empty `&`-separated pairs of `query`, in order, split at their
+/// first `=` and classified: one table-driven pass over the bytes (queries
+/// are short, and calling `memchr` per pair and per `=` cost more than the
+/// scan).
+pub(crate) fn pairs(query: &str) -> impl Iterator<Item = RawPair<'_>> {
     let bytes = query.as_bytes();
     let mut start = 0;
     std::iter::from_fn(move || {
         while start < bytes.len() {
             let mut eq = None;
+            let mut seen = 0u8;
+            let mut name_class = 0u8;
             let mut end = start;
-            while end < bytes.len() && bytes[end] != b'&' {
-                if bytes[end] == b'=' && eq.is_none() {
-                    eq = Some(end - start);
+            loop {
+                end = skip_plain(bytes, end);
+                let Some(&b) = bytes.get(end) else { break };
+                let class = BYTE_CLASS[b as usize];
+                if b == b'&' {
+                    break;
                 }
+                if b == b'=' && eq.is_none() {
+                    eq = Some(end);
+                    name_class = seen;
+                    seen = 0;
+                }
+                seen |= class;
                 end += 1;
             }
             // `&` and `=` are ASCII: the cuts are on char boundaries.
-            let pair = &query[start..end];
+            let raw = &query[start..end];
+            let pair_start = start;
             start = end + 1;
-            if !pair.is_empty() {
-                return Some((pair, eq));
+            if raw.is_empty() {
+                continue;
             }
+            return Some(match eq {
+                Some(i) => RawPair {
+                    raw,
+                    raw_name: &query[pair_start..i],
+                    raw_value: &query[i + 1..end],
+                    name_class,
+                    value_class: seen,
+                },
+                None => RawPair {
+                    raw,
+                    raw_name: raw,
+                    raw_value: "",
+                    name_class: seen,
+                    value_class: 0,
+                },
+            });
         }
         None
     })
+}
+
+/// The first position from `i` on whose byte is not plain (`BYTE_CLASS`
+/// 0: a separator, `%` or a possible control), or the end: eight bytes
+/// per step while they are all plain, which most of a query is.
+fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        if chunk.iter().fold(0, |any, &b| any | BYTE_CLASS[b as usize]) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && BYTE_CLASS[bytes[i] as usize] == 0 {
+        i += 1;
+    }
+    i
 }
 
 /// Why a query component did not decode.
@@ -187,14 +276,18 @@ impl DecodeError {
 }
 
 /// Percent-decode (only `%XX`; `+` stays `+`), requiring UTF-8 and refusing
-/// control characters (C0, DEL and C1).
+/// control characters (C0, DEL and C1). Borrowed unless there is a `%`.
 pub(crate) fn decode_component(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
+    let seen = raw
+        .bytes()
+        .fold(0u8, |seen, b| seen | BYTE_CLASS[b as usize]);
+    decode_classified(raw, seen)
+}
+
+/// [`decode_component`] of `raw` whose bytes' [`BYTE_CLASS`] bits, or-ed
+/// together, are `seen` (the pass that split the query computed them).
+fn decode_classified(raw: &str, seen: u8) -> Result<Cow<'_, str>, DecodeError> {
     let bytes = raw.as_bytes();
-    // One table-driven pass: is there a `%` to decode, or a control byte?
-    let mut seen = 0u8;
-    for &b in bytes {
-        seen |= BYTE_CLASS[b as usize];
-    }
     if seen & PERCENT == 0 {
         // `raw` is a &str, so already UTF-8.
         return if seen & CONTROL_LEAD != 0 && has_control(bytes) {
@@ -203,23 +296,25 @@ pub(crate) fn decode_component(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
             Ok(Cow::Borrowed(raw))
         };
     }
+    // Copy the runs between triplets whole, and look at the output again
+    // for control characters only when a raw or a decoded byte may be one.
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hi = bytes.get(i + 1).and_then(|b| hex(*b));
-            let lo = bytes.get(i + 2).and_then(|b| hex(*b));
-            match (hi, lo) {
-                (Some(h), Some(l)) => out.push(h << 4 | l),
-                _ => return Err(DecodeError::Encoding),
-            }
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let mut suspect_control = seen & CONTROL_LEAD != 0;
+    let mut rest = bytes;
+    while let Some(at) = memchr::memchr(b'%', rest) {
+        out.extend_from_slice(&rest[..at]);
+        let hi = rest.get(at + 1).and_then(|b| hex(*b));
+        let lo = rest.get(at + 2).and_then(|b| hex(*b));
+        let (Some(h), Some(l)) = (hi, lo) else {
+            return Err(DecodeError::Encoding);
+        };
+        let b = h << 4 | l;
+        suspect_control |= BYTE_CLASS[b as usize] & CONTROL_LEAD != 0;
+        out.push(b);
+        rest = &rest[at + 3..];
     }
-    if has_control(&out) {
+    out.extend_from_slice(rest);
+    if suspect_control && has_control(&out) {
         return Err(DecodeError::Control);
     }
     String::from_utf8(out)
@@ -227,10 +322,12 @@ pub(crate) fn decode_component(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
         .map_err(|_| DecodeError::Encoding)
 }
 
-/// `BYTE_CLASS` bits: `%`, and a byte that is or may start a control
-/// character (C0, DEL, or `C2`, the lead byte of C1 controls).
+/// `BYTE_CLASS` bits: `%`, a byte that is or may start a control
+/// character (C0, DEL, or `C2`, the lead byte of C1 controls), and the
+/// separators `&` and `=`.
 const PERCENT: u8 = 1;
 const CONTROL_LEAD: u8 = 2;
+const SEPARATOR: u8 = 4;
 const BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -241,6 +338,8 @@ const BYTE_CLASS: [u8; 256] = {
         b += 1;
     }
     t[b'%' as usize] = PERCENT;
+    t[b'&' as usize] = SEPARATOR;
+    t[b'=' as usize] = SEPARATOR;
     t
 };
 

@@ -87,6 +87,32 @@ impl Policy {
     /// assert!(matches!(out, RewriteOutcome::Unchanged(_)));
     /// ```
     pub fn rewrite_buy_url(&self, input: &str) -> Result<RewriteOutcome, Error> {
+        let mut out = String::new();
+        Ok(match self.rewrite_buy_url_into(input, &mut out)? {
+            Ok(()) => RewriteOutcome::Rewritten(out),
+            Err(reason) => RewriteOutcome::Unchanged(reason),
+        })
+    }
+
+    /// [`Policy::rewrite_buy_url`] that appends the shop URL to `out`
+    /// rather than allocating it, for callers that reuse one buffer (the C
+    /// ABI writes into the caller's): `Ok(Ok(()))` when rewritten,
+    /// `Ok(Err(reason))` when the link is left as it is (`out` untouched).
+    ///
+    /// ```
+    /// use resale_core::{Policy, UnchangedReason};
+    /// let policy = Policy::from_json(r#"{"shop_url": "https://shop.com"}"#).unwrap();
+    /// let mut out = String::new();
+    /// assert_eq!(policy.rewrite_buy_url_into("https://go.plesk.com/buy-plesk-ext/docker?kn=X", &mut out).unwrap(), Ok(()));
+    /// assert_eq!(out, "https://shop.com/?extension-id=docker&kn=X");
+    /// let other = policy.rewrite_buy_url_into("https://example.com/", &mut out).unwrap();
+    /// assert_eq!(other, Err(UnchangedReason::NotPleskStore));
+    /// ```
+    pub fn rewrite_buy_url_into(
+        &self,
+        input: &str,
+        out: &mut String,
+    ) -> Result<Result<(), UnchangedReason>, Error> {
         if input.len() > MAX_URL_BYTES {
             return Err(Error::at_field(
                 "url.too_long",
@@ -97,110 +123,183 @@ impl Policy {
                 ),
             ));
         }
-        if let Some(out) = self.rewrite_canonical(input) {
-            return Ok(RewriteOutcome::Rewritten(out));
+        if let Some((id, query)) = canonical_buy_link(input) {
+            // Canonical bytes are none that a query encodes.
+            self.write_shop_link(out, id, query, true);
+            return Ok(Ok(()));
         }
         let url = Url::parse(input).map_err(|e| {
             Error::at_field("url.invalid", "url", format!("not an absolute URL: {e}"))
         })?;
-        Ok(self.rewrite_parsed(&url))
-    }
-
-    /// The fast path for links exactly as Plesk writes them
-    /// (`https://go.plesk.com/buy-plesk-ext/<code>?<query>` with nothing a
-    /// URL parser would change): the answer the full parse would give, or
-    /// `None` to let the full parse decide. It only ever answers for input
-    /// whose WHATWG parse is the identity on every byte it reads, which the
-    /// property test `canonical_fast_path_equals_full_parse` checks against
-    /// the `url` crate.
-    fn rewrite_canonical(&self, input: &str) -> Option<String> {
-        const CANONICAL_PREFIX: &str = "https://go.plesk.com/buy-plesk-ext/";
-        let rest = input.strip_prefix(CANONICAL_PREFIX)?;
-        // Bytes every WHATWG path and query keep as they are, minus `\\`
-        // (a path separator for special schemes), `#` and `%` in the path.
-        let plain = |b: u8| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'-' | b'.'
-                        | b'_'
-                        | b'~'
-                        | b'!'
-                        | b'$'
-                        | b'&'
-                        | b'('
-                        | b')'
-                        | b'*'
-                        | b'+'
-                        | b','
-                        | b';'
-                        | b'='
-                        | b':'
-                        | b'@'
-                        | b'/'
-                        | b'?'
-                        | b'%'
-                )
-        };
-        if !rest.bytes().all(plain) {
-            return None;
-        }
-        let (path, query) = match rest.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (rest, None),
-        };
-        let id = path.strip_suffix('/').unwrap_or(path);
-        if !is_extension_code(id) {
-            return None;
-        }
-        let mut first = String::with_capacity(13 + id.len());
-        first.push_str("extension-id=");
-        first.push_str(id);
-        Some(self.shop_link(&first, query))
+        Ok(
+            buy_link_extension_id(&url)
+                .map(|id| self.write_shop_link(out, &id, url.query(), false)),
+        )
     }
 
     /// [`Policy::rewrite_buy_url`] on an already parsed URL.
     pub fn rewrite_parsed(&self, url: &Url) -> RewriteOutcome {
         match buy_link_extension_id(url) {
-            Ok(id) => RewriteOutcome::Rewritten(
-                self.shop_link(&format!("extension-id={id}"), url.query()),
-            ),
+            Ok(id) => {
+                let mut out = String::new();
+                self.write_shop_link(&mut out, &id, url.query(), false);
+                RewriteOutcome::Rewritten(out)
+            }
             Err(reason) => RewriteOutcome::Unchanged(reason),
         }
     }
 
-    /// The policy's shop URL with `first` and then `rest` appended to its own query.
-    pub(crate) fn shop_link(&self, first: &str, rest: Option<&str>) -> String {
-        link_to(self.shop_url(), first, rest)
+    /// The rewritten link: the policy's shop URL with `extension-id=<id>`
+    /// and then `query` appended to its own query. `query` is encoded
+    /// as [`push_query_safe`] does, unless `plain` says it has no byte
+    /// to encode.
+    fn write_shop_link(&self, out: &mut String, id: &str, query: Option<&str>, plain: bool) {
+        let (base, sep) = self.shop_link_base();
+        out.reserve(base.len() + 15 + id.len() + query.map_or(0, str::len));
+        out.push_str(base);
+        out.push(sep);
+        out.push_str("extension-id=");
+        out.push_str(id);
+        if let Some(q) = query.filter(|q| !q.is_empty()) {
+            out.push('&');
+            if plain {
+                out.push_str(q);
+            } else {
+                push_query_safe(out, q);
+            }
+        }
+    }
+
+    /// [`write_link`] to `target`, one of this policy's shop targets (the
+    /// policy's own `shop_url` starts from its precomputed base).
+    pub(crate) fn write_target_link<'p>(
+        &self,
+        out: &mut String,
+        target: &Url,
+        parts: impl IntoIterator<Item = &'p str>,
+    ) {
+        if std::ptr::eq(target, self.shop_url()) {
+            let (base, sep) = self.shop_link_base();
+            out.push_str(base);
+            write_parts(out, sep, parts);
+        } else {
+            write_link(out, target, parts);
+        }
     }
 }
 
-/// `shop` (a shop target of the policy) with `first` and then `rest`
-/// appended to its own query.
+/// The extension ID and the query of a link written exactly as Plesk
+/// writes it (`https://go.plesk.com/buy-plesk-ext/<code>[/][?<query>]`,
+/// with nothing a URL parser would change), or `None` to let the full
+/// parse decide. The host is decided as the parser would: the prefix ends
+/// with the `/` that ends the authority, so `go.plesk.com.evil.example`
+/// and `go.plesk.com@evil.example` never match, and every byte after it
+/// is one the WHATWG path and query keep as they are. The property test
+/// `canonical_fast_path_equals_full_parse` checks the answer against the
+/// `url` crate. One pass over the bytes.
+fn canonical_buy_link(input: &str) -> Option<(&str, Option<&str>)> {
+    const CANONICAL_PREFIX: &str = "https://go.plesk.com/buy-plesk-ext/";
+    let rest = input.strip_prefix(CANONICAL_PREFIX)?;
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    // The path: an extension code, perhaps one trailing `/`.
+    while i < bytes.len() && bytes[i] != b'?' {
+        if !CANONICAL[bytes[i] as usize] {
+            return None;
+        }
+        i += 1;
+    }
+    let path = &rest[..i];
+    let query = if i < bytes.len() {
+        let q = &rest[i + 1..];
+        if !all_in(&CANONICAL, q.as_bytes()) {
+            return None;
+        }
+        Some(q)
+    } else {
+        None
+    };
+    let id = path.strip_suffix('/').unwrap_or(path);
+    is_extension_code(id).then_some((id, query))
+}
+
+/// Bytes every WHATWG path and query of a special URL keep as they are,
+/// minus `\\` (a path separator for special schemes) and `#`: the
+/// alphabet of [`canonical_buy_link`], as a table.
+const CANONICAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b"-._~!$&()*+,;=:@/?%";
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+// Canonical bytes pass [`push_query_safe`] unchanged.
+const _: () = {
+    let mut b = 0;
+    while b < 256 {
+        assert!(!(CANONICAL[b] && QUERY_ENCODE[b]));
+        b += 1;
+    }
+};
+
+/// `shop` (a shop target of the policy) with `parts` appended to its own
+/// query, after `out` (empty parts are skipped).
 ///
 /// The parts come from a parsed URL's query or from validated parameters;
 /// any byte that the URL standard would percent-encode in a query (space,
 /// `"`, `#`, `'`, `<`, `>`, controls, non-ASCII) is encoded here, so
 /// nothing can leave the query component, and the shop URL (which has no
 /// fragment, see the policy) stays in front.
-pub(crate) fn link_to(shop: &Url, first: &str, rest: Option<&str>) -> String {
-    let whole = shop.as_str();
-    let (base, own) = match shop.query() {
-        Some(q) => (&whole[..whole.len() - q.len() - 1], Some(q)),
-        None => (whole, None),
-    };
-    let mut out = String::with_capacity(whole.len() + first.len() + rest.map_or(0, str::len) + 3);
-    out.push_str(base);
-    let mut sep = '?';
-    for part in [own, Some(first), rest].into_iter().flatten() {
+pub(crate) fn write_link<'p>(
+    out: &mut String,
+    shop: &Url,
+    parts: impl IntoIterator<Item = &'p str>,
+) {
+    let sep = write_link_base(out, shop);
+    write_parts(out, sep, parts);
+}
+
+/// Append `parts` (empty ones skipped) as query parts, the first after `sep`.
+fn write_parts<'p>(out: &mut String, mut sep: char, parts: impl IntoIterator<Item = &'p str>) {
+    for part in parts {
         if part.is_empty() {
             continue;
         }
         out.push(sep);
         sep = '&';
-        push_query_safe(&mut out, part);
+        push_query_safe(out, part);
     }
-    out
+}
+
+/// Append `shop` up to and including its own query; answer the separator
+/// the next part takes (`?`, or `&` after a query of its own).
+pub(crate) fn write_link_base(out: &mut String, shop: &Url) -> char {
+    let whole = shop.as_str();
+    match shop.query() {
+        Some(q) if !q.is_empty() => {
+            out.push_str(&whole[..whole.len() - q.len() - 1]);
+            out.push('?');
+            push_query_safe(out, q);
+            '&'
+        }
+        Some(q) => {
+            out.push_str(&whole[..whole.len() - q.len() - 1]);
+            '?'
+        }
+        None => {
+            out.push_str(whole);
+            '?'
+        }
+    }
 }
 
 /// Append `text`, percent-encoding what the URL standard's special-query
@@ -209,7 +308,7 @@ pub(crate) fn link_to(shop: &Url, first: &str, rest: Option<&str>) -> String {
 /// passes unchanged.
 fn push_query_safe(out: &mut String, text: &str) {
     let needs = |b: u8| QUERY_ENCODE[b as usize];
-    if !text.bytes().fold(false, |any, b| any | needs(b)) {
+    if all_in(&QUERY_KEEP, text.as_bytes()) {
         out.push_str(text);
         return;
     }
@@ -236,6 +335,29 @@ const QUERY_ENCODE: [bool; 256] = {
     }
     t
 };
+
+/// The bytes [`push_query_safe`] keeps as they are.
+const QUERY_KEEP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = !QUERY_ENCODE[b];
+        b += 1;
+    }
+    t
+};
+
+/// Is every byte of `bytes` in `table`? Eight bytes a step (links are
+/// a hundred bytes or so, and this runs on each).
+fn all_in(table: &[bool; 256], bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        if !chunk.iter().fold(true, |all, &b| all & table[b as usize]) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&b| table[b as usize])
+}
 
 /// The extension ID of a Plesk buy link, or why `url` is not one.
 fn buy_link_extension_id(url: &Url) -> Result<String, UnchangedReason> {
@@ -417,7 +539,9 @@ mod tests {
             let p = policy(shop);
             let input = format!("https://go.plesk.com/buy-plesk-ext/{tail}");
             let full = Url::parse(&input).map(|u| p.rewrite_parsed(&u)).ok();
-            if let Some(fast) = p.rewrite_canonical(&input) {
+            if let Some((id, query)) = canonical_buy_link(&input) {
+                let mut fast = String::new();
+                p.write_shop_link(&mut fast, id, query, true);
                 proptest::prop_assert_eq!(Some(RewriteOutcome::Rewritten(fast)), full, "{}", input);
             }
         }

@@ -14,7 +14,9 @@
 //! `buyUrlCoupon`, `a`, `ekn`, then the policy (sold extension, Individual
 //! Offers fields, sold product).
 
-use crate::query::{ensure_unique, parse_pairs, Param, QueryError};
+use std::borrow::Cow;
+
+use crate::query::{limits, QueryError};
 use crate::syntax;
 use crate::{Error, Policy};
 
@@ -89,7 +91,7 @@ fn reject(code: &'static str, field: &str, message: impl Into<String>) -> Error 
 
 impl From<QueryError> for Error {
     fn from(e: QueryError) -> Error {
-        use crate::query::limits::*;
+        use limits::*;
         match e {
             QueryError::TooLong { len } => Error::new(
                 "query.too_long",
@@ -124,25 +126,245 @@ impl From<QueryError> for Error {
 /// path with a query (`/buy?q`), or the bare query (`q` or `?q`). A fragment
 /// is cut off.
 fn query_part(input: &str) -> &str {
-    let input = input.split_once('#').map_or(input, |(q, _)| q);
-    let has_scheme = input.split_once("://").is_some_and(|(scheme, _)| {
-        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
-    if has_scheme || input.starts_with('/') {
-        input.split_once('?').map_or("", |(_, q)| q)
+    let bytes = input.as_bytes();
+    // `scheme://`: a letter, then letters, digits, `+`, `-`, `.` up to `://`.
+    let scheme = bytes
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+        .unwrap_or(bytes.len());
+    let has_scheme =
+        scheme > 0 && bytes[0].is_ascii_alphabetic() && bytes[scheme..].starts_with(b"://");
+    let query = if has_scheme || bytes.first() == Some(&b'/') {
+        match memchr::memchr2(b'?', b'#', bytes) {
+            Some(at) if bytes[at] == b'?' => &input[at + 1..],
+            _ => return "",
+        }
     } else {
         input.strip_prefix('?').unwrap_or(input)
+    };
+    memchr::memchr(b'#', query.as_bytes()).map_or(query, |at| &query[..at])
+}
+
+/// The fields the engine reads: a field's slot in [`Fields`] is its index
+/// in [`FORWARD_ORDER`] (the test `slots_follow_the_forward_order` says so).
+const EXTENSION_ID: usize = 0;
+const KEY_NUMBER: usize = 1;
+const TOKEN: usize = 2;
+const PRODUCT_ID: usize = 3;
+const COUPON: usize = 4;
+const EXTENSION_KEY_NUMBER: usize = 5;
+const ACTION: usize = 6;
+
+/// The slot of a (decoded) parameter name, `None` for a name the engine
+/// does not read.
+fn field_of(name: &str) -> Option<usize> {
+    FORWARD_ORDER.iter().position(|n| *n == name)
+}
+
+/// A field's value (decoded; borrowed from the query unless it had to be
+/// percent-decoded) and its raw pair (forwarded as it arrived).
+type Field<'q> = (Cow<'q, str>, &'q str);
+
+/// What one pass over the query keeps: the first non-empty value of each
+/// field. Everything else is checked and dropped on the way.
+struct Fields<'q> {
+    slots: [Option<Field<'q>>; 7],
+}
+
+impl<'q> Fields<'q> {
+    /// Take the query apart in one pass, with the checks of
+    /// [`crate::query::parse_pairs`] (size, count, encoding, lengths, in
+    /// pair order), the shop URL's own pairs set aside (once each, so a
+    /// shop's `a=add` is not read as Plesk's `a`), and then the duplicate
+    /// check of [`crate::query::ensure_unique`] on what remains (the first
+    /// name seen twice, so an encoding error later in the query still
+    /// wins, as it does when the pairs are listed first).
+    ///
+    /// Nothing is allocated unless a name or a read value must be
+    /// percent-decoded, the shop URL has more than 64 pairs of its own, or
+    /// more than [`INLINE_NAMES`] unknown names arrive.
+    fn parse(policy: &Policy, query: &'q str) -> Result<Fields<'q>, QueryError> {
+        crate::query::check_length(query)?;
+        let own = policy.shop_query_pairs();
+        let mut own_left = OwnPairs::new(own.len());
+        let mut slots: [Option<Field<'q>>; 7] = Default::default();
+        let mut seen = 0u8; // the fields met, as bits
+        let mut others = Names::default(); // the other names met
+        let mut duplicate: Option<Cow<'q, str>> = None;
+        let mut count = 0;
+        for pair in crate::query::pairs(query) {
+            if count == limits::MAX_PARAMS {
+                return Err(QueryError::TooManyParams);
+            }
+            count += 1;
+            let name = pair.name()?;
+            let field = field_of(&name);
+            let value = match field {
+                Some(_) => Some(pair.value(&name)?),
+                None => {
+                    pair.validate_value(&name)?;
+                    None
+                }
+            };
+            if own_left.take(own, pair.raw) || duplicate.is_some() {
+                continue;
+            }
+            match (field, value) {
+                (Some(f), Some(value)) => {
+                    if seen & (1 << f) != 0 {
+                        duplicate = Some(name);
+                        continue;
+                    }
+                    seen |= 1 << f;
+                    if !value.is_empty() {
+                        slots[f] = Some((value, pair.raw));
+                    }
+                }
+                _ => {
+                    if others.contains(&name) {
+                        duplicate = Some(name);
+                    } else {
+                        others.push(name);
+                    }
+                }
+            }
+        }
+        match duplicate {
+            Some(name) => Err(QueryError::Duplicate {
+                name: name.into_owned(),
+            }),
+            None => Ok(Fields { slots }),
+        }
+    }
+
+    fn take(&mut self, slot: usize) -> Option<Field<'q>> {
+        self.slots[slot].take()
     }
 }
 
-/// A present, non-empty parameter.
-fn get<'p>(params: &'p [Param<'_>], name: &str) -> Option<&'p Param<'p>> {
-    params
-        .iter()
-        .find(|p| p.name == name && !p.value.is_empty())
+/// Which of the shop URL's own pairs are still to be set aside: bits for
+/// up to 64 pairs, a list beyond (a shop URL with more pairs than a query
+/// may carry is odd, but allowed).
+enum OwnPairs {
+    Bits(u64),
+    Many(Vec<bool>),
+}
+
+impl OwnPairs {
+    fn new(n: usize) -> OwnPairs {
+        match n {
+            0..=63 => OwnPairs::Bits((1u64 << n) - 1),
+            64 => OwnPairs::Bits(u64::MAX),
+            _ => OwnPairs::Many(vec![true; n]),
+        }
+    }
+
+    /// Set aside the first own pair equal to `raw` that is still left.
+    fn take(&mut self, own: &[Box<str>], raw: &str) -> bool {
+        match self {
+            OwnPairs::Bits(0) => false,
+            OwnPairs::Bits(left) => {
+                let i = own
+                    .iter()
+                    .enumerate()
+                    .position(|(i, p)| *left & (1 << i) != 0 && **p == *raw);
+                i.inspect(|i| *left &= !(1 << i)).is_some()
+            }
+            OwnPairs::Many(left) => {
+                let i = own
+                    .iter()
+                    .zip(left.iter())
+                    .position(|(p, l)| *l && **p == *raw);
+                i.inspect(|&i| left[i] = false).is_some()
+            }
+        }
+    }
+}
+
+/// How many unknown names [`Names`] holds without allocating.
+const INLINE_NAMES: usize = 8;
+
+/// The unknown names met so far, for the duplicate check (a query carries
+/// a few: `utm_source`, a shop's own).
+#[derive(Default)]
+struct Names<'q> {
+    inline: [Cow<'q, str>; INLINE_NAMES],
+    len: usize,
+    more: Vec<Cow<'q, str>>,
+}
+
+impl<'q> Names<'q> {
+    fn contains(&self, name: &str) -> bool {
+        self.inline[..self.len.min(INLINE_NAMES)]
+            .iter()
+            .chain(&self.more)
+            .any(|n| n == name)
+    }
+
+    fn push(&mut self, name: Cow<'q, str>) {
+        if self.len < INLINE_NAMES {
+            self.inline[self.len] = name;
+        } else {
+            self.more.push(name);
+        }
+        self.len += 1;
+    }
+}
+
+/// An accepted shop request that borrows from the query it was read from:
+/// what [`Policy::check_shop_request_ref`] answers, without a copy of any
+/// value that needed no percent-decoding. [`ShopRequestRef::into_owned`]
+/// makes the [`ShopRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopRequestRef<'q> {
+    /// The extension's code (`extension-id`).
+    pub extension_id: Cow<'q, str>,
+    /// The main Plesk key number (`kn`).
+    pub key_number: Cow<'q, str>,
+    /// Individual Offers token (`token`), base64.
+    pub token: Option<Cow<'q, str>>,
+    /// Individual Offers product (`product-id`).
+    pub product_id: Option<Cow<'q, str>>,
+    /// Coupon code (`buyUrlCoupon`).
+    pub coupon: Option<Cow<'q, str>>,
+    /// Purchase or upgrade (`a`).
+    pub action: Action,
+    /// The extension key being upgraded (`ekn`).
+    pub extension_key_number: Option<Cow<'q, str>>,
+    /// The accepted pairs as they arrived, in [`FORWARD_ORDER`] (`None`
+    /// when absent).
+    forward: [Option<&'q str>; 7],
+}
+
+impl<'q> ShopRequestRef<'q> {
+    /// The accepted parameters exactly as they arrived, in the fixed order
+    /// of [`ShopRequest::forward_query`]; joined by `&`, they are that query.
+    pub fn forward_pairs(&self) -> impl Iterator<Item = &'q str> + '_ {
+        self.forward.iter().flatten().copied()
+    }
+
+    /// The owned request (each value copied once).
+    pub fn into_owned(self) -> ShopRequest {
+        let owned = |v: Option<Cow<'q, str>>| v.map(Cow::into_owned);
+        let mut forward_query =
+            String::with_capacity(self.forward_pairs().map(|p| p.len() + 1).sum());
+        for (i, pair) in self.forward_pairs().enumerate() {
+            if i > 0 {
+                forward_query.push('&');
+            }
+            forward_query.push_str(pair);
+        }
+        ShopRequest {
+            extension_id: self.extension_id.into_owned(),
+            key_number: self.key_number.into_owned(),
+            token: owned(self.token),
+            product_id: owned(self.product_id),
+            coupon: owned(self.coupon),
+            action: self.action,
+            extension_key_number: owned(self.extension_key_number),
+            forward_query,
+        }
+    }
 }
 
 impl Policy {
@@ -166,49 +388,74 @@ impl Policy {
     /// assert_eq!(no.code, "param.duplicate");
     /// ```
     pub fn check_shop_request(&self, query_or_url: &str) -> Result<ShopRequest, Error> {
-        let mut params = parse_pairs(query_part(query_or_url))?;
-        self.set_aside_shop_query(&mut params);
-        ensure_unique(&params)?;
+        self.check_shop_request_ref(query_or_url)
+            .map(ShopRequestRef::into_owned)
+    }
+
+    /// [`Policy::check_shop_request`] without copying the accepted values:
+    /// the same answer and the same rejections, borrowing from
+    /// `query_or_url`. The hot path of the bindings that copy the answer
+    /// out at once (the C ABI's one-call check).
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use resale_core::Policy;
+    /// let policy = Policy::from_json(r#"{"shop_url": "https://shop.com", "extensions": {"docker": {}}}"#).unwrap();
+    /// let req = policy.check_shop_request_ref("extension-id=docker&kn=PLSK.12345678.0001&buyUrlCoupon=A%2DB").unwrap();
+    /// assert!(matches!(req.key_number, Cow::Borrowed("PLSK.12345678.0001")));
+    /// assert!(matches!(req.coupon.as_deref(), Some("A-B"))); // decoded: a copy
+    /// ```
+    pub fn check_shop_request_ref<'q>(
+        &self,
+        query_or_url: &'q str,
+    ) -> Result<ShopRequestRef<'q>, Error> {
+        let mut fields = Fields::parse(self, query_part(query_or_url))?;
+        let ext = fields.take(EXTENSION_ID);
+        let kn = fields.take(KEY_NUMBER);
+        let token = fields.take(TOKEN);
+        let product = fields.take(PRODUCT_ID);
+        let coupon = fields.take(COUPON);
+        let ekn = fields.take(EXTENSION_KEY_NUMBER);
+        let action_field = fields.take(ACTION);
 
         // ---- syntax, field by field ----
-        let ext = get(&params, param::EXTENSION_ID).ok_or_else(|| {
-            reject(
+        let Some(ext) = ext else {
+            return Err(reject(
                 "extension_id.missing",
                 param::EXTENSION_ID,
                 "the extension is missing (parameter `extension-id`)",
-            )
-        })?;
-        if !syntax::is_extension_code(&ext.value) {
+            ));
+        };
+        if !syntax::is_extension_code(&ext.0) {
             return Err(reject(
                 "extension_id.malformed",
                 param::EXTENSION_ID,
                 "`extension-id` is not an extension code (letters, digits, `-`, `_`, `.`)",
             ));
         }
-        let kn = get(&params, param::KEY_NUMBER).ok_or_else(|| {
-            reject(
+        let Some(kn) = kn else {
+            return Err(reject(
                 "kn.missing",
                 param::KEY_NUMBER,
                 "the Plesk key number is missing (parameter `kn`)",
-            )
-        })?;
-        if !self.is_key_number(&kn.value) {
+            ));
+        };
+        if !self.is_key_number(&kn.0) {
             return Err(reject(
                 "kn.malformed",
                 param::KEY_NUMBER,
                 "`kn` is not a Plesk key number (such as PLSK.12345678.0001)",
             ));
         }
-        let token = get(&params, param::TOKEN);
-        if let Some(t) = token {
-            if t.value.len() > syntax::MAX_TOKEN_BYTES {
+        if let Some((t, _)) = &token {
+            if t.len() > syntax::MAX_TOKEN_BYTES {
                 return Err(reject(
                     "token.too_long",
                     param::TOKEN,
                     format!("`token` is longer than {} bytes", syntax::MAX_TOKEN_BYTES),
                 ));
             }
-            if !syntax::is_base64(&t.value) {
+            if !syntax::is_base64(t) {
                 return Err(reject(
                     "token.malformed",
                     param::TOKEN,
@@ -216,9 +463,8 @@ impl Policy {
                 ));
             }
         }
-        let product = get(&params, param::PRODUCT_ID);
-        if let Some(p) = product {
-            if !syntax::is_product_id(&p.value) {
+        if let Some((p, _)) = &product {
+            if !syntax::is_product_id(p) {
                 return Err(reject(
                     "product_id.malformed",
                     param::PRODUCT_ID,
@@ -226,9 +472,8 @@ impl Policy {
                 ));
             }
         }
-        let coupon = get(&params, param::COUPON);
-        if let Some(c) = coupon {
-            if !syntax::is_coupon(&c.value) {
+        if let Some((c, _)) = &coupon {
+            if !syntax::is_coupon(c) {
                 return Err(reject(
                     "coupon.malformed",
                     param::COUPON,
@@ -236,7 +481,7 @@ impl Policy {
                 ));
             }
         }
-        let action = match get(&params, param::ACTION).map(|a| a.value.as_ref()) {
+        let action = match action_field.as_ref().map(|(a, _)| a.as_ref()) {
             None => Action::Buy,
             Some("upgrade") => Action::Upgrade,
             Some(_) => {
@@ -247,8 +492,7 @@ impl Policy {
                 ))
             }
         };
-        let ekn = get(&params, param::EXTENSION_KEY_NUMBER);
-        match (action, ekn) {
+        match (action, &ekn) {
             (Action::Upgrade, None) => {
                 return Err(reject(
                     "ekn.missing",
@@ -263,9 +507,7 @@ impl Policy {
                     "`ekn` is only meaningful with `a=upgrade`",
                 ))
             }
-            (_, Some(e))
-                if !(self.is_key_number(&e.value) || syntax::is_bare_key_digits(&e.value)) =>
-            {
+            (_, Some((e, _))) if !(self.is_key_number(e) || syntax::is_bare_key_digits(e)) => {
                 return Err(reject(
                     "ekn.malformed",
                     param::EXTENSION_KEY_NUMBER,
@@ -276,13 +518,14 @@ impl Policy {
         }
 
         // ---- policy ----
-        let entry = self.extension(&ext.value).ok_or_else(|| {
+        let sold = self.sold(&ext.0).ok_or_else(|| {
             reject(
                 "extension.not_sold",
                 param::EXTENSION_ID,
-                format!("this shop does not sell the extension `{}`", ext.value),
+                format!("this shop does not sell the extension `{}`", ext.0),
             )
         })?;
+        let entry = &sold.policy;
         if entry.individual_offers {
             if token.is_none() {
                 return Err(reject(
@@ -290,7 +533,7 @@ impl Policy {
                     param::TOKEN,
                     format!(
                         "`{}` is sold as Individual Offers: the link must carry `token`",
-                        ext.value
+                        ext.0
                     ),
                 ));
             }
@@ -300,54 +543,42 @@ impl Policy {
                     param::PRODUCT_ID,
                     format!(
                         "`{}` is sold as Individual Offers: the link must carry `product-id`",
-                        ext.value
+                        ext.0
                     ),
                 ));
             }
         }
-        if let Some(p) = product {
-            if !entry.products.is_empty() && !entry.products.iter().any(|x| *x == p.value) {
+        if let Some((p, _)) = &product {
+            if !entry.products.is_empty() && !sold.lists_product(p) {
                 return Err(reject(
                     "product_id.not_sold",
                     param::PRODUCT_ID,
-                    format!(
-                        "this shop does not sell the product `{}` of `{}`",
-                        p.value, ext.value
-                    ),
+                    format!("this shop does not sell the product `{}` of `{}`", p, ext.0),
                 ));
             }
         }
 
-        let forward_query = FORWARD_ORDER
-            .iter()
-            .filter_map(|name| get(&params, name).map(|p| p.raw))
-            .collect::<Vec<_>>()
-            .join("&");
-        let owned = |p: Option<&Param<'_>>| p.map(|p| p.value.to_string());
-        Ok(ShopRequest {
-            extension_id: ext.value.to_string(),
-            key_number: kn.value.to_string(),
-            token: owned(token),
-            product_id: owned(product),
-            coupon: owned(coupon),
+        let raw = |f: &Option<Field<'q>>| f.as_ref().map(|(_, raw)| *raw);
+        let forward = [
+            Some(ext.1),
+            Some(kn.1),
+            raw(&token),
+            raw(&product),
+            raw(&coupon),
+            raw(&ekn),
+            raw(&action_field),
+        ];
+        let value = |f: Option<Field<'q>>| f.map(|(v, _)| v);
+        Ok(ShopRequestRef {
+            extension_id: ext.0,
+            key_number: kn.0,
+            token: value(token),
+            product_id: value(product),
+            coupon: value(coupon),
             action,
-            extension_key_number: owned(ekn),
-            forward_query,
+            extension_key_number: value(ekn),
+            forward,
         })
-    }
-
-    /// Remove, once each, the pairs of the shop URL's own query
-    /// (`cart.php?a=add&gid=7`): they are the shop's, not Plesk's, and a
-    /// shop's `a=add` must not be read as Plesk's action parameter `a`.
-    fn set_aside_shop_query(&self, params: &mut Vec<Param<'_>>) {
-        let Some(own) = self.shop_url().query() else {
-            return;
-        };
-        for pair in own.split('&').filter(|p| !p.is_empty()) {
-            if let Some(i) = params.iter().position(|p| p.raw == pair) {
-                params.remove(i);
-            }
-        }
     }
 
     /// Where to send the customer once `request` is accepted: the most
@@ -364,7 +595,25 @@ impl Policy {
     /// ```
     pub fn shop_redirect_url(&self, request: &ShopRequest) -> String {
         let target = self.shop_target(&request.extension_id, request.product_id.as_deref());
-        crate::rewrite::link_to(target, &request.forward_query, None)
+        let mut out =
+            String::with_capacity(target.as_str().len() + request.forward_query.len() + 1);
+        self.write_target_link(&mut out, target, [request.forward_query.as_str()]);
+        out
+    }
+
+    /// [`Policy::shop_redirect_url`] of a borrowed request, appended to `out`.
+    ///
+    /// ```
+    /// use resale_core::Policy;
+    /// let policy = Policy::from_json(r#"{"shop_url": "https://shop.example/store", "extensions": {"docker": {}}}"#).unwrap();
+    /// let query = "/buy?kn=PLSK.12345678.0001&utm=x&extension-id=docker";
+    /// let mut url = String::new();
+    /// policy.write_shop_redirect_url(&policy.check_shop_request_ref(query).unwrap(), &mut url);
+    /// assert_eq!(url, policy.shop_redirect_url(&policy.check_shop_request(query).unwrap()));
+    /// ```
+    pub fn write_shop_redirect_url(&self, request: &ShopRequestRef<'_>, out: &mut String) {
+        let target = self.shop_target(&request.extension_id, request.product_id.as_deref());
+        self.write_target_link(out, target, request.forward_pairs());
     }
 }
 
@@ -383,6 +632,23 @@ mod tests {
     }
 
     const KN: &str = "kn=PLSK.12345678.0001";
+
+    #[test]
+    fn slots_follow_the_forward_order() {
+        let slots = [
+            EXTENSION_ID,
+            KEY_NUMBER,
+            TOKEN,
+            PRODUCT_ID,
+            COUPON,
+            EXTENSION_KEY_NUMBER,
+            ACTION,
+        ];
+        for (i, name) in FORWARD_ORDER.iter().enumerate() {
+            assert_eq!(field_of(name), Some(slots[i]), "{name}");
+        }
+        assert_eq!(field_of("utm"), None);
+    }
 
     #[test]
     fn query_part_forms() {

@@ -7,8 +7,6 @@
 
 use std::ffi::c_char;
 
-use resale_core::RewriteOutcome;
-
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::guard;
 use crate::policy::{policy, resale_policy};
@@ -40,12 +38,11 @@ pub unsafe extern "C" fn resale_rewrite_buy_url(
         let policy = policy(policy_)?;
         let url = text(url, url_len, "url")?;
         let mut out = output(out, "out")?;
-        match policy.rewrite_buy_url(url)? {
-            RewriteOutcome::Rewritten(shop_url) => {
-                out.set(shop_url.as_bytes());
-                Ok(resale_status::Ok)
-            }
-            RewriteOutcome::Unchanged(reason) => Err(Failure::unchanged(reason)),
+        // Written straight into the caller's buffer: no allocation once it
+        // is large enough.
+        match out.fill_text(|text| policy.rewrite_buy_url_into(url, text))? {
+            Ok(()) => Ok(resale_status::Ok),
+            Err(reason) => Err(Failure::unchanged(reason)),
         }
     })
 }

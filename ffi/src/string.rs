@@ -121,6 +121,18 @@ impl Output<'_> {
         result
     }
 
+    /// [`Output::fill`] for text: the core writes into a `String` that is
+    /// the buffer's memory, so an answer is written once, in place.
+    pub(crate) fn fill_text<T>(&mut self, write: impl FnOnce(&mut String) -> T) -> T {
+        self.fill(|v| {
+            // `v` is empty (see `take`), so it is UTF-8 and nothing is lost.
+            let mut text = String::from_utf8(std::mem::take(v)).unwrap_or_default();
+            let result = write(&mut text);
+            *v = text.into_bytes();
+            result
+        })
+    }
+
     /// A core answer: on success the value itself as JSON text in the
     /// buffer, with no `status` around it (the C status is the only status);
     /// a failure becomes the error object instead.

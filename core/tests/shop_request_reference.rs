@@ -1,0 +1,535 @@
+//! The one-pass shop-request check against the implementation it replaced
+//! (a `Vec` of decoded pairs, the shop's own pairs removed, a pairwise
+//! duplicate check, then field lookups), kept here as the reference: for
+//! generated queries, both give the same request or the same error (code,
+//! field and message), and the borrowed answer is the owned one.
+
+use std::borrow::Cow;
+
+use proptest::prelude::*;
+use resale_core::query::QueryError;
+use resale_core::{Action, Error, Policy, ShopRequest};
+
+mod reference {
+    //! The check as it was before the one-pass rewrite, verbatim but for
+    //! paths (`resale_core::…`).
+    use super::*;
+    use resale_core::query::limits;
+    use resale_core::shop_request::param;
+    use resale_core::syntax;
+
+    pub struct Param<'a> {
+        pub name: Cow<'a, str>,
+        pub value: Cow<'a, str>,
+        pub raw: &'a str,
+    }
+
+    fn ensure_unique(params: &[Param<'_>]) -> Result<(), QueryError> {
+        for (i, p) in params.iter().enumerate() {
+            if params[..i].iter().any(|q| q.name == p.name) {
+                return Err(QueryError::Duplicate {
+                    name: p.name.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_pairs(query: &str) -> Result<Vec<Param<'_>>, QueryError> {
+        if query.len() > limits::MAX_QUERY_BYTES {
+            return Err(QueryError::TooLong { len: query.len() });
+        }
+        let mut params: Vec<Param<'_>> = Vec::with_capacity(8);
+        for (raw, eq) in pairs(query) {
+            if params.len() == limits::MAX_PARAMS {
+                return Err(QueryError::TooManyParams);
+            }
+            let (raw_name, raw_value) = match eq {
+                Some(i) => (&raw[..i], &raw[i + 1..]),
+                None => (raw, ""),
+            };
+            let shown = || truncate(raw_name, limits::MAX_NAME_BYTES).to_owned();
+            let name = decode_component(raw_name).map_err(|e| e.for_name(shown()))?;
+            if raw_name.len() > limits::MAX_NAME_BYTES {
+                return Err(QueryError::ParamTooLong { name: shown() });
+            }
+            if raw_value.len() > limits::MAX_VALUE_BYTES {
+                return Err(QueryError::ParamTooLong {
+                    name: name.into_owned(),
+                });
+            }
+            let value = decode_component(raw_value).map_err(|e| e.for_name(name.to_string()))?;
+            params.push(Param { name, value, raw });
+        }
+        Ok(params)
+    }
+
+    fn pairs(query: &str) -> impl Iterator<Item = (&str, Option<usize>)> {
+        let bytes = query.as_bytes();
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            while start < bytes.len() {
+                let mut eq = None;
+                let mut end = start;
+                while end < bytes.len() && bytes[end] != b'&' {
+                    if bytes[end] == b'=' && eq.is_none() {
+                        eq = Some(end - start);
+                    }
+                    end += 1;
+                }
+                let pair = &query[start..end];
+                start = end + 1;
+                if !pair.is_empty() {
+                    return Some((pair, eq));
+                }
+            }
+            None
+        })
+    }
+
+    #[derive(Clone, Copy)]
+    enum DecodeError {
+        Encoding,
+        Control,
+    }
+
+    impl DecodeError {
+        fn for_name(self, name: String) -> QueryError {
+            match self {
+                DecodeError::Encoding => QueryError::BadEncoding { name },
+                DecodeError::Control => QueryError::ControlChar { name },
+            }
+        }
+    }
+
+    fn decode_component(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
+        let bytes = raw.as_bytes();
+        if !bytes.contains(&b'%') {
+            return if has_control(bytes) {
+                Err(DecodeError::Control)
+            } else {
+                Ok(Cow::Borrowed(raw))
+            };
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hi = bytes.get(i + 1).and_then(|b| hex(*b));
+                let lo = bytes.get(i + 2).and_then(|b| hex(*b));
+                match (hi, lo) {
+                    (Some(h), Some(l)) => out.push(h << 4 | l),
+                    _ => return Err(DecodeError::Encoding),
+                }
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        if has_control(&out) {
+            return Err(DecodeError::Control);
+        }
+        String::from_utf8(out)
+            .map(Cow::Owned)
+            .map_err(|_| DecodeError::Encoding)
+    }
+
+    fn has_control(bytes: &[u8]) -> bool {
+        bytes.iter().enumerate().any(|(i, &b)| {
+            b < 0x20 || b == 0x7f || (b == 0xc2 && matches!(bytes.get(i + 1), Some(0x80..=0x9f)))
+        })
+    }
+
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
+
+    fn truncate(s: &str, max: usize) -> &str {
+        if s.len() <= max {
+            return s;
+        }
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        &s[..end]
+    }
+
+    fn query_part(input: &str) -> &str {
+        let input = input.split_once('#').map_or(input, |(q, _)| q);
+        let has_scheme = input.split_once("://").is_some_and(|(scheme, _)| {
+            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+        if has_scheme || input.starts_with('/') {
+            input.split_once('?').map_or("", |(_, q)| q)
+        } else {
+            input.strip_prefix('?').unwrap_or(input)
+        }
+    }
+
+    fn get<'p>(params: &'p [Param<'_>], name: &str) -> Option<&'p Param<'p>> {
+        params
+            .iter()
+            .find(|p| p.name == name && !p.value.is_empty())
+    }
+
+    fn reject(code: &'static str, field: &str, message: impl Into<String>) -> Error {
+        Error::at_field(code, field, message)
+    }
+
+    const FORWARD_ORDER: [&str; 7] = [
+        param::EXTENSION_ID,
+        param::KEY_NUMBER,
+        param::TOKEN,
+        param::PRODUCT_ID,
+        param::COUPON,
+        param::EXTENSION_KEY_NUMBER,
+        param::ACTION,
+    ];
+
+    pub fn check_shop_request(policy: &Policy, query_or_url: &str) -> Result<ShopRequest, Error> {
+        let mut params = parse_pairs(query_part(query_or_url))?;
+        set_aside(policy, &mut params);
+        ensure_unique(&params)?;
+
+        // ---- syntax, field by field ----
+        let ext = get(&params, param::EXTENSION_ID).ok_or_else(|| {
+            reject(
+                "extension_id.missing",
+                param::EXTENSION_ID,
+                "the extension is missing (parameter `extension-id`)",
+            )
+        })?;
+        if !syntax::is_extension_code(&ext.value) {
+            return Err(reject(
+                "extension_id.malformed",
+                param::EXTENSION_ID,
+                "`extension-id` is not an extension code (letters, digits, `-`, `_`, `.`)",
+            ));
+        }
+        let kn = get(&params, param::KEY_NUMBER).ok_or_else(|| {
+            reject(
+                "kn.missing",
+                param::KEY_NUMBER,
+                "the Plesk key number is missing (parameter `kn`)",
+            )
+        })?;
+        if !policy.is_key_number(&kn.value) {
+            return Err(reject(
+                "kn.malformed",
+                param::KEY_NUMBER,
+                "`kn` is not a Plesk key number (such as PLSK.12345678.0001)",
+            ));
+        }
+        let token = get(&params, param::TOKEN);
+        if let Some(t) = token {
+            if t.value.len() > syntax::MAX_TOKEN_BYTES {
+                return Err(reject(
+                    "token.too_long",
+                    param::TOKEN,
+                    format!("`token` is longer than {} bytes", syntax::MAX_TOKEN_BYTES),
+                ));
+            }
+            if !syntax::is_base64(&t.value) {
+                return Err(reject(
+                    "token.malformed",
+                    param::TOKEN,
+                    "`token` is not base64",
+                ));
+            }
+        }
+        let product = get(&params, param::PRODUCT_ID);
+        if let Some(p) = product {
+            if !syntax::is_product_id(&p.value) {
+                return Err(reject(
+                    "product_id.malformed",
+                    param::PRODUCT_ID,
+                    "`product-id` is not a product ID (letters, digits, `-`, `_`, `.`)",
+                ));
+            }
+        }
+        let coupon = get(&params, param::COUPON);
+        if let Some(c) = coupon {
+            if !syntax::is_coupon(&c.value) {
+                return Err(reject(
+                    "coupon.malformed",
+                    param::COUPON,
+                    "`buyUrlCoupon` is not a coupon code (letters, digits, `-`, `_`, `.`)",
+                ));
+            }
+        }
+        let action = match get(&params, param::ACTION).map(|a| a.value.as_ref()) {
+            None => Action::Buy,
+            Some("upgrade") => Action::Upgrade,
+            Some(_) => {
+                return Err(reject(
+                    "action.unknown",
+                    param::ACTION,
+                    "`a` must be `upgrade` or absent",
+                ))
+            }
+        };
+        let ekn = get(&params, param::EXTENSION_KEY_NUMBER);
+        match (action, ekn) {
+            (Action::Upgrade, None) => {
+                return Err(reject(
+                    "ekn.missing",
+                    param::EXTENSION_KEY_NUMBER,
+                    "an upgrade (`a=upgrade`) needs the extension key number (`ekn`)",
+                ))
+            }
+            (Action::Buy, Some(_)) => {
+                return Err(reject(
+                    "ekn.unexpected",
+                    param::EXTENSION_KEY_NUMBER,
+                    "`ekn` is only meaningful with `a=upgrade`",
+                ))
+            }
+            (_, Some(e))
+                if !(policy.is_key_number(&e.value) || syntax::is_bare_key_digits(&e.value)) =>
+            {
+                return Err(reject(
+                    "ekn.malformed",
+                    param::EXTENSION_KEY_NUMBER,
+                    "`ekn` is not a key number (such as EXT.12345678.0001, or its digits)",
+                ))
+            }
+            _ => {}
+        }
+
+        // ---- policy ----
+        let entry = policy.extension(&ext.value).ok_or_else(|| {
+            reject(
+                "extension.not_sold",
+                param::EXTENSION_ID,
+                format!("this shop does not sell the extension `{}`", ext.value),
+            )
+        })?;
+        if entry.individual_offers {
+            if token.is_none() {
+                return Err(reject(
+                    "token.missing",
+                    param::TOKEN,
+                    format!(
+                        "`{}` is sold as Individual Offers: the link must carry `token`",
+                        ext.value
+                    ),
+                ));
+            }
+            if product.is_none() {
+                return Err(reject(
+                    "product_id.missing",
+                    param::PRODUCT_ID,
+                    format!(
+                        "`{}` is sold as Individual Offers: the link must carry `product-id`",
+                        ext.value
+                    ),
+                ));
+            }
+        }
+        if let Some(p) = product {
+            if !entry.products.is_empty() && !entry.products.iter().any(|x| *x == p.value) {
+                return Err(reject(
+                    "product_id.not_sold",
+                    param::PRODUCT_ID,
+                    format!(
+                        "this shop does not sell the product `{}` of `{}`",
+                        p.value, ext.value
+                    ),
+                ));
+            }
+        }
+
+        let forward_query = FORWARD_ORDER
+            .iter()
+            .filter_map(|name| get(&params, name).map(|p| p.raw))
+            .collect::<Vec<_>>()
+            .join("&");
+        let owned = |p: Option<&Param<'_>>| p.map(|p| p.value.to_string());
+        Ok(ShopRequest {
+            extension_id: ext.value.to_string(),
+            key_number: kn.value.to_string(),
+            token: owned(token),
+            product_id: owned(product),
+            coupon: owned(coupon),
+            action,
+            extension_key_number: owned(ekn),
+            forward_query,
+        })
+    }
+
+    fn set_aside(policy: &Policy, params: &mut Vec<Param<'_>>) {
+        let Some(own) = policy.shop_url().query() else {
+            return;
+        };
+        for pair in own.split('&').filter(|p| !p.is_empty()) {
+            if let Some(i) = params.iter().position(|p| p.raw == pair) {
+                params.remove(i);
+            }
+        }
+    }
+}
+
+fn policies() -> Vec<Policy> {
+    [
+        r#"{"shop_url": "https://shop.com", "extensions": {"docker": {}, "wp-toolkit": {"products": ["WPT_DELUXE", "WPT_LITE"], "individual_offers": true}}}"#,
+        r#"{"shop_url": "https://s.example/cart.php?a=add&gid=7&a=add", "extensions": {"docker": {"products": ["P1"]}}}"#,
+        r#"{"shop_url": "https://s.example/?", "extensions": {"docker": {}}, "key_number_pattern": "^K[0-9]+$"}"#,
+    ]
+    .iter()
+    .map(|p| Policy::from_json(p).unwrap())
+    .collect()
+}
+
+/// Pieces queries are made of: the names the engine reads (some
+/// percent-encoded), others, the shop's own pairs, good and bad values.
+fn piece() -> impl Strategy<Value = String> {
+    let names = prop::sample::select(vec![
+        "extension-id",
+        "kn",
+        "token",
+        "product-id",
+        "buyUrlCoupon",
+        "a",
+        "ekn",
+        "%6Bn",
+        "%61",
+        "utm",
+        "gid",
+        "x%20y",
+        "%zz",
+        "",
+        "n\u{1}",
+        "%C2%85",
+        "é",
+    ]);
+    let values = prop::sample::select(vec![
+        "docker",
+        "wp-toolkit",
+        "nope",
+        "PLSK.12345678.0001",
+        "K12",
+        "U29NZQ%3D%3D",
+        "a+b/cQ==",
+        "WPT_DELUXE",
+        "P1",
+        "OTHER",
+        "upgrade",
+        "add",
+        "7",
+        "123456",
+        "",
+        "%",
+        "%4",
+        "%ff",
+        "%0d%0a",
+        "a b",
+        "x\u{7f}",
+        "%C2%85",
+        "%E2%82%AC",
+        "%64ocker",
+        "#frag",
+        "?",
+        "a=b",
+    ]);
+    prop_oneof![
+        (names, values).prop_map(|(n, v)| format!("{n}={v}")),
+        prop::sample::select(vec!["a=add", "gid=7", "kn", "", "&", "token"]).prop_map(String::from),
+        "[ -~]{0,12}",
+    ]
+}
+
+fn query() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec![
+            "",
+            "?",
+            "/buy?",
+            "https://shop.com/?",
+            "x://h/p?",
+            "https://h/p#",
+            "1a://h?",
+        ]),
+        prop::collection::vec(piece(), 0..9),
+    )
+        .prop_map(|(prefix, pieces)| format!("{prefix}{}", pieces.join("&")))
+}
+
+fn same(policy: &Policy, input: &str) -> Result<(), TestCaseError> {
+    let expected = reference::check_shop_request(policy, input);
+    let got = policy.check_shop_request(input);
+    prop_assert_eq!(&got, &expected, "{:?}", input);
+    let borrowed = policy.check_shop_request_ref(input);
+    prop_assert_eq!(
+        borrowed.clone().map(|r| r.into_owned()),
+        expected.clone(),
+        "{:?}",
+        input
+    );
+    if let (Ok(req), Ok(view)) = (&got, &borrowed) {
+        let mut url = String::from("unchanged:");
+        policy.write_shop_redirect_url(view, &mut url);
+        prop_assert_eq!(url, format!("unchanged:{}", policy.shop_redirect_url(req)));
+        prop_assert_eq!(
+            view.forward_pairs().collect::<Vec<_>>().join("&"),
+            req.forward_query.clone()
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+    /// The same answers as the reference, for queries made of the pieces
+    /// that decide something.
+    #[test]
+    fn one_pass_check_equals_the_reference(q in query(), which in 0usize..3) {
+        same(&policies()[which], &q)?;
+    }
+
+    /// And for arbitrary text.
+    #[test]
+    fn one_pass_check_equals_the_reference_on_any_text(q in ".{0,80}", which in 0usize..3) {
+        same(&policies()[which], &q)?;
+    }
+}
+
+#[test]
+fn limits_agree_with_the_reference() {
+    let policy = &policies()[0];
+    let many: Vec<String> = (0..70).map(|i| format!("p{i}=1")).collect();
+    for input in [
+        format!("a={}", "x".repeat(8200)),
+        many.join("&"),
+        format!("{}&a=%zz", many[..64].join("&")),
+        format!("{}=1", "n".repeat(65)),
+        format!("{}%zz=1", "é".repeat(40)),
+        format!("kn={}", "x".repeat(2049)),
+        format!(
+            "extension-id=docker&kn=PLSK.12345678.0001&{}",
+            (0..20)
+                .map(|i| format!("u{}=1", i % 9))
+                .collect::<Vec<_>>()
+                .join("&")
+        ),
+    ] {
+        same(policy, &input).unwrap();
+    }
+    assert_eq!(
+        policy
+            .check_shop_request_ref("extension-id=docker&kn=PLSK.12345678.0001")
+            .unwrap()
+            .action,
+        Action::Buy
+    );
+}
