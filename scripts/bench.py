@@ -84,11 +84,23 @@ def criterion(quick, secs):
 
 
 def bench_buy_link(t, quick):
-    run(["cargo", "bench", "-p", "resale-core", "--bench", "buy_link", "--", *criterion(quick, "3"), "buy_link"])
+    run(["cargo", "bench", "-p", "resale-core", "--bench", "buy_link", "--", *criterion(quick, "3"),
+         "buy_link|parts/url_parse"])
     native = criterion_mean_ns("buy_link", "rewrite+check")
-    t.add("buy link", "resale native (criterion): rewrite+check", ns_per_call=native, ratio_to_native=1.0)
+    # The baseline in the same run: the url crate's parse of the same buy link
+    # (one WHATWG parse, which the whole pair must beat); ratio = baseline / row.
+    url_parse = criterion_mean_ns("parts", "url_parse")
+    t.add("buy link", "baseline: url crate parse of the buy link", ns_per_call=url_parse, ratio_to_baseline=1.0)
+    t.add("buy link", "resale native (criterion): rewrite+check", ns_per_call=native, ratio_to_native=1.0,
+          ratio_to_baseline=url_parse / native)
     t.add("buy link", "resale native: rewrite", ns_per_call=criterion_mean_ns("buy_link", "rewrite"))
     t.add("buy link", "resale native: check", ns_per_call=criterion_mean_ns("buy_link", "check"))
+    # What the C ABI (PHP, nginx) runs: into reused buffers, the check borrowing.
+    borrowed = criterion_mean_ns("buy_link", "rewrite+check borrowed")
+    t.add("buy link", "resale native: rewrite+check borrowed (C ABI path)", ns_per_call=borrowed,
+          ratio_to_native=borrowed / native, ratio_to_baseline=url_parse / borrowed)
+    t.add("buy link", "resale native: rewrite_into", ns_per_call=criterion_mean_ns("buy_link", "rewrite_into"))
+    t.add("buy link", "resale native: check_ref+redirect", ns_per_call=criterion_mean_ns("buy_link", "check_ref+redirect"))
     iters = "20000" if quick else "300000"
     if have("node"):
         js = json.loads(run(["node", "benches/peers/js-buy-link.mjs", iters]).stdout)
@@ -197,6 +209,13 @@ def bench_php_ffi(t, quick, feeds, baselines, native_pair_ns):
           ratio_to_native=b["ffi_us_per_pair"] * 1e3 / native_pair_ns)
     t.add("buy link", "peer: pure PHP, same run as the FFI row", ns_per_call=b["php_us_per_pair"] * 1e3,
           ratio_to_native=b["php_us_per_pair"] * 1e3 / native_pair_ns)
+    # The FFI row against pure PHP in the same run (baseline / row), and the
+    # floor under it: one trivial foreign call, two per pair.
+    t.add("buy link", "resale PHP FFI vs pure PHP (ratio = pure PHP / FFI)", ns_per_call=b["ffi_us_per_pair"] * 1e3,
+          ratio_to_baseline=b["ratio_php_over_ffi"])
+    t.add("buy link", "PHP FFI call floor (resale_abi_version)", ns_per_call=b["trivial_ffi_call_us"] * 1e3)
+    t.add("buy link", "resale PHP FFI minus 2 call floors", ns_per_call=b["ffi_minus_floor_us_per_pair"] * 1e3,
+          ratio_to_native=b["ffi_minus_floor_us_per_pair"] * 1e3 / native_pair_ns)
     for label, feed, wl in feeds:
         r = json.loads(run(["php", "bench/filter.php", str(feed), str(whitelist_policy(wl)), "2" if quick else "20"],
                            cwd=php, env=env).stdout)

@@ -177,6 +177,12 @@ impl<'q> RawPair<'q> {
         self.value(name).map(drop)
     }
 
+    /// Does the raw pair hold a byte a link must percent-encode (so that
+    /// forwarding it as it is would need the encoding pass)?
+    pub(crate) fn needs_encoding(&self) -> bool {
+        (self.name_class | self.value_class) & ENCODE != 0
+    }
+
     fn check_value_length(&self, name: &str) -> Result<(), QueryError> {
         if self.raw_value.len() > limits::MAX_VALUE_BYTES {
             return Err(QueryError::ParamTooLong {
@@ -323,17 +329,22 @@ fn decode_classified(raw: &str, seen: u8) -> Result<Cow<'_, str>, DecodeError> {
 }
 
 /// `BYTE_CLASS` bits: `%`, a byte that is or may start a control
-/// character (C0, DEL, or `C2`, the lead byte of C1 controls), and the
-/// separators `&` and `=`.
+/// character (C0, DEL, or `C2`, the lead byte of C1 controls), the
+/// separators `&` and `=`, and a byte a link to the shop must
+/// percent-encode ([`crate::rewrite::QUERY_ENCODE`]).
 const PERCENT: u8 = 1;
 const CONTROL_LEAD: u8 = 2;
 const SEPARATOR: u8 = 4;
+const ENCODE: u8 = 8;
 const BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 256 {
         if b < 0x20 || b == 0x7f || b == 0xc2 {
             t[b] = CONTROL_LEAD;
+        }
+        if crate::rewrite::QUERY_ENCODE[b] {
+            t[b] |= ENCODE;
         }
         b += 1;
     }

@@ -172,19 +172,22 @@ impl Policy {
 
     /// [`write_link`] to `target`, one of this policy's shop targets (the
     /// policy's own `shop_url` starts from its precomputed base).
+    /// `plain` says that no part holds a byte to encode.
     pub(crate) fn write_target_link<'p>(
         &self,
         out: &mut String,
         target: &Url,
         parts: impl IntoIterator<Item = &'p str>,
+        plain: bool,
     ) {
-        if std::ptr::eq(target, self.shop_url()) {
+        let sep = if std::ptr::eq(target, self.shop_url()) {
             let (base, sep) = self.shop_link_base();
             out.push_str(base);
-            write_parts(out, sep, parts);
+            sep
         } else {
-            write_link(out, target, parts);
-        }
+            write_link_base(out, target)
+        };
+        write_parts(out, sep, parts, plain);
     }
 }
 
@@ -200,24 +203,17 @@ impl Policy {
 fn canonical_buy_link(input: &str) -> Option<(&str, Option<&str>)> {
     const CANONICAL_PREFIX: &str = "https://go.plesk.com/buy-plesk-ext/";
     let rest = input.strip_prefix(CANONICAL_PREFIX)?;
-    let bytes = rest.as_bytes();
-    let mut i = 0;
-    // The path: an extension code, perhaps one trailing `/`.
-    while i < bytes.len() && bytes[i] != b'?' {
-        if !CANONICAL[bytes[i] as usize] {
-            return None;
+    // The path is an extension code (whose alphabet is canonical), perhaps
+    // with one trailing `/`; the query is anything canonical.
+    let (path, query) = match memchr::memchr(b'?', rest.as_bytes()) {
+        Some(at) => {
+            let q = &rest[at + 1..];
+            if !all_in(&CANONICAL, q.as_bytes()) {
+                return None;
+            }
+            (&rest[..at], Some(q))
         }
-        i += 1;
-    }
-    let path = &rest[..i];
-    let query = if i < bytes.len() {
-        let q = &rest[i + 1..];
-        if !all_in(&CANONICAL, q.as_bytes()) {
-            return None;
-        }
-        Some(q)
-    } else {
-        None
+        None => (rest, None),
     };
     let id = path.strip_suffix('/').unwrap_or(path);
     is_extension_code(id).then_some((id, query))
@@ -251,32 +247,32 @@ const _: () = {
     }
 };
 
-/// `shop` (a shop target of the policy) with `parts` appended to its own
-/// query, after `out` (empty parts are skipped).
+/// Append `parts` (empty ones skipped) as query parts, the first after
+/// `sep`, encoded as [`push_query_safe`] does unless `plain` says no part
+/// holds a byte to encode.
 ///
 /// The parts come from a parsed URL's query or from validated parameters;
 /// any byte that the URL standard would percent-encode in a query (space,
-/// `"`, `#`, `'`, `<`, `>`, controls, non-ASCII) is encoded here, so
-/// nothing can leave the query component, and the shop URL (which has no
+/// `"`, `#`, `'`, `<`, `>`, controls, non-ASCII) is encoded, so nothing
+/// can leave the query component, and the shop URL (which has no
 /// fragment, see the policy) stays in front.
-pub(crate) fn write_link<'p>(
+fn write_parts<'p>(
     out: &mut String,
-    shop: &Url,
+    mut sep: char,
     parts: impl IntoIterator<Item = &'p str>,
+    plain: bool,
 ) {
-    let sep = write_link_base(out, shop);
-    write_parts(out, sep, parts);
-}
-
-/// Append `parts` (empty ones skipped) as query parts, the first after `sep`.
-fn write_parts<'p>(out: &mut String, mut sep: char, parts: impl IntoIterator<Item = &'p str>) {
     for part in parts {
         if part.is_empty() {
             continue;
         }
         out.push(sep);
         sep = '&';
-        push_query_safe(out, part);
+        if plain {
+            out.push_str(part);
+        } else {
+            push_query_safe(out, part);
+        }
     }
 }
 
@@ -326,7 +322,7 @@ fn push_query_safe(out: &mut String, text: &str) {
 
 /// The bytes [`push_query_safe`] percent-encodes, as a table (it runs on
 /// every redirect).
-const QUERY_ENCODE: [bool; 256] = {
+pub(crate) const QUERY_ENCODE: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {

@@ -169,6 +169,8 @@ type Field<'q> = (Cow<'q, str>, &'q str);
 /// field. Everything else is checked and dropped on the way.
 struct Fields<'q> {
     slots: [Option<Field<'q>>; 7],
+    /// No kept pair holds a byte a link must percent-encode.
+    plain: bool,
 }
 
 impl<'q> Fields<'q> {
@@ -183,6 +185,7 @@ impl<'q> Fields<'q> {
     /// Nothing is allocated unless a name or a read value must be
     /// percent-decoded, the shop URL has more than 64 pairs of its own, or
     /// more than [`INLINE_NAMES`] unknown names arrive.
+    #[inline(always)]
     fn parse(policy: &Policy, query: &'q str) -> Result<Fields<'q>, QueryError> {
         crate::query::check_length(query)?;
         let own = policy.shop_query_pairs();
@@ -191,12 +194,11 @@ impl<'q> Fields<'q> {
         let mut seen = 0u8; // the fields met, as bits
         let mut others = Names::default(); // the other names met
         let mut duplicate: Option<Cow<'q, str>> = None;
-        let mut count = 0;
-        for pair in crate::query::pairs(query) {
+        let mut plain = true;
+        for (count, pair) in crate::query::pairs(query).enumerate() {
             if count == limits::MAX_PARAMS {
                 return Err(QueryError::TooManyParams);
             }
-            count += 1;
             let name = pair.name()?;
             let field = field_of(&name);
             let value = match field {
@@ -217,6 +219,7 @@ impl<'q> Fields<'q> {
                     }
                     seen |= 1 << f;
                     if !value.is_empty() {
+                        plain &= !pair.needs_encoding();
                         slots[f] = Some((value, pair.raw));
                     }
                 }
@@ -233,7 +236,7 @@ impl<'q> Fields<'q> {
             Some(name) => Err(QueryError::Duplicate {
                 name: name.into_owned(),
             }),
-            None => Ok(Fields { slots }),
+            None => Ok(Fields { slots, plain }),
         }
     }
 
@@ -260,6 +263,7 @@ impl OwnPairs {
     }
 
     /// Set aside the first own pair equal to `raw` that is still left.
+    #[inline]
     fn take(&mut self, own: &[Box<str>], raw: &str) -> bool {
         match self {
             OwnPairs::Bits(0) => false,
@@ -334,6 +338,8 @@ pub struct ShopRequestRef<'q> {
     /// The accepted pairs as they arrived, in [`FORWARD_ORDER`] (`None`
     /// when absent).
     forward: [Option<&'q str>; 7],
+    /// No forwarded pair holds a byte a link must percent-encode.
+    forward_plain: bool,
 }
 
 impl<'q> ShopRequestRef<'q> {
@@ -410,6 +416,7 @@ impl Policy {
         query_or_url: &'q str,
     ) -> Result<ShopRequestRef<'q>, Error> {
         let mut fields = Fields::parse(self, query_part(query_or_url))?;
+        let forward_plain = fields.plain;
         let ext = fields.take(EXTENSION_ID);
         let kn = fields.take(KEY_NUMBER);
         let token = fields.take(TOKEN);
@@ -578,6 +585,7 @@ impl Policy {
             action,
             extension_key_number: value(ekn),
             forward,
+            forward_plain,
         })
     }
 
@@ -597,7 +605,7 @@ impl Policy {
         let target = self.shop_target(&request.extension_id, request.product_id.as_deref());
         let mut out =
             String::with_capacity(target.as_str().len() + request.forward_query.len() + 1);
-        self.write_target_link(&mut out, target, [request.forward_query.as_str()]);
+        self.write_target_link(&mut out, target, [request.forward_query.as_str()], false);
         out
     }
 
@@ -613,7 +621,7 @@ impl Policy {
     /// ```
     pub fn write_shop_redirect_url(&self, request: &ShopRequestRef<'_>, out: &mut String) {
         let target = self.shop_target(&request.extension_id, request.product_id.as_deref());
-        self.write_target_link(out, target, request.forward_pairs());
+        self.write_target_link(out, target, request.forward_pairs(), request.forward_plain);
     }
 }
 

@@ -69,24 +69,28 @@ pub fn is_bare_key_digits(s: &str) -> bool {
 /// assert!(!is_default_key_number("PLSK.12345678.0001\n"));
 /// ```
 pub fn is_default_key_number(s: &str) -> bool {
+    // One pass: `[A-Z][A-Z0-9]{1,9}` `.` `[0-9]{8,10}` `.` `[0-9]{4}`.
     let b = s.as_bytes();
-    let Some(first_dot) = b.iter().position(|&c| c == b'.') else {
+    if !b.first().is_some_and(u8::is_ascii_uppercase) {
         return false;
-    };
-    let (prefix, rest) = (&b[..first_dot], &b[first_dot + 1..]);
-    let Some(second_dot) = rest.iter().position(|&c| c == b'.') else {
+    }
+    let mut i = 1;
+    while i < b.len() && (b[i].is_ascii_uppercase() || b[i].is_ascii_digit()) {
+        i += 1;
+    }
+    if !(2..=10).contains(&i) || b.get(i) != Some(&b'.') {
         return false;
-    };
-    let (digits, suffix) = (&rest[..second_dot], &rest[second_dot + 1..]);
-    (2..=10).contains(&prefix.len())
-        && prefix[0].is_ascii_uppercase()
-        && prefix[1..]
-            .iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        && (8..=10).contains(&digits.len())
-        && digits.iter().all(u8::is_ascii_digit)
-        && suffix.len() == 4
-        && suffix.iter().all(u8::is_ascii_digit)
+    }
+    let digits = i + 1;
+    i = digits;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    if !(8..=10).contains(&(i - digits)) || b.get(i) != Some(&b'.') {
+        return false;
+    }
+    let suffix = &b[i + 1..];
+    suffix.len() == 4 && suffix.iter().all(u8::is_ascii_digit)
 }
 
 /// Is `s` base64 (standard `+/` or URL-safe `-_` alphabet, not mixed), with
