@@ -1,10 +1,5 @@
 //! Buy links: what Plesk does with `[extensions] buyUrl`.
 
-// Not yet split into one `unsafe {}` per operation (workspace lint
-// unsafe_op_in_unsafe_fn): this file is being reworked by the buy-link hot
-// path change; the allowance goes when that lands.
-#![allow(unsafe_op_in_unsafe_fn)]
-
 use std::ffi::c_char;
 
 use crate::errors::{resale_error, resale_status, Failure};
@@ -34,15 +29,17 @@ pub unsafe extern "C" fn resale_rewrite_buy_url(
     out: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let policy = policy(policy_)?;
-        let url = text(url, url_len, "url")?;
-        let mut out = output(out, "out")?;
-        // Written straight into the caller's buffer: no allocation once it
-        // is large enough.
-        match out.fill_text(|text| policy.rewrite_buy_url_into(url, text))? {
-            Ok(()) => Ok(resale_status::Ok),
-            Err(reason) => Err(Failure::unchanged(reason)),
-        }
-    })
+    unsafe {
+        guard(error, || {
+            let policy = policy(policy_)?;
+            let url = text(url, url_len, "url")?;
+            let mut out = output(out, "out")?;
+            // Written straight into the caller's buffer: no allocation once it
+            // is large enough.
+            match out.fill_text(|text| policy.rewrite_buy_url_into(url, text))? {
+                Ok(()) => Ok(resale_status::Ok),
+                Err(reason) => Err(Failure::unchanged(reason)),
+            }
+        })
+    }
 }

@@ -9,11 +9,6 @@
 //! library grows it as needed and reuses its memory from call to call, so a
 //! caller that keeps one buffer per request (or per worker) allocates once.
 
-// Not yet split into one `unsafe {}` per operation (workspace lint
-// unsafe_op_in_unsafe_fn): this file is being reworked by the buy-link hot
-// path change; the allowance goes when that lands.
-#![allow(unsafe_op_in_unsafe_fn)]
-
 use std::ffi::c_char;
 
 use crate::errors::Failure;
@@ -76,23 +71,27 @@ pub struct resale_buffer {
 /// `buffer` is NULL or points at a buffer that only this library filled.
 #[no_mangle]
 pub unsafe extern "C" fn resale_buffer_free(buffer: *mut resale_buffer) {
-    if let Some(buffer) = buffer.as_mut() {
-        drop(take(buffer));
+    unsafe {
+        if let Some(buffer) = buffer.as_mut() {
+            drop(take(buffer));
+        }
     }
 }
 
 /// Move the buffer's memory into a `Vec`, leaving the buffer zeroed (so a
 /// panic while the `Vec` is out cannot lead to a double free).
 unsafe fn take(buffer: &mut resale_buffer) -> Vec<u8> {
-    let vec = if buffer.data.is_null() {
-        Vec::new()
-    } else {
-        Vec::from_raw_parts(buffer.data.cast::<u8>(), 0, buffer.capacity)
-    };
-    buffer.data = std::ptr::null_mut();
-    buffer.len = 0;
-    buffer.capacity = 0;
-    vec
+    unsafe {
+        let vec = if buffer.data.is_null() {
+            Vec::new()
+        } else {
+            Vec::from_raw_parts(buffer.data.cast::<u8>(), 0, buffer.capacity)
+        };
+        buffer.data = std::ptr::null_mut();
+        buffer.len = 0;
+        buffer.capacity = 0;
+        vec
+    }
 }
 
 /// Hand a `Vec` (its bytes followed by a NUL that `len` does not count)
@@ -164,7 +163,7 @@ pub(crate) unsafe fn output<'a>(
     ptr: *mut resale_buffer,
     field: &'static str,
 ) -> Result<Output<'a>, Failure> {
-    ptr.as_mut().map(Output).ok_or_else(|| Failure::null(field))
+    unsafe { ptr.as_mut().map(Output).ok_or_else(|| Failure::null(field)) }
 }
 
 /// The bytes `(ptr, len)`; NULL with length 0 is empty.
@@ -176,14 +175,16 @@ pub(crate) unsafe fn bytes<'a>(
     len: usize,
     field: &'static str,
 ) -> Result<&'a [u8], Failure> {
-    if ptr.is_null() {
-        return if len == 0 {
-            Ok(&[])
-        } else {
-            Err(Failure::null(field))
-        };
+    unsafe {
+        if ptr.is_null() {
+            return if len == 0 {
+                Ok(&[])
+            } else {
+                Err(Failure::null(field))
+            };
+        }
+        Ok(std::slice::from_raw_parts(ptr.cast::<u8>(), len))
     }
-    Ok(std::slice::from_raw_parts(ptr.cast::<u8>(), len))
 }
 
 /// The UTF-8 text `(ptr, len)`; NULL with length 0 is empty.
@@ -195,8 +196,10 @@ pub(crate) unsafe fn text<'a>(
     len: usize,
     field: &'static str,
 ) -> Result<&'a str, Failure> {
-    let b = bytes(ptr, len, field)?;
-    std::str::from_utf8(b).map_err(|e| Failure::not_utf8(field, e.valid_up_to()))
+    unsafe {
+        let b = bytes(ptr, len, field)?;
+        std::str::from_utf8(b).map_err(|e| Failure::not_utf8(field, e.valid_up_to()))
+    }
 }
 
 /// Optional UTF-8 text: NULL is absent (whatever `len`), anything else as [`text`].
@@ -208,10 +211,12 @@ pub(crate) unsafe fn optional_text<'a>(
     len: usize,
     field: &'static str,
 ) -> Result<Option<&'a str>, Failure> {
-    if ptr.is_null() {
-        Ok(None)
-    } else {
-        text(ptr, len, field).map(Some)
+    unsafe {
+        if ptr.is_null() {
+            Ok(None)
+        } else {
+            text(ptr, len, field).map(Some)
+        }
     }
 }
 
