@@ -210,11 +210,11 @@ def bench_php_ffi(t, quick, feeds, baselines, native_pair_ns):
     t.add("buy link", "peer: pure PHP, same run as the FFI row", ns_per_call=b["php_us_per_pair"] * 1e3,
           ratio_to_native=b["php_us_per_pair"] * 1e3 / native_pair_ns)
     # The FFI row against pure PHP in the same run (baseline / row), and the
-    # floor under it: one trivial foreign call, two per pair.
+    # floor under it: one trivial foreign call, ffi_calls_per_pair of them a pair.
     t.add("buy link", "resale PHP FFI vs pure PHP (ratio = pure PHP / FFI)", ns_per_call=b["ffi_us_per_pair"] * 1e3,
           ratio_to_baseline=b["ratio_php_over_ffi"])
     t.add("buy link", "PHP FFI call floor (resale_abi_version)", ns_per_call=b["trivial_ffi_call_us"] * 1e3)
-    t.add("buy link", "resale PHP FFI minus 2 call floors", ns_per_call=b["ffi_minus_floor_us_per_pair"] * 1e3,
+    t.add("buy link", f"resale PHP FFI minus {b['ffi_calls_per_pair']} call floors", ns_per_call=b["ffi_minus_floor_us_per_pair"] * 1e3,
           ratio_to_native=b["ffi_minus_floor_us_per_pair"] * 1e3 / native_pair_ns)
     for label, feed, wl in feeds:
         r = json.loads(run(["php", "bench/filter.php", str(feed), str(whitelist_policy(wl)), "2" if quick else "20"],
