@@ -48,7 +48,7 @@ fn bench(c: &mut Criterion) {
             policy.write_shop_redirect_url(&r, &mut redirect);
         })
     });
-    g.bench_function("rewrite+check borrowed", |b| {
+    g.bench_function("rewrite+check+redirect borrowed", |b| {
         b.iter(|| {
             url.clear();
             redirect.clear();
