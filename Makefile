@@ -73,7 +73,7 @@ test-worker: build wasm
 	cd bindings/cloudflare-worker && node --test test/
 
 ## ffi: the C library (target/release/libresale.{so,a}); ffi-header: regenerate
-## ffi/include/resale.h and PHP's copy after changing ffi/src.
+## ffi/include/resale.h (PHP reads it through a link) after changing ffi/src.
 ffi:
 	$(CARGO) build --release -p resale-ffi
 

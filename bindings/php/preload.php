@@ -5,7 +5,8 @@ declare(strict_types=1);
 /*
  * opcache.preload script for PHP-FPM (or mod_php) with `ffi.enable=preload`,
  * where requests may not call FFI::cdef: at server start, it loads
- * libresale's declarations (src/resale.ffi.h) under the FFI scope "RESALE";
+ * libresale's declarations (resale.h, read by Resale\Declarations) under
+ * the FFI scope "RESALE";
  * Resale\Library then takes FFI::scope('RESALE') in every request, parsing
  * nothing. In php.ini (or the FPM master's -d options):
  *
@@ -21,10 +22,10 @@ declare(strict_types=1);
 (static function (): void {
     $lib = getenv('RESALE_LIB');
     $lib = is_string($lib) && $lib !== '' ? $lib : 'libresale.so';
-    $decls = file_get_contents(__DIR__ . '/src/resale.ffi.h');
-    if ($decls === false) {
-        throw new RuntimeException('resale preload: cannot read ' . __DIR__ . '/src/resale.ffi.h');
+    foreach (['ResaleException', 'LibraryError', 'Declarations'] as $class) {
+        require_once __DIR__ . "/src/{$class}.php";
     }
+    $decls = Resale\Declarations::load()['text'];
     // FFI::load reads FFI_SCOPE and FFI_LIB from the header file itself.
     $header = tempnam(sys_get_temp_dir(), 'resale-ffi-');
     file_put_contents($header, '#define FFI_SCOPE "RESALE"' . "\n" . '#define FFI_LIB ' . json_encode($lib, JSON_UNESCAPED_SLASHES) . "\n" . $decls);

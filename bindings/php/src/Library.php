@@ -12,10 +12,9 @@ use FFI\CData;
  *
  * The path comes from the constructor argument, else the environment
  * variable `RESALE_LIB`, else `libresale.so` from the dynamic linker's
- * search path (after `make install`). The declarations are
- * `resale.ffi.h` next to this file (generated from the same source as
- * `resale.h`); the library's `resale_abi_version()` must equal the
- * `RESALE_ABI_VERSION` recorded in it.
+ * search path (after `make install`). The declarations are the C header
+ * `resale.h` without its preprocessor lines (Declarations); the library's
+ * `resale_abi_version()` must equal the header's `RESALE_ABI_VERSION`.
  *
  * A Library also owns one output buffer and one error slot for the calls
  * that need no policy (licenses, marketplace): freed in __destruct.
@@ -84,14 +83,10 @@ final class Library
                 . 'then pass its path or set RESALE_LIB)',
             );
         }
-        $header = __DIR__ . '/resale.ffi.h';
-        $decls = @file_get_contents($header);
-        if ($decls === false || !preg_match('~^// RESALE_ABI_VERSION (\d+)$~m', $decls, $m)) {
-            throw new LibraryError('library.header', "cannot read the declarations in {$header}");
-        }
-        $abi = (int) $m[1];
+        $decls = Declarations::load();
+        $abi = $decls['abi'];
         try {
-            $this->ffi = self::preloaded() ?? FFI::cdef($decls, $path);
+            $this->ffi = self::preloaded() ?? FFI::cdef($decls['text'], $path);
         } catch (\Throwable $e) {
             $hint = ini_get('ffi.enable') === 'preload' && PHP_SAPI !== 'cli'
                 ? ' (ffi.enable=preload allows FFI::cdef only in the CLI and preloading: set ffi.enable=1 or preload this package)'

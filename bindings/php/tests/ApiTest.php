@@ -6,6 +6,7 @@ namespace Resale\Tests;
 
 use PHPUnit\Framework\TestCase;
 use Resale\CatalogError;
+use Resale\Declarations;
 use Resale\InvalidArgument;
 use Resale\InvalidInput;
 use Resale\Library;
@@ -39,8 +40,36 @@ final class ApiTest extends TestCase
         $lib = Library::get();
         $this->assertSame($lib, Library::get());
         $this->assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', $lib->version());
-        preg_match('~^// RESALE_ABI_VERSION (\d+)$~m', file_get_contents(__DIR__ . '/../src/resale.ffi.h'), $m);
+        preg_match('~^#define RESALE_ABI_VERSION (\d+)$~m', (string) file_get_contents(__DIR__ . '/../../../ffi/include/resale.h'), $m);
         $this->assertSame((int) $m[1], $lib->abiVersion());
+        $this->assertSame((int) $m[1], Declarations::load()['abi']);
+    }
+
+    public function testTheDeclarationsAreTheHeaderWithoutPreprocessorLines(): void
+    {
+        $header = (string) file_get_contents(__DIR__ . '/../../../ffi/include/resale.h');
+        $text = Declarations::load()['text'];
+        $this->assertDoesNotMatchRegularExpression('/^#/m', $text);
+        $this->assertStringNotContainsString('extern "C"', $text);
+        $this->assertStringContainsString('uint32_t resale_abi_version(void);', $text);
+        // Every line that is not a preprocessor line stays, in order.
+        $kept = array_values(array_filter(explode("\n", $text), static fn (string $l): bool => trim($l) !== ''));
+        $this->assertContains('typedef struct resale_catalog_stats {', $kept);
+        $this->assertGreaterThan(substr_count($header, "\n") / 2, count($kept));
+    }
+
+    public function testAnUnreadableHeaderIsAClearError(): void
+    {
+        putenv('RESALE_HEADER=/nonexistent/resale.h');
+        try {
+            Declarations::load();
+            $this->fail('no exception');
+        } catch (LibraryError $e) {
+            $this->assertSame('library.header', $e->getErrorCode());
+            $this->assertStringContainsString('/nonexistent/resale.h', $e->getMessage());
+        } finally {
+            putenv('RESALE_HEADER');
+        }
     }
 
     public function testAMissingLibraryIsAClearError(): void

@@ -6,6 +6,7 @@ namespace Resale\Tests;
 
 use PHPUnit\Framework\TestCase;
 use Resale\CatalogStats;
+use Resale\Declarations;
 use Resale\Policy;
 use Resale\ShopRequest;
 
@@ -29,9 +30,9 @@ final class ShapesTest extends TestCase
     /** @return list<string> the fields of `struct $name` in the declarations PHP loads */
     private static function cFields(string $name): array
     {
-        $h = (string) file_get_contents(__DIR__ . '/../src/resale.ffi.h');
+        $h = Declarations::load()['text'];
         if (!preg_match('/typedef struct ' . $name . ' \{(.*?)\} ' . $name . ';/s', $h, $m)) {
-            self::fail("no struct {$name} in resale.ffi.h");
+            self::fail("no struct {$name} in resale.h");
         }
         preg_match_all('/^\s*[A-Za-z_][\w\s\*]*?\b(\w+);\s*$/m', $m[1], $f);
         return $f[1];
