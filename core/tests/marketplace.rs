@@ -9,68 +9,110 @@ use resale_core::marketplace::questions::is_duplicate_purchase;
 use resale_core::marketplace::setup_url::parse_setup_url;
 use resale_core::marketplace::time::parse_rfc3339;
 
-#[allow(clippy::too_many_arguments)] // a test helper: every argument is a payload field
-fn ev(
-    action: &str,
-    date: &str,
+/// A purchase event's payload fields; `ev(action, date)` starts from plan 1,
+/// 5 units, monthly, no trial, account 7 and no previous purchase, so each
+/// test names only the fields its transition is about.
+struct Ev {
+    action: String,
+    date: String,
     plan: u64,
     units: u64,
-    cycle: &str,
+    cycle: String,
     trial: bool,
     account: u64,
     prev: Option<(u64, u64)>,
-) -> PurchaseEvent {
-    let purchase = |plan: u64, units: u64| {
-        format!(
-            r#"{{"account":{{"type":"Organization","id":{account},"login":"acme"}},"billing_cycle":{cycle},"unit_count":{units},"on_free_trial":{trial},"free_trial_ends_on":{trial_end},"next_billing_date":null,"plan":{{"id":{plan},"name":"P{plan}","price_model":"per-unit","unit_name":"seat"}}}}"#,
-            cycle = if cycle.is_empty() {
-                "null".into()
-            } else {
-                format!("{cycle:?}")
-            },
-            trial_end = if trial {
-                "\"2026-01-15T00:00:00Z\""
-            } else {
-                "null"
-            },
-        )
-    };
-    let prev = prev
-        .map(|(p, u)| format!(r#","previous_marketplace_purchase":{}"#, purchase(p, u)))
-        .unwrap_or_default();
-    parse_event(
-        format!(
-            r#"{{"action":"{action}","effective_date":"{date}","marketplace_purchase":{}{prev}}}"#,
-            purchase(plan, units)
-        )
-        .as_bytes(),
-    )
-    .unwrap()
 }
 
-fn apply(
-    state: Option<&Entitlement>,
-    e: &PurchaseEvent,
-) -> (Entitlement, Option<&'static str>, bool) {
-    let a = Entitlement::apply(state, e).unwrap();
+fn ev(action: &str, date: &str) -> Ev {
+    Ev {
+        action: action.into(),
+        date: date.into(),
+        plan: 1,
+        units: 5,
+        cycle: "monthly".into(),
+        trial: false,
+        account: 7,
+        prev: None,
+    }
+}
+
+impl Ev {
+    fn plan(self, plan: u64) -> Self {
+        Ev { plan, ..self }
+    }
+    fn units(self, units: u64) -> Self {
+        Ev { units, ..self }
+    }
+    /// The billing cycle; "" writes `null`.
+    fn cycle(self, cycle: &str) -> Self {
+        Ev {
+            cycle: cycle.into(),
+            ..self
+        }
+    }
+    fn trial(self, trial: bool) -> Self {
+        Ev { trial, ..self }
+    }
+    fn account(self, account: u64) -> Self {
+        Ev { account, ..self }
+    }
+    /// The previous purchase's plan and units.
+    fn prev(self, plan: u64, units: u64) -> Self {
+        Ev {
+            prev: Some((plan, units)),
+            ..self
+        }
+    }
+
+    /// The payload as GitHub sends it, through the core's parser.
+    fn parse(&self) -> PurchaseEvent {
+        let Ev {
+            action,
+            date,
+            cycle,
+            trial,
+            account,
+            ..
+        } = self;
+        let purchase = |plan: u64, units: u64| {
+            format!(
+                r#"{{"account":{{"type":"Organization","id":{account},"login":"acme"}},"billing_cycle":{cycle},"unit_count":{units},"on_free_trial":{trial},"free_trial_ends_on":{trial_end},"next_billing_date":null,"plan":{{"id":{plan},"name":"P{plan}","price_model":"per-unit","unit_name":"seat"}}}}"#,
+                cycle = if cycle.is_empty() {
+                    "null".into()
+                } else {
+                    format!("{cycle:?}")
+                },
+                trial_end = if *trial {
+                    "\"2026-01-15T00:00:00Z\""
+                } else {
+                    "null"
+                },
+            )
+        };
+        let prev = self
+            .prev
+            .map(|(p, u)| format!(r#","previous_marketplace_purchase":{}"#, purchase(p, u)))
+            .unwrap_or_default();
+        parse_event(
+            format!(
+                r#"{{"action":"{action}","effective_date":"{date}","marketplace_purchase":{}{prev}}}"#,
+                purchase(self.plan, self.units)
+            )
+            .as_bytes(),
+        )
+        .unwrap()
+    }
+}
+
+/// The core's transition for the event `e` describes: the entitlement, the
+/// reason it was ignored, and whether it is a duplicate purchase.
+fn apply(state: Option<&Entitlement>, e: &Ev) -> (Entitlement, Option<&'static str>, bool) {
+    let a = Entitlement::apply(state, &e.parse()).unwrap();
     (a.entitlement, a.ignored, a.duplicate_purchase)
 }
 
 fn bought() -> Entitlement {
-    apply(
-        None,
-        &ev(
-            "purchased",
-            "2026-01-01T00:00:00Z",
-            1,
-            5,
-            "monthly",
-            false,
-            7,
-            None,
-        ),
-    )
-    .0
+    apply(None, &ev("purchased", "2026-01-01T00:00:00Z")).0
 }
 
 #[test]
@@ -81,55 +123,28 @@ fn t1_purchase_creates_an_active_entitlement() {
 
 #[test]
 fn t2_purchase_while_entitled_is_flagged_duplicate() {
-    let later = ev(
-        "purchased",
-        "2026-01-09T00:00:00Z",
-        2,
-        3,
-        "monthly",
-        false,
-        7,
-        None,
-    );
+    let later = ev("purchased", "2026-01-09T00:00:00Z").plan(2).units(3);
     let (e, ignored, dup) = apply(Some(&bought()), &later);
     assert_eq!((e.plan.id, ignored, dup), (2, None, true));
-    assert!(is_duplicate_purchase(Some(&bought()), &later));
-    assert!(!is_duplicate_purchase(None, &later));
+    assert!(is_duplicate_purchase(Some(&bought()), &later.parse()));
+    assert!(!is_duplicate_purchase(None, &later.parse()));
 }
 
 #[test]
 fn t3_changed_takes_effect_at_once() {
     let (e, ..) = apply(
         Some(&bought()),
-        &ev(
-            "changed",
-            "2026-01-05T00:00:00Z",
-            1,
-            10,
-            "yearly",
-            false,
-            7,
-            Some((1, 5)),
-        ),
+        &ev("changed", "2026-01-05T00:00:00Z")
+            .units(10)
+            .cycle("yearly")
+            .prev(1, 5),
     );
     assert_eq!(
         (e.unit_count, format!("{:?}", e.billing_cycle)),
         (10, "Some(Yearly)".into())
     );
     // A failed upgrade payment is reverted by another `changed`.
-    let (e, ..) = apply(
-        Some(&e),
-        &ev(
-            "changed",
-            "2026-01-06T00:00:00Z",
-            1,
-            5,
-            "monthly",
-            false,
-            7,
-            Some((1, 10)),
-        ),
-    );
+    let (e, ..) = apply(Some(&e), &ev("changed", "2026-01-06T00:00:00Z").prev(1, 10));
     assert_eq!(e.unit_count, 5);
 }
 
@@ -137,16 +152,9 @@ fn t3_changed_takes_effect_at_once() {
 fn t4_pending_change_waits_for_its_date() {
     let (e, ..) = apply(
         Some(&bought()),
-        &ev(
-            "pending_change",
-            "2026-02-01T00:00:00Z",
-            1,
-            2,
-            "monthly",
-            false,
-            7,
-            Some((1, 5)),
-        ),
+        &ev("pending_change", "2026-02-01T00:00:00Z")
+            .units(2)
+            .prev(1, 5),
     );
     assert_eq!(e.unit_count, 5);
     let p = e.pending.unwrap();
@@ -160,48 +168,20 @@ fn t4_pending_change_waits_for_its_date() {
 fn t5_pending_change_cancelled_withdraws_it() {
     let (e, ..) = apply(
         Some(&bought()),
-        &ev(
-            "pending_change",
-            "2026-02-01T00:00:00Z",
-            1,
-            2,
-            "monthly",
-            false,
-            7,
-            Some((1, 5)),
-        ),
+        &ev("pending_change", "2026-02-01T00:00:00Z")
+            .units(2)
+            .prev(1, 5),
     );
     let (e, ignored, _) = apply(
         Some(&e),
-        &ev(
-            "pending_change_cancelled",
-            "2026-01-20T00:00:00Z",
-            1,
-            5,
-            "monthly",
-            false,
-            7,
-            None,
-        ),
+        &ev("pending_change_cancelled", "2026-01-20T00:00:00Z"),
     );
     assert_eq!((e.pending, ignored, e.unit_count), (None, None, 5));
 }
 
 #[test]
 fn t6_cancelled_ends_access_at_its_date() {
-    let (e, ..) = apply(
-        Some(&bought()),
-        &ev(
-            "cancelled",
-            "2026-02-01T00:00:00Z",
-            1,
-            5,
-            "monthly",
-            false,
-            7,
-            None,
-        ),
-    );
+    let (e, ..) = apply(Some(&bought()), &ev("cancelled", "2026-02-01T00:00:00Z"));
     assert_eq!(e.status, Status::Cancelled);
     assert!(e.is_entitled(parse_rfc3339("2026-01-31T23:59:59Z").unwrap()));
     assert!(!e.is_entitled(parse_rfc3339("2026-02-01T00:00:00Z").unwrap()));
@@ -211,29 +191,11 @@ fn t6_cancelled_ends_access_at_its_date() {
 fn t7_older_events_are_stale() {
     let (e, ..) = apply(
         Some(&bought()),
-        &ev(
-            "changed",
-            "2026-01-10T00:00:00Z",
-            1,
-            9,
-            "monthly",
-            false,
-            7,
-            Some((1, 5)),
-        ),
+        &ev("changed", "2026-01-10T00:00:00Z").units(9).prev(1, 5),
     );
     let (after, ignored, _) = apply(
         Some(&e),
-        &ev(
-            "changed",
-            "2026-01-05T00:00:00Z",
-            1,
-            3,
-            "monthly",
-            false,
-            7,
-            Some((1, 5)),
-        ),
+        &ev("changed", "2026-01-05T00:00:00Z").units(3).prev(1, 5),
     );
     assert_eq!((ignored, after), (Some("event.stale"), e));
 }
@@ -241,19 +203,7 @@ fn t7_older_events_are_stale() {
 #[test]
 fn t8_the_same_event_twice_changes_nothing() {
     let e = bought();
-    let (again, ignored, _) = apply(
-        Some(&e),
-        &ev(
-            "purchased",
-            "2026-01-01T00:00:00Z",
-            1,
-            5,
-            "monthly",
-            false,
-            7,
-            None,
-        ),
-    );
+    let (again, ignored, _) = apply(Some(&e), &ev("purchased", "2026-01-01T00:00:00Z"));
     assert_eq!((ignored, again), (Some("event.duplicate"), e));
 }
 
@@ -261,30 +211,15 @@ fn t8_the_same_event_twice_changes_nothing() {
 fn t9_missed_purchase_recovered_from_later_events() {
     let (e, ..) = apply(
         None,
-        &ev(
-            "changed",
-            "2026-01-05T00:00:00Z",
-            3,
-            4,
-            "monthly",
-            false,
-            7,
-            Some((1, 5)),
-        ),
+        &ev("changed", "2026-01-05T00:00:00Z")
+            .plan(3)
+            .units(4)
+            .prev(1, 5),
     );
     assert_eq!((e.status, e.plan.id), (Status::Active, 3));
     let (e, ..) = apply(
         None,
-        &ev(
-            "cancelled",
-            "2026-01-05T00:00:00Z",
-            3,
-            4,
-            "monthly",
-            false,
-            7,
-            None,
-        ),
+        &ev("cancelled", "2026-01-05T00:00:00Z").plan(3).units(4),
     );
     assert_eq!(e.status, Status::Cancelled);
 }
@@ -293,30 +228,16 @@ fn t9_missed_purchase_recovered_from_later_events() {
 fn t10_pending_change_for_unknown_account() {
     let (e, ..) = apply(
         None,
-        &ev(
-            "pending_change",
-            "2026-02-01T00:00:00Z",
-            1,
-            2,
-            "monthly",
-            false,
-            7,
-            Some((1, 5)),
-        ),
+        &ev("pending_change", "2026-02-01T00:00:00Z")
+            .units(2)
+            .prev(1, 5),
     );
     assert_eq!((e.unit_count, e.pending.unwrap().unit_count), (5, 2));
     let err = Entitlement::apply(
         None,
-        &ev(
-            "pending_change",
-            "2026-02-01T00:00:00Z",
-            1,
-            2,
-            "monthly",
-            false,
-            7,
-            None,
-        ),
+        &ev("pending_change", "2026-02-01T00:00:00Z")
+            .units(2)
+            .parse(),
     )
     .unwrap_err();
     assert_eq!(err.code, "entitlement.missing");
@@ -324,31 +245,12 @@ fn t10_pending_change_for_unknown_account() {
 
 #[test]
 fn t11_changes_after_cancel_are_ignored() {
-    let (c, ..) = apply(
-        Some(&bought()),
-        &ev(
-            "cancelled",
-            "2026-02-01T00:00:00Z",
-            1,
-            5,
-            "monthly",
-            false,
-            7,
-            None,
-        ),
-    );
+    let (c, ..) = apply(Some(&bought()), &ev("cancelled", "2026-02-01T00:00:00Z"));
     let (e, ignored, _) = apply(
         Some(&c),
-        &ev(
-            "pending_change",
-            "2026-03-01T00:00:00Z",
-            1,
-            2,
-            "monthly",
-            false,
-            7,
-            Some((1, 5)),
-        ),
+        &ev("pending_change", "2026-03-01T00:00:00Z")
+            .units(2)
+            .prev(1, 5),
     );
     assert_eq!((ignored, e), (Some("event.after_cancel"), c));
 }
@@ -357,16 +259,7 @@ fn t11_changes_after_cancel_are_ignored() {
 fn t12_another_accounts_state_is_an_error() {
     let err = Entitlement::apply(
         Some(&bought()),
-        &ev(
-            "changed",
-            "2026-01-05T00:00:00Z",
-            1,
-            5,
-            "monthly",
-            false,
-            8,
-            None,
-        ),
+        &ev("changed", "2026-01-05T00:00:00Z").account(8).parse(),
     )
     .unwrap_err();
     assert_eq!(err.code, "event.account_mismatch");
@@ -376,16 +269,7 @@ fn t12_another_accounts_state_is_an_error() {
 fn free_trial_banner_and_trial_end() {
     let (t, ..) = apply(
         None,
-        &ev(
-            "purchased",
-            "2026-01-01T00:00:00Z",
-            1,
-            1,
-            "monthly",
-            true,
-            7,
-            None,
-        ),
+        &ev("purchased", "2026-01-01T00:00:00Z").units(1).trial(true),
     );
     assert_eq!(
         t.trial_days_remaining(parse_rfc3339("2026-01-10T00:00:00Z").unwrap()),
@@ -393,16 +277,7 @@ fn free_trial_banner_and_trial_end() {
     );
     let (paid, ..) = apply(
         Some(&t),
-        &ev(
-            "changed",
-            "2026-01-15T00:00:00Z",
-            1,
-            1,
-            "monthly",
-            false,
-            7,
-            Some((1, 1)),
-        ),
+        &ev("changed", "2026-01-15T00:00:00Z").units(1).prev(1, 1),
     );
     assert_eq!(
         paid.trial_days_remaining(parse_rfc3339("2026-01-16T00:00:00Z").unwrap()),
@@ -466,16 +341,13 @@ fn arb_event() -> impl Strategy<Value = PurchaseEvent> {
         any::<bool>(),
     )
         .prop_map(|(action, day, plan, units, cycle, trial)| {
-            ev(
-                action,
-                &format!("2026-01-{day:02}T00:00:00Z"),
-                plan,
-                units,
-                cycle,
-                trial,
-                7,
-                Some((plan, units + 1)),
-            )
+            ev(action, &format!("2026-01-{day:02}T00:00:00Z"))
+                .plan(plan)
+                .units(units)
+                .cycle(cycle)
+                .trial(trial)
+                .prev(plan, units + 1)
+                .parse()
         })
 }
 
@@ -497,8 +369,8 @@ proptest! {
     /// a purchase and a later change, in either order, end in the same state.
     #[test]
     fn order_insensitive_for_dated_changes(d1 in 1u32..14, d2 in 15u32..28, u1 in 1u64..9, u2 in 1u64..9) {
-        let buy = ev("purchased", &format!("2026-01-{d1:02}T00:00:00Z"), 1, u1, "monthly", false, 7, None);
-        let change = ev("changed", &format!("2026-01-{d2:02}T00:00:00Z"), 2, u2, "yearly", false, 7, Some((1, u1)));
+        let buy = ev("purchased", &format!("2026-01-{d1:02}T00:00:00Z")).units(u1);
+        let change = ev("changed", &format!("2026-01-{d2:02}T00:00:00Z")).plan(2).units(u2).cycle("yearly").prev(1, u1);
         let a = apply(Some(&apply(None, &buy).0), &change).0;
         let b = apply(Some(&apply(None, &change).0), &buy).0;
         prop_assert_eq!(a, b);
