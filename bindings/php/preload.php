@@ -38,7 +38,8 @@ declare(strict_types=1);
     }
 })();
 
-// The package's classes, compiled once for every worker.
-foreach (glob(__DIR__ . '/src/{,*/}*.php', GLOB_BRACE) ?: [] as $file) {
+// The package's classes, compiled once for every worker (those required above
+// already are: compiling them again would declare them twice).
+foreach (array_diff(glob(__DIR__ . '/src/{,*/}*.php', GLOB_BRACE) ?: [], get_included_files()) as $file) {
     opcache_compile_file($file);
 }

@@ -13,6 +13,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 lib=$repo/target/release/libresale.so
+# The copied package's src/resale.h link does not resolve outside the
+# repository: the header comes from RESALE_HEADER, as a shop without
+# libresale-dev (/usr/include/resale.h) would set it.
+header=$repo/ffi/include/resale.h
 policy=$repo/examples/policy.json
 work=$(mktemp -d)
 chmod 0755 "$work"
@@ -85,18 +89,19 @@ pm = static
 pm.max_children = 2
 catch_workers_output = yes
 env[RESALE_LIB] = $lib
+env[RESALE_HEADER] = $header
 env[RESALE_POLICY] = $policy
 $( [ "$mode" = ffi.enable=1 ] && echo 'php_admin_value[ffi.enable] = 1' )
 CONF
   if [ "$mode" = ffi.enable=1 ]; then
     # -R: this test runs as root (a shop's pool would set user = www-data).
-    RESALE_LIB=$lib php-fpm8.2 -F -R -y "$work/fpm.conf" "$@" &
+    RESALE_LIB=$lib RESALE_HEADER=$header php-fpm8.2 -F -R -y "$work/fpm.conf" "$@" &
   else
     # PHP refuses FFI::load in a preload script run under opcache.preload_user,
     # which a root master needs: the master runs as www-data, as the preload
     # variant requires (package README), writing in a directory it owns.
     chown -R www-data: "$work/fpm"
-    setpriv --reuid=www-data --regid=www-data --init-groups env RESALE_LIB="$lib" php-fpm8.2 -F -y "$work/fpm.conf" "$@" &
+    setpriv --reuid=www-data --regid=www-data --init-groups env RESALE_LIB="$lib" RESALE_HEADER="$header" php-fpm8.2 -F -y "$work/fpm.conf" "$@" &
   fi
   pids+=($!)
   nginx -c "$work/nginx.conf" -g 'daemon off;' &
