@@ -8,20 +8,10 @@ use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use resale_core::catalog::{CatalogFilter, ScanPath};
-use resale_core::Policy;
 
-fn whitelist_policy(whitelist: &str) -> Policy {
-    let exts: Vec<String> = whitelist
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(|c| format!("{c:?}: {{}}"))
-        .collect();
-    Policy::from_json(&format!(
-        r#"{{"shop_url": "https://shop.example.com/store", "extensions": {{ {} }} }}"#,
-        exts.join(",")
-    ))
-    .unwrap()
-}
+#[path = "../tests/support/whitelist.rs"]
+mod whitelist;
+use whitelist::whitelist_policy;
 
 fn big_feed(root: &Path) -> Option<(Vec<u8>, String)> {
     let dir = root.join("target/bench");
@@ -58,7 +48,7 @@ fn bench(c: &mut Criterion) {
         feeds.push(("generated-10m", feed, wl));
     }
     for (name, feed, wl) in feeds {
-        let policy = whitelist_policy(&wl);
+        let policy = whitelist_policy(&wl, "");
         let mut g = c.benchmark_group(format!("catalog/{name}"));
         g.throughput(Throughput::Bytes(feed.len() as u64));
         g.bench_function("serde_json_validate", |b| {

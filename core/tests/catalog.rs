@@ -12,17 +12,11 @@ const PACKAGES: &[u8] = include_bytes!("../../tests/fixtures/packages.json");
 const CATEGORIES: &[u8] = include_bytes!("../../tests/fixtures/categories.json");
 const WHITELIST: &str = include_str!("../../tests/fixtures/whitelist.txt");
 
+#[path = "support/whitelist.rs"]
+mod support;
+
 fn whitelist_policy(extra: &str) -> Policy {
-    let exts: Vec<String> = WHITELIST
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(|c| format!("{c:?}: {{}}"))
-        .collect();
-    Policy::from_json(&format!(
-        r#"{{"shop_url": "https://shop.example.com/store", "extensions": {{ {} }} {extra} }}"#,
-        exts.join(",")
-    ))
-    .unwrap()
+    support::whitelist_policy(WHITELIST, extra)
 }
 
 /// The reference rule, written independently of the engine.
