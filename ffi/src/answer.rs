@@ -5,6 +5,7 @@
 
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::guard;
+use crate::policy::{policy, resale_policy};
 use crate::string::{output, resale_buffer, Output};
 
 /// Run `body` under the panic guard with the checked output buffer `out`
@@ -26,6 +27,22 @@ pub(crate) unsafe fn with_output(
             body(&mut out)
         })
     }
+}
+
+/// [`with_output`] for the functions that answer from a policy: `body`
+/// gets the policy `policy_` too (refused as `policy` when NULL, after
+/// `out` is checked), so each such function does not look it up again.
+///
+/// # Safety
+/// As [`with_output`]; `policy_` NULL or a policy from `resale_policy_new`,
+/// not yet freed.
+pub(crate) unsafe fn with_policy_output(
+    error: *mut *mut resale_error,
+    policy_: *const resale_policy,
+    out: *mut resale_buffer,
+    body: impl FnOnce(&resale_core::Policy, &mut Output) -> Result<resale_status, Failure>,
+) -> resale_status {
+    unsafe { with_output(error, out, "out", |out| body(policy(policy_)?, out)) }
 }
 
 /// Each `(ptr, len)` argument read by a `string` reader (`text`, `bytes`,

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use resale_core::catalog::{CatalogKind, CatalogStats};
 
-use crate::answer::{args, with_output};
+use crate::answer::{args, with_policy_output};
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::{guard, guard_or};
 use crate::policy::{policy, resale_policy};
@@ -103,8 +103,7 @@ pub unsafe extern "C" fn resale_explain_catalog(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        with_output(error, out, "out", |out| {
-            let policy = policy(policy_)?;
+        with_policy_output(error, policy_, out, |policy, out| {
             let (path, body) = args!(text(path, path_len), bytes(body, body_len));
             out.json(policy.explain_catalog(path, body))
         })

@@ -9,9 +9,9 @@ use resale_core::license::key_response::parse_key;
 use resale_core::license::partner_v3::{target_state, TargetState};
 use resale_core::license::OrderContext;
 
-use crate::answer::{args, with_output};
+use crate::answer::{args, with_output, with_policy_output};
 use crate::errors::{resale_error, resale_status, Failure};
-use crate::policy::{policy, resale_policy};
+use crate::policy::resale_policy;
 use crate::shop_request::resale_shop_request;
 use crate::string::{lines, resale_buffer};
 
@@ -39,8 +39,7 @@ pub unsafe extern "C" fn resale_license_plan(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        with_output(error, out, "out", |out| {
-            let policy = policy(policy_)?;
+        with_policy_output(error, policy_, out, |policy, out| {
             let request = request.as_ref().ok_or_else(|| Failure::null("request"))?;
             let order = OrderContext::from_json(args!(text(order, order_len)))?;
             out.json(policy.license_plan(request.request(), &order))
@@ -67,8 +66,7 @@ pub unsafe extern "C" fn resale_new_instance_plan(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        with_output(error, out, "out", |out| {
-            let policy = policy(policy_)?;
+        with_policy_output(error, policy_, out, |policy, out| {
             let (main_item, extensions, order) = args!(
                 text(main_item, main_item_len),
                 text(extensions, extensions_len),

@@ -2,9 +2,9 @@
 
 use std::ffi::c_char;
 
-use crate::answer::{args, with_output};
+use crate::answer::{args, with_policy_output};
 use crate::errors::{resale_error, resale_status};
-use crate::policy::{policy, resale_policy};
+use crate::policy::resale_policy;
 use crate::string::resale_buffer;
 
 /// The `[extensions]` section of `panel.ini` for this policy: `buyUrl`
@@ -24,8 +24,7 @@ pub unsafe extern "C" fn resale_panel_ini(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        with_output(error, out, "out", |out| {
-            let policy = policy(policy_)?;
+        with_policy_output(error, policy_, out, |policy, out| {
             let text = policy.panel_ini(args!(optional_text(catalog_url, catalog_url_len)))?;
             out.set(text.as_bytes());
             Ok(resale_status::Ok)
