@@ -104,18 +104,16 @@ def bench_buy_link(t, quick):
     t.add("buy link", "resale native: rewrite_into", ns_per_call=criterion_mean_ns("buy_link", "rewrite_into"))
     t.add("buy link", "resale native: check_ref+redirect", ns_per_call=criterion_mean_ns("buy_link", "check_ref+redirect"))
     iters = "20000" if quick else "300000"
-    if have("node"):
-        js = json.loads(run(["node", "benches/peers/js-buy-link.mjs", iters]).stdout)
-        t.add("buy link", "peer: plain JS (new URL + URLSearchParams)", ns_per_call=js["ns_per_call"],
-              ratio_to_native=js["ns_per_call"] / native)
-    else:
-        t.skip("buy link", "peer: plain JS", "node not installed")
-    if have("php"):
-        php = json.loads(run(["php", "benches/peers/php-buy-link.php", iters]).stdout)
-        t.add("buy link", "peer: pure PHP (parse_url/parse_str)", ns_per_call=php["ns_per_call"],
-              ratio_to_native=php["ns_per_call"] / native)
-    else:
-        t.skip("buy link", "peer: pure PHP", "php not installed")
+    # The same rewrite + check written in each peer language, run by its tool.
+    for tool, script, name, how in (
+            ("node", "benches/peers/js-buy-link.mjs", "peer: plain JS", "new URL + URLSearchParams"),
+            ("php", "benches/peers/php-buy-link.php", "peer: pure PHP", "parse_url/parse_str")):
+        if have(tool):
+            peer = json.loads(run([tool, script, iters]).stdout)
+            t.add("buy link", f"{name} ({how})", ns_per_call=peer["ns_per_call"],
+                  ratio_to_native=peer["ns_per_call"] / native)
+        else:
+            t.skip("buy link", name, f"{tool} not installed")
 
 
 def whitelist_policy(wl):
