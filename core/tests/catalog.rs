@@ -4,7 +4,7 @@
 //! item by item with the kept input items.
 
 use proptest::prelude::*;
-use resale_core::catalog::CatalogKind;
+use resale_core::catalog::{CatalogKind, Filtered};
 use resale_core::Policy;
 use serde_json::Value;
 
@@ -49,15 +49,17 @@ fn raw_items(bytes: &[u8]) -> Vec<String> {
     v.into_iter().map(|r| r.get().to_owned()).collect()
 }
 
+/// A fixture filtered for `path` by the whitelist's policy.
+fn filter_fixture(path: &str, body: &[u8]) -> Filtered {
+    whitelist_policy("").filter_catalog(path, body).unwrap()
+}
+
 #[test]
 fn fixture_keeps_220_of_300() {
-    let policy = whitelist_policy("");
-    let f = policy
-        .filter_catalog(
-            "/api/v4/packages?platform=unix&with-hidden&with-unstable",
-            PACKAGES,
-        )
-        .unwrap();
+    let f = filter_fixture(
+        "/api/v4/packages?platform=unix&with-hidden&with-unstable",
+        PACKAGES,
+    );
     assert_eq!(f.kind, CatalogKind::Packages);
     assert_eq!(
         (f.stats.items, f.stats.kept, f.stats.dropped),
@@ -123,13 +125,10 @@ fn every_generator_style() {
 
 #[test]
 fn categories_fixture() {
-    let policy = whitelist_policy("");
-    let f = policy
-        .filter_catalog(
-            "/api/v4/categories?version=18.0.64&platform=unix&with-hidden",
-            CATEGORIES,
-        )
-        .unwrap();
+    let f = filter_fixture(
+        "/api/v4/categories?version=18.0.64&platform=unix&with-hidden",
+        CATEGORIES,
+    );
     assert_eq!(f.kind, CatalogKind::Categories);
     let input: Vec<Value> = serde_json::from_slice(CATEGORIES).unwrap();
     let output: Vec<Value> = serde_json::from_slice(&f.body).unwrap();

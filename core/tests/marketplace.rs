@@ -111,6 +111,21 @@ fn apply(state: Option<&Entitlement>, e: &Ev) -> (Entitlement, Option<&'static s
     (a.entitlement, a.ignored, a.duplicate_purchase)
 }
 
+/// The transition from [`bought`]'s entitlement.
+fn after_purchase(e: &Ev) -> (Entitlement, Option<&'static str>, bool) {
+    apply(Some(&bought()), e)
+}
+
+/// [`bought`] with a pending change to 2 seats on 2026-02-01.
+fn pending_two_seats() -> Entitlement {
+    after_purchase(
+        &ev("pending_change", "2026-02-01T00:00:00Z")
+            .units(2)
+            .prev(1, 5),
+    )
+    .0
+}
+
 fn bought() -> Entitlement {
     apply(None, &ev("purchased", "2026-01-01T00:00:00Z")).0
 }
@@ -124,7 +139,7 @@ fn t1_purchase_creates_an_active_entitlement() {
 #[test]
 fn t2_purchase_while_entitled_is_flagged_duplicate() {
     let later = ev("purchased", "2026-01-09T00:00:00Z").plan(2).units(3);
-    let (e, ignored, dup) = apply(Some(&bought()), &later);
+    let (e, ignored, dup) = after_purchase(&later);
     assert_eq!((e.plan.id, ignored, dup), (2, None, true));
     assert!(is_duplicate_purchase(Some(&bought()), &later.parse()));
     assert!(!is_duplicate_purchase(None, &later.parse()));
@@ -132,8 +147,7 @@ fn t2_purchase_while_entitled_is_flagged_duplicate() {
 
 #[test]
 fn t3_changed_takes_effect_at_once() {
-    let (e, ..) = apply(
-        Some(&bought()),
+    let (e, ..) = after_purchase(
         &ev("changed", "2026-01-05T00:00:00Z")
             .units(10)
             .cycle("yearly")
@@ -150,12 +164,7 @@ fn t3_changed_takes_effect_at_once() {
 
 #[test]
 fn t4_pending_change_waits_for_its_date() {
-    let (e, ..) = apply(
-        Some(&bought()),
-        &ev("pending_change", "2026-02-01T00:00:00Z")
-            .units(2)
-            .prev(1, 5),
-    );
+    let e = pending_two_seats();
     assert_eq!(e.unit_count, 5);
     let p = e.pending.unwrap();
     assert_eq!(
@@ -166,12 +175,7 @@ fn t4_pending_change_waits_for_its_date() {
 
 #[test]
 fn t5_pending_change_cancelled_withdraws_it() {
-    let (e, ..) = apply(
-        Some(&bought()),
-        &ev("pending_change", "2026-02-01T00:00:00Z")
-            .units(2)
-            .prev(1, 5),
-    );
+    let e = pending_two_seats();
     let (e, ignored, _) = apply(
         Some(&e),
         &ev("pending_change_cancelled", "2026-01-20T00:00:00Z"),
@@ -181,7 +185,7 @@ fn t5_pending_change_cancelled_withdraws_it() {
 
 #[test]
 fn t6_cancelled_ends_access_at_its_date() {
-    let (e, ..) = apply(Some(&bought()), &ev("cancelled", "2026-02-01T00:00:00Z"));
+    let (e, ..) = after_purchase(&ev("cancelled", "2026-02-01T00:00:00Z"));
     assert_eq!(e.status, Status::Cancelled);
     assert!(e.is_entitled(parse_rfc3339("2026-01-31T23:59:59Z").unwrap()));
     assert!(!e.is_entitled(parse_rfc3339("2026-02-01T00:00:00Z").unwrap()));
@@ -189,10 +193,7 @@ fn t6_cancelled_ends_access_at_its_date() {
 
 #[test]
 fn t7_older_events_are_stale() {
-    let (e, ..) = apply(
-        Some(&bought()),
-        &ev("changed", "2026-01-10T00:00:00Z").units(9).prev(1, 5),
-    );
+    let (e, ..) = after_purchase(&ev("changed", "2026-01-10T00:00:00Z").units(9).prev(1, 5));
     let (after, ignored, _) = apply(
         Some(&e),
         &ev("changed", "2026-01-05T00:00:00Z").units(3).prev(1, 5),
@@ -245,7 +246,7 @@ fn t10_pending_change_for_unknown_account() {
 
 #[test]
 fn t11_changes_after_cancel_are_ignored() {
-    let (c, ..) = apply(Some(&bought()), &ev("cancelled", "2026-02-01T00:00:00Z"));
+    let (c, ..) = after_purchase(&ev("cancelled", "2026-02-01T00:00:00Z"));
     let (e, ignored, _) = apply(
         Some(&c),
         &ev("pending_change", "2026-03-01T00:00:00Z")
