@@ -30,6 +30,12 @@
 #define RESALE_ABI_VERSION 3
 
 /*
+ The `_len` of an absent value in [`resale_shop_request_fields`]
+ (`UINT32_MAX`; its `_at` is 0).
+ */
+#define RESALE_ABSENT UINT32_MAX
+
+/*
  The feeds of Plesk's extension catalog the filter knows. `repr(C)`: the
  C ABI exports this enum itself (`resale_catalog_kind`), so it is defined
  once.
@@ -289,46 +295,91 @@ typedef struct resale_http_request {
 
 /*
  An accepted request's values by name (`resale_core::ShopRequest`'s
- fields, and the redirect): views into the request they were read from,
- valid until it is freed; `data` NULL for an absent value.
+ fields, and the redirect), all in one block: value `x` is the `x_len`
+ bytes at `data + x_at`, absent when `x_len` is [`RESALE_ABSENT`]. The
+ block belongs to the request it was read from (valid until it is freed).
+ One block rather than a view per field because a host like PHP's FFI pays
+ for every pointer it reads: it copies `data[0..len]` once and cuts it by
+ the offsets. Read the values by name: their order in the block is not
+ part of the ABI.
  */
 typedef struct resale_shop_request_fields {
   /*
-   `extension-id`: the extension's code.
+   The first byte of the block (NULL for a NULL request).
    */
-  struct resale_str extension_id;
+  const uint8_t *data;
   /*
-   `kn`: the main Plesk key number.
+   The block's length in bytes.
    */
-  struct resale_str key_number;
+  size_t len;
   /*
-   `token` (Individual Offers), percent-decoded.
+   `extension-id`: the extension's code. Offset in `data`.
    */
-  struct resale_str token;
+  uint32_t extension_id_at;
   /*
-   `product-id` (Individual Offers).
+   Its length; [`RESALE_ABSENT`] when absent.
    */
-  struct resale_str product_id;
+  uint32_t extension_id_len;
   /*
-   `buyUrlCoupon`.
+   `kn`: the main Plesk key number. Offset in `data`.
    */
-  struct resale_str coupon;
+  uint32_t key_number_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t key_number_len;
+  /*
+   `token` (Individual Offers), percent-decoded. Offset in `data`.
+   */
+  uint32_t token_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t token_len;
+  /*
+   `product-id` (Individual Offers). Offset in `data`.
+   */
+  uint32_t product_id_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t product_id_len;
+  /*
+   `buyUrlCoupon`. Offset in `data`.
+   */
+  uint32_t coupon_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t coupon_len;
   /*
    Purchase or upgrade (`a`).
    */
   enum resale_action action;
   /*
-   `ekn`: the extension key being upgraded.
+   `ekn`: the extension key being upgraded. Offset in `data`.
    */
-  struct resale_str extension_key_number;
+  uint32_t extension_key_number_at;
   /*
-   The accepted parameters as they arrived, in a fixed order, joined by `&`.
+   Its length; [`RESALE_ABSENT`] when absent.
    */
-  struct resale_str forward_query;
+  uint32_t extension_key_number_len;
   /*
-   Where to send the customer: the shop URL with the accepted parameters.
+   The accepted parameters as they arrived, in a fixed order, joined by `&`. Offset in `data`.
    */
-  struct resale_str redirect_url;
+  uint32_t forward_query_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t forward_query_len;
+  /*
+   Where to send the customer: the shop URL with the accepted parameters. Offset in `data`.
+   */
+  uint32_t redirect_url_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t redirect_url_len;
 } resale_shop_request_fields;
 
 #ifdef __cplusplus

@@ -20,13 +20,111 @@ use crate::string::{resale_str, text};
 /// free with [`resale_shop_request_free`].
 pub struct resale_shop_request {
     request: ShopRequest,
-    redirect_url: String,
+    /// The redirect URL, then a copy of every value of `request`, one after
+    /// the other: the one block `resale_shop_request_fields` points into, so
+    /// that a host paying per foreign read (PHP's FFI) copies it once.
+    block: String,
+    /// `block`'s layout by field name, `data` pointing into `block` (its
+    /// heap bytes do not move with the handle).
+    fields: resale_shop_request_fields,
 }
 
 impl resale_shop_request {
     pub(crate) fn request(&self) -> &ShopRequest {
         &self.request
     }
+
+    /// The request with its redirect URL, laid out as one block. The core's
+    /// struct is taken apart without `..`: a field added to `ShopRequest`
+    /// does not compile until it is here.
+    fn new(request: ShopRequest, redirect_url: String) -> resale_shop_request {
+        let mut block = redirect_url;
+        let ShopRequest {
+            extension_id,
+            key_number,
+            token,
+            product_id,
+            coupon,
+            action,
+            extension_key_number,
+            forward_query,
+        } = &request;
+        let optional = [token, product_id, coupon, extension_key_number];
+        block.reserve(
+            extension_id.len()
+                + key_number.len()
+                + forward_query.len()
+                + optional
+                    .iter()
+                    .map(|s| s.as_ref().map_or(0, String::len))
+                    .sum::<usize>(),
+        );
+        let redirect_url = span(0, block.len());
+        let mut put = |value: Option<&str>| {
+            value.map_or(ABSENT_SPAN, |v| {
+                let at = block.len();
+                block.push_str(v);
+                span(at, v.len())
+            })
+        };
+        let forward_query = put(Some(forward_query));
+        let extension_id = put(Some(extension_id));
+        let key_number = put(Some(key_number));
+        let token = put(token.as_deref());
+        let product_id = put(product_id.as_deref());
+        let coupon = put(coupon.as_deref());
+        let extension_key_number = put(extension_key_number.as_deref());
+        let action = match action {
+            Action::Buy => resale_action::Buy,
+            Action::Upgrade => resale_action::Upgrade,
+        };
+        let fields = resale_shop_request_fields {
+            data: block.as_ptr(),
+            len: block.len(),
+            extension_id_at: extension_id.0,
+            extension_id_len: extension_id.1,
+            key_number_at: key_number.0,
+            key_number_len: key_number.1,
+            token_at: token.0,
+            token_len: token.1,
+            product_id_at: product_id.0,
+            product_id_len: product_id.1,
+            coupon_at: coupon.0,
+            coupon_len: coupon.1,
+            action,
+            extension_key_number_at: extension_key_number.0,
+            extension_key_number_len: extension_key_number.1,
+            forward_query_at: forward_query.0,
+            forward_query_len: forward_query.1,
+            redirect_url_at: redirect_url.0,
+            redirect_url_len: redirect_url.1,
+        };
+        resale_shop_request {
+            request,
+            block,
+            fields,
+        }
+    }
+
+    /// The redirect URL, the block's first bytes.
+    fn redirect_url(&self) -> &str {
+        &self.block[..self.fields.redirect_url_len as usize]
+    }
+}
+
+/// The `_len` of an absent value in [`resale_shop_request_fields`]
+/// (`UINT32_MAX`; its `_at` is 0).
+pub const RESALE_ABSENT: u32 = u32::MAX;
+
+const ABSENT_SPAN: (u32, u32) = (0, RESALE_ABSENT);
+
+/// An offset and a length in a request's block as `u32`. They always fit: the
+/// block is the redirect URL (the policy's shop URL, the policy being at
+/// most `MAX_POLICY_BYTES`, 1 MiB, plus the query, at most
+/// `MAX_QUERY_BYTES`) and values taken from that query.
+fn span(at: usize, len: usize) -> (u32, u32) {
+    let fit = |n: usize| u32::try_from(n).unwrap_or(RESALE_ABSENT - 1);
+    (fit(at), fit(len))
 }
 
 /// Purchase or upgrade (the `a` parameter).
@@ -66,69 +164,60 @@ pub unsafe extern "C" fn resale_check_shop_request(
         let query = text(query, query_len, "query")?;
         let accepted = policy.check_shop_request(query)?;
         let redirect_url = policy.shop_redirect_url(&accepted);
-        *slot = Box::into_raw(Box::new(resale_shop_request {
-            request: accepted,
-            redirect_url,
-        }));
+        *slot = Box::into_raw(Box::new(resale_shop_request::new(accepted, redirect_url)));
         Ok(resale_status::Ok)
     })
 }
 
 /// An accepted request's values by name (`resale_core::ShopRequest`'s
-/// fields, and the redirect): views into the request they were read from,
-/// valid until it is freed; `data` NULL for an absent value.
+/// fields, and the redirect), all in one block: value `x` is the `x_len`
+/// bytes at `data + x_at`, absent when `x_len` is [`RESALE_ABSENT`]. The
+/// block belongs to the request it was read from (valid until it is freed).
+/// One block rather than a view per field because a host like PHP's FFI pays
+/// for every pointer it reads: it copies `data[0..len]` once and cuts it by
+/// the offsets. Read the values by name: their order in the block is not
+/// part of the ABI.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct resale_shop_request_fields {
-    /// `extension-id`: the extension's code.
-    pub extension_id: resale_str,
-    /// `kn`: the main Plesk key number.
-    pub key_number: resale_str,
-    /// `token` (Individual Offers), percent-decoded.
-    pub token: resale_str,
-    /// `product-id` (Individual Offers).
-    pub product_id: resale_str,
-    /// `buyUrlCoupon`.
-    pub coupon: resale_str,
+    /// The first byte of the block (NULL for a NULL request).
+    pub data: *const u8,
+    /// The block's length in bytes.
+    pub len: usize,
+    /// `extension-id`: the extension's code. Offset in `data`.
+    pub extension_id_at: u32,
+    /// Its length; [`RESALE_ABSENT`] when absent.
+    pub extension_id_len: u32,
+    /// `kn`: the main Plesk key number. Offset in `data`.
+    pub key_number_at: u32,
+    /// Its length; [`RESALE_ABSENT`] when absent.
+    pub key_number_len: u32,
+    /// `token` (Individual Offers), percent-decoded. Offset in `data`.
+    pub token_at: u32,
+    /// Its length; [`RESALE_ABSENT`] when absent.
+    pub token_len: u32,
+    /// `product-id` (Individual Offers). Offset in `data`.
+    pub product_id_at: u32,
+    /// Its length; [`RESALE_ABSENT`] when absent.
+    pub product_id_len: u32,
+    /// `buyUrlCoupon`. Offset in `data`.
+    pub coupon_at: u32,
+    /// Its length; [`RESALE_ABSENT`] when absent.
+    pub coupon_len: u32,
     /// Purchase or upgrade (`a`).
     pub action: resale_action,
-    /// `ekn`: the extension key being upgraded.
-    pub extension_key_number: resale_str,
-    /// The accepted parameters as they arrived, in a fixed order, joined by `&`.
-    pub forward_query: resale_str,
-    /// Where to send the customer: the shop URL with the accepted parameters.
-    pub redirect_url: resale_str,
-}
-
-impl resale_shop_request {
-    /// Every field by name. The core's struct is taken apart without `..`:
-    /// a field added to `ShopRequest` does not compile until it is here.
-    fn fields(&self) -> resale_shop_request_fields {
-        let ShopRequest {
-            extension_id,
-            key_number,
-            token,
-            product_id,
-            coupon,
-            action,
-            extension_key_number,
-            forward_query,
-        } = &self.request;
-        resale_shop_request_fields {
-            extension_id: resale_str::of(extension_id),
-            key_number: resale_str::of(key_number),
-            token: resale_str::of_opt(token.as_deref()),
-            product_id: resale_str::of_opt(product_id.as_deref()),
-            coupon: resale_str::of_opt(coupon.as_deref()),
-            action: match action {
-                Action::Buy => resale_action::Buy,
-                Action::Upgrade => resale_action::Upgrade,
-            },
-            extension_key_number: resale_str::of_opt(extension_key_number.as_deref()),
-            forward_query: resale_str::of(forward_query),
-            redirect_url: resale_str::of(&self.redirect_url),
-        }
-    }
+    /// `ekn`: the extension key being upgraded. Offset in `data`.
+    pub extension_key_number_at: u32,
+    /// Its length; [`RESALE_ABSENT`] when absent.
+    pub extension_key_number_len: u32,
+    /// The accepted parameters as they arrived, in a fixed order, joined by `&`. Offset in `data`.
+    pub forward_query_at: u32,
+    /// Its length; [`RESALE_ABSENT`] when absent.
+    pub forward_query_len: u32,
+    /// Where to send the customer: the shop URL with the accepted parameters. Offset in `data`.
+    pub redirect_url_at: u32,
+    /// Its length; [`RESALE_ABSENT`] when absent.
+    pub redirect_url_len: u32,
 }
 
 /// [`resale_check_shop_request`] and [`resale_shop_request_get_fields`] in one
@@ -165,23 +254,31 @@ pub unsafe extern "C" fn resale_check_shop_request_fields(
 pub unsafe extern "C" fn resale_shop_request_get_fields(
     request: *const resale_shop_request,
 ) -> resale_shop_request_fields {
-    request
-        .as_ref()
-        .map_or_else(no_fields, resale_shop_request::fields)
+    request.as_ref().map_or_else(no_fields, |r| r.fields)
 }
 
 fn no_fields() -> resale_shop_request_fields {
-    let none = resale_str::none();
+    let (at, len) = ABSENT_SPAN;
     resale_shop_request_fields {
-        extension_id: none,
-        key_number: none,
-        token: none,
-        product_id: none,
-        coupon: none,
+        data: std::ptr::null(),
+        len: 0,
+        extension_id_at: at,
+        extension_id_len: len,
+        key_number_at: at,
+        key_number_len: len,
+        token_at: at,
+        token_len: len,
+        product_id_at: at,
+        product_id_len: len,
+        coupon_at: at,
+        coupon_len: len,
         action: resale_action::Buy,
-        extension_key_number: none,
-        forward_query: none,
-        redirect_url: none,
+        extension_key_number_at: at,
+        extension_key_number_len: len,
+        forward_query_at: at,
+        forward_query_len: len,
+        redirect_url_at: at,
+        redirect_url_len: len,
     }
 }
 
@@ -286,7 +383,7 @@ pub unsafe extern "C" fn resale_shop_request_redirect_url(
 ) -> resale_str {
     request
         .as_ref()
-        .map_or(resale_str::none(), |r| resale_str::of(&r.redirect_url))
+        .map_or(resale_str::none(), |r| resale_str::of(r.redirect_url()))
 }
 
 /// Purchase or upgrade. `RESALE_ACTION_BUY` for NULL.

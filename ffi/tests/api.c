@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "resale.h"
+#include "support/fields.h"
 #include "support/check.h"
 #include "support/json.h"
 
@@ -141,17 +142,36 @@ static void shop_request(resale_policy *p) {
     resale_shop_request *r2 = NULL;
     resale_shop_request_fields f;
     CHECK(resale_check_shop_request_fields(p, q, strlen(q), &r2, &f, &e) == RESALE_STATUS_OK);
-    CHECK(STR_IS(f.extension_id, "wp-toolkit"));
-    CHECK(STR_IS(f.key_number, "PLSK.12345678.0001"));
-    CHECK(STR_IS(f.token, "U29NZVVuaXF1ZUdVSUQxMjM="));
-    CHECK(STR_IS(f.product_id, "WPT_DELUXE"));
-    CHECK(f.coupon.data == NULL && f.extension_key_number.data == NULL);
+    CHECK(STR_IS(FIELD(f, extension_id), "wp-toolkit"));
+    CHECK(STR_IS(FIELD(f, key_number), "PLSK.12345678.0001"));
+    CHECK(STR_IS(FIELD(f, token), "U29NZVVuaXF1ZUdVSUQxMjM="));
+    CHECK(STR_IS(FIELD(f, product_id), "WPT_DELUXE"));
+    CHECK(FIELD(f, coupon).data == NULL && FIELD(f, extension_key_number).data == NULL);
+    CHECK(f.coupon_len == RESALE_ABSENT && f.extension_key_number_len == RESALE_ABSENT);
     CHECK(f.action == RESALE_ACTION_BUY);
     resale_str redirect = resale_shop_request_redirect_url(r);
-    CHECK(f.redirect_url.len == redirect.len && memcmp(f.redirect_url.data, redirect.data, redirect.len) == 0);
+    resale_str fredirect = FIELD(f, redirect_url);
+    CHECK(fredirect.len == redirect.len && memcmp(fredirect.data, redirect.data, redirect.len) == 0);
+    resale_str forward = resale_shop_request_forward_query(r);
+    resale_str fforward = FIELD(f, forward_query);
+    CHECK(fforward.len == forward.len && memcmp(fforward.data, forward.data, forward.len) == 0);
+    /* Every value lies in the one block, and the block holds nothing else. */
+    size_t sum = 0;
+    resale_str all[] = {FIELD(f, extension_id), FIELD(f, key_number), FIELD(f, token), FIELD(f, product_id),
+                        FIELD(f, coupon), FIELD(f, extension_key_number), FIELD(f, forward_query),
+                        FIELD(f, redirect_url)};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (all[i].data) {
+            CHECK((const uint8_t *)all[i].data >= f.data && (const uint8_t *)all[i].data + all[i].len <= f.data + f.len);
+            sum += all[i].len;
+        }
+    }
+    CHECK(sum == f.len);
     resale_shop_request_fields again = resale_shop_request_get_fields(r2);
-    CHECK(again.extension_id.data == f.extension_id.data);
-    CHECK(resale_shop_request_get_fields(NULL).extension_id.data == NULL);
+    CHECK(again.data == f.data && again.len == f.len && again.token_at == f.token_at);
+    resale_shop_request_fields none = resale_shop_request_get_fields(NULL);
+    CHECK(none.data == NULL && none.len == 0 && FIELD(none, extension_id).data == NULL &&
+          FIELD(none, redirect_url).data == NULL);
     resale_shop_request_free(r2);
 
     /* The license plan reads the accepted request. */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "resale.h"
+#include "support/fields.h"
 #include "support/json.h"
 
 static const char *vectors_dir;
@@ -125,17 +126,17 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         st = resale_check_shop_request_fields(p, input->string, input->length, &r, &f, &e);
         if (st != RESALE_STATUS_OK) return error_shape("rejected", e, "field", 0);
         json *req = json_object();
-        json_set(req, "extension_id", str_or_null(f.extension_id));
-        json_set(req, "key_number", str_or_null(f.key_number));
-        json_set(req, "token", str_or_null(f.token));
-        json_set(req, "product_id", str_or_null(f.product_id));
-        json_set(req, "coupon", str_or_null(f.coupon));
+        json_set(req, "extension_id", str_or_null(FIELD(f, extension_id)));
+        json_set(req, "key_number", str_or_null(FIELD(f, key_number)));
+        json_set(req, "token", str_or_null(FIELD(f, token)));
+        json_set(req, "product_id", str_or_null(FIELD(f, product_id)));
+        json_set(req, "coupon", str_or_null(FIELD(f, coupon)));
         json_set(req, "action", json_cstring(f.action == RESALE_ACTION_UPGRADE ? "upgrade" : "buy"));
-        json_set(req, "extension_key_number", str_or_null(f.extension_key_number));
+        json_set(req, "extension_key_number", str_or_null(FIELD(f, extension_key_number)));
         o = json_object();
         json_set(o, "status", json_cstring("accepted"));
         json_set(o, "request", req);
-        json_set(o, "redirect_url", str_or_null(f.redirect_url));
+        json_set(o, "redirect_url", str_or_null(FIELD(f, redirect_url)));
         resale_shop_request_free(r);
         return o;
     }

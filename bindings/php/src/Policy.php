@@ -35,6 +35,8 @@ final class Policy
     private readonly CData $statsAddr;
     private readonly CData $fields;
     private readonly CData $fieldsAddr;
+    /** `resale_shop_request *`, parsed once (FFI::new with a string parses it per call). */
+    private readonly \FFI\CType $requestPtr;
 
     private function __construct(Library $lib, CData $handle)
     {
@@ -49,6 +51,7 @@ final class Policy
         $this->statsAddr = FFI::addr($this->stats);
         $this->fields = $this->ffi->new('resale_shop_request_fields');
         $this->fieldsAddr = FFI::addr($this->fields);
+        $this->requestPtr = $this->ffi->type('resale_shop_request*');
     }
 
     public function __destruct()
@@ -150,7 +153,7 @@ final class Policy
         }
         // One call: the checked request (kept by the ShopRequest, for
         // License::plan) and its values by name.
-        $handle = $this->ffi->new('resale_shop_request*');
+        $handle = $this->ffi->new($this->requestPtr);
         $status = $this->ffi->resale_check_shop_request_fields(
             $this->handle,
             $query,

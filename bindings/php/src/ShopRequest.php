@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Resale;
 
+use FFI;
 use FFI\CData;
 
 /**
@@ -48,21 +49,32 @@ final class ShopRequest
     }
 
     /**
+     * The `_len` of an absent value in `resale_shop_request_fields`
+     * (`RESALE_ABSENT` in resale.h, UINT32_MAX; ShapesTest pins it).
+     */
+    public const ABSENT = 0xFFFFFFFF;
+
+    /**
      * @internal From `resale_check_shop_request_fields`: `$fields` (a
-     * `resale_shop_request_fields`, views into `$handle`) read by name; the
-     * new object owns `$handle`.
+     * `resale_shop_request_fields`: one block in `$handle` and each value's
+     * offset and length in it) read by name; the new object owns `$handle`.
+     * The block is copied into PHP once and cut with substr: each pointer or
+     * nested struct read through FFI costs more than the whole copy.
      */
     public static function accepted(Library $lib, CData $handle, CData $fields, string $query): self
     {
+        $b = FFI::string($fields->data, $fields->len);
         $r = new self(
-            (string) $lib->str($fields->extension_id),
-            (string) $lib->str($fields->key_number),
-            $lib->str($fields->token),
-            $lib->str($fields->product_id),
-            $lib->str($fields->coupon),
+            substr($b, $fields->extension_id_at, $fields->extension_id_len),
+            substr($b, $fields->key_number_at, $fields->key_number_len),
+            ($n = $fields->token_len) === self::ABSENT ? null : substr($b, $fields->token_at, $n),
+            ($n = $fields->product_id_len) === self::ABSENT ? null : substr($b, $fields->product_id_at, $n),
+            ($n = $fields->coupon_len) === self::ABSENT ? null : substr($b, $fields->coupon_at, $n),
             $fields->action === 1 ? self::UPGRADE : self::BUY,
-            $lib->str($fields->extension_key_number),
-            (string) $lib->str($fields->redirect_url),
+            ($n = $fields->extension_key_number_len) === self::ABSENT
+                ? null
+                : substr($b, $fields->extension_key_number_at, $n),
+            substr($b, $fields->redirect_url_at, $fields->redirect_url_len),
             $query,
         );
         $r->handle = $handle;

@@ -63,7 +63,25 @@ final class ShapesTest extends TestCase
         // PHP adds the redirect and the query it was checked from; C the
         // forwarded query and the redirect.
         $this->assertSame([...$core, 'redirect_url', 'query'], self::phpFields(ShopRequest::class));
-        $this->assertSame([...$core, 'forward_query', 'redirect_url'], self::cFields('resale_shop_request_fields'));
+        // C: the block (data, len), then each value by name as `<name>_at`
+        // and `<name>_len`, `action` as itself.
+        $c = self::cFields('resale_shop_request_fields');
+        $this->assertSame(['data', 'len'], \array_slice($c, 0, 2));
+        $names = [];
+        foreach (\array_slice($c, 2) as $i => $field) {
+            if (str_ends_with($field, '_at')) {
+                $name = substr($field, 0, -3);
+                $this->assertSame("{$name}_len", $c[$i + 3] ?? null, "{$field} is followed by its length");
+                $names[] = $name;
+            } elseif (!str_ends_with($field, '_len')) {
+                $names[] = $field;
+            }
+        }
+        $this->assertSame([...$core, 'forward_query', 'redirect_url'], $names);
+        // The absent length PHP compares with is the header's.
+        $h = (string) file_get_contents(self::ROOT . '/ffi/include/resale.h');
+        $this->assertMatchesRegularExpression('/^#define RESALE_ABSENT UINT32_MAX$/m', $h);
+        $this->assertSame(0xFFFFFFFF, ShopRequest::ABSENT);
     }
 
     /**
