@@ -454,47 +454,42 @@ mod tests {
     #[test]
     fn everything_else_is_unchanged() {
         let p = policy("https://shop.com");
-        assert_eq!(
-            reason(&p, "https://go.plesk.com.evil.example/buy-plesk-ext/x"),
-            "host.not_plesk_store"
-        );
-        assert_eq!(
-            reason(&p, "https://evil.example/?go.plesk.com"),
-            "host.not_plesk_store"
-        );
-        assert_eq!(
-            reason(&p, "https://go.plesk.com@evil.example/buy-plesk-ext/x"),
-            "host.not_plesk_store"
-        );
-        assert_eq!(
-            reason(&p, "https://www.imunify360.com/buy?ref=plesk"),
-            "host.not_plesk_store"
-        );
-        assert_eq!(reason(&p, "https://go.plesk.com/"), "path.not_buy_link");
-        assert_eq!(
-            reason(&p, "https://go.plesk.com/buy-plesk-ext/"),
-            "path.not_buy_link"
-        );
-        assert_eq!(
-            reason(&p, "https://go.plesk.com/buy-plesk-ext/a/b"),
-            "path.not_buy_link"
-        );
-        assert_eq!(
-            reason(&p, "https://go.plesk.com/buy-plesk-ext/../x"),
-            "path.not_buy_link"
-        );
-        assert_eq!(
-            reason(&p, "https://go.plesk.com/BUY-PLESK-EXT/x"),
-            "path.not_buy_link"
-        );
-        assert_eq!(
-            reason(&p, "https://go.plesk.com/buy-plesk-ext/a%20b"),
-            "extension_id.malformed"
-        );
-        assert_eq!(
-            reason(&p, "https://go.plesk.com/buy-plesk-ext/a%2Fb"),
-            "extension_id.malformed"
-        );
+        for (url, code) in [
+            (
+                "https://go.plesk.com.evil.example/buy-plesk-ext/x",
+                "host.not_plesk_store",
+            ),
+            ("https://evil.example/?go.plesk.com", "host.not_plesk_store"),
+            (
+                "https://go.plesk.com@evil.example/buy-plesk-ext/x",
+                "host.not_plesk_store",
+            ),
+            (
+                "https://www.imunify360.com/buy?ref=plesk",
+                "host.not_plesk_store",
+            ),
+            ("https://go.plesk.com/", "path.not_buy_link"),
+            ("https://go.plesk.com/buy-plesk-ext/", "path.not_buy_link"),
+            (
+                "https://go.plesk.com/buy-plesk-ext/a/b",
+                "path.not_buy_link",
+            ),
+            (
+                "https://go.plesk.com/buy-plesk-ext/../x",
+                "path.not_buy_link",
+            ),
+            ("https://go.plesk.com/BUY-PLESK-EXT/x", "path.not_buy_link"),
+            (
+                "https://go.plesk.com/buy-plesk-ext/a%20b",
+                "extension_id.malformed",
+            ),
+            (
+                "https://go.plesk.com/buy-plesk-ext/a%2Fb",
+                "extension_id.malformed",
+            ),
+        ] {
+            assert_eq!(reason(&p, url), code, "{url}");
+        }
     }
 
     #[test]
