@@ -7,7 +7,7 @@ use resale_core::catalog::{CatalogKind, CatalogStats};
 
 use crate::answer::{args, with_policy_output};
 use crate::errors::{resale_error, resale_status, Failure};
-use crate::panic_guard::{guard, guard_or};
+use crate::panic_guard::{guard, guard_new, guard_or};
 use crate::policy::{policy, resale_policy};
 use crate::string::{bytes, output, resale_buffer, text};
 
@@ -131,14 +131,12 @@ pub unsafe extern "C" fn resale_catalog_filter_new(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let slot = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
-            *slot = std::ptr::null_mut();
+        guard_new(filter, "filter", error, || {
             let policy = policy(policy_)?;
             let path = text(path, path_len, "path")?;
-            let inner = policy.catalog_filter(path);
-            *slot = Box::into_raw(Box::new(resale_catalog_filter { inner }));
-            Ok(resale_status::Ok)
+            Ok(resale_catalog_filter {
+                inner: policy.catalog_filter(path),
+            })
         })
     }
 }

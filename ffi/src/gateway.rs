@@ -23,7 +23,7 @@ use resale_core::gateway::{Answer, CatalogPlan, Decision, Gateway, Reply, Reques
 
 use crate::answer::with_output;
 use crate::errors::{resale_error, resale_status, Failure};
-use crate::panic_guard::{guard, guard_or};
+use crate::panic_guard::{guard_new, guard_or};
 use crate::string::{optional_text, resale_buffer, resale_str, text};
 
 /// A compiled policy and its digest (`resale_core::gateway::Gateway`).
@@ -155,13 +155,9 @@ pub unsafe extern "C" fn resale_gateway_new(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let slot = gateway.as_mut().ok_or_else(|| Failure::null("gateway"))?;
-            *slot = std::ptr::null_mut();
+        guard_new(gateway, "gateway", error, || {
             let text = text(json, json_len, "json")?;
-            let inner = Gateway::from_json(text).map_err(Failure::from)?;
-            *slot = Box::into_raw(Box::new(resale_gateway::new(inner)));
-            Ok(resale_status::Ok)
+            Ok(resale_gateway::new(Gateway::from_json(text)?))
         })
     }
 }
@@ -183,9 +179,7 @@ pub unsafe extern "C" fn resale_gateway_from_file(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let slot = gateway.as_mut().ok_or_else(|| Failure::null("gateway"))?;
-            *slot = std::ptr::null_mut();
+        guard_new(gateway, "gateway", error, || {
             let path = text(path, path_len, "path")?;
             let json = std::fs::read_to_string(path).map_err(|e| Failure {
                 status: resale_status::Rejected,
@@ -195,9 +189,7 @@ pub unsafe extern "C" fn resale_gateway_from_file(
                     format!("cannot read the policy file {path}: {e}"),
                 ),
             })?;
-            let inner = Gateway::from_json(&json).map_err(Failure::from)?;
-            *slot = Box::into_raw(Box::new(resale_gateway::new(inner)));
-            Ok(resale_status::Ok)
+            Ok(resale_gateway::new(Gateway::from_json(&json)?))
         })
     }
 }

@@ -30,6 +30,29 @@ pub(crate) unsafe fn guard(
     }
 }
 
+/// [`guard`] for a function that answers a new handle through `out`
+/// (`field` names it in the error when `out` is NULL): `*out` is NULL
+/// unless `make` succeeds, so a caller that ignores the status never frees
+/// garbage, and the handle is boxed in one place.
+///
+/// # Safety
+/// `out` is NULL or valid for writes; `error` as for [`guard`].
+pub(crate) unsafe fn guard_new<T>(
+    out: *mut *mut T,
+    field: &'static str,
+    error: *mut *mut resale_error,
+    make: impl FnOnce() -> Result<T, Failure>,
+) -> resale_status {
+    unsafe {
+        guard(error, || {
+            let slot = out.as_mut().ok_or_else(|| Failure::null(field))?;
+            *slot = std::ptr::null_mut();
+            *slot = Box::into_raw(Box::new(make()?));
+            Ok(resale_status::Ok)
+        })
+    }
+}
+
 /// Run `body` for a function with no error channel (the free functions and
 /// plain getters), answering `fallback` if it panicked.
 pub(crate) fn guard_or<T>(fallback: T, body: impl FnOnce() -> T) -> T {

@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 
 use crate::errors::{resale_error, resale_status, Failure};
-use crate::panic_guard::{guard, guard_or};
+use crate::panic_guard::{guard_new, guard_or};
 use crate::string::text;
 
 /// A compiled shop policy (`resale_core::Policy`). Immutable: one policy may
@@ -44,13 +44,10 @@ pub unsafe extern "C" fn resale_policy_new(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let slot = policy.as_mut().ok_or_else(|| Failure::null("policy"))?;
-            *slot = std::ptr::null_mut();
+        guard_new(policy, "policy", error, || {
             let text = text(json, json_len, "json")?;
-            let inner = resale_core::Policy::from_json(text).map_err(Failure::from)?;
-            *slot = Box::into_raw(Box::new(resale_policy { inner }));
-            Ok(resale_status::Ok)
+            let inner = resale_core::Policy::from_json(text)?;
+            Ok(resale_policy { inner })
         })
     }
 }

@@ -9,8 +9,8 @@ use std::ffi::c_char;
 
 use resale_core::{Action, ShopRequest};
 
-use crate::errors::{resale_error, resale_status, Failure};
-use crate::panic_guard::{guard, guard_or};
+use crate::errors::{resale_error, resale_status};
+use crate::panic_guard::{guard_new, guard_or};
 use crate::policy::{policy, resale_policy};
 use crate::string::{resale_str, text};
 
@@ -157,15 +157,12 @@ pub unsafe extern "C" fn resale_check_shop_request(
     request: *mut *mut resale_shop_request,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard(error, || {
-        let slot = request.as_mut().ok_or_else(|| Failure::null("request"))?;
-        *slot = std::ptr::null_mut();
+    guard_new(request, "request", error, || {
         let policy = policy(policy_)?;
         let query = text(query, query_len, "query")?;
         let accepted = policy.check_shop_request(query)?;
         let redirect_url = policy.shop_redirect_url(&accepted);
-        *slot = Box::into_raw(Box::new(resale_shop_request::new(accepted, redirect_url)));
-        Ok(resale_status::Ok)
+        Ok(resale_shop_request::new(accepted, redirect_url))
     })
 }
 
