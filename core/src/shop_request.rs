@@ -720,76 +720,84 @@ mod tests {
         );
     }
 
+    /// Each `(query, code, field)`: `query`, `{KN}` standing for a valid
+    /// key number, is rejected with `code`, naming `field`.
+    fn assert_rejected(cases: &[(&str, &str, &str)]) {
+        for (query, want, field) in cases {
+            let query = query.replace("{KN}", KN);
+            assert_eq!(code(&query), (*want, Some(field.to_string())), "{query}");
+        }
+    }
+
     #[test]
     fn rejections_name_the_field() {
-        let f = |s: &str| Some(s.to_owned());
-        assert_eq!(code(KN), ("extension_id.missing", f("extension-id")));
-        assert_eq!(
-            code(&format!("extension-id=&{KN}")),
-            ("extension_id.missing", f("extension-id"))
+        let long = format!(
+            "extension-id=docker&{{KN}}&token={}",
+            "Q".repeat(syntax::MAX_TOKEN_BYTES + 4)
         );
-        assert_eq!(
-            code(&format!("extension-id=a/b&{KN}")),
-            ("extension_id.malformed", f("extension-id"))
-        );
-        assert_eq!(code("extension-id=docker"), ("kn.missing", f("kn")));
-        assert_eq!(
-            code("extension-id=docker&kn=PLSK.123.0001"),
-            ("kn.malformed", f("kn"))
-        );
-        assert_eq!(
-            code(&format!("extension-id=nope&{KN}")),
-            ("extension.not_sold", f("extension-id"))
-        );
-        assert_eq!(
-            code(&format!(
-                "extension-id=wp-toolkit&{KN}&product-id=WPT_DELUXE"
-            )),
-            ("token.missing", f("token"))
-        );
-        assert_eq!(
-            code(&format!("extension-id=wp-toolkit&{KN}&token=QQ==")),
-            ("product_id.missing", f("product-id"))
-        );
-        assert_eq!(
-            code(&format!(
-                "extension-id=wp-toolkit&{KN}&token=QQ==&product-id=OTHER"
-            )),
-            ("product_id.not_sold", f("product-id"))
-        );
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&token=not%20base64")),
-            ("token.malformed", f("token"))
-        );
-        let long = "Q".repeat(syntax::MAX_TOKEN_BYTES + 4);
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&token={long}")),
-            ("token.too_long", f("token"))
-        );
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&product-id=a%20b")),
-            ("product_id.malformed", f("product-id"))
-        );
+        assert_rejected(&[
+            ("{KN}", "extension_id.missing", "extension-id"),
+            ("extension-id=&{KN}", "extension_id.missing", "extension-id"),
+            (
+                "extension-id=a/b&{KN}",
+                "extension_id.malformed",
+                "extension-id",
+            ),
+            ("extension-id=docker", "kn.missing", "kn"),
+            ("extension-id=docker&kn=PLSK.123.0001", "kn.malformed", "kn"),
+            (
+                "extension-id=nope&{KN}",
+                "extension.not_sold",
+                "extension-id",
+            ),
+            (
+                "extension-id=wp-toolkit&{KN}&product-id=WPT_DELUXE",
+                "token.missing",
+                "token",
+            ),
+            (
+                "extension-id=wp-toolkit&{KN}&token=QQ==",
+                "product_id.missing",
+                "product-id",
+            ),
+            (
+                "extension-id=wp-toolkit&{KN}&token=QQ==&product-id=OTHER",
+                "product_id.not_sold",
+                "product-id",
+            ),
+            (
+                "extension-id=docker&{KN}&token=not%20base64",
+                "token.malformed",
+                "token",
+            ),
+            (&long, "token.too_long", "token"),
+            (
+                "extension-id=docker&{KN}&product-id=a%20b",
+                "product_id.malformed",
+                "product-id",
+            ),
+        ]);
     }
 
     #[test]
     fn pollution_and_smuggling() {
-        let f = |s: &str| Some(s.to_owned());
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&kn=PLSK.87654321.0001")),
-            ("param.duplicate", f("kn"))
-        );
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&extension-id=wp-toolkit")),
-            ("param.duplicate", f("extension-id"))
-        );
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}%0d%0aX:1")),
-            ("param.control_char", f("kn"))
-        );
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}%zz")),
-            ("param.bad_encoding", f("kn"))
-        );
+        assert_rejected(&[
+            (
+                "extension-id=docker&{KN}&kn=PLSK.87654321.0001",
+                "param.duplicate",
+                "kn",
+            ),
+            (
+                "extension-id=docker&{KN}&extension-id=wp-toolkit",
+                "param.duplicate",
+                "extension-id",
+            ),
+            (
+                "extension-id=docker&{KN}%0d%0aX:1",
+                "param.control_char",
+                "kn",
+            ),
+            ("extension-id=docker&{KN}%zz", "param.bad_encoding", "kn"),
+        ]);
     }
 }
