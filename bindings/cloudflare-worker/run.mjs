@@ -19,6 +19,17 @@ export function prepare() {
 
 const capnpString = (s) => JSON.stringify(s);
 
+/**
+ * The npm package's workerd entry point and what it loads, as workerd config
+ * module lines (paths from .workerd/): every config that runs the engine in
+ * workerd embeds these, the worker's and the vector test's.
+ */
+export const engineModules = `    (name = "resale/workerd.js", esModule = embed "../src/resale/workerd.js"),
+    (name = "resale/api.js", esModule = embed "../src/resale/api.js"),
+    (name = "resale/resale_wasm.js", esModule = embed "../src/resale/resale_wasm.js"),
+    (name = "resale/resale_wasm_bg.wasm", wasm = embed "../src/resale/resale_wasm_bg.wasm"),
+`;
+
 // V8's young generation, capped at 1 MB per semi-space. Left to itself V8
 // grows it under load towards its default maximum, and workerd's resident
 // set with it: the soak saw 125 -> 330 MiB in 35 s for a worker that only
@@ -59,11 +70,7 @@ ${probe ? '    (name = "entitlement-probe.js", esModule = embed "../support/enti
     (name = "entitlement-store.js", esModule = embed "../src/entitlement-store.js"),
     (name = "recent-feeds.js", esModule = embed "../src/recent-feeds.js"),
     (name = "index.js", esModule = embed "../src/index.js"),
-    (name = "resale/workerd.js", esModule = embed "../src/resale/workerd.js"),
-    (name = "resale/api.js", esModule = embed "../src/resale/api.js"),
-    (name = "resale/resale_wasm.js", esModule = embed "../src/resale/resale_wasm.js"),
-    (name = "resale/resale_wasm_bg.wasm", wasm = embed "../src/resale/resale_wasm_bg.wasm"),
-    (name = "fixtures/packages.feed", data = embed "../src/fixtures/packages.feed"),
+${engineModules}    (name = "fixtures/packages.feed", data = embed "../src/fixtures/packages.feed"),
     (name = "fixtures/categories.feed", data = embed "../src/fixtures/categories.feed"),
   ],
   compatibilityDate = "2024-09-23",
