@@ -199,8 +199,9 @@ impl CatalogFilter {
         self.kind
     }
 
-    /// Read the next chunk, appending what can be decided to `out`.
-    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+    /// A filter that finished or failed takes no more input: its output so
+    /// far is all it will ever answer, and going on would mix two feeds.
+    fn ensure_open(&self) -> Result<(), Error> {
         if self.closed {
             return Err(CatalogError::at(
                 ErrorKind::Finished,
@@ -209,6 +210,12 @@ impl CatalogFilter {
             )
             .into());
         }
+        Ok(())
+    }
+
+    /// Read the next chunk, appending what can be decided to `out`.
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        self.ensure_open()?;
         let result = self.push_inner(chunk, out);
         if result.is_err() {
             self.closed = true;
@@ -218,14 +225,7 @@ impl CatalogFilter {
 
     /// End of input: check the feed is complete and return the counts.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<CatalogStats, Error> {
-        if self.closed {
-            return Err(CatalogError::at(
-                ErrorKind::Finished,
-                self.stats.bytes_in,
-                "the filter has finished or failed; start a new one",
-            )
-            .into());
-        }
+        self.ensure_open()?;
         self.closed = true;
         if self.kind != CatalogKind::Other {
             first_error(self.scanner.finish(), self.utf8.finish(self.stats.bytes_in))?;
