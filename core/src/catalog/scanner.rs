@@ -130,15 +130,18 @@ pub(crate) struct Scanner {
 }
 
 /// The bytes that may follow a backslash in a two-byte escape.
-const SHORT_ESCAPE: [bool; 256] = {
+const SHORT_ESCAPE: [bool; 256] = byte_set(b"\"\\/bfnrt");
+
+/// A lookup table true for each of `bytes`, built at compile time.
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
     let mut k = 0;
-    while k < 8 {
-        t[b"\"\\/bfnrt"[k] as usize] = true;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
         k += 1;
     }
     t
-};
+}
 
 const fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
@@ -243,15 +246,7 @@ fn plain_scalar(chunk: &[u8], p: usize) -> Option<(usize, ValueKind)> {
 }
 
 /// Hexadecimal digits.
-const HEX: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut k = 0;
-    while k < 22 {
-        t[b"0123456789abcdefABCDEF"[k] as usize] = true;
-        k += 1;
-    }
-    t
-};
+const HEX: [bool; 256] = byte_set(b"0123456789abcdefABCDEF");
 
 /// Whether the escapes of a block are all valid and complete in `chunk`,
 /// so that the block path may skip them: `escaped` holds the escaped byte
@@ -352,6 +347,19 @@ impl Scanner {
         }
         self.offset = base + chunk.len() as u64;
         Ok(())
+    }
+
+    /// Enter the object or array that `b` (`{` or `[`) opens: the one place
+    /// the block path and the byte path push a frame.
+    #[inline(always)]
+    fn open(&mut self, b: u8) {
+        let (frame, state) = if b == b'{' {
+            (Frame::Object, State::ObjectFirst)
+        } else {
+            (Frame::Array, State::ArrayFirst)
+        };
+        self.stack.push(frame);
+        self.state = state;
     }
 
     /// Between tokens: outside strings, numbers and literals, or inside a
@@ -582,13 +590,7 @@ impl Scanner {
                     if depth == 2 {
                         self.member_value_start = at;
                     }
-                    let (frame, state) = if b == b'{' {
-                        (Frame::Object, State::ObjectFirst)
-                    } else {
-                        (Frame::Array, State::ArrayFirst)
-                    };
-                    self.stack.push(frame);
-                    self.state = state;
+                    self.open(b);
                     return Ok(p + 1);
                 }
                 _ => {}
@@ -789,13 +791,7 @@ impl Scanner {
                         format!("nesting deeper than {} levels", self.max_depth),
                     ));
                 }
-                let (frame, state) = if b == b'{' {
-                    (Frame::Object, State::ObjectFirst)
-                } else {
-                    (Frame::Array, State::ArrayFirst)
-                };
-                self.stack.push(frame);
-                self.state = state;
+                self.open(b);
             }
             b'-' => self.state = State::Num(Num::Minus),
             b'0' => self.state = State::Num(Num::Zero),
