@@ -152,51 +152,53 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ok(false): the command ran and its answer is a failure (a filter that
+    // rejected its input, a policy test that failed): exit 1, as 2 is for
+    // a command that could not run.
+    let passed = |r: Result<(), _>| r.map(|()| true);
     let result = match cli.command {
         Command::LicensePlan {
             policy,
             order,
             new_instance,
             inputs,
-        } => license::plan(&policy, &order, new_instance.as_deref(), inputs),
-        Command::Activation { os, code } => license::activation(&os, code.as_deref()),
-        Command::ParseKey { location } => license::parse_key_stdin(location.as_deref()),
-        Command::TargetState { spec } => license::target_state_stdin(&spec),
-        Command::Marketplace(command) => marketplace::run(command),
+        } => passed(license::plan(
+            &policy,
+            &order,
+            new_instance.as_deref(),
+            inputs,
+        )),
+        Command::Activation { os, code } => passed(license::activation(&os, code.as_deref())),
+        Command::ParseKey { location } => passed(license::parse_key_stdin(location.as_deref())),
+        Command::TargetState { spec } => passed(license::target_state_stdin(&spec)),
+        Command::Marketplace(command) => passed(marketplace::run(command)),
         Command::Filter {
             policy,
             path,
             stats,
-        } => match catalog::run(&policy, &path, stats) {
-            Ok(true) => Ok(()),
-            Ok(false) => return ExitCode::from(1),
-            Err(e) => Err(e),
-        },
+        } => catalog::run(&policy, &path, stats),
         Command::Explain {
             policy,
             path,
             format,
-        } => match catalog::explain(&policy, &path, format) {
-            Ok(true) => Ok(()),
-            Ok(false) => return ExitCode::from(1),
-            Err(e) => Err(e),
-        },
-        Command::Test { files, junit } => match policy_test::run(&files, junit.as_deref()) {
-            Ok(true) => Ok(()),
-            Ok(false) => return ExitCode::from(1),
-            Err(e) => Err(e),
-        },
-        Command::Lint { policy } => policy::lint(&policy),
-        Command::Rewrite { policy, urls } => rewrite::run(&policy, urls),
-        Command::Check { policy, inputs } => shop_request::run(&policy, inputs),
+        } => catalog::explain(&policy, &path, format),
+        Command::Test { files, junit } => policy_test::run(&files, junit.as_deref()),
+        Command::Lint { policy } => passed(policy::lint(&policy)),
+        Command::Rewrite { policy, urls } => passed(rewrite::run(&policy, urls)),
+        Command::Check { policy, inputs } => passed(shop_request::run(&policy, inputs)),
         Command::PanelIni {
             policy,
             catalog_url,
             read,
-        } => panel_ini::run(policy.as_deref(), catalog_url.as_deref(), read.as_deref()),
+        } => passed(panel_ini::run(
+            policy.as_deref(),
+            catalog_url.as_deref(),
+            read.as_deref(),
+        )),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(message) => {
             eprintln!("resale: {message}");
             ExitCode::from(2)
