@@ -89,6 +89,17 @@ fn reject(code: &'static str, field: &str, message: impl Into<String>) -> Error 
     Error::at_field(code, field, message)
 }
 
+/// The syntax checks' one shape: rejected with `code`, naming `field`,
+/// unless `ok`. The message is only made into a `String` on a rejection.
+#[inline]
+fn require(ok: bool, code: &'static str, field: &str, message: &'static str) -> Result<(), Error> {
+    if ok {
+        Ok(())
+    } else {
+        Err(reject(code, field, message))
+    }
+}
+
 impl From<QueryError> for Error {
     fn from(e: QueryError) -> Error {
         use limits::*;
@@ -433,13 +444,12 @@ impl Policy {
                 "the extension is missing (parameter `extension-id`)",
             ));
         };
-        if !syntax::is_extension_code(&ext.0) {
-            return Err(reject(
-                "extension_id.malformed",
-                param::EXTENSION_ID,
-                "`extension-id` is not an extension code (letters, digits, `-`, `_`, `.`)",
-            ));
-        }
+        require(
+            syntax::is_extension_code(&ext.0),
+            "extension_id.malformed",
+            param::EXTENSION_ID,
+            "`extension-id` is not an extension code (letters, digits, `-`, `_`, `.`)",
+        )?;
         let Some(kn) = kn else {
             return Err(reject(
                 "kn.missing",
@@ -447,13 +457,12 @@ impl Policy {
                 "the Plesk key number is missing (parameter `kn`)",
             ));
         };
-        if !self.is_key_number(&kn.0) {
-            return Err(reject(
-                "kn.malformed",
-                param::KEY_NUMBER,
-                "`kn` is not a Plesk key number (such as PLSK.12345678.0001)",
-            ));
-        }
+        require(
+            self.is_key_number(&kn.0),
+            "kn.malformed",
+            param::KEY_NUMBER,
+            "`kn` is not a Plesk key number (such as PLSK.12345678.0001)",
+        )?;
         if let Some((t, _)) = &token {
             if t.len() > syntax::MAX_TOKEN_BYTES {
                 return Err(reject(
@@ -462,32 +471,27 @@ impl Policy {
                     format!("`token` is longer than {} bytes", syntax::MAX_TOKEN_BYTES),
                 ));
             }
-            if !syntax::is_base64(t) {
-                return Err(reject(
-                    "token.malformed",
-                    param::TOKEN,
-                    "`token` is not base64",
-                ));
-            }
+            require(
+                syntax::is_base64(t),
+                "token.malformed",
+                param::TOKEN,
+                "`token` is not base64",
+            )?;
         }
-        if let Some((p, _)) = &product {
-            if !syntax::is_product_id(p) {
-                return Err(reject(
-                    "product_id.malformed",
-                    param::PRODUCT_ID,
-                    "`product-id` is not a product ID (letters, digits, `-`, `_`, `.`)",
-                ));
-            }
-        }
-        if let Some((c, _)) = &coupon {
-            if !syntax::is_coupon(c) {
-                return Err(reject(
-                    "coupon.malformed",
-                    param::COUPON,
-                    "`buyUrlCoupon` is not a coupon code (letters, digits, `-`, `_`, `.`)",
-                ));
-            }
-        }
+        require(
+            product
+                .as_ref()
+                .is_none_or(|(p, _)| syntax::is_product_id(p)),
+            "product_id.malformed",
+            param::PRODUCT_ID,
+            "`product-id` is not a product ID (letters, digits, `-`, `_`, `.`)",
+        )?;
+        require(
+            coupon.as_ref().is_none_or(|(c, _)| syntax::is_coupon(c)),
+            "coupon.malformed",
+            param::COUPON,
+            "`buyUrlCoupon` is not a coupon code (letters, digits, `-`, `_`, `.`)",
+        )?;
         let action = match action_field.as_ref().map(|(a, _)| a.as_ref()) {
             None => Action::Buy,
             Some("upgrade") => Action::Upgrade,
@@ -698,26 +702,25 @@ mod tests {
                 "extension-id=docker&{KN}&ekn=EXT.12345678.0001&a=upgrade"
             ))
             .is_ok());
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&a=upgrade")).0,
-            "ekn.missing"
-        );
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&ekn=1")).0,
-            "ekn.unexpected"
-        );
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&ekn=x&a=upgrade")).0,
-            "ekn.malformed"
-        );
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&a=downgrade")).0,
-            "action.unknown"
-        );
-        assert_eq!(
-            code(&format!("extension-id=docker&{KN}&buyUrlCoupon=a%20b")).0,
-            "coupon.malformed"
-        );
+        assert_rejected(&[
+            ("extension-id=docker&{KN}&a=upgrade", "ekn.missing", "ekn"),
+            ("extension-id=docker&{KN}&ekn=1", "ekn.unexpected", "ekn"),
+            (
+                "extension-id=docker&{KN}&ekn=x&a=upgrade",
+                "ekn.malformed",
+                "ekn",
+            ),
+            (
+                "extension-id=docker&{KN}&a=downgrade",
+                "action.unknown",
+                "a",
+            ),
+            (
+                "extension-id=docker&{KN}&buyUrlCoupon=a%20b",
+                "coupon.malformed",
+                "buyUrlCoupon",
+            ),
+        ]);
     }
 
     /// Each `(query, code, field)`: `query`, `{KN}` standing for a valid
