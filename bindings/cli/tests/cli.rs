@@ -361,17 +361,22 @@ fn marketplace_apply_takes_its_own_output_as_state() {
     std::fs::write(&answer, &out.stdout).unwrap();
     let bare = dir.join("bare.json");
     std::fs::write(&bare, lines(&out)[0]["entitlement"].to_string()).unwrap();
-    for state in [&answer, &bare] {
-        let next = resale(
+    // `marketplace apply --state <state>` on `event`: it succeeds; its answer.
+    let apply_on = |state: &std::path::Path, event: &str| {
+        let out = resale(
             &["marketplace", "apply", "--state", state.to_str().unwrap()],
-            Some(&cancelled),
+            Some(event),
         );
         assert!(
-            next.status.success(),
-            "{}",
-            String::from_utf8_lossy(&next.stderr)
+            out.status.success(),
+            "{}: {}",
+            state.display(),
+            String::from_utf8_lossy(&out.stderr)
         );
-        let v = &lines(&next)[0];
+        lines(&out).remove(0)
+    };
+    for state in [&answer, &bare] {
+        let v = &apply_on(state, &cancelled);
         assert_eq!(v["status"], "applied", "{v}");
         assert_eq!(v["entitlement"]["status"], "cancelled", "{v}");
     }
@@ -383,17 +388,8 @@ fn marketplace_apply_takes_its_own_output_as_state() {
             .unwrap();
     for old in ["v0-apply-output.json", "v0-pending-change.json"] {
         let path = repo(&format!("tests/fixtures/entitlement/{old}"));
-        let again = resale(
-            &["marketplace", "apply", "--state", path.to_str().unwrap()],
-            Some(&event),
-        );
-        assert!(
-            again.status.success(),
-            "{old}: {}",
-            String::from_utf8_lossy(&again.stderr)
-        );
         assert_eq!(
-            lines(&again)[0]["status"],
+            apply_on(&path, &event)["status"],
             "ignored",
             "{old}: the same event again"
         );
