@@ -227,6 +227,10 @@ export function bind(raw) {
     catalogCached({ method, target, ifNoneMatch }, etag, cacheControl) {
       return JSON.parse(this.#g.catalogCached(method, target, ifNoneMatch ?? undefined, etag, cacheControl));
     }
+    /** A cached feed under `headers` (gzip-compressed when `gzipped`): `{status: 304|200, gzip, headers}`, the representation to send. */
+    catalogHeld({ method, target, ifNoneMatch, acceptEncoding }, headers, gzipped) {
+      return JSON.parse(this.#g.catalogHeld(method, target, ifNoneMatch ?? undefined, acceptEncoding ?? undefined, JSON.stringify([...headers]), Boolean(gzipped)));
+    }
     /** The validator of a feed held whole. */
     bodyEtag(target, body) {
       return this.#g.bodyEtag(target, bytes(body)) ?? null;

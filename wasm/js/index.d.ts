@@ -175,6 +175,8 @@ export class Gateway {
   catalogAnswer(request: GatewayRequest, status: number, headers: Iterable<[string, string]>, decodes?: string[]): CatalogAnswer;
   catalogUnreachable(request: GatewayRequest, detail: string): Reply;
   catalogCached(request: GatewayRequest, etag: string, cacheControl: string): Reply | null;
+  /** A cached feed (gzip-compressed when `gzipped`): 304, or 200 with the headers of the representation sent (gzip: the ETag weakened, RFC 9110 §8.8.3). */
+  catalogHeld(request: GatewayRequest, headers: Iterable<[string, string]>, gzipped: boolean): { status: 200 | 304; gzip: boolean; headers: [string, string][] };
   bodyEtag(target: string, body: Uint8Array | ArrayBuffer | string): string | null;
   buy(query: string, accept?: string | null): Reply;
   catalogTransform(target: string): TransformStream<Uint8Array, Uint8Array>;

@@ -145,6 +145,32 @@ impl Gateway {
             .to_string()
     }
 
+    /// A feed held in a cache under `headers` (JSON `[[name, value]…]`),
+    /// `gzipped` when its bytes are: `{"status","gzip","headers"}`, the
+    /// `304` or the `200` of the representation sent (`CatalogPlan::answer_held`:
+    /// gzip as held, under the weakened `ETag`, or plain, inflated by the edge).
+    #[wasm_bindgen(js_name = catalogHeld)]
+    pub fn catalog_held(
+        &self,
+        method: &str,
+        target: &str,
+        if_none_match: Option<String>,
+        accept_encoding: Option<String>,
+        headers: &str,
+        gzipped: bool,
+    ) -> String {
+        let req = Request {
+            accept_encoding: accept_encoding.as_deref(),
+            ..request(method, target, None, if_none_match.as_deref())
+        };
+        let Decision::Catalog(plan) = self.inner.route(&req) else {
+            return Value::Null.to_string();
+        };
+        let headers: Vec<(String, String)> = serde_json::from_str(headers).unwrap_or_default();
+        let held = plan.answer_held(&headers, gzipped);
+        json!({"status": held.status, "gzip": held.gzip, "headers": held.headers}).to_string()
+    }
+
     /// The validator of a feed held whole (`Validator::Body`).
     #[wasm_bindgen(js_name = bodyEtag)]
     pub fn body_etag(&self, target: &str, body: &[u8]) -> Option<String> {

@@ -20,7 +20,10 @@
 //! at flate2's fast level, under the key with `&resale-coding=gzip`). A
 //! poll whose `Accept-Encoding` allows gzip (the gateway's
 //! `CatalogPlan::accepts_encoding`) gets the gzipped entry as it is, any
-//! other the plain one: no hit is compressed or inflated. The 672 KB
+//! other the plain one: no hit is compressed or inflated. The gzipped copy
+//! is another representation, so it goes out under the feed's `ETag`
+//! weakened (`CatalogPlan::answer_held`, RFC 9110 §8.8.3); a poll carrying
+//! either form is `304`. The 672 KB
 //! fixture filtered is 495 KB, 99 KB gzipped.
 
 use std::io::{Read, Write};
@@ -100,26 +103,28 @@ fn key(plan: &CatalogPlan, gzip: bool) -> CacheKey {
 }
 
 /// The answer from a cached feed, if there is one: the gzipped entry for a
-/// client that takes gzip, the plain one otherwise.
+/// client that takes gzip, the plain one otherwise, under the headers the
+/// gateway gives for that representation (`CatalogPlan::answer_held`: the
+/// gzipped copy's `ETag` is the feed's, weakened) or its `304`.
 fn cached(plan: &CatalogPlan) -> Option<Response> {
     let gzip = plan.accepts_encoding("gzip");
     let found = cache::lookup(key(plan, gzip)).execute().ok()??;
     let meta = String::from_utf8(found.user_metadata().to_vec()).ok()?;
     let head = UpstreamHead::from_lines(200, &meta);
-    let etag = head.header("etag").unwrap_or("");
-    if let Some(current) = plan.answer_cached(etag, head.header("cache-control").unwrap_or("")) {
-        return Some(respond(current));
-    }
-    let mut resp = Response::from_status(200);
-    for (name, value) in &head.headers {
+    let held = plan.answer_held(&head.headers, gzip);
+    let mut resp = Response::from_status(held.status);
+    for (name, value) in &held.headers {
         resp.append_header(name.as_str(), value.as_str());
     }
-    resp.set_body(found.to_stream().ok()?);
+    if held.status != 304 {
+        resp.set_body(found.to_stream().ok()?);
+    }
     Some(resp)
 }
 
 /// Store a whole filtered feed with its headers (and a validator of its own
-/// if the upstream gave none), plain and gzipped. A failure to store only
+/// if the upstream gave none), plain and gzipped, both under the plain
+/// feed's headers (the key says which is which). A failure to store only
 /// costs the next poll a fetch.
 fn keep(plan: &CatalogPlan, mut reply: Reply, feed: &[u8], ttl: u32) {
     if reply.header("etag").is_none() {
@@ -130,7 +135,6 @@ fn keep(plan: &CatalogPlan, mut reply: Reply, feed: &[u8], ttl: u32) {
     let mut gz = GzEncoder::new(Vec::with_capacity(feed.len() / 4), Compression::fast());
     match gz.write_all(feed).and_then(|()| gz.finish()) {
         Ok(zipped) => {
-            let reply = reply.clone().with_header("content-encoding", "gzip");
             insert(plan, key(plan, true), &reply, zipped, ttl);
         }
         Err(e) => eprintln!("catalog {}: not cached gzipped: {e}", plan.target),

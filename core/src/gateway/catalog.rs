@@ -65,6 +65,19 @@ pub enum Validator<'a> {
     Body(&'a [u8]),
 }
 
+/// The answer from a feed an edge holds (a cache entry): `304`, or `200`
+/// with the headers of the representation sent ([`CatalogPlan::answer_held`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// `304` (the poll is current) or `200`.
+    pub status: u16,
+    /// The held gzipped bytes go out as they are; when false and the feed
+    /// is held gzipped, the edge inflates it.
+    pub gzip: bool,
+    /// The headers to send, in place of the held ones.
+    pub headers: Vec<(String, String)>,
+}
+
 /// What to do with the upstream's answer.
 #[derive(Debug)]
 pub enum Answer {
@@ -235,6 +248,82 @@ impl CatalogPlan {
         self.not_modified(etag, cache_control)
     }
 
+    /// The answer from a feed an edge holds under `headers` (those the
+    /// gateway gave it, plus any the store adds), `gzipped` when the bytes
+    /// are held gzip-compressed. The gzipped copy goes out as it is where
+    /// `Accept-Encoding` allows gzip ([`CatalogPlan::accepts_encoding`]),
+    /// and then it is another representation of the feed: RFC 9110 §8.8.3
+    /// wants a strong `ETag` unique across content codings, so it carries
+    /// the feed's `ETag` weakened (`W/"…"`, as nginx's gzip filter does),
+    /// with `Content-Encoding: gzip`. Any other client gets the plain feed
+    /// (inflated by the edge) under the strong one, without
+    /// `Content-Encoding` or a stale `Content-Length`. `If-None-Match` is
+    /// compared weakly, so a poll carrying either form is answered `304`,
+    /// which repeats the `ETag` of the representation it stands for.
+    ///
+    /// ```
+    /// use resale_core::gateway::{Decision, Gateway, Request};
+    /// let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+    /// let req = Request { accept_encoding: Some("gzip"), ..Request::get("/api/v4/packages") };
+    /// let Decision::Catalog(plan) = gw.route(&req) else { panic!() };
+    /// let held = [("etag".to_owned(), "\"rs-1\"".to_owned())];
+    /// let sent = plan.answer_held(&held, true);
+    /// assert!(sent.gzip);
+    /// assert!(sent.headers.contains(&("etag".into(), "W/\"rs-1\"".into())));
+    /// assert!(sent.headers.contains(&("content-encoding".into(), "gzip".into())));
+    /// ```
+    pub fn answer_held(&self, headers: &[(String, String)], gzipped: bool) -> Held {
+        let gzip = gzipped && self.accepts_encoding("gzip");
+        let find = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        let etag = find("etag").map(|e| if gzip { weakened(e) } else { e.to_owned() });
+        let cache_control = find("cache-control").unwrap_or("");
+        let owned = |r: Reply| {
+            r.headers
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v))
+                .collect()
+        };
+        if let Some(r) = etag
+            .as_deref()
+            .and_then(|e| self.not_modified(e, cache_control))
+        {
+            return Held {
+                status: 304,
+                gzip: false,
+                headers: owned(r),
+            };
+        }
+        let replaced = |n: &str| {
+            ["etag", "cache-control", "vary", "content-encoding"]
+                .iter()
+                .any(|r| n.eq_ignore_ascii_case(r))
+                || (gzipped && !gzip && n.eq_ignore_ascii_case("content-length"))
+        };
+        let mut sent: Vec<(String, String)> = headers
+            .iter()
+            .filter(|(n, _)| !replaced(n))
+            .cloned()
+            .collect();
+        sent.extend(owned(self.validated(
+            Reply::new(200),
+            etag.as_deref(),
+            cache_control,
+        )));
+        if gzip {
+            sent.push(("content-encoding".into(), "gzip".into()));
+        }
+        Held {
+            status: 200,
+            gzip,
+            headers: sent,
+        }
+    }
+
     /// The answer when no upstream head came and the host answered
     /// `host_status` itself (nginx's own 502 or 504 when the upstream could
     /// not be reached or timed out): a host error (5xx) on a feed is
@@ -316,6 +405,15 @@ fn undecoded_encoding<'a>(header: Option<&'a str>, decodes: &[&str]) -> Option<&
         .map(str::trim)
         .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
         .find(|c| !decodes.iter().any(|d| d.eq_ignore_ascii_case(c)))
+}
+
+/// `etag` as a weak validator (unchanged if it is one already).
+fn weakened(etag: &str) -> String {
+    if etag.starts_with("W/") {
+        etag.to_owned()
+    } else {
+        format!("W/{etag}")
+    }
 }
 
 /// RFC 9110 §13.1.2: `*` or any listed tag equal to `etag` under the weak
@@ -420,6 +518,89 @@ mod tests {
         assert!(!accepts(Some("gzip;q=junk")));
         assert!(!accepts(Some("deflate, identity")));
         assert!(!accepts(Some("x-gzip")));
+    }
+
+    fn held_plan<'a>(gw: &'a Gateway, ae: Option<&'a str>, inm: Option<&'a str>) -> CatalogPlan {
+        let req = Request {
+            accept_encoding: ae,
+            if_none_match: inm,
+            ..Request::get("/api/v4/packages")
+        };
+        CatalogPlan::new(gw, &req)
+    }
+
+    fn held_headers() -> Vec<(String, String)> {
+        [
+            ("content-type", "application/json"),
+            ("etag", "\"rs-1\""),
+            ("cache-control", "max-age=60"),
+            ("vary", "accept-encoding"),
+            ("content-encoding", "gzip"),
+            ("content-length", "99"),
+        ]
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect()
+    }
+
+    fn value<'a>(held: &'a Held, name: &str) -> Vec<&'a str> {
+        let values = held.headers.iter().filter(|(n, _)| n == name);
+        values.map(|(_, v)| v.as_str()).collect()
+    }
+
+    #[test]
+    fn a_gzipped_copy_goes_out_under_a_weak_etag() {
+        let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+        let gz = held_plan(&gw, Some("gzip, br"), None).answer_held(&held_headers(), true);
+        assert_eq!((gz.status, gz.gzip), (200, true));
+        assert_eq!(value(&gz, "etag"), ["W/\"rs-1\""]);
+        assert_eq!(value(&gz, "content-encoding"), ["gzip"]);
+        assert_eq!(value(&gz, "vary"), ["accept-encoding"]);
+        assert_eq!(value(&gz, "content-length"), ["99"]);
+        assert_eq!(value(&gz, "cache-control"), ["max-age=60"]);
+        assert_eq!(value(&gz, "content-type"), ["application/json"]);
+
+        let plain = held_plan(&gw, Some("gzip;q=0"), None).answer_held(&held_headers(), true);
+        assert_eq!((plain.status, plain.gzip), (200, false));
+        assert_eq!(value(&plain, "etag"), ["\"rs-1\""]);
+        assert!(value(&plain, "content-encoding").is_empty());
+        assert!(
+            value(&plain, "content-length").is_empty(),
+            "stale once inflated"
+        );
+        assert_eq!(value(&plain, "vary"), ["accept-encoding"]);
+
+        // Held plain (an older entry): sent plain, strong, whatever the client takes.
+        let mut old = held_headers();
+        old.retain(|(n, _)| n != "content-encoding");
+        let kept = held_plan(&gw, Some("gzip"), None).answer_held(&old, false);
+        assert!(!kept.gzip);
+        assert_eq!(value(&kept, "etag"), ["\"rs-1\""]);
+        assert_eq!(value(&kept, "content-length"), ["99"]);
+
+        // A weak validator (from Last-Modified) stays as it is.
+        let mut weak = held_headers();
+        weak[1].1 = "W/\"rs-2\"".into();
+        let w = held_plan(&gw, Some("gzip"), None).answer_held(&weak, true);
+        assert_eq!(value(&w, "etag"), ["W/\"rs-2\""]);
+    }
+
+    #[test]
+    fn either_form_of_the_etag_is_a_current_poll() {
+        let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+        for inm in ["\"rs-1\"", "W/\"rs-1\""] {
+            let gz = held_plan(&gw, Some("gzip"), Some(inm)).answer_held(&held_headers(), true);
+            assert_eq!((gz.status, gz.gzip), (304, false), "{inm}");
+            assert_eq!(value(&gz, "etag"), ["W/\"rs-1\""], "the gzipped copy's");
+            assert!(value(&gz, "content-encoding").is_empty());
+            assert_eq!(value(&gz, "vary"), ["accept-encoding"]);
+            let plain = held_plan(&gw, None, Some(inm)).answer_held(&held_headers(), true);
+            assert_eq!(plain.status, 304, "{inm}");
+            assert_eq!(value(&plain, "etag"), ["\"rs-1\""], "the plain copy's");
+        }
+        let stale =
+            held_plan(&gw, Some("gzip"), Some("W/\"rs-0\"")).answer_held(&held_headers(), true);
+        assert_eq!(stale.status, 200);
     }
 
     #[test]

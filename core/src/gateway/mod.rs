@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{Error, Policy};
 
-pub use catalog::{Answer, CatalogPlan, UpstreamHead, Validator};
+pub use catalog::{Answer, CatalogPlan, Held, UpstreamHead, Validator};
 pub use reply::Reply;
 
 /// The engine's version: part of every feed validator, so an upgrade (which
