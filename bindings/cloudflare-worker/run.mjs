@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { build } from "./build.mjs";
+import { untilHealthy, arg } from "../../tests/edge/local-runtime.mjs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -96,25 +97,10 @@ export async function start(options) {
   const bin = path.join(here, "node_modules/.bin/workerd");
   const child = spawn(bin, ["serve", file, "--experimental"], { stdio: ["ignore", "inherit", "inherit"] });
   if (!options.stateDir) child.on("exit", () => rmSync(state, { recursive: true, force: true }));
-  const url = `http://127.0.0.1:${options.port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error("workerd did not start");
+  return untilHealthy(child, `http://127.0.0.1:${options.port}`, { name: "workerd" });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const arg = (name, dflt) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? process.argv[i + 1] : dflt;
-  };
   const port = Number(arg("--port", "8080"));
   const policyFile = arg("--policy", path.join(repo, "examples/policy.json"));
   const { child, url } = await start({

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { untilHealthy, arg } from "../../tests/edge/local-runtime.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
@@ -83,25 +84,12 @@ export async function start(options) {
   const child = spawn(viceroyBin(), ["serve", "--addr", `127.0.0.1:${options.port}`, "-C", file, wasm], {
     stdio: ["ignore", options.verbose ? "inherit" : "ignore", "inherit"],
   });
-  const url = `http://127.0.0.1:${options.port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`viceroy exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).status) return { child, url };
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error("viceroy did not start");
+  // Any answer will do: a service whose policy does not compile answers
+  // its coded 500 there, and the tests start one on purpose.
+  return untilHealthy(child, `http://127.0.0.1:${options.port}`, { name: "viceroy", tries: 300, ready: (r) => r.status });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const arg = (name, dflt) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? process.argv[i + 1] : dflt;
-  };
   const port = Number(arg("--port", "8081"));
   const policyFile = arg("--policy", path.join(repo, "examples/policy.json"));
   let upstream = arg("--upstream", "");
