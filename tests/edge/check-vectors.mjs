@@ -1,8 +1,9 @@
 // The shared `check` vectors (tests/vectors/check/) as requests to an edge's
 // /buy gate: one expectation source for every edge binding (the Cloudflare
-// Worker in workerd, the Fastly Compute service in Viceroy). An accepted case
-// must be a 302 to its `redirect_url`, a rejected one a 400 whose JSON equals
-// `expect` once `message` is set aside (the vectors' matching rule).
+// Worker in workerd, the Fastly Compute service in Viceroy, the nginx
+// module's resale_shop_gate). An accepted case must be a 302 to its
+// `redirect_url`, a rejected one a 400 whose JSON equals `expect` once
+// `message` is set aside (the vectors' matching rule).
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -42,6 +43,7 @@ export async function assertBuy(base, c) {
   if (c.expect.status === "accepted") {
     assert.equal(r.status, 302, c.name);
     assert.equal(r.headers.get("location"), c.expect.redirect_url, c.name);
+    await r.arrayBuffer(); // the connection goes back to the pool
   } else {
     assert.equal(r.status, 400, c.name);
     const { message, ...got } = await r.json();
