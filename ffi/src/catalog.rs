@@ -67,11 +67,8 @@ pub unsafe extern "C" fn resale_filter_catalog(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let policy = policy(policy_)?;
-            let path = text(path, path_len, "path")?;
-            let body = bytes(body, body_len, "body")?;
-            let mut out = output(out, "out")?;
+        with_policy_output(error, policy_, out, |policy, out| {
+            let (path, body) = args!(text(path, path_len), bytes(body, body_len));
             let mut filter = policy.catalog_filter(path);
             let counts = out.fill(|v| {
                 v.reserve(body.len());
