@@ -2,7 +2,7 @@
 // bundled 672 KB fixture; sequential requests over loopback, timed. Prints
 // one JSON line. Usage: node bench/bench.mjs [REQUESTS]
 import { spawn } from "node:child_process";
-import { cpuSeconds } from "../../../benches/proc_cpu.mjs";
+import { timedGets } from "../../../benches/edge_requests.mjs";
 import { readFileSync, writeFileSync, cpSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,22 +38,7 @@ const up = async (port) => { for (let i = 0; i < 200; i++) { try { if ((await fe
 await up(wasmPort);
 await up(jsPort);
 
-async function run(port) {
-  const url = `http://127.0.0.1:${port}/api/v4/packages`;
-  let kept = 0, bytes = 0;
-  for (let i = 0; i < 10; i++) await (await fetch(url)).arrayBuffer();
-  const cpu0 = cpuSeconds(child.pid);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < requests; i++) {
-    const body = await (await fetch(url)).arrayBuffer();
-    bytes = body.byteLength;
-    if (i === 0) kept = JSON.parse(new TextDecoder().decode(body)).length;
-  }
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  // workerd's own CPU (every process under the one we started) per request.
-  const cpu_ms_per_request = ((cpuSeconds(child.pid) - cpu0) * 1000) / requests;
-  return { requests_per_s: requests / secs, ms_per_request: (secs * 1000) / requests, cpu_ms_per_request, kept, bytes_out: bytes };
-}
+const run = (port) => timedGets(`http://127.0.0.1:${port}/api/v4/packages`, requests, child.pid);
 try {
   const wasm = await run(wasmPort);
   const js = await run(jsPort);

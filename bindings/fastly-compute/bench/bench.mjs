@@ -13,7 +13,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { start, wasmPath } from "../run.mjs";
-import { cpuSeconds } from "../../../benches/proc_cpu.mjs";
+import { timedGets } from "../../../benches/edge_requests.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
@@ -42,22 +42,6 @@ async function buy(base) {
   return { requests_per_s: +(requests / secs).toFixed(1), ms_per_request: +((secs * 1000) / requests).toFixed(2) };
 }
 
-/** Requests/s for `url`, and with `pid` the CPU that process (and its children) spent per request. */
-async function run(url, pid) {
-  let kept = null, bytes = 0;
-  for (let i = 0; i < 10; i++) await (await fetch(url)).arrayBuffer();
-  const cpu0 = pid ? cpuSeconds(pid) : 0;
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < requests; i++) {
-    const body = await (await fetch(url)).arrayBuffer();
-    bytes = body.byteLength;
-    if (i === 0) kept = JSON.parse(new TextDecoder().decode(body)).length;
-  }
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = pid ? { cpu_ms_per_request: +(((cpuSeconds(pid) - cpu0) * 1000) / requests).toFixed(3) } : {};
-  return { requests_per_s: +(requests / secs).toFixed(1), ms_per_request: +((secs * 1000) / requests).toFixed(2), ...cpu, kept, bytes_out: bytes };
-}
-
 const children = [];
 try {
   const wasm = readFileSync(wasmPath);
@@ -69,8 +53,8 @@ try {
   };
   const viceroy = await start({ port: await freePort(), upstream, policyText });
   children.push(viceroy.child);
-  result.fastly_viceroy = await run(`${viceroy.url}/api/v4/packages`, viceroy.child.pid);
-  result.fastly_viceroy_passthrough = await run(`${viceroy.url}/api/v4/packages/all`, viceroy.child.pid);
+  result.fastly_viceroy = await timedGets(`${viceroy.url}/api/v4/packages`, requests, viceroy.child.pid);
+  result.fastly_viceroy_passthrough = await timedGets(`${viceroy.url}/api/v4/packages/all`, requests, viceroy.child.pid);
   result.fastly_viceroy_buy = await buy(viceroy.url);
   viceroy.child.kill();
 
@@ -79,7 +63,7 @@ try {
     const { start: startWorker } = await import(path.join(workerDir, "run.mjs"));
     const worker = await startWorker({ port: await freePort(), upstream, policyText });
     children.push(worker.child);
-    result.cloudflare_workerd = await run(`${worker.url}/api/v4/packages`);
+    result.cloudflare_workerd = await timedGets(`${worker.url}/api/v4/packages`, requests);
     result.cloudflare_workerd_buy = await buy(worker.url);
     result.ratio_fastly_to_worker = +(result.fastly_viceroy.requests_per_s / result.cloudflare_workerd.requests_per_s).toFixed(2);
   } else {

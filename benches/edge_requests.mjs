@@ -1,0 +1,24 @@
+// The timed loop of the edge benches (bindings/*/bench/bench.mjs): one feed
+// URL fetched sequentially over loopback, so both edges are timed alike.
+import { cpuSeconds } from "./proc_cpu.mjs";
+
+/**
+ * `requests` sequential GETs of `url` after 10 warm-up ones: requests/s, ms
+ * per request, the items kept (the first body, a JSON array) and the bytes
+ * of the last body; with `pid`, also the CPU that process and its children
+ * spent per request (the runtime's own cost, whatever the client costs).
+ */
+export async function timedGets(url, requests, pid) {
+  let kept = 0, bytes = 0;
+  for (let i = 0; i < 10; i++) await (await fetch(url)).arrayBuffer();
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < requests; i++) {
+    const body = await (await fetch(url)).arrayBuffer();
+    bytes = body.byteLength;
+    if (i === 0) kept = JSON.parse(new TextDecoder().decode(body)).length;
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = pid ? { cpu_ms_per_request: ((cpuSeconds(pid) - cpu0) * 1000) / requests } : {};
+  return { requests_per_s: requests / secs, ms_per_request: (secs * 1000) / requests, ...cpu, kept, bytes_out: bytes };
+}
