@@ -136,6 +136,8 @@ export class Policy {
   explainCatalog(path: string, body: Uint8Array | ArrayBuffer | string): Explanation;
   catalogFilter(path: string): IncrementalFilter;
   catalogTransform(path: string): TransformStream<Uint8Array, Uint8Array>;
+  /** The filtered feed of `body`, read in blocks of at least `block` bytes where the runtime can. */
+  catalogStream(path: string, body: ReadableStream<Uint8Array>, block?: number): ReadableStream<Uint8Array>;
   panelIni(catalogUrl?: string | null): { status: "ok"; text: string };
   /** `request`: an answer of checkShopRequest (taken as it is, not checked again) or a query to check. */
   licensePlan(request: CheckResult | string | Record<string, string>, order: OrderContext | string): { status: "ok"; plan: LicensePlan };

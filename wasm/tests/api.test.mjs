@@ -18,6 +18,17 @@ test("fixture: 220 of 300 kept, one-shot equals streamed in odd chunks", async (
   assert.deepEqual(streamed, one);
 });
 
+test("catalogStream: equals one-shot from a byte stream and from a plain one, and errors on a broken feed", async () => {
+  const one = policy.filterCatalog("/api/v4/packages", fixture);
+  const chunked = (feed, type, bytes = new Uint8Array(feed)) => new ReadableStream({ type, pull(c) { if (!bytes.length) return void (c.close(), c.byobRequest?.respond(0)); c.enqueue(bytes.slice(0, 4093)); bytes = bytes.subarray(4093); } });
+  for (const type of ["bytes", undefined]) {
+    const streamed = new Uint8Array(await new Response(policy.catalogStream("/api/v4/packages", chunked(fixture, type), 65536)).arrayBuffer());
+    assert.deepEqual(streamed, one, String(type));
+  }
+  const cut = policy.catalogStream("/api/v4/packages", chunked(fixture.subarray(0, 300000), "bytes"));
+  await assert.rejects(new Response(cut).arrayBuffer(), (x) => x instanceof ResaleError && x.code.startsWith("catalog."));
+});
+
 test("explainCatalog: the filter's decisions (kept codes = the filtered feed's), errors as filterCatalog", () => {
   const e = policy.explainCatalog("/api/v4/packages", fixture);
   assert.equal(e.status, "ok");

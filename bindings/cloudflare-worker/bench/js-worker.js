@@ -1,7 +1,6 @@
 // Peer for the bench: the catalog filter a Worker author would write by hand
 // (JSON.parse, Array.filter with a WHATWG host check, JSON.stringify), on
-// the same bundled feed, in the same workerd.
-import feed from "./fixtures/packages.feed";
+// the same upstream feed, fetched with the same headers, in the same workerd.
 
 export default {
   async fetch(request, env) {
@@ -15,7 +14,9 @@ export default {
         return false;
       }
     };
-    const items = JSON.parse(new TextDecoder().decode(feed));
+    const { pathname, search } = new URL(request.url);
+    const upstream = await fetch(env.UPSTREAM + pathname + search, { headers: { accept: "application/json", "accept-encoding": "identity" } });
+    const items = await upstream.json();
     const kept = items.filter((it) => !isStore(it.buy_url) || sold.has(it.code));
     return new Response(JSON.stringify(kept), { headers: { "content-type": "application/json" } });
   },

@@ -50,7 +50,7 @@ async function catalog(gw, req, route, env, ctx) {
   if (route.method === "HEAD" || !upstream.body) return new Response(null, { status, headers });
   // Streamed through the filter; an invalid or broken feed errors the
   // stream, so the client's response is aborted, never complete-looking.
-  let body = upstream.body.pipeThrough(gw.policy.catalogTransform(req.target));
+  let body = gw.policy.catalogStream(req.target, upstream.body);
   if (cache && answer.ttl > 0) {
     const [client, kept] = body.tee();
     body = client;
