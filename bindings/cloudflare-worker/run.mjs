@@ -69,7 +69,6 @@ const worker :Workerd.Worker = (
   modules = [
 ${probe ? '    (name = "entitlement-probe.js", esModule = embed "../support/entitlement-probe.js"),\n' : ""}    (name = "sample.js", esModule = embed "../src/sample.js"),
     (name = "entitlement-store.js", esModule = embed "../src/entitlement-store.js"),
-    (name = "recent-feeds.js", esModule = embed "../src/recent-feeds.js"),
     (name = "index.js", esModule = embed "../src/index.js"),
 ${engineModules}    (name = "fixtures/packages.feed", data = embed "../src/fixtures/packages.feed"),
     (name = "fixtures/categories.feed", data = embed "../src/fixtures/categories.feed"),

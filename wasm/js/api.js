@@ -266,6 +266,15 @@ export function bind(raw) {
     bodyEtag(target, body) {
       return this.#g.bodyEtag(target, bytes(body)) ?? null;
     }
+    /** The feed this isolate holds under `key` (resale_core::gateway::RecentFeeds): `{body, headers}`, or undefined. */
+    recent(key) {
+      const body = this.#g.recentBody(key, Date.now());
+      return body && { body, headers: JSON.parse(this.#g.recentHeaders(key, Date.now())) };
+    }
+    /** Hold a feed just stored under `key` (its bytes and headers, as stored) for `ttl` seconds. */
+    hold(key, body, headers, ttl) {
+      this.#g.hold(key, bytes(body), JSON.stringify([...headers]), ttl, Date.now());
+    }
     /** The /buy reply for a query. */
     buy(query, accept) {
       return JSON.parse(this.#g.buy(query, accept ?? undefined));

@@ -182,6 +182,10 @@ export class Gateway {
   bodyEtag(target: string, body: Uint8Array | ArrayBuffer | string): string | null;
   buy(query: string, accept?: string | null): Reply;
   catalogTransform(target: string): TransformStream<Uint8Array, Uint8Array>;
+  /** The feed this isolate holds under `key`, still fresh, or undefined. */
+  recent(key: string): { body: Uint8Array; headers: [string, string][] } | undefined;
+  /** Hold a feed just stored under `key` for `ttl` seconds (at most 16 feeds, 8 MiB). */
+  hold(key: string, body: Uint8Array, headers: Iterable<[string, string]>, ttl: number): void;
   static errorReply(status: number, code: string, message: string): Reply;
   static webhookReceive(body: Uint8Array | string, signature: string | null | undefined, event: string | null | undefined, secrets: string[]): { reply: Reply } | { account_id: number };
   static webhookApply(state: Entitlement | null, body: Uint8Array | string): { reply: Reply; store: Entitlement | null };

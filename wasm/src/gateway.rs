@@ -2,7 +2,9 @@
 //! Every answer crosses as JSON text (`{"kind": …}`), which `js/api.js`
 //! parses; a `Reply` is `{"status","headers":[[name,value]…],"body"}`.
 
-use resale_core::gateway::{self, webhook, Answer, Decision, Request, UpstreamHead, Validator};
+use resale_core::gateway::{
+    self, webhook, Answer, Decision, RecentFeeds, Request, UpstreamHead, Validator,
+};
 use resale_core::marketplace::entitlement::Entitlement;
 use resale_core::report;
 use serde_json::{json, Value};
@@ -10,10 +12,12 @@ use wasm_bindgen::prelude::*;
 
 use crate::errors::throw;
 
-/// A compiled policy and its digest, routing requests.
+/// A compiled policy and its digest, routing requests; and the feeds this
+/// isolate stored lately (`RecentFeeds`).
 #[wasm_bindgen]
 pub struct Gateway {
     inner: gateway::Gateway,
+    recent: RecentFeeds,
 }
 
 fn reply(r: &gateway::Reply) -> Value {
@@ -41,7 +45,10 @@ impl Gateway {
     #[wasm_bindgen(js_name = fromJson)]
     pub fn from_json(text: &str) -> Result<Gateway, JsValue> {
         gateway::Gateway::from_json(text)
-            .map(|inner| Gateway { inner })
+            .map(|inner| Gateway {
+                inner,
+                recent: RecentFeeds::default(),
+            })
             .map_err(|e| throw(&e, report::lint(Err(&e))))
     }
 
@@ -175,6 +182,28 @@ impl Gateway {
     #[wasm_bindgen(js_name = bodyEtag)]
     pub fn body_etag(&self, target: &str, body: &[u8]) -> Option<String> {
         self.plan("GET", target, None)?.etag(Validator::Body(body))
+    }
+
+    /// The bytes of the feed held under `key`, still fresh at `now_ms`
+    /// (milliseconds since the epoch), or undefined.
+    #[wasm_bindgen(js_name = recentBody)]
+    pub fn recent_body(&mut self, key: &str, now_ms: f64) -> Option<Vec<u8>> {
+        let feed = self.recent.get(key, now_ms as u64)?;
+        Some(feed.body.clone())
+    }
+
+    /// The headers of the feed held under `key` (JSON `[[name, value]…]`, `[]` if none).
+    #[wasm_bindgen(js_name = recentHeaders)]
+    pub fn recent_headers(&mut self, key: &str, now_ms: f64) -> String {
+        let headers = self.recent.get(key, now_ms as u64).map(|f| &f.headers);
+        json!(headers.unwrap_or(&Vec::new())).to_string()
+    }
+
+    /// Hold a feed just stored under `key` (headers: JSON `[[name, value]…]`)
+    /// for `ttl` seconds from `now_ms`.
+    pub fn hold(&mut self, key: &str, body: Vec<u8>, headers: &str, ttl: u32, now_ms: f64) {
+        let headers = serde_json::from_str(headers).unwrap_or_default();
+        self.recent.hold(key, body, headers, ttl, now_ms as u64);
     }
 
     /// `/buy` alone (JSON text of the reply).

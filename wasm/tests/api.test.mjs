@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Policy, ResaleError } from "../pkg/node.js";
+import { Gateway, Policy, ResaleError } from "../pkg/node.js";
 
 const fixture = readFileSync(new URL("../../tests/fixtures/packages.json", import.meta.url));
 const whitelist = readFileSync(new URL("../../tests/fixtures/whitelist.txt", import.meta.url), "utf8").split("\n").filter(Boolean);
@@ -27,6 +27,15 @@ test("catalogStream: equals one-shot from a byte stream and from a plain one, an
   }
   const cut = policy.catalogStream("/api/v4/packages", chunked(fixture.subarray(0, 300000), "bytes"));
   await assert.rejects(new Response(cut).arrayBuffer(), (x) => x instanceof ResaleError && x.code.startsWith("catalog."));
+});
+
+test("Gateway.recent / hold: a feed held for its ttl, in place of the last one under its key", () => {
+  const gw = Gateway.fromJson({ shop_url: "https://shop.example.com/store" });
+  assert.equal(gw.recent("https://u/a"), undefined);
+  gw.hold("https://u/a", new Uint8Array([1, 2, 3]), new Headers({ etag: '"x"' }), 60);
+  assert.deepEqual(gw.recent("https://u/a"), { body: new Uint8Array([1, 2, 3]), headers: [["etag", '"x"']] });
+  gw.hold("https://u/a", new Uint8Array([4]), [], 0);
+  assert.equal(gw.recent("https://u/a"), undefined, "ttl 0 drops it");
 });
 
 test("explainCatalog: the filter's decisions (kept codes = the filtered feed's), errors as filterCatalog", () => {

@@ -12,8 +12,6 @@
 
 import { Gateway, ResaleError } from "./resale/workerd.js";
 
-import { recent, hold } from "./recent-feeds.js";
-
 export { EntitlementStore } from "./entitlement-store.js";
 
 /** The encodings workerd's fetch inflates before the body reaches the filter. */
@@ -33,7 +31,7 @@ const send = ({ status, headers, body }) => new Response(body === "" ? null : bo
 async function catalog(gw, req, route, env, ctx) {
   if (!(env.UPSTREAM ?? "").trim()) return bundled(gw, req, route, env.SAMPLE_FEEDS);
   let cache = route.method === "GET" ? globalThis.caches?.default : undefined;
-  const mine = cache && recent(route.cache_key);
+  const mine = cache && gw.recent(route.cache_key);
   const hit = mine ? new Response(mine.body, { headers: mine.headers, encodeBody: "manual" }) : cache && (await lookup(cache, route.cache_key));
   if (hit === null) cache = undefined;
   if (hit) return held(gw, req, hit);
@@ -80,7 +78,7 @@ async function lookup(cache, key) {
  * the runtime would otherwise compress the whole feed again at every poll
  * (Miniflare, as Cloudflare does: 44 hits/s instead of 169 for the 672 KB
  * fixture), and is inflated for any other client. This isolate also holds
- * it in memory for `ttl` seconds (src/recent-feeds.js).
+ * it in memory for `ttl` seconds (the gateway's RecentFeeds).
  */
 async function keep(gw, cache, route, target, stream, headers, ttl) {
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
@@ -88,7 +86,7 @@ async function keep(gw, cache, route, target, stream, headers, ttl) {
   if (!h.has("etag")) h.set("etag", gw.bodyEtag(target, bytes));
   h.set("content-encoding", "gzip"); // how it is held; what goes out is catalogHeld's
   const gzipped = new Uint8Array(await new Response(new Response(bytes).body.pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
-  hold(route.cache_key, gzipped, h, ttl);
+  gw.hold(route.cache_key, gzipped, h, ttl);
   await cache.put(route.cache_key, new Response(gzipped, { headers: h, encodeBody: "manual" }));
 }
 

@@ -140,7 +140,7 @@ test("a cached feed is kept gzipped: sent as it is where Accept-Encoding allows 
   assert.equal(hits, before, "all from the cache");
 });
 
-test("another isolate reads the entry from the Cache API (this one holds it in memory: src/recent-feeds.js)", async () => {
+test("another isolate reads the entry from the Cache API (this one holds it in memory: the gateway's RecentFeeds)", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "resale-cache-"));
   try {
     const a = await worker(policy("docker-only"), { cachePersist: dir });

@@ -22,6 +22,7 @@
 
 mod catalog;
 mod pages;
+mod recent;
 mod reply;
 pub mod webhook;
 
@@ -30,6 +31,7 @@ use sha2::{Digest, Sha256};
 use crate::{Error, Policy};
 
 pub use catalog::{Answer, CatalogPlan, Held, UpstreamHead, Validator};
+pub use recent::{HeldFeed, RecentFeeds};
 pub use reply::Reply;
 
 /// The engine's version: part of every feed validator, so an upgrade (which
