@@ -1,14 +1,10 @@
-// resale at the edge, as a Cloudflare Worker (ES module syntax).
-//
-// Every route, answer, header list and page is decided by the engine's
-// gateway (resale_core::gateway, through ./resale/): this file only maps
-// workerd's Request and Response onto it, fetches the upstream, keeps
-// filtered feeds in the Cache API and streams them through the filter.
-// Bindings: POLICY (the policy JSON, text), UPSTREAM (catalog origin; empty:
-// the sample feeds, bundled only by src/sample.js), GITHUB_WEBHOOK_SECRETS (newline-separated, for
-// rotation), ENTITLEMENT_STORE (the EntitlementStore Durable Object namespace,
-// one object per account: the default), ENTITLEMENTS (Workers KV instead, for
-// low volume: it can lose an update under concurrent deliveries).
+// resale at the edge, as a Cloudflare Worker. Every route, answer, header list
+// and page is the engine's gateway's (resale_core::gateway, through ./resale/):
+// this file maps workerd's Request, Response, fetch and Cache API onto it.
+// Bindings: POLICY (policy JSON), UPSTREAM (catalog origin; empty: the sample
+// feeds src/sample.js bundles), GITHUB_WEBHOOK_SECRETS (newline-separated, for
+// rotation), ENTITLEMENT_STORE (Durable Object namespace, one object per
+// account) or ENTITLEMENTS (Workers KV, low volume: can lose concurrent updates).
 
 import { Gateway, ResaleError } from "./resale/workerd.js";
 
@@ -29,15 +25,18 @@ function gatewayOf(env) {
 const send = ({ status, headers, body }) => new Response(body === "" ? null : body, { status, headers });
 
 async function catalog(gw, req, route, env, ctx) {
-  if (!(env.UPSTREAM ?? "").trim()) return bundled(gw, req, route, env.SAMPLE_FEEDS);
-  let cache = route.method === "GET" ? globalThis.caches?.default : undefined;
+  const sample = (env.UPSTREAM ?? "").trim() ? null : env.SAMPLE_FEEDS?.[route.feed];
+  if (sample === undefined) return send(Gateway.errorReply(404, "route.not_found", env.SAMPLE_FEEDS ? "only the sample packages and categories feeds are bundled" : "UPSTREAM is empty and this build bundles no sample feeds (wrangler --env sample)"));
+  // workerd alone has no Cache API backend (match rejects: "No Cache was configured"): every request is fetched.
+  let cache = route.method === "GET" && !sample ? globalThis.caches?.default : undefined;
   const mine = cache && gw.recent(route.cache_key);
-  const hit = mine ? new Response(mine.body, { headers: mine.headers, encodeBody: "manual" }) : cache && (await lookup(cache, route.cache_key));
+  const hit = mine ? new Response(mine.body, { headers: mine.headers, encodeBody: "manual" }) : cache && (await cache.match(route.cache_key).catch(() => null));
   if (hit === null) cache = undefined;
   if (hit) return held(gw, req, hit);
   let upstream;
   try {
-    upstream = await fetch(route.url, { method: route.method, headers: route.headers });
+    // The sample feed as if an upstream had sent it, under a validator of its bytes.
+    upstream = sample ? new Response(sample, { headers: { "content-type": "application/json", etag: gw.bodyEtag(req.target, sample) } }) : await fetch(route.url, { method: route.method, headers: route.headers });
   } catch (e) {
     return send(gw.catalogUnreachable(req, e.message));
   }
@@ -45,6 +44,7 @@ async function catalog(gw, req, route, env, ctx) {
   if (answer.action === "pass") return new Response(upstream.body, upstream);
   if (answer.action === "reply") return send(answer.reply);
   const { status, headers } = answer.reply;
+  if (sample) headers.push(["x-resale-source", "bundled-sample"]);
   if (route.method === "HEAD" || !upstream.body) return new Response(null, { status, headers });
   // Streamed through the filter; an invalid or broken feed errors the
   // stream, so the client's response is aborted, never complete-looking.
@@ -58,27 +58,10 @@ async function catalog(gw, req, route, env, ctx) {
 }
 
 /**
- * A cached feed, undefined, or null when there is no cache. workerd alone has no Cache API backend ("No
- * Cache was configured"): there every request fetches and filters, as it
- * does wherever the cache is unavailable.
- */
-async function lookup(cache, key) {
-  try {
-    return await cache.match(key);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Store a filtered feed once complete (an aborted feed is never stored),
- * with a validator of its own if the upstream gave none. It is kept
- * gzipped, compressed once here: a hit then goes out as it is to a client
- * whose Accept-Encoding allows gzip (the gateway's `catalogHeld`, under the ETag weakened), where
- * the runtime would otherwise compress the whole feed again at every poll
- * (Miniflare, as Cloudflare does: 44 hits/s instead of 169 for the 672 KB
- * fixture), and is inflated for any other client. This isolate also holds
- * it in memory for `ttl` seconds (the gateway's RecentFeeds).
+ * Store a filtered feed once complete (an aborted one never), with a validator of its own if the
+ * upstream gave none, gzipped once here: a hit then goes out as it is to a gzip client (catalogHeld),
+ * where the runtime would compress it again at every poll (Miniflare: 44 hits/s instead of 169 for the
+ * 672 KB fixture). This isolate also holds it in memory for `ttl` seconds (the gateway's RecentFeeds).
  */
 async function keep(gw, cache, route, target, stream, headers, ttl) {
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
@@ -91,11 +74,8 @@ async function keep(gw, cache, route, target, stream, headers, ttl) {
 }
 
 /**
- * A cached feed: the gateway's `304`, or the representation it picks
- * (catalogHeld): the gzipped bytes as they are, under the ETag weakened
- * (RFC 9110 §8.8.3: the gzipped copy is another representation), or
- * inflated under the strong one. `content-encoding: gzip` on the entry
- * says how it is held (an entry kept by an older version is plain).
+ * A cached feed: the gateway's `304`, or the representation it picks (catalogHeld): the gzipped bytes
+ * as they are, or inflated. `content-encoding: gzip` on the entry says how it is held (older: plain).
  */
 function held(gw, req, hit) {
   const gzipped = hit.headers.get("content-encoding") === "gzip";
@@ -103,20 +83,6 @@ function held(gw, req, hit) {
   if (status === 304) return new Response(null, { status, headers });
   if (gzip) return new Response(hit.body, { status, headers, encodeBody: "manual" });
   return new Response(gzipped ? hit.body.pipeThrough(new DecompressionStream("gzip")) : hit.body, { status, headers });
-}
-
-/** Without UPSTREAM: the sample feeds (src/sample.js), as if an upstream had sent them. */
-function bundled(gw, req, route, feeds) {
-  const feed = feeds?.[route.feed];
-  if (!feed) return send(Gateway.errorReply(404, "route.not_found", feeds ? "only the sample packages and categories feeds are bundled" : "UPSTREAM is empty and this build bundles no sample feeds (wrangler --env sample)"));
-  const answer = gw.catalogAnswer(req, 200, [["content-type", "application/json"]], []);
-  if (answer.action !== "filter") return send(answer.reply);
-  const headers = new Headers(answer.reply.headers);
-  headers.set("etag", gw.bodyEtag(req.target, feed));
-  headers.set("x-resale-source", "bundled-sample");
-  const current = gw.catalogCached(req, headers.get("etag"), headers.get("cache-control"));
-  if (current) return send(current);
-  return new Response(route.method === "HEAD" ? null : gw.policy.filterCatalog(req.target, new Uint8Array(feed)), { headers });
 }
 
 async function webhook(request, env) {
