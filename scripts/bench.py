@@ -276,6 +276,12 @@ def bench_cache(t, quick):
         if "cached_gzip_rps" in e:
             t.add("cache", f"{name}, cached, client takes gzip [672 KB fixture]", requests_per_s=e["cached_gzip_rps"],
                   ratio_to_baseline=e["cached_gzip_rps"] / e["uncached_rps"])
+        if "cached_cpu_ms" in e:
+            t.add("cache", f"{name}, runtime CPU per request: uncached [672 KB fixture]", cpu_ms_per_request=e["uncached_cpu_ms"])
+            t.add("cache", f"{name}, runtime CPU per request: cached [672 KB fixture]", cpu_ms_per_request=e["cached_cpu_ms"],
+                  ratio_to_baseline=e["uncached_cpu_ms"] / e["cached_cpu_ms"])
+            t.add("cache", f"{name}, runtime CPU per request: cached, gzip [672 KB fixture]",
+                  cpu_ms_per_request=e["cached_gzip_cpu_ms"])
         if "poll_304_rps" in e:
             t.add("cache", f"{name}, polls answered 304", requests_per_s=e["poll_304_rps"],
                   ratio_to_baseline=e["poll_304_rps"] / e["uncached_rps"])
