@@ -36,7 +36,7 @@ use flate2::{write::GzEncoder, Compression};
 use fastly::http::body::StreamingBody;
 use fastly::http::Method;
 use fastly::{Request, Response};
-use resale_core::gateway::{Answer, CatalogPlan, Gateway, Reply, UpstreamHead, Validator};
+use resale_core::gateway::{Answer, CatalogPlan, Gateway, Reply, UpstreamHead};
 use resale_core::report;
 
 use crate::respond;
@@ -94,12 +94,7 @@ pub fn serve(gw: &Gateway, plan: &CatalogPlan) -> Option<Response> {
 }
 
 fn key(plan: &CatalogPlan, gzip: bool) -> CacheKey {
-    let key = plan.cache_key(ORIGIN);
-    Bytes::from(if gzip {
-        key + "&resale-coding=gzip"
-    } else {
-        key
-    })
+    Bytes::from(plan.cache_key_coded(ORIGIN, gzip))
 }
 
 /// The answer from a cached feed, if there is one: the gzipped entry for a
@@ -122,43 +117,28 @@ fn cached(plan: &CatalogPlan) -> Option<Response> {
     Some(resp)
 }
 
-/// Store a whole filtered feed with its headers (and a validator of its own
-/// if the upstream gave none), plain and gzipped, both under the plain
-/// feed's headers (the key says which is which). A failure to store only
-/// costs the next poll a fetch.
-fn keep(plan: &CatalogPlan, mut reply: Reply, feed: &[u8], ttl: u32) {
-    if reply.header("etag").is_none() {
-        if let Some(etag) = plan.etag(Validator::Body(feed)) {
-            reply = reply.with_header("etag", &etag);
-        }
-    }
+/// Store a whole filtered feed plain and gzipped, both under the headers
+/// the gateway gives it (`CatalogPlan::to_hold`; the key says which copy
+/// is which). A failure to store only costs the next poll a fetch.
+fn keep(plan: &CatalogPlan, reply: Reply, feed: Vec<u8>, ttl: u32) {
+    let meta = Bytes::from(plan.to_hold(reply, &feed).head_lines());
     let mut gz = GzEncoder::new(Vec::with_capacity(feed.len() / 4), Compression::fast());
-    match gz.write_all(feed).and_then(|()| gz.finish()) {
-        Ok(zipped) => {
-            insert(plan, key(plan, true), &reply, zipped, ttl);
-        }
+    match gz.write_all(&feed).and_then(|()| gz.finish()) {
+        Ok(zipped) => insert(plan, true, meta.clone(), zipped, ttl),
         Err(e) => eprintln!("catalog {}: not cached gzipped: {e}", plan.target),
     }
-    insert(plan, key(plan, false), &reply, feed.to_vec(), ttl);
+    insert(plan, false, meta, feed, ttl);
 }
 
-/// One cache entry: `body` under `reply`'s headers (the entry's metadata).
-fn insert(plan: &CatalogPlan, key: CacheKey, reply: &Reply, data: Vec<u8>, ttl: u32) {
-    let meta: String = reply
-        .headers
-        .iter()
-        .map(|(n, v)| format!("{n}: {v}\n"))
-        .collect();
-    let insert = cache::insert(key, Duration::from_secs(u64::from(ttl)))
-        .user_metadata(Bytes::from(meta))
+/// One cache entry: `data` under the headers `meta` (the entry's metadata).
+fn insert(plan: &CatalogPlan, gzip: bool, meta: Bytes, data: Vec<u8>, ttl: u32) {
+    let insert = cache::insert(key(plan, gzip), Duration::from_secs(u64::from(ttl)))
+        .user_metadata(meta)
         .execute();
-    let stored = match insert {
-        Ok(mut body) => {
-            body.append(fastly::Body::from(data));
-            body.finish().map_err(|e| e.to_string())
-        }
-        Err(e) => Err(e.to_string()),
-    };
+    let stored = insert.map_err(|e| e.to_string()).and_then(|mut body| {
+        body.append(fastly::Body::from(data));
+        body.finish().map_err(|e| e.to_string())
+    });
     if let Err(e) = stored {
         eprintln!("catalog {}: not cached: {e}", plan.target);
     }
@@ -214,7 +194,7 @@ fn stream(
     write(&mut client, &out).ok()?;
     if let Some((reply, ttl)) = keep {
         kept.extend_from_slice(&out);
-        self::keep(plan, reply, &kept, ttl);
+        self::keep(plan, reply, kept, ttl);
     }
     if let Err(e) = client.finish() {
         eprintln!("catalog {target}: could not finish the response: {e}");

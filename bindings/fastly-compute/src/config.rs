@@ -31,14 +31,8 @@ pub fn gateway() -> Result<Gateway, Reply> {
     Gateway::from_json(&text).map_err(|e| Reply::error(500, e.code, &e.message))
 }
 
-/// The webhook secrets: one per line, trimmed, empty lines skipped. None
-/// configured is the core's `signature.no_secret`, not an error here.
-pub fn webhook_secrets() -> Vec<String> {
-    get(SECRETS)
-        .unwrap_or_default()
-        .split('\n')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// The webhook secrets' setting as it is (`gateway::webhook::secrets`
+/// reads it); none configured is the core's `signature.no_secret`.
+pub fn webhook_secrets() -> String {
+    get(SECRETS).unwrap_or_default()
 }

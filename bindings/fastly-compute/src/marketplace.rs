@@ -14,7 +14,7 @@ use crate::{config, entitlement_store, respond};
 pub fn webhook(mut req: Request) -> Response {
     let body = req.take_body_bytes();
     let secrets = config::webhook_secrets();
-    let secrets: Vec<&[u8]> = secrets.iter().map(|s| s.as_bytes()).collect();
+    let secrets = webhook::secrets(&secrets);
     let signature = req.get_header_str("x-hub-signature-256");
     let event = req.get_header_str("x-github-event");
     match webhook::receive(&body, signature, event, &secrets) {

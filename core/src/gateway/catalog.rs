@@ -143,6 +143,32 @@ impl CatalogPlan {
         format!("{url}{sep}resale-policy={}", self.policy_digest)
     }
 
+    /// [`cache_key`](CatalogPlan::cache_key) for an edge that holds the
+    /// feed twice, plain and gzipped: the gzipped copy under
+    /// `&resale-coding=gzip` (Fastly; the worker holds it gzipped only).
+    pub fn cache_key_coded(&self, base: &str, gzip: bool) -> String {
+        let key = self.cache_key(base);
+        if gzip {
+            key + "&resale-coding=gzip"
+        } else {
+            key
+        }
+    }
+
+    /// The headers to hold a whole filtered feed under: those of `reply`
+    /// (from [`CatalogPlan::answer`]) and, where the upstream gave no
+    /// validator, an `ETag` of the feed itself ([`Validator::Body`]), so
+    /// that the polls answered from it can still be `304`s.
+    pub fn to_hold(&self, reply: Reply, feed: &[u8]) -> Reply {
+        if reply.header("etag").is_some() {
+            return reply;
+        }
+        match self.etag(Validator::Body(feed)) {
+            Some(etag) => reply.with_header("etag", &etag),
+            None => reply,
+        }
+    }
+
     /// May the answer go out in content coding `coding` (`gzip`)? RFC 9110
     /// §12.5.3: the request's `Accept-Encoding` lists it, or `*`, with a
     /// q-value above 0 (no header: no coding). An edge that keeps the
@@ -601,6 +627,25 @@ mod tests {
         let stale =
             held_plan(&gw, Some("gzip"), Some("W/\"rs-0\"")).answer_held(&held_headers(), true);
         assert_eq!(stale.status, 200);
+    }
+
+    #[test]
+    fn a_held_feed_keeps_its_headers_and_has_a_validator() {
+        let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+        let plan = held_plan(&gw, None, None);
+        let reply = Reply::new(200).with_header("content-type", "application/json");
+        let held = plan.to_hold(reply.clone(), b"[]");
+        let etag = plan.etag(Validator::Body(b"[]")).unwrap();
+        assert_eq!(held.header("etag"), Some(etag.as_str()));
+        let upstream = reply.with_header("etag", "\"rs-1\"");
+        assert_eq!(plan.to_hold(upstream.clone(), b"[]"), upstream);
+        let back = UpstreamHead::from_lines(200, &held.head_lines());
+        assert_eq!(back.header("content-type"), Some("application/json"));
+        assert_eq!(back.header("etag"), Some(etag.as_str()));
+        let plain = plan.cache_key_coded("https://ext.plesk.com", false);
+        assert_eq!(plain, plan.cache_key("https://ext.plesk.com"));
+        let gz = plan.cache_key_coded("https://ext.plesk.com", true);
+        assert_eq!(gz, plain + "&resale-coding=gzip");
     }
 
     #[test]

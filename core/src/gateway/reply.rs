@@ -72,6 +72,16 @@ impl Reply {
         self
     }
 
+    /// The headers as `name: value` lines, each ending in `\n`: how an edge
+    /// keeps them beside a held feed, read back by
+    /// [`UpstreamHead::from_lines`](super::UpstreamHead::from_lines).
+    pub fn head_lines(&self) -> String {
+        self.headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}\n"))
+            .collect()
+    }
+
     /// The reply as JSON (`{"status","headers":[[name,value]…],"body"}`),
     /// for bindings that hand it across a language boundary.
     pub fn to_json(&self) -> String {

@@ -25,6 +25,23 @@ pub enum Received {
     Purchase(Box<PurchaseEvent>),
 }
 
+/// The webhook secrets as an edge stores them in one setting: one per
+/// line (two during a rotation), trimmed, empty lines skipped. None is
+/// [`receive`]'s `signature.no_secret`, not an error here.
+///
+/// ```
+/// let s = resale_core::gateway::webhook::secrets(" old \r\n\nnew\n");
+/// assert_eq!(s, [b"old".as_slice(), b"new".as_slice()]);
+/// ```
+pub fn secrets(lines: &str) -> Vec<&[u8]> {
+    lines
+        .split('\n')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::as_bytes)
+        .collect()
+}
+
 /// Verify a delivery (`X-Hub-Signature-256` against every configured
 /// secret, so a rotation needs no downtime) and keep purchase events.
 pub fn receive(
