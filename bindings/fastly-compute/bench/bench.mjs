@@ -23,8 +23,11 @@ const freePort = () => new Promise((r) => { const s = net.createServer().listen(
 const fixture = readFileSync(path.join(repo, "tests/fixtures/packages.json"));
 const policyText = readFileSync(path.join(repo, "examples/policy.json"), "utf8");
 // Every path answers the fixture: /api/v4/packages is filtered, /api/v4/packages/all passes through.
+// `no-store`: the service keeps nothing, so every request is fetched and
+// filtered (without it the feed is cached and the rows time hits:
+// tests/edge/cache-bench.mjs times those).
 const origin = createServer((req, res) => {
-  res.writeHead(200, { "content-type": "application/json", "content-length": fixture.length });
+  res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", "content-length": fixture.length });
   res.end(fixture);
 });
 await new Promise((r) => origin.listen(0, "127.0.0.1", r));
