@@ -53,12 +53,8 @@ const CHUNK: usize = 64 * 1024;
 const DECODES: &[&str] = &["gzip"];
 
 /// Answer a catalog request; `None` once a filtered feed was streamed.
+/// (A held feed was looked up before: `main.rs`, `cached`.)
 pub fn serve(gw: &Gateway, plan: &CatalogPlan) -> Option<Response> {
-    if !plan.head {
-        if let Some(resp) = cached(plan) {
-            return Some(resp);
-        }
-    }
     let method = Method::from_bytes(plan.upstream_method().as_bytes()).unwrap_or(Method::GET);
     let mut bereq = Request::new(method, plan.upstream_url(ORIGIN));
     for (name, value) in plan.upstream_headers() {
@@ -101,7 +97,7 @@ fn key(plan: &CatalogPlan, gzip: bool) -> CacheKey {
 /// client that takes gzip, the plain one otherwise, under the headers the
 /// gateway gives for that representation (`CatalogPlan::answer_held`: the
 /// gzipped copy's `ETag` is the feed's, weakened) or its `304`.
-fn cached(plan: &CatalogPlan) -> Option<Response> {
+pub fn cached(plan: &CatalogPlan) -> Option<Response> {
     let gzip = plan.accepts_encoding("gzip");
     let found = cache::lookup(key(plan, gzip)).execute().ok()??;
     let meta = String::from_utf8(found.user_metadata().to_vec()).ok()?;

@@ -3,12 +3,13 @@
 //! per line; several during a rotation).
 //!
 //! Compute instantiates the service for every request, so the policy is
-//! compiled per request; there is no isolate to keep it in as the worker does.
+//! compiled per request (there is no isolate to keep it in as the worker
+//! does), except for a held feed, looked up by the digest of its text.
 //! Nothing here panics: a missing store or key is a coded 500, as a policy
 //! that does not compile is in the worker.
 
 use fastly::config_store::ConfigStore;
-use resale_core::gateway::{Gateway, Reply};
+use resale_core::gateway::Reply;
 
 /// The Config Store's name, in `fastly.toml` and on the service.
 pub const STORE: &str = "resale";
@@ -22,13 +23,13 @@ fn get(key: &str) -> Option<String> {
     ConfigStore::try_open(STORE).ok()?.try_get(key).ok()?
 }
 
-/// The compiled policy's gateway, or the coded 500 to answer.
-pub fn gateway() -> Result<Gateway, Reply> {
-    let Some(text) = get(POLICY) else {
+/// The policy's text, or the coded 500 to answer when it is missing (one
+/// that does not compile is the core's coded 500, in `main.rs`).
+pub fn policy() -> Result<String, Reply> {
+    get(POLICY).ok_or_else(|| {
         let message = format!("the Config Store `{STORE}` has no `{POLICY}`");
-        return Err(Reply::error(500, "config.missing", &message));
-    };
-    Gateway::from_json(&text).map_err(|e| Reply::error(500, e.code, &e.message))
+        Reply::error(500, "config.missing", &message)
+    })
 }
 
 /// The webhook secrets' setting as it is (`gateway::webhook::secrets`

@@ -10,7 +10,7 @@
 use sha2::{Digest, Sha256};
 
 use super::{hex, Gateway, Reply, Request, ENGINE_VERSION};
-use crate::catalog::CatalogKind;
+use crate::catalog::{catalog_kind, CatalogKind};
 
 /// How to fetch one catalog request from the upstream.
 #[derive(Debug, Clone)]
@@ -97,17 +97,60 @@ pub enum Answer {
     },
 }
 
+/// Is `path` (no query) the catalog route, `/api/…`?
+pub(super) fn is_catalog(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// The digest of a policy's text (32 hex digits of SHA-256): part of cache
+/// keys and validators, so a policy change never reads an old entry.
+pub(super) fn policy_digest(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes())[..16])
+}
+
 impl CatalogPlan {
     pub(super) fn new(gw: &Gateway, req: &Request) -> CatalogPlan {
+        let cache_seconds = gw.policy.catalog().cache_seconds;
+        CatalogPlan::with(gw.policy_digest.clone(), cache_seconds, req)
+    }
+
+    fn with(policy_digest: String, cache_seconds: u32, req: &Request) -> CatalogPlan {
         CatalogPlan {
             target: req.target.to_owned(),
-            kind: gw.policy.catalog_kind(req.target),
+            kind: catalog_kind(req.target),
             head: req.is_head(),
             if_none_match: req.if_none_match.map(str::to_owned),
             accept_encoding: req.accept_encoding.map(str::to_owned),
-            policy_digest: gw.policy_digest.clone(),
-            cache_seconds: gw.policy.catalog().cache_seconds,
+            policy_digest,
+            cache_seconds,
         }
+    }
+
+    /// The plan of a catalog `GET` for finding a feed the edge holds,
+    /// before the policy is compiled: the key
+    /// ([`cache_key`](CatalogPlan::cache_key)) and
+    /// [`answer_held`](CatalogPlan::answer_held) need only the digest of
+    /// the policy's text and the request. An edge that compiles the policy
+    /// at every request (Compute instantiates the service for each) answers
+    /// a hit without compiling it. `None` for anything but a `GET` of
+    /// `/api/…`. Only for the lookup: on a miss, [`Gateway::route`] plans
+    /// the fetch. A policy that does not compile never held a feed (nothing
+    /// is kept unfiltered), so it still gets its coded `500` from there.
+    ///
+    /// ```
+    /// use resale_core::gateway::{CatalogPlan, Decision, Gateway, Request};
+    /// let text = r#"{"shop_url": "https://shop.example"}"#;
+    /// let req = Request::get("/api/v4/packages");
+    /// let held = CatalogPlan::held_lookup(text, &req).unwrap();
+    /// let Decision::Catalog(plan) = Gateway::from_json(text).unwrap().route(&req) else { panic!() };
+    /// assert_eq!(held.cache_key("https://ext.plesk.com"), plan.cache_key("https://ext.plesk.com"));
+    /// assert!(CatalogPlan::held_lookup(text, &Request { method: "HEAD", ..req }).is_none());
+    /// assert!(CatalogPlan::held_lookup(text, &Request::get("/buy")).is_none());
+    /// ```
+    pub fn held_lookup(policy_text: &str, req: &Request) -> Option<CatalogPlan> {
+        let path = req.target.split_once('?').map_or(req.target, |(p, _)| p);
+        (req.method == "GET" && is_catalog(path))
+            .then(|| CatalogPlan::with(policy_digest(policy_text), 0, req))
     }
 
     /// The URL to fetch: the upstream's base (`https://ext.plesk.com`, a

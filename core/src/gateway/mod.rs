@@ -26,8 +26,6 @@ mod recent;
 mod reply;
 pub mod webhook;
 
-use sha2::{Digest, Sha256};
-
 use crate::{Error, Policy};
 
 pub use catalog::{Answer, CatalogPlan, Held, UpstreamHead, Validator};
@@ -99,11 +97,9 @@ impl Gateway {
     /// Compile the policy text; the digest of the text goes into every feed
     /// validator, so a policy change never answers `304` to an old feed.
     pub fn from_json(text: &str) -> Result<Gateway, Error> {
-        let policy = Policy::from_json(text)?;
-        let digest = Sha256::digest(text.as_bytes());
         Ok(Gateway {
-            policy,
-            policy_digest: hex(&digest[..16]),
+            policy: Policy::from_json(text)?,
+            policy_digest: catalog::policy_digest(text),
         })
     }
 
@@ -134,7 +130,7 @@ impl Gateway {
         let allowed = match path {
             "/healthz" | "/buy" => "GET, HEAD",
             "/webhooks/github" => "POST",
-            p if p.starts_with("/api/") => "GET, HEAD",
+            p if catalog::is_catalog(p) => "GET, HEAD",
             _ => {
                 return Decision::Reply(
                     Reply::error(404, "route.not_found", &format!("no route for {path}"))
