@@ -63,7 +63,7 @@ fn check(policy: &Policy, path: &str, body: &[u8], what: &str) -> Explanation {
             let input = raw_items(body);
             assert_eq!(e.items.len(), input.len(), "{what}: one line per item");
             for (k, item) in e.items.iter().enumerate() {
-                assert_eq!(item.index, k as u64);
+                assert_eq!(item.entry.index, k as u64);
                 assert_eq!(
                     item.decision == Decision::Hidden,
                     item.rule == Rule::NotSold,
@@ -74,7 +74,7 @@ fn check(policy: &Policy, path: &str, body: &[u8], what: &str) -> Explanation {
                 .items
                 .iter()
                 .filter(|i| i.decision == Decision::Kept)
-                .map(|i| &input[i.index as usize])
+                .map(|i| &input[i.entry.index as usize])
                 .collect();
             let output = raw_items(&filtered.body);
             assert_eq!(kept.len(), output.len(), "{what}: kept set size");
@@ -91,7 +91,7 @@ fn check(policy: &Policy, path: &str, body: &[u8], what: &str) -> Explanation {
             let output: Vec<Value> = serde_json::from_slice(&filtered.body).unwrap();
             assert_eq!(e.categories.len(), input.len());
             for (c, (i, o)) in e.categories.iter().zip(input.iter().zip(&output)) {
-                let hidden: Vec<u64> = c.hidden.iter().map(|h| h.index).collect();
+                let hidden: Vec<u64> = c.hidden.iter().map(|h| h.entry.index).collect();
                 assert!(c.hidden.iter().all(|h| h.rule == Rule::NotSold));
                 if let (Some(Value::Array(all)), Some(Value::Array(left))) =
                     (i.get("top_packages"), o.get("top_packages"))
@@ -106,7 +106,7 @@ fn check(policy: &Policy, path: &str, body: &[u8], what: &str) -> Explanation {
                         expected,
                         left.iter().collect::<Vec<_>>(),
                         "{what}: category {}",
-                        c.index
+                        c.entry.index
                     );
                     assert_eq!(c.kept as usize, left.len());
                 }
@@ -205,7 +205,11 @@ fn fresh_generated_feeds() {
                 "{what}: every rule occurs (free, sold_elsewhere, sold_by_shop, allowed_by_pattern, not_sold): {rules:?}"
             );
             for i in &e.items {
-                assert!(i.name.is_some(), "{what}: item {} has its name", i.index);
+                assert!(
+                    i.entry.name.is_some(),
+                    "{what}: item {} has its name",
+                    i.entry.index
+                );
                 match &i.rule {
                     Rule::SoldElsewhere { host } => {
                         assert_ne!(

@@ -14,7 +14,7 @@
 //! and hiding what should be kept is the failure this product must not have.
 //! Plesk's generated feeds carry `buy_url` on every entry.
 
-use super::explain::{CategoryDecision, HiddenEntry};
+use super::explain::{CategoryDecision, FeedEntry, HiddenEntry};
 use super::json_string::unescape;
 use super::rule::{verdict, Field, Rule, Verdict};
 use super::separators::emit_lead;
@@ -126,9 +126,11 @@ pub(crate) fn filter_category(
                 .and_then(|&(_, s, e)| field(cat, s, e).text())
         };
         CategoryDecision {
-            index: stats.items - 1,
-            code: text("code"),
-            name: text("name"),
+            entry: FeedEntry {
+                index: stats.items - 1,
+                code: text("code"),
+                name: text("name"),
+            },
             kept: 0,
             hidden: Vec::new(),
         }
@@ -190,9 +192,11 @@ fn filter_top_packages(
             stats.top_packages_dropped += 1;
             if let Some(d) = record.as_mut() {
                 d.hidden.push(HiddenEntry {
-                    index,
-                    code: code.text(),
-                    name: name.text(),
+                    entry: FeedEntry {
+                        index,
+                        code: code.text(),
+                        name: name.text(),
+                    },
                     rule: Rule::of(Verdict::NotSold, policy, &code, &Field::Absent),
                 });
             }

@@ -34,16 +34,27 @@ impl Decision {
     }
 }
 
+/// The fields every explained element starts with (an item, a category, a
+/// hidden `top_packages` entry): written once so the three answers cannot
+/// drift apart in name or meaning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FeedEntry {
+    /// Position in its array, from 0.
+    pub index: u64,
+    /// Its `code` (the last one, unescaped), `null` when absent or not a string.
+    pub code: Option<String>,
+    /// Its `name`, `null` when absent or not a string.
+    pub name: Option<String>,
+}
+
 /// One element of a packages feed and what the filter did with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ItemDecision {
-    /// Position in the feed's array, from 0.
-    pub index: u64,
-    /// The item's `code` (the last one, unescaped), `null` when absent or not a string.
-    pub code: Option<String>,
-    /// The item's `name`, `null` when absent or not a string.
-    pub name: Option<String>,
+    /// Where the item stands and what it calls itself.
+    #[serde(flatten)]
+    pub entry: FeedEntry,
     /// Kept or hidden.
     pub decision: Decision,
     /// The rule that decided (`"rule"`, with `host` or `pattern` when it has one).
@@ -55,12 +66,9 @@ pub struct ItemDecision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HiddenEntry {
-    /// Position in that `top_packages` array, from 0.
-    pub index: u64,
-    /// The entry's `code`.
-    pub code: Option<String>,
-    /// The entry's `name`.
-    pub name: Option<String>,
+    /// Where the entry stood in that `top_packages` array, and its names.
+    #[serde(flatten)]
+    pub entry: FeedEntry,
     /// Always `not_sold`: no other rule hides.
     #[serde(flatten)]
     pub rule: Rule,
@@ -70,12 +78,9 @@ pub struct HiddenEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CategoryDecision {
-    /// Position in the feed's array, from 0.
-    pub index: u64,
-    /// The category's `code`.
-    pub code: Option<String>,
-    /// The category's `name`.
-    pub name: Option<String>,
+    /// Where the category stands and what it calls itself.
+    #[serde(flatten)]
+    pub entry: FeedEntry,
     /// `top_packages` entries kept.
     pub kept: u64,
     /// `top_packages` entries hidden, in feed order.
@@ -149,26 +154,26 @@ impl Explanation {
         ]];
         let text = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
         let mut items: Vec<&ItemDecision> = self.items.iter().collect();
-        items.sort_by_key(|i| (i.decision == Decision::Kept, i.index));
+        items.sort_by_key(|i| (i.decision == Decision::Kept, i.entry.index));
         for i in items {
             rows.push([
-                i.index.to_string(),
+                i.entry.index.to_string(),
                 i.decision.as_str().into(),
                 i.rule.name().into(),
-                text(&i.code),
-                text(&i.name),
+                text(&i.entry.code),
+                text(&i.entry.name),
                 i.rule.detail().into(),
             ]);
         }
         for c in &self.categories {
             for h in &c.hidden {
                 rows.push([
-                    format!("{}.{}", c.index, h.index),
+                    format!("{}.{}", c.entry.index, h.entry.index),
                     Decision::Hidden.as_str().into(),
                     h.rule.name().into(),
-                    text(&h.code),
-                    text(&h.name),
-                    format!("top_packages of {}", text(&c.code)),
+                    text(&h.entry.code),
+                    text(&h.entry.name),
+                    format!("top_packages of {}", text(&c.entry.code)),
                 ]);
             }
         }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::categories::filter_category;
 use super::error::{CatalogError, ErrorKind};
-use super::explain::{Decision, Explanation, ItemDecision, Recorder};
+use super::explain::{Decision, Explanation, FeedEntry, ItemDecision, Recorder};
 use super::json_string::{escape_into, unescape};
 use super::route::CatalogKind;
 use super::rule::{verdict, Field, Rule, Verdict};
@@ -406,9 +406,11 @@ impl CatalogFilter {
         let v = verdict(&self.policy, &code, &buy_url);
         if let Some(rec) = self.explain.as_mut() {
             rec.items.push(ItemDecision {
-                index: self.stats.items - 1,
-                code: code.text(),
-                name: field(self.name).text(),
+                entry: FeedEntry {
+                    index: self.stats.items - 1,
+                    code: code.text(),
+                    name: field(self.name).text(),
+                },
                 decision: if v.visible() {
                     Decision::Kept
                 } else {

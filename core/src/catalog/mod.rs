@@ -51,7 +51,7 @@ mod separators;
 mod utf8;
 
 pub use blocks::ScanPath;
-pub use explain::{CategoryDecision, Decision, Explanation, HiddenEntry, ItemDecision};
+pub use explain::{CategoryDecision, Decision, Explanation, FeedEntry, HiddenEntry, ItemDecision};
 pub use filter::CatalogFilter;
 pub use route::{catalog_kind, CatalogKind};
 pub use rule::{Rule, Verdict};
