@@ -40,7 +40,6 @@
 typedef struct {
     const resale_policy      *policy;   /* the gateway's */
     resale_gateway           *gateway;
-    ngx_str_t                 policy_file;
     ngx_flag_t                catalog_filter;
     ngx_flag_t                shop_gate;
     ngx_http_complex_value_t *buy_url_from;
@@ -215,7 +214,6 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     rlcf->gateway = gateway;
     rlcf->policy = resale_gateway_policy(gateway);
-    rlcf->policy_file = name;
 
     return NGX_CONF_OK;
 }
@@ -273,7 +271,6 @@ ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->policy = (prev->policy == NGX_CONF_UNSET_PTR) ? NULL
                                                             : prev->policy;
         conf->gateway = prev->gateway;
-        conf->policy_file = prev->policy_file;
     }
 
     ngx_conf_merge_value(conf->catalog_filter, prev->catalog_filter, 0);
@@ -302,6 +299,19 @@ ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 /* ---- gateway replies ---------------------------------------------------- */
 
+/* A call the engine refused: its code and message logged, the error freed. */
+static void
+ngx_http_resale_log_error(ngx_http_request_t *r, const char *what,
+    resale_error *err)
+{
+    resale_str  code = resale_error_code(err), message = resale_error_message(err);
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "%s: %*s: %*s", what,
+                  code.len, code.data, message.len, message.data);
+    resale_error_free(err);
+}
+
+
 static ngx_int_t
 ngx_http_resale_add_header(ngx_http_request_t *r, u_char *key, size_t key_len,
     ngx_str_t *value, ngx_table_elt_t **slot)
@@ -327,31 +337,17 @@ ngx_http_resale_add_header(ngx_http_request_t *r, u_char *key, size_t key_len,
 }
 
 
-/* A request header by its lower-case name (NULL data when absent). */
-static resale_str
-ngx_http_resale_header_in(ngx_http_request_t *r, const char *name)
-{
-    size_t            len = ngx_strlen(name);
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-    resale_str        s = { NULL, 0 };
+/* Each element `h` of an nginx list of headers. */
+#define ngx_http_resale_each(list, part, h)                                  \
+    for (part = &(list)->part; part; part = part->next)                      \
+        for (h = part->elts; h < (ngx_table_elt_t *) part->elts + part->nelts; h++)
 
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        h = part->elts;
-        for (i = 0; i < part->nelts; i++) {
-            if (h[i].key.len == len
-                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-            {
-                s.data = (const char *) h[i].value.data;
-                s.len = h[i].value.len;
-                return s;
-            }
-        }
-    }
 
-    return s;
-}
+/* A request header from nginx's own slot (a --with-compat build has them
+ * all; the first of repeated headers, as nginx keeps it). */
+#define ngx_http_resale_in(h)                                                 \
+    ((h) ? (resale_str) { (const char *) (h)->value.data, (h)->value.len }   \
+         : (resale_str) { NULL, 0 })
 
 
 /* The parts of the request the gateway reads. */
@@ -362,9 +358,9 @@ ngx_http_resale_request(ngx_http_request_t *r, resale_http_request *req)
     req->method.len = r->method_name.len;
     req->target.data = (const char *) r->unparsed_uri.data;
     req->target.len = r->unparsed_uri.len;
-    req->accept = ngx_http_resale_header_in(r, "accept");
-    req->if_none_match = ngx_http_resale_header_in(r, "if-none-match");
-    req->accept_encoding = ngx_http_resale_header_in(r, "accept-encoding");
+    req->accept = ngx_http_resale_in(r->headers_in.accept);
+    req->if_none_match = ngx_http_resale_in(r->headers_in.if_none_match);
+    req->accept_encoding = ngx_http_resale_in(r->headers_in.accept_encoding);
 }
 
 
@@ -379,7 +375,6 @@ ngx_http_resale_set_reply(ngx_http_request_t *r, resale_buffer *wire,
 {
     u_char           *p, *end, *eol, *colon;
     ngx_str_t         value;
-    ngx_uint_t        i;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h, **slot;
 
@@ -390,11 +385,8 @@ ngx_http_resale_set_reply(ngx_http_request_t *r, resale_buffer *wire,
     ngx_memcpy(p, wire->data, wire->len);
     end = p + wire->len;
 
-    for (part = &r->headers_out.headers.part; part; part = part->next) {
-        h = part->elts;
-        for (i = 0; i < part->nelts; i++) {
-            h[i].hash = 0;
-        }
+    ngx_http_resale_each(&r->headers_out.headers, part, h) {
+        h->hash = 0;
     }
 
     r->headers_out.content_type.len = 0;
@@ -499,7 +491,6 @@ static ngx_int_t
 ngx_http_resale_gate_handler(ngx_http_request_t *r)
 {
     ngx_int_t                    rc;
-    resale_str                   code;
     resale_error                *err;
     resale_buffer                wire = { NULL, 0, 0 };
     resale_status                status;
@@ -519,10 +510,7 @@ ngx_http_resale_gate_handler(ngx_http_request_t *r)
     status = resale_gateway_route(rlcf->gateway, &req, &decision, &wire, &err);
 
     if (status != RESALE_STATUS_OK) {
-        code = resale_error_code(err);
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "resale_gateway: %*s", code.len, code.data);
-        resale_error_free(err);
+        ngx_http_resale_log_error(r, "resale_gateway", err);
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     } else if (decision != RESALE_GATEWAY_DECISION_REPLY) {
@@ -633,16 +621,12 @@ ngx_http_resale_upstream_lines(ngx_http_request_t *r, ngx_str_t *lines)
 {
     u_char           *p;
     size_t            len;
-    ngx_uint_t        i;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
     len = 0;
-    for (part = &r->upstream->headers_in.headers.part; part; part = part->next) {
-        h = part->elts;
-        for (i = 0; i < part->nelts; i++) {
-            len += h[i].key.len + 2 + h[i].value.len + 1;
-        }
+    ngx_http_resale_each(&r->upstream->headers_in.headers, part, h) {
+        len += h->key.len + 2 + h->value.len + 1;
     }
 
     p = ngx_pnalloc(r->pool, len + 1);
@@ -651,14 +635,8 @@ ngx_http_resale_upstream_lines(ngx_http_request_t *r, ngx_str_t *lines)
     }
     lines->data = p;
 
-    for (part = &r->upstream->headers_in.headers.part; part; part = part->next) {
-        h = part->elts;
-        for (i = 0; i < part->nelts; i++) {
-            p = ngx_cpymem(p, h[i].key.data, h[i].key.len);
-            *p++ = ':'; *p++ = ' ';
-            p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
-            *p++ = '\n';
-        }
+    ngx_http_resale_each(&r->upstream->headers_in.headers, part, h) {
+        p = ngx_sprintf(p, "%V: %V\n", &h->key, &h->value);
     }
     lines->len = p - lines->data;
 
@@ -714,10 +692,7 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
                                            &action, &wire, &err);
 
     if (status != RESALE_STATUS_OK) {
-        code = resale_error_code(err);
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "resale_catalog_filter: %*s", code.len, code.data);
-        resale_error_free(err);
+        ngx_http_resale_log_error(r, "resale_catalog_filter", err);
         resale_buffer_free(&wire);
         return NGX_ERROR;
     }
@@ -759,10 +734,7 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
     status = resale_catalog_filter_new(rlcf->policy, (const char *) uri->data,
                                        uri->len, &ctx->filter, &err);
     if (status != RESALE_STATUS_OK) {
-        code = resale_error_code(err);
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "resale_catalog_filter: %*s", code.len, code.data);
-        resale_error_free(err);
+        ngx_http_resale_log_error(r, "resale_catalog_filter", err);
         return NGX_ERROR;
     }
 
