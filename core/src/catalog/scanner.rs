@@ -25,7 +25,7 @@
 //!   token cut by a chunk's end) is read by the state machine, which is
 //!   where every error is found, so codes and offsets are the reference's.
 
-use super::blocks::{classify, layout, ScanPath};
+use super::blocks::{layout, run_on, BlockLoop, Classify, ScanPath};
 use super::error::{CatalogError, ErrorKind};
 
 /// What the scanner reports, with absolute byte offsets in the stream.
@@ -189,6 +189,23 @@ struct Block {
     start: usize,
     visit: u64,
     backslash: u64,
+}
+
+/// One chunk's block loop ([`Scanner::blocks`]) as a [`BlockLoop`], so that
+/// [`run_on`] compiles it with the path's instructions.
+struct Blocks<'s, 'c, 'e> {
+    scanner: &'s mut Scanner,
+    chunk: &'c [u8],
+    base: u64,
+    events: &'e mut Vec<Event>,
+}
+
+impl BlockLoop for Blocks<'_, '_, '_> {
+    type Output = Result<(), CatalogError>;
+    #[inline(always)]
+    fn run<C: Classify>(self) -> Self::Output {
+        self.scanner.blocks::<C>(self.chunk, self.base, self.events)
+    }
 }
 
 /// The closing quote of the string opened at `chunk[p]`, when it is the
@@ -391,6 +408,28 @@ impl Scanner {
         base: u64,
         events: &mut Vec<Event>,
     ) -> Result<(), CatalogError> {
+        let path = self.path;
+        run_on(
+            path,
+            Blocks {
+                scanner: self,
+                chunk,
+                base,
+                events,
+            },
+        )
+    }
+
+    /// [`Scanner::feed_blocks`] with the classifier `C`: one instance per
+    /// path, each a single loop with the classifier and the common steps
+    /// inlined.
+    #[inline(always)]
+    fn blocks<C: Classify>(
+        &mut self,
+        chunk: &[u8],
+        base: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<(), CatalogError> {
         let n = chunk.len();
         let mut i = 0usize;
         while i < n {
@@ -399,14 +438,11 @@ impl Scanner {
                 continue;
             }
             let (masks, valid) = match chunk.get(i..i + 64) {
-                Some(block) => (
-                    classify(self.path, block.try_into().expect("64 bytes")),
-                    u64::MAX,
-                ),
+                Some(block) => (C::masks(block.try_into().expect("64 bytes")), u64::MAX),
                 None => {
                     let mut block = [0u8; 64];
                     block[..n - i].copy_from_slice(&chunk[i..]);
-                    (classify(self.path, &block), (1u64 << (n - i)) - 1)
+                    (C::masks(&block), (1u64 << (n - i)) - 1)
                 }
             };
             let l = layout(masks, self.state == State::Str);
@@ -464,7 +500,7 @@ impl Scanner {
         let Block {
             start: i,
             visit: bits,
-            backslash,
+            backslash: _,
         } = block;
         let b = chunk[p];
         let at = base + p as u64;
@@ -509,27 +545,7 @@ impl Scanner {
                 };
             }
             State::Key | State::ObjectFirst if b == b'"' => {
-                let Some(q) = string_end(chunk, i, p, bits) else {
-                    self.begin_string(at, true);
-                    return Ok(p + 1);
-                };
-                if depth == 2 {
-                    let raw = &chunk[p + 1..q];
-                    // A backslash inside: an escaped key, which the caller
-                    // compares unescaped.
-                    let escaped = backslash & (u64::MAX << (p - i)) & !(u64::MAX << (q - i)) != 0;
-                    let wanted = escaped || self.keys.contains(&raw);
-                    self.key_end(at + 1, base + q as u64, wanted, events);
-                }
-                // The `:` that must follow, when it is the next position.
-                let after = bits & (u64::MAX << (q - i) << 1);
-                let colon = i + after.trailing_zeros() as usize;
-                if after != 0 && chunk[colon] == b':' {
-                    self.state = State::Value;
-                    return Ok(colon + 1);
-                }
-                self.state = State::Colon;
-                return Ok(q + 1);
+                return Ok(self.members(chunk, block, p, base, events));
             }
             State::Colon if b == b':' => {
                 self.state = State::Value;
@@ -603,6 +619,91 @@ impl Scanner {
             return self.run(chunk, p + 1, base, events, true);
         }
         Ok(p + 1)
+    }
+
+    /// The members of an object from the key whose opening quote is at
+    /// `chunk[p]` (state `Key` or `ObjectFirst`), as long as each is a key,
+    /// `:`, a whole string, integer or literal and a `,` in the block: the
+    /// run of a feed's items, taken without a turn of the state machine per
+    /// token. Stops at anything else, in the state the machine would be in
+    /// there; returns the index of the next byte to read.
+    #[inline(always)]
+    fn members(
+        &mut self,
+        chunk: &[u8],
+        block: Block,
+        mut p: usize,
+        base: u64,
+        events: &mut Vec<Event>,
+    ) -> usize {
+        let Block {
+            start: i,
+            visit: bits,
+            backslash,
+        } = block;
+        let depth = self.stack.len();
+        // The first position of the block at or after `from`, if any.
+        let next = |from: usize| {
+            let later = if from - i < 64 {
+                bits & (u64::MAX << (from - i))
+            } else {
+                0
+            };
+            (later != 0).then(|| i + later.trailing_zeros() as usize)
+        };
+        loop {
+            let at = base + p as u64;
+            let Some(q) = string_end(chunk, i, p, bits) else {
+                self.begin_string(at, true);
+                return p + 1;
+            };
+            if depth == 2 {
+                let raw = &chunk[p + 1..q];
+                // A backslash inside: an escaped key, which the caller
+                // compares unescaped.
+                let escaped = backslash & (u64::MAX << (p - i)) & !(u64::MAX << (q - i)) != 0;
+                let wanted = escaped || self.keys.contains(&raw);
+                self.key_end(at + 1, base + q as u64, wanted, events);
+            }
+            // The `:` that must follow.
+            let Some(colon) = next(q + 1).filter(|&c| chunk[c] == b':') else {
+                self.state = State::Colon;
+                return q + 1;
+            };
+            self.state = State::Value;
+            // The value.
+            let Some(v) = next(colon + 1) else {
+                return colon + 1;
+            };
+            let value_at = base + v as u64;
+            let (end, kind) = match chunk[v] {
+                b'"' => {
+                    let Some(e) = string_end(chunk, i, v, bits) else {
+                        return colon + 1;
+                    };
+                    self.str_start = value_at + 1;
+                    (e + 1, ValueKind::String)
+                }
+                b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => match plain_scalar(chunk, v) {
+                    Some(scalar) => scalar,
+                    None => return colon + 1,
+                },
+                _ => return colon + 1,
+            };
+            if depth == 2 {
+                self.member_value_start = value_at;
+            }
+            self.value_done(kind, base + end as u64, events);
+            // The `,` and the next key.
+            let Some(comma) = next(end).filter(|&c| chunk[c] == b',') else {
+                return end;
+            };
+            self.state = State::Key;
+            match next(comma + 1) {
+                Some(k) if chunk[k] == b'"' => p = k,
+                _ => return comma + 1,
+            }
+        }
     }
 
     /// The state machine from `chunk[i]`: to the end of the chunk, or (with
