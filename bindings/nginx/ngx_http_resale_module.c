@@ -373,8 +373,10 @@ static ngx_int_t
 ngx_http_resale_set_reply(ngx_http_request_t *r, resale_buffer *wire,
     ngx_str_t *body)
 {
-    u_char           *p, *end, *eol, *colon;
+    u_char           *p, *key;
+    size_t            at;
     ngx_str_t         value;
+    resale_str        text, name, val;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h, **slot;
 
@@ -383,7 +385,8 @@ ngx_http_resale_set_reply(ngx_http_request_t *r, resale_buffer *wire,
         return NGX_ERROR;
     }
     ngx_memcpy(p, wire->data, wire->len);
-    end = p + wire->len;
+    text.data = (const char *) p;
+    text.len = wire->len;
 
     ngx_http_resale_each(&r->headers_out.headers, part, h) {
         h->hash = 0;
@@ -405,46 +408,38 @@ ngx_http_resale_set_reply(ngx_http_request_t *r, resale_buffer *wire,
     r->headers_out.cache_control.nelts = 0;
     r->allow_ranges = 0;
 
-    eol = ngx_strlchr(p, end, '\n');
-    if (eol == NULL) {
+    /* The library reads its own text: views into the pool's copy. */
+    r->headers_out.status = resale_reply_status(text);
+    r->headers_out.status_line.len = 0;
+    if (r->headers_out.status == 0) {
         return NGX_ERROR;
     }
-    r->headers_out.status = ngx_atoi(p, eol - p);
-    r->headers_out.status_line.len = 0;
-    p = eol + 1;
 
-    while (p < end && *p != '\n') {
-        eol = ngx_strlchr(p, end, '\n');
-        colon = ngx_strlchr(p, eol ? eol : end, ':');
-        if (eol == NULL || colon == NULL || colon + 2 > eol) {
+    for (at = 0; (at = resale_reply_header(text, at, &name, &val)); ) {
+        value.data = (u_char *) val.data;
+        value.len = val.len;
+        key = (u_char *) name.data;
+
+        if (name.len == 12 && ngx_strncmp(key, "content-type", 12) == 0) {
+            r->headers_out.content_type = value;
+            p = ngx_strlchr(value.data, value.data + value.len, ';');
+            r->headers_out.content_type_len = p ? (size_t) (p - value.data) : value.len;
+            continue;
+        }
+        slot = NULL;
+        if (name.len == 8 && ngx_strncmp(key, "location", 8) == 0) {
+            slot = &r->headers_out.location;
+        } else if (name.len == 4 && ngx_strncmp(key, "etag", 4) == 0) {
+            slot = &r->headers_out.etag;
+        }
+        if (ngx_http_resale_add_header(r, key, name.len, &value, slot) != NGX_OK) {
             return NGX_ERROR;
         }
-        value.data = colon + 2;
-        value.len = eol - value.data;
-
-        if (colon - p == 12 && ngx_strncmp(p, "content-type", 12) == 0) {
-            r->headers_out.content_type = value;
-            colon = ngx_strlchr(value.data, eol, ';');
-            r->headers_out.content_type_len = (colon ? colon : eol) - value.data;
-
-        } else {
-            slot = NULL;
-            if (colon - p == 8 && ngx_strncmp(p, "location", 8) == 0) {
-                slot = &r->headers_out.location;
-            } else if (colon - p == 4 && ngx_strncmp(p, "etag", 4) == 0) {
-                slot = &r->headers_out.etag;
-            }
-            if (ngx_http_resale_add_header(r, p, colon - p, &value, slot)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-        p = eol + 1;
     }
 
-    body->data = (p < end) ? p + 1 : end;
-    body->len = end - body->data;
+    val = resale_reply_body(text);
+    body->data = (u_char *) val.data;
+    body->len = val.len;
 
     return NGX_OK;
 }

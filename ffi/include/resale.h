@@ -679,6 +679,42 @@ enum resale_status resale_gateway_buy(const struct resale_gateway *gateway_,
                                       struct resale_error **error);
 
 /*
+ The status of a reply's text (`reply`: the text of a reply buffer, or a
+ copy of it); 0 when it is not a reply's text.
+
+ # Safety
+ `reply.data` NULL or valid for reads of `reply.len` bytes.
+ */
+uint16_t resale_reply_status(struct resale_str reply);
+
+/*
+ One header of a reply's text: the line at byte `at` of `reply` (0 for
+ the first header) as `*name` and `*value`, views into `reply`. Returns
+ where the next header starts, to pass as `at` next time; 0 (and both
+ views emptied, `data` NULL) past the last header:
+
+ ```c
+ for (at = 0; (at = resale_reply_header(text, at, &name, &value)); ) { … }
+ ```
+
+ # Safety
+ As [`resale_reply_status`]; `name` and `value` valid for writes.
+ */
+size_t resale_reply_header(struct resale_str reply,
+                           size_t at,
+                           struct resale_str *name,
+                           struct resale_str *value);
+
+/*
+ The body of a reply's text: a view into `reply`, after the empty line
+ that ends the headers (empty when there is none).
+
+ # Safety
+ As [`resale_reply_status`].
+ */
+struct resale_str resale_reply_body(struct resale_str reply);
+
+/*
  The plan for an accepted shop request (an upsell, or an upgrade with
  `a=upgrade`): `*out` receives the plan, `{"api", "scenario", "order",
  "steps", "activation"}` (`resale_core::license::LicensePlan`). `order` is

@@ -15,6 +15,11 @@
 //!
 //! Header names and values never contain a line break (the core builds them
 //! from parsed URLs and fixed text).
+//!
+//! A host that sends the reply through its own header structures (nginx)
+//! reads that text with [`resale_reply_status`], [`resale_reply_header`] and
+//! [`resale_reply_body`] instead of parsing it again: views into the text
+//! wherever the host keeps it, so one loop maps every header.
 
 use std::ffi::c_char;
 use std::fmt::Write;
@@ -367,5 +372,189 @@ pub unsafe extern "C" fn resale_gateway_buy(
             out.set(wire(&gw.buy(query, accept)).as_bytes());
             Ok(resale_status::Ok)
         })
+    }
+}
+
+/// A reply's text (the shape of this module's doc) read as bytes, where
+/// the host holds it. Malformed text reads as status 0, no headers and an
+/// empty body: never a panic, never a read outside it.
+struct ReplyText<'a>(&'a [u8]);
+
+impl<'a> ReplyText<'a> {
+    /// # Safety
+    /// `reply.data` NULL or valid for reads of `reply.len` bytes.
+    unsafe fn of(reply: resale_str) -> ReplyText<'a> {
+        if reply.data.is_null() {
+            return ReplyText(&[]);
+        }
+        unsafe { ReplyText(std::slice::from_raw_parts(reply.data.cast(), reply.len)) }
+    }
+
+    /// The line starting at `at`, and where the next one starts.
+    fn line(&self, at: usize) -> Option<(&'a [u8], usize)> {
+        let rest = self.0.get(at..)?;
+        let end = rest.iter().position(|&b| b == b'\n')?;
+        Some((&rest[..end], at + end + 1))
+    }
+
+    /// Where the header lines start: after the status line.
+    fn headers_start(&self) -> usize {
+        self.line(0).map_or(self.0.len(), |(_, next)| next)
+    }
+
+    fn status(&self) -> u16 {
+        match self.line(0) {
+            Some((line, _)) if line.len() == 3 && line.iter().all(u8::is_ascii_digit) => {
+                line.iter().fold(0, |n, d| n * 10 + u16::from(d - b'0'))
+            }
+            _ => 0,
+        }
+    }
+
+    /// The header line at `at` (0: the first) as name, value and the next
+    /// line's start; None at the empty line that ends the headers.
+    fn header(&self, at: usize) -> Option<(&'a [u8], &'a [u8], usize)> {
+        let at = if at == 0 { self.headers_start() } else { at };
+        let (line, next) = self.line(at)?;
+        let colon = line.windows(2).position(|w| w == b": ")?;
+        Some((&line[..colon], &line[colon + 2..], next))
+    }
+
+    fn body(&self) -> &'a [u8] {
+        let mut at = self.headers_start();
+        while let Some((line, next)) = self.line(at) {
+            if line.is_empty() {
+                return &self.0[next..];
+            }
+            at = next;
+        }
+        &self.0[self.0.len()..]
+    }
+}
+
+fn view(bytes: &[u8]) -> resale_str {
+    resale_str {
+        data: bytes.as_ptr().cast(),
+        len: bytes.len(),
+    }
+}
+
+/// The status of a reply's text (`reply`: the text of a reply buffer, or a
+/// copy of it); 0 when it is not a reply's text.
+///
+/// # Safety
+/// `reply.data` NULL or valid for reads of `reply.len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_reply_status(reply: resale_str) -> u16 {
+    unsafe { guard_or(0, || ReplyText::of(reply).status()) }
+}
+
+/// One header of a reply's text: the line at byte `at` of `reply` (0 for
+/// the first header) as `*name` and `*value`, views into `reply`. Returns
+/// where the next header starts, to pass as `at` next time; 0 (and both
+/// views emptied, `data` NULL) past the last header:
+///
+/// ```c
+/// for (at = 0; (at = resale_reply_header(text, at, &name, &value)); ) { … }
+/// ```
+///
+/// # Safety
+/// As [`resale_reply_status`]; `name` and `value` valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_reply_header(
+    reply: resale_str,
+    at: usize,
+    name: *mut resale_str,
+    value: *mut resale_str,
+) -> usize {
+    unsafe {
+        let (n, v, next) = guard_or(None, || ReplyText::of(reply).header(at)).map_or(
+            (resale_str::none(), resale_str::none(), 0),
+            |(n, v, next)| (view(n), view(v), next),
+        );
+        if let (Some(name), Some(value)) = (name.as_mut(), value.as_mut()) {
+            *name = n;
+            *value = v;
+            return next;
+        }
+        0
+    }
+}
+
+/// The body of a reply's text: a view into `reply`, after the empty line
+/// that ends the headers (empty when there is none).
+///
+/// # Safety
+/// As [`resale_reply_status`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_reply_body(reply: resale_str) -> resale_str {
+    unsafe { guard_or(resale_str::none(), || view(ReplyText::of(reply).body())) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (u16, Vec<(String, String)>, String) {
+        let reply = resale_str::of(text);
+        let s = |v: resale_str| unsafe {
+            String::from_utf8_lossy(std::slice::from_raw_parts(v.data.cast::<u8>(), v.len))
+                .into_owned()
+        };
+        let (mut name, mut value) = (resale_str::none(), resale_str::none());
+        let mut headers = Vec::new();
+        let mut at = 0;
+        loop {
+            at = unsafe { resale_reply_header(reply, at, &mut name, &mut value) };
+            if at == 0 {
+                break;
+            }
+            headers.push((s(name), s(value)));
+        }
+        assert!(name.data.is_null() && value.data.is_null());
+        let status = unsafe { resale_reply_status(reply) };
+        (status, headers, s(unsafe { resale_reply_body(reply) }))
+    }
+
+    #[test]
+    fn a_reply_text_reads_back_as_the_reply() {
+        let reply = Reply {
+            status: 400,
+            headers: vec![
+                ("content-type", "text/html; charset=utf-8".into()),
+                ("cache-control", "no-store".into()),
+            ],
+            body: "<p>a: b\n\nc</p>".into(),
+        };
+        let (status, headers, body) = read(&wire(&reply));
+        assert_eq!(status, 400);
+        let want: Vec<(String, String)> = reply
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect();
+        assert_eq!(headers, want);
+        assert_eq!(body, reply.body);
+        assert_eq!(
+            read("304\netag: \"x\"\n\n"),
+            (304, vec![("etag".into(), "\"x\"".into())], String::new())
+        );
+        assert_eq!(read("200\n\nok"), (200, vec![], "ok".into()));
+    }
+
+    #[test]
+    fn malformed_text_reads_as_nothing() {
+        for (text, status, body) in [
+            ("", 0, ""),
+            ("abc", 0, ""),
+            ("200", 0, ""),
+            ("2000\n\nbody", 0, "body"),
+            ("200\nno colon\n\nbody", 200, "body"),
+        ] {
+            assert_eq!(read(text), (status, vec![], body.to_string()), "{text:?}");
+        }
+        let none = resale_str::none();
+        assert_eq!(unsafe { resale_reply_status(none) }, 0);
+        assert_eq!(unsafe { resale_reply_body(none) }.len, 0);
     }
 }

@@ -322,6 +322,33 @@ static void marketplace(void) {
     resale_buffer_free(&out);
 }
 
+/* A gateway reply read back through resale_reply_*: the loop nginx runs. */
+static void gateway_reply(void) {
+    resale_gateway *g = NULL;
+    resale_error *e = NULL;
+    CHECK(resale_gateway_new(POLICY, strlen(POLICY), &g, &e) == RESALE_STATUS_OK);
+    const char *target = "/buy?kn=1&kn=2";
+    resale_http_request req = { { "GET", 3 }, { target, strlen(target) }, { "application/json", 16 }, { NULL, 0 }, { NULL, 0 } };
+    resale_gateway_decision d;
+    resale_buffer out = {0};
+    CHECK(resale_gateway_route(g, &req, &d, &out, &e) == RESALE_STATUS_OK);
+    CHECK(d == RESALE_GATEWAY_DECISION_REPLY);
+    resale_str text = { out.data, out.len }, name, value;
+    CHECK(resale_reply_status(text) == 400);
+    int headers = 0, is_json = 0;
+    for (size_t at = 0; (at = resale_reply_header(text, at, &name, &value)); headers++) {
+        if (STR_IS(name, "content-type")) is_json = value.len >= 16 && memcmp(value.data, "application/json", 16) == 0;
+    }
+    CHECK(headers >= 2 && is_json);
+    CHECK(name.data == NULL && value.data == NULL);
+    resale_str body = resale_reply_body(text);
+    CHECK(body.len > 0 && body.data[0] == '{' && body.data + body.len == out.data + out.len);
+    resale_str bad = { "abc", 3 };
+    CHECK(resale_reply_status(bad) == 0 && resale_reply_header(bad, 0, &name, &value) == 0);
+    resale_buffer_free(&out);
+    resale_gateway_free(g);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s <packages.json>\n", argv[0]); return 2; }
     size_t feed_len;
@@ -335,6 +362,7 @@ int main(int argc, char **argv) {
     shop_request(p);
     catalog(p, feed, feed_len);
     marketplace();
+    gateway_reply();
     resale_policy_free(p);
     free(feed);
     printf("c api: %d checks, %d failed\n", check_count, check_failures);
