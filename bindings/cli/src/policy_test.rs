@@ -210,12 +210,16 @@ fn catalog_case(policy: &Policy, dir: &Path, c: &Catalog) -> Result<Vec<String>,
         Err(e) => return Ok(vec![format!("the feed is invalid: {e}")]),
     };
     let codes = |d: Decision| -> Vec<Value> {
-        let items = e.items.iter().filter(|i| i.decision == d).map(|i| &i.code);
+        let items = e
+            .items
+            .iter()
+            .filter(|i| i.decision == d)
+            .map(|i| &i.entry.code);
         let entries = e
             .categories
             .iter()
             .flat_map(|c| &c.hidden)
-            .map(|h| &h.code)
+            .map(|h| &h.entry.code)
             .filter(|_| d == Decision::Hidden);
         items.chain(entries).map(|c| json!(c)).collect()
     };
