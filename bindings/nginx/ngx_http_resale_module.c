@@ -38,10 +38,9 @@
 
 
 typedef struct {
-    const resale_policy      *policy;   /* the gateway's */
     resale_gateway           *gateway;
     ngx_flag_t                catalog_filter;
-    ngx_flag_t                shop_gate;
+    ngx_flag_t                shop_gate;      /* here, not inherited */
     ngx_http_complex_value_t *buy_url_from;
 } ngx_http_resale_loc_conf_t;
 
@@ -173,7 +172,7 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     resale_gateway      *gateway;
     ngx_pool_cleanup_t  *cln;
 
-    if (rlcf->policy != NGX_CONF_UNSET_PTR) {
+    if (rlcf->gateway != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
 
@@ -213,7 +212,6 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cln->data = gateway;
 
     rlcf->gateway = gateway;
-    rlcf->policy = resale_gateway_policy(gateway);
 
     return NGX_CONF_OK;
 }
@@ -229,7 +227,7 @@ ngx_http_resale_shop_gate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_http_core_loc_conf_t  *clcf;
 
-    if (rlcf->shop_gate != NGX_CONF_UNSET) {
+    if (rlcf->shop_gate) {
         return "is duplicate";
     }
 
@@ -252,9 +250,8 @@ ngx_http_resale_create_loc_conf(ngx_conf_t *cf)
         return NULL;
     }
 
-    conf->policy = NGX_CONF_UNSET_PTR;
+    conf->gateway = NGX_CONF_UNSET_PTR;
     conf->catalog_filter = NGX_CONF_UNSET;
-    conf->shop_gate = NGX_CONF_UNSET;
     conf->buy_url_from = NGX_CONF_UNSET_PTR;
 
     return conf;
@@ -267,21 +264,11 @@ ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_resale_loc_conf_t *prev = parent;
     ngx_http_resale_loc_conf_t *conf = child;
 
-    if (conf->policy == NGX_CONF_UNSET_PTR) {
-        conf->policy = (prev->policy == NGX_CONF_UNSET_PTR) ? NULL
-                                                            : prev->policy;
-        conf->gateway = prev->gateway;
-    }
-
+    ngx_conf_merge_ptr_value(conf->gateway, prev->gateway, NULL);
     ngx_conf_merge_value(conf->catalog_filter, prev->catalog_filter, 0);
-
-    if (conf->shop_gate == NGX_CONF_UNSET) {
-        conf->shop_gate = 0;
-    }
-
     ngx_conf_merge_ptr_value(conf->buy_url_from, prev->buy_url_from, NULL);
 
-    if (conf->policy == NULL
+    if (conf->gateway == NULL
         && (conf->catalog_filter || conf->shop_gate || conf->buy_url_from))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -343,21 +330,21 @@ ngx_http_resale_add_header(ngx_http_request_t *r, u_char *key, size_t key_len,
         for (h = part->elts; h < (ngx_table_elt_t *) part->elts + part->nelts; h++)
 
 
+/* An nginx string as the library's view of it. */
+#define ngx_http_resale_str(s)  ((resale_str) { (const char *) (s).data, (s).len })
+
 /* A request header from nginx's own slot (a --with-compat build has them
  * all; the first of repeated headers, as nginx keeps it). */
 #define ngx_http_resale_in(h)                                                 \
-    ((h) ? (resale_str) { (const char *) (h)->value.data, (h)->value.len }   \
-         : (resale_str) { NULL, 0 })
+    ((h) ? ngx_http_resale_str((h)->value) : (resale_str) { NULL, 0 })
 
 
 /* The parts of the request the gateway reads. */
 static void
 ngx_http_resale_request(ngx_http_request_t *r, resale_http_request *req)
 {
-    req->method.data = (const char *) r->method_name.data;
-    req->method.len = r->method_name.len;
-    req->target.data = (const char *) r->unparsed_uri.data;
-    req->target.len = r->unparsed_uri.len;
+    req->method = ngx_http_resale_str(r->method_name);
+    req->target = ngx_http_resale_str(r->unparsed_uri);
     req->accept = ngx_http_resale_in(r->headers_in.accept);
     req->if_none_match = ngx_http_resale_in(r->headers_in.if_none_match);
     req->accept_encoding = ngx_http_resale_in(r->headers_in.accept_encoding);
@@ -445,14 +432,40 @@ ngx_http_resale_set_reply(ngx_http_request_t *r, resale_buffer *wire,
 }
 
 
+/* A reply's whole body as the request's last buffer (an empty one is a
+ * special buffer, as ngx_http_send_special makes). */
+static ngx_chain_t *
+ngx_http_resale_body_chain(ngx_http_request_t *r, ngx_str_t *body)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (b == NULL || cl == NULL) {
+        return NULL;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->memory = (body->len != 0);
+    b->last_buf = (r == r->main);
+    b->sync = (body->len == 0 && r != r->main);
+    b->last_in_chain = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+    return cl;
+}
+
+
 /* Send a whole gateway reply from a content handler. */
 static ngx_int_t
 ngx_http_resale_send_reply(ngx_http_request_t *r, resale_buffer *wire)
 {
     ngx_int_t     rc;
     ngx_str_t     body;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    ngx_chain_t  *out;
 
     if (ngx_http_resale_set_reply(r, wire, &body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -461,24 +474,12 @@ ngx_http_resale_send_reply(ngx_http_request_t *r, resale_buffer *wire)
     r->headers_out.content_length_n = body.len;
 
     rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only || body.len == 0) {
-        return (rc == NGX_OK && body.len == 0) ? ngx_http_send_special(r, NGX_HTTP_LAST) : rc;
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
     }
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-    b->pos = body.data;
-    b->last = body.data + body.len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    out = ngx_http_resale_body_chain(r, &body);
+    return out ? ngx_http_output_filter(r, out) : NGX_ERROR;
 }
 
 
@@ -541,7 +542,7 @@ ngx_http_resale_buy_url_variable(ngx_http_request_t *r,
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_resale_module);
 
-    if (rlcf->buy_url_from == NULL || rlcf->policy == NULL) {
+    if (rlcf->buy_url_from == NULL || rlcf->gateway == NULL) {
         v->not_found = 1;
         return NGX_OK;
     }
@@ -550,8 +551,9 @@ ngx_http_resale_buy_url_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    status = resale_rewrite_buy_url(rlcf->policy, (const char *) src.data,
-                                    src.len, &out, NULL);
+    status = resale_rewrite_buy_url(resale_gateway_policy(rlcf->gateway),
+                                    (const char *) src.data, src.len, &out,
+                                    NULL);
 
     if (status == RESALE_STATUS_OK) {
         src.len = out.len;
@@ -649,9 +651,8 @@ static ngx_int_t
 ngx_http_resale_header_filter(ngx_http_request_t *r)
 {
     ngx_str_t                    lines, body;
-    ngx_str_t                   *uri;
     ngx_int_t                    rc;
-    resale_str                   code, none = { "", 0 };
+    resale_str                   head = { NULL, 0 }, none = { "", 0 };
     resale_error                *err;
     resale_buffer                wire = { NULL, 0, 0 };
     resale_status                status;
@@ -667,23 +668,19 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    uri = &r->unparsed_uri;
     ngx_http_resale_request(r, &req);
     err = NULL;
 
     /* No upstream head (NULL lines): nginx answered itself. nginx hands
      * the filter the body as it came: it inflates nothing (no decodes). */
-    code.data = NULL;
-    code.len = 0;
     if (r->upstream && r->upstream->headers_in.status_n) {
         if (ngx_http_resale_upstream_lines(r, &lines) != NGX_OK) {
             return NGX_ERROR;
         }
-        code.data = (const char *) lines.data;
-        code.len = lines.len;
+        head = ngx_http_resale_str(lines);
     }
     status = resale_gateway_catalog_answer(rlcf->gateway, &req,
-                                           r->headers_out.status, code, none,
+                                           r->headers_out.status, head, none,
                                            &action, &wire, &err);
 
     if (status != RESALE_STATUS_OK) {
@@ -726,8 +723,9 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    status = resale_catalog_filter_new(rlcf->policy, (const char *) uri->data,
-                                       uri->len, &ctx->filter, &err);
+    status = resale_catalog_filter_new(resale_gateway_policy(rlcf->gateway),
+                                       req.target.data, req.target.len,
+                                       &ctx->filter, &err);
     if (status != RESALE_STATUS_OK) {
         ngx_http_resale_log_error(r, "resale_catalog_filter", err);
         return NGX_ERROR;
@@ -752,8 +750,7 @@ static ngx_int_t
 ngx_http_resale_replace(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
     ngx_chain_t *in)
 {
-    ngx_buf_t    *b;
-    ngx_chain_t   out, *cl;
+    ngx_chain_t  *out, *cl;
 
     for (cl = in; cl; cl = cl->next) {
         cl->buf->pos = cl->buf->last;
@@ -767,22 +764,8 @@ ngx_http_resale_replace(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
     }
     ctx->done = 1;
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-    if (ctx->replace.len) {
-        b->pos = ctx->replace.data;
-        b->last = ctx->replace.data + ctx->replace.len;
-        b->memory = 1;
-    }
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_next_body_filter(r, &out);
+    out = ngx_http_resale_body_chain(r, &ctx->replace);
+    return out ? ngx_http_next_body_filter(r, out) : NGX_ERROR;
 }
 
 
@@ -813,24 +796,23 @@ ngx_http_resale_fail(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
 }
 
 
-/* A cleared output buffer, or NULL when all are in flight (`*error` set on
- * a memory failure). */
-static ngx_chain_t *
-ngx_http_resale_get_buf(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
-    ngx_int_t *error)
+/* A cleared output buffer appended at `*ll` and made `*last`: NGX_OK,
+ * NGX_AGAIN when all are in flight, NGX_ERROR. */
+static ngx_int_t
+ngx_http_resale_add_buf(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
+    ngx_chain_t ***ll, ngx_buf_t **last)
 {
     u_char       *start, *end;
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
     if (ctx->free == NULL && ctx->bufs >= NGX_HTTP_RESALE_BUFS) {
-        return NULL;
+        return NGX_AGAIN;
     }
 
     cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
     if (cl == NULL) {
-        *error = 1;
-        return NULL;
+        return NGX_ERROR;
     }
 
     b = cl->buf;
@@ -840,8 +822,7 @@ ngx_http_resale_get_buf(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
     if (start == NULL) {
         start = ngx_palloc(r->pool, NGX_HTTP_RESALE_BUF_SIZE);
         if (start == NULL) {
-            *error = 1;
-            return NULL;
+            return NGX_ERROR;
         }
         end = start + NGX_HTTP_RESALE_BUF_SIZE;
         ctx->bufs++;
@@ -855,7 +836,12 @@ ngx_http_resale_get_buf(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
     b->temporary = 1;
     b->tag = (ngx_buf_tag_t) &ngx_http_resale_module;
 
-    return cl;
+    cl->next = NULL;
+    **ll = cl;
+    *ll = &cl->next;
+    *last = b;
+
+    return NGX_OK;
 }
 
 
@@ -867,25 +853,17 @@ ngx_http_resale_copy_out(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
     ngx_chain_t ***ll, ngx_buf_t **last)
 {
     size_t        n;
-    ngx_int_t     error;
+    ngx_int_t     rc;
     ngx_buf_t    *b;
-    ngx_chain_t  *cl;
 
     while (ctx->sent < ctx->out.len) {
-        b = *last;
-
-        if (b == NULL || b->last == b->end) {
-            error = 0;
-            cl = ngx_http_resale_get_buf(r, ctx, &error);
-            if (cl == NULL) {
-                return error ? NGX_ERROR : NGX_AGAIN;
+        if (*last == NULL || (*last)->last == (*last)->end) {
+            rc = ngx_http_resale_add_buf(r, ctx, ll, last);
+            if (rc != NGX_OK) {
+                return rc;
             }
-            cl->next = NULL;
-            **ll = cl;
-            *ll = &cl->next;
-            b = cl->buf;
-            *last = b;
         }
+        b = *last;
 
         n = ngx_min((size_t) (b->end - b->last), ctx->out.len - ctx->sent);
         b->last = ngx_cpymem(b->last, ctx->out.data + ctx->sent, n);
@@ -900,7 +878,7 @@ static ngx_int_t
 ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
     size_t                  size;
-    ngx_int_t               rc, error;
+    ngx_int_t               rc;
     ngx_buf_t              *b, *last;
     ngx_chain_t            *out, **ll, *cl;
     resale_error           *err;
@@ -941,18 +919,13 @@ ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
             if (ctx->finished) {
                 if (last == NULL) {
-                    error = 0;
-                    cl = ngx_http_resale_get_buf(r, ctx, &error);
-                    if (cl == NULL) {
-                        if (error) {
-                            return NGX_ERROR;
-                        }
+                    rc = ngx_http_resale_add_buf(r, ctx, &ll, &last);
+                    if (rc == NGX_ERROR) {
+                        return NGX_ERROR;
+                    }
+                    if (rc == NGX_AGAIN) {
                         break;
                     }
-                    cl->next = NULL;
-                    *ll = cl;
-                    ll = &cl->next;
-                    last = cl->buf;
                     /* empty: a special buffer, not one in memory */
                     last->temporary = 0;
                 }
