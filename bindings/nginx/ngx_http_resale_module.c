@@ -166,8 +166,8 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_resale_loc_conf_t *rlcf = conf;
 
+    u_char               text[NGX_MAX_CONF_ERRSTR];
     ngx_str_t           *value, name;
-    resale_str           code, field, message;
     resale_error        *err;
     resale_gateway      *gateway;
     ngx_pool_cleanup_t  *cln;
@@ -189,15 +189,10 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                                  &err)
         != RESALE_STATUS_OK)
     {
-        code = resale_error_code(err);
-        field = resale_error_field(err);
-        message = resale_error_message(err);
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "resale_policy \"%V\": %*s at %*s: %*s", &name,
-                           code.len, code.data,
-                           field.data ? field.len : 1,
-                           field.data ? field.data : "$",
-                           message.len, message.data);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "resale_policy \"%V\": %*s",
+                           &name,
+                           resale_error_text(err, (char *) text, sizeof(text)),
+                           text);
         resale_error_free(err);
         return NGX_CONF_ERROR;
     }
@@ -286,15 +281,15 @@ ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 /* ---- gateway replies ---------------------------------------------------- */
 
-/* A call the engine refused: its code and message logged, the error freed. */
+/* A call the engine refused: logged in the engine's wording, freed. */
 static void
 ngx_http_resale_log_error(ngx_http_request_t *r, const char *what,
     resale_error *err)
 {
-    resale_str  code = resale_error_code(err), message = resale_error_message(err);
+    u_char  text[NGX_MAX_ERROR_STR];
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "%s: %*s: %*s", what,
-                  code.len, code.data, message.len, message.data);
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "%s: %*s", what,
+                  resale_error_text(err, (char *) text, sizeof(text)), text);
     resale_error_free(err);
 }
 
@@ -776,19 +771,16 @@ static ngx_int_t
 ngx_http_resale_fail(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
     resale_error *err)
 {
-    resale_str  code, message;
+    u_char  text[NGX_MAX_ERROR_STR];
 
     ctx->failed = 1;
     r->connection->buffered &= ~NGX_HTTP_RESALE_BUFFERED;
 
     if (err) {
-        code = resale_error_code(err);
-        message = resale_error_message(err);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "resale_catalog_filter: invalid feed from the upstream "
-                      "(%*s at byte %L: %*s), response aborted",
-                      code.len, code.data, resale_error_offset(err),
-                      message.len, message.data);
+                      "(%*s), response aborted",
+                      resale_error_text(err, (char *) text, sizeof(text)), text);
         resale_error_free(err);
     }
 

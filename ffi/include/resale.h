@@ -560,6 +560,19 @@ int64_t resale_error_offset(const struct resale_error *error);
 struct resale_str resale_error_domain(const struct resale_error *error);
 
 /*
+ The whole failure in the core's own wording, what a host logs:
+ `code at field: message`, `code at byte N: message` or `code: message`.
+ One rendering for every binding instead of each composing the parts.
+ Writes at most `capacity` bytes to `buffer` (no NUL; cut at a character
+ boundary) and returns how many; 0 for a NULL error or buffer.
+
+ # Safety
+ `error` as [`resale_error_code`]; `buffer` is NULL or writable for
+ `capacity` bytes.
+ */
+size_t resale_error_text(const struct resale_error *error, char *buffer, size_t capacity);
+
+/*
  Free an error object. NULL is accepted and ignored.
 
  # Safety

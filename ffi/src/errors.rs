@@ -10,6 +10,8 @@
 //! [`resale_error_free`]. No "last error" is kept anywhere: concurrent
 //! requests on one process never see each other's errors.
 
+use std::ffi::c_char;
+
 use resale_core::{Error, UnchangedReason};
 
 use crate::string::resale_str;
@@ -181,6 +183,36 @@ pub unsafe extern "C" fn resale_error_domain(error: *const resale_error) -> resa
             resale_str::of(e.0.domain().as_str())
         })
     }
+}
+
+/// The whole failure in the core's own wording, what a host logs:
+/// `code at field: message`, `code at byte N: message` or `code: message`.
+/// One rendering for every binding instead of each composing the parts.
+/// Writes at most `capacity` bytes to `buffer` (no NUL; cut at a character
+/// boundary) and returns how many; 0 for a NULL error or buffer.
+///
+/// # Safety
+/// `error` as [`resale_error_code`]; `buffer` is NULL or writable for
+/// `capacity` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_error_text(
+    error: *const resale_error,
+    buffer: *mut c_char,
+    capacity: usize,
+) -> usize {
+    let Some(error) = (unsafe { error.as_ref() }) else {
+        return 0;
+    };
+    if buffer.is_null() {
+        return 0;
+    }
+    let text = error.0.to_string();
+    let mut len = text.len().min(capacity);
+    while !text.is_char_boundary(len) {
+        len -= 1;
+    }
+    unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), buffer.cast::<u8>(), len) };
+    len
 }
 
 /// Free an error object. NULL is accepted and ignored.

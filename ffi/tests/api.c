@@ -41,6 +41,12 @@ static void policy_errors_name_the_path(void) {
     CHECK(resale_error_message(e).len > 0);
     CHECK(resale_error_offset(e) == -1);
     CHECK(STR_IS(resale_error_domain(e), "policy"));
+    char text[256];
+    size_t n = resale_error_text(e, text, sizeof text);
+    CHECK(n > 0 && n < sizeof text);
+    CHECK(strncmp(text, "policy.shop_url.not_absolute at $.shop_url: ", 44) == 0);
+    CHECK(resale_error_text(e, text, 10) == 10 && memcmp(text, "policy.sho", 10) == 0);
+    CHECK(resale_error_text(NULL, text, sizeof text) == 0);
     resale_error_free(e);
 
     const char unknown[] = "{\"shop_url\": \"https://shop.com\", \"shop\": 1}";
