@@ -169,7 +169,6 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u_char               text[NGX_MAX_CONF_ERRSTR];
     ngx_str_t           *value, name;
     resale_error        *err;
-    resale_gateway      *gateway;
     ngx_pool_cleanup_t  *cln;
 
     if (rlcf->gateway != NGX_CONF_UNSET_PTR) {
@@ -183,10 +182,17 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    gateway = NULL;
+    /* Registered first: it frees whatever gateway cln->data comes to hold. */
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+    cln->handler = ngx_http_resale_gateway_cleanup;
+
+    rlcf->gateway = NULL;
     err = NULL;
-    if (resale_gateway_from_file((const char *) name.data, name.len, &gateway,
-                                 &err)
+    if (resale_gateway_from_file((const char *) name.data, name.len,
+                                 &rlcf->gateway, &err)
         != RESALE_STATUS_OK)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "resale_policy \"%V\": %*s",
@@ -197,17 +203,7 @@ ngx_http_resale_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        resale_gateway_free(gateway);
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_http_resale_gateway_cleanup;
-    cln->data = gateway;
-
-    rlcf->gateway = gateway;
-
+    cln->data = rlcf->gateway;
     return NGX_CONF_OK;
 }
 
