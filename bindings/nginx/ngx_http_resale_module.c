@@ -290,31 +290,6 @@ ngx_http_resale_log_error(ngx_http_request_t *r, const char *what,
 }
 
 
-static ngx_int_t
-ngx_http_resale_add_header(ngx_http_request_t *r, u_char *key, size_t key_len,
-    ngx_str_t *value, ngx_table_elt_t **slot)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.len = key_len;
-    h->key.data = key;
-    h->value = *value;
-    h->lowcase_key = NULL;
-
-    if (slot) {
-        *slot = h;
-    }
-
-    return NGX_OK;
-}
-
-
 /* Each element `h` of an nginx list of headers. */
 #define ngx_http_resale_each(list, part, h)                                  \
     for (part = &(list)->part; part; part = part->next)                      \
@@ -351,12 +326,12 @@ static ngx_int_t
 ngx_http_resale_set_reply(ngx_http_request_t *r, resale_buffer *wire,
     ngx_str_t *body)
 {
-    u_char           *p, *key;
+    u_char           *p;
     size_t            at;
     ngx_str_t         value;
     resale_str        text, name, val;
     ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, **slot;
+    ngx_table_elt_t  *h;
 
     p = ngx_pnalloc(r->pool, wire->len);
     if (p == NULL) {
@@ -396,22 +371,29 @@ ngx_http_resale_set_reply(ngx_http_request_t *r, resale_buffer *wire,
     for (at = 0; (at = resale_reply_header(text, at, &name, &val)); ) {
         value.data = (u_char *) val.data;
         value.len = val.len;
-        key = (u_char *) name.data;
 
-        if (name.len == 12 && ngx_strncmp(key, "content-type", 12) == 0) {
+        if (name.len == 12 && ngx_strncmp(name.data, "content-type", 12) == 0) {
             r->headers_out.content_type = value;
             p = ngx_strlchr(value.data, value.data + value.len, ';');
             r->headers_out.content_type_len = p ? (size_t) (p - value.data) : value.len;
             continue;
         }
-        slot = NULL;
-        if (name.len == 8 && ngx_strncmp(key, "location", 8) == 0) {
-            slot = &r->headers_out.location;
-        } else if (name.len == 4 && ngx_strncmp(key, "etag", 4) == 0) {
-            slot = &r->headers_out.etag;
-        }
-        if (ngx_http_resale_add_header(r, key, name.len, &value, slot) != NGX_OK) {
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
             return NGX_ERROR;
+        }
+        h->hash = 1;
+        h->key.len = name.len;
+        h->key.data = (u_char *) name.data;
+        h->value = value;
+        h->lowcase_key = NULL;
+
+        /* nginx's own filters read these two from their slots. */
+        if (name.len == 8 && ngx_strncmp(name.data, "location", 8) == 0) {
+            r->headers_out.location = h;
+        } else if (name.len == 4 && ngx_strncmp(name.data, "etag", 4) == 0) {
+            r->headers_out.etag = h;
         }
     }
 
