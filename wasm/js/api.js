@@ -268,8 +268,9 @@ export function bind(raw) {
     }
     /** The feed this isolate holds under `key` (resale_core::gateway::RecentFeeds): `{body, headers}`, or undefined. */
     recent(key) {
-      const body = this.#g.recentBody(key, Date.now());
-      return body && { body, headers: JSON.parse(this.#g.recentHeaders(key, Date.now())) };
+      const now = Date.now(); // one instant for both reads: a feed fresh for one is fresh for the other
+      const body = this.#g.recentBody(key, now);
+      return body && { body, headers: JSON.parse(this.#g.recentHeaders(key, now)) };
     }
     /** Hold a feed just stored under `key` (its bytes and headers, as stored) for `ttl` seconds. */
     hold(key, body, headers, ttl) {
@@ -287,6 +288,10 @@ export function bind(raw) {
       return JSON.parse(raw.Gateway.errorReply(status, code, String(message)));
     }
     /** `{reply}` (answer it) or `{account_id}` (load that entitlement, then webhookApply). */
+    /** The webhook secrets of a one-per-line setting (trimmed, empty lines skipped), as webhookReceive takes them. */
+    static webhookSecrets(setting) {
+      return raw.Gateway.webhookSecrets(setting ?? "");
+    }
     static webhookReceive(body, signature, event, secrets) {
       return JSON.parse(raw.Gateway.webhookReceive(bytes(body), signature ?? undefined, event ?? undefined, secrets));
     }

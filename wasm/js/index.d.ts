@@ -187,6 +187,8 @@ export class Gateway {
   /** Hold a feed just stored under `key` for `ttl` seconds (at most 16 feeds, 8 MiB). */
   hold(key: string, body: Uint8Array, headers: Iterable<[string, string]>, ttl: number): void;
   static errorReply(status: number, code: string, message: string): Reply;
+  /** The webhook secrets of a one-per-line setting (trimmed, empty lines skipped). */
+  static webhookSecrets(setting: string | null | undefined): string[];
   static webhookReceive(body: Uint8Array | string, signature: string | null | undefined, event: string | null | undefined, secrets: string[]): { reply: Reply } | { account_id: number };
   static webhookApply(state: Entitlement | null, body: Uint8Array | string): { reply: Reply; store: Entitlement | null };
   /** The X-GitHub-Delivery a store keys redeliveries by, or the 400 reply. */

@@ -217,6 +217,17 @@ impl Gateway {
         reply(&gateway::Reply::error(status, code, message)).to_string()
     }
 
+    /// The webhook secrets of an edge's one setting (one per line, two
+    /// during a rotation): `gateway::webhook::secrets`, the rule the
+    /// Fastly service reads its setting by too.
+    #[wasm_bindgen(js_name = webhookSecrets)]
+    pub fn webhook_secrets(setting: &str) -> Vec<String> {
+        webhook::secrets(setting)
+            .into_iter()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect()
+    }
+
     /// A webhook delivery: `{"reply"}` (answer it) or `{"account_id"}`
     /// (load that account's entitlement, then `webhookApply`).
     #[wasm_bindgen(js_name = webhookReceive)]

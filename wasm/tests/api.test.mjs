@@ -38,6 +38,11 @@ test("Gateway.recent / hold: a feed held for its ttl, in place of the last one u
   assert.equal(gw.recent("https://u/a"), undefined, "ttl 0 drops it");
 });
 
+test("Gateway.webhookSecrets: the core's reading of a one-per-line setting", () => {
+  assert.deepEqual(Gateway.webhookSecrets(" old \r\n\nnew\n"), ["old", "new"]);
+  assert.deepEqual(Gateway.webhookSecrets(undefined), []);
+});
+
 test("explainCatalog: the filter's decisions (kept codes = the filtered feed's), errors as filterCatalog", () => {
   const e = policy.explainCatalog("/api/v4/packages", fixture);
   assert.equal(e.status, "ok");

@@ -87,7 +87,7 @@ function held(gw, req, hit) {
 
 async function webhook(request, env) {
   const body = new Uint8Array(await request.arrayBuffer());
-  const secrets = (env.GITHUB_WEBHOOK_SECRETS ?? "").split("\n").map((s) => s.trim()).filter(Boolean);
+  const secrets = Gateway.webhookSecrets(env.GITHUB_WEBHOOK_SECRETS);
   const received = Gateway.webhookReceive(body, request.headers.get("x-hub-signature-256"), request.headers.get("x-github-event"), secrets);
   if (received.reply) return send(received.reply);
   if (env.ENTITLEMENT_STORE) {
