@@ -505,6 +505,25 @@ enum resale_status resale_catalog_filter_finish(struct resale_catalog_filter *fi
                                                 struct resale_error **error);
 
 /*
+ [`resale_catalog_filter_push`] of `chunk` (may be empty) and, when `last`
+ is not 0, [`resale_catalog_filter_finish`] in the same call, with both
+ outputs in `*out` one after the other. For a host whose last input
+ buffer can carry data (nginx: a cached response is one buffer, also the
+ last): two calls there would each replace `*out`, so the push's bytes
+ would have to be sent before finishing; one call cannot lose them.
+
+ # Safety
+ As [`resale_catalog_filter_finish`], and `chunk` as for `_push`.
+ */
+enum resale_status resale_catalog_filter_feed(struct resale_catalog_filter *filter,
+                                              const char *chunk,
+                                              size_t chunk_len,
+                                              int last,
+                                              struct resale_buffer *out,
+                                              struct resale_catalog_stats *stats,
+                                              struct resale_error **error);
+
+/*
  Free a filter. NULL is accepted.
 
  # Safety

@@ -1,7 +1,7 @@
 //! The catalog filter: Plesk's extension feed without the commercial
 //! extensions the shop does not sell, byte for byte otherwise.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 
 use resale_core::catalog::{CatalogKind, CatalogStats};
 
@@ -174,13 +174,15 @@ pub unsafe extern "C" fn resale_catalog_filter_push(
     error: *mut *mut resale_error,
 ) -> resale_status {
     unsafe {
-        guard(error, || {
-            let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
-            let chunk = bytes(chunk, chunk_len, "chunk")?;
-            let mut out = output(out, "out")?;
-            out.fill(|v| filter.inner.push(chunk, v))?;
-            Ok(resale_status::Ok)
-        })
+        resale_catalog_filter_feed(
+            filter,
+            chunk,
+            chunk_len,
+            0,
+            out,
+            std::ptr::null_mut(),
+            error,
+        )
     }
 }
 
@@ -197,12 +199,43 @@ pub unsafe extern "C" fn resale_catalog_filter_finish(
     stats: *mut CatalogStats,
     error: *mut *mut resale_error,
 ) -> resale_status {
+    unsafe { resale_catalog_filter_feed(filter, std::ptr::null(), 0, 1, out, stats, error) }
+}
+
+/// [`resale_catalog_filter_push`] of `chunk` (may be empty) and, when `last`
+/// is not 0, [`resale_catalog_filter_finish`] in the same call, with both
+/// outputs in `*out` one after the other. For a host whose last input
+/// buffer can carry data (nginx: a cached response is one buffer, also the
+/// last): two calls there would each replace `*out`, so the push's bytes
+/// would have to be sent before finishing; one call cannot lose them.
+///
+/// # Safety
+/// As [`resale_catalog_filter_finish`], and `chunk` as for `_push`.
+#[no_mangle]
+pub unsafe extern "C" fn resale_catalog_filter_feed(
+    filter: *mut resale_catalog_filter,
+    chunk: *const c_char,
+    chunk_len: usize,
+    last: c_int,
+    out: *mut resale_buffer,
+    stats: *mut CatalogStats,
+    error: *mut *mut resale_error,
+) -> resale_status {
     unsafe {
         guard(error, || {
             let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
+            let chunk = bytes(chunk, chunk_len, "chunk")?;
             let mut out = output(out, "out")?;
-            let counts = out.fill(|v| filter.inner.finish(v))?;
-            write_stats(stats, counts);
+            out.fill(|v| {
+                // An empty last chunk: the finish alone, as `_finish` is.
+                if !chunk.is_empty() || last == 0 {
+                    filter.inner.push(chunk, v)?;
+                }
+                if last != 0 {
+                    write_stats(stats, filter.inner.finish(v)?);
+                }
+                Ok::<_, resale_core::Error>(())
+            })?;
             Ok(resale_status::Ok)
         })
     }

@@ -247,6 +247,24 @@ static void catalog(resale_policy *p, const char *feed, size_t feed_len) {
         resale_catalog_filter_free(f);
     }
 
+    /* _feed: the last chunk's data and the end in one call, both outputs
+     * kept (a push then a finish would each replace the buffer). */
+    resale_catalog_filter *fed = NULL;
+    CHECK(resale_catalog_filter_new(p, path, strlen(path), &fed, &e) == RESALE_STATUS_OK);
+    CHECK(resale_catalog_filter_feed(fed, feed, 100, 0, &out, NULL, &e) == RESALE_STATUS_OK);
+    size_t head = out.len;
+    char *fed_out = malloc(whole.len + 1);
+    memcpy(fed_out, out.data, head < whole.len ? head : whole.len);
+    CHECK(resale_catalog_filter_feed(fed, feed + 100, feed_len - 100, 1, &out, &chunked_stats, &e) == RESALE_STATUS_OK);
+    if (head + out.len == whole.len) memcpy(fed_out + head, out.data, out.len);
+    CHECK(head + out.len == whole.len && memcmp(fed_out, whole.data, whole.len) == 0);
+    CHECK(same_stats(&stats, &chunked_stats));
+    CHECK(resale_catalog_filter_feed(fed, NULL, 0, 1, &out, NULL, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "catalog.filter.finished"));
+    resale_error_free(e);
+    free(fed_out);
+    resale_catalog_filter_free(fed);
+
     /* A feed cut short fails at the end; the filter then refuses input. */
     resale_catalog_filter *f = NULL;
     CHECK(resale_catalog_filter_new(p, path, strlen(path), &f, &e) == RESALE_STATUS_OK);
