@@ -46,16 +46,15 @@ typedef struct {
 
 
 typedef struct {
-    resale_catalog_filter    *filter;
+    resale_catalog_filter    *filter;    /* NULL: `replace` is sent instead */
     resale_buffer             out;       /* the engine's last output */
     size_t                    sent;      /* bytes of `out` already copied */
     ngx_chain_t              *in;        /* input not read yet */
     ngx_chain_t              *free;
     ngx_chain_t              *busy;
     ngx_uint_t                bufs;      /* output buffers allocated */
-    ngx_str_t                 replace;   /* a gateway reply's body sent instead */
-    unsigned                  replacing:1;  /* the upstream body is dropped */
-    unsigned                  finished:1;   /* _finish done, last_buf due */
+    ngx_str_t                 replace;   /* a gateway reply's body */
+    unsigned                  finished:1;   /* the end fed, last_buf due */
     unsigned                  done:1;       /* last_buf passed on */
     unsigned                  failed:1;
     unsigned                  flush:1;
@@ -277,14 +276,15 @@ ngx_http_resale_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 /* ---- gateway replies ---------------------------------------------------- */
 
-/* A call the engine refused: logged in the engine's wording, freed. */
+/* A call the engine refused: logged in the engine's wording (the `%*s` of
+ * `fmt`), freed. */
 static void
-ngx_http_resale_log_error(ngx_http_request_t *r, const char *what,
+ngx_http_resale_log_error(ngx_http_request_t *r, const char *fmt,
     resale_error *err)
 {
     u_char  text[NGX_MAX_ERROR_STR];
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "%s: %*s", what,
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, fmt,
                   resale_error_text(err, (char *) text, sizeof(text)), text);
     resale_error_free(err);
 }
@@ -479,7 +479,7 @@ ngx_http_resale_gate_handler(ngx_http_request_t *r)
     status = resale_gateway_route(rlcf->gateway, &req, &decision, &wire, &err);
 
     if (status != RESALE_STATUS_OK) {
-        ngx_http_resale_log_error(r, "resale_gateway", err);
+        ngx_http_resale_log_error(r, "resale_gateway: %*s", err);
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     } else if (decision != RESALE_GATEWAY_DECISION_REPLY) {
@@ -657,7 +657,7 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
                                            &action, &wire, &err);
 
     if (status != RESALE_STATUS_OK) {
-        ngx_http_resale_log_error(r, "resale_catalog_filter", err);
+        ngx_http_resale_log_error(r, "resale_catalog_filter: %*s", err);
         resale_buffer_free(&wire);
         return NGX_ERROR;
     }
@@ -680,7 +680,6 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
 
     if (action == RESALE_CATALOG_ACTION_REPLY) {
         /* The upstream's body (or nginx's error page) is dropped. */
-        ctx->replacing = 1;
         ctx->replace = body;
         r->headers_out.content_length_n = body.len;
         ngx_http_set_ctx(r, ctx, ngx_http_resale_module);
@@ -700,7 +699,7 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
                                        req.target.data, req.target.len,
                                        &ctx->filter, &err);
     if (status != RESALE_STATUS_OK) {
-        ngx_http_resale_log_error(r, "resale_catalog_filter", err);
+        ngx_http_resale_log_error(r, "resale_catalog_filter: %*s", err);
         return NGX_ERROR;
     }
 
@@ -727,9 +726,7 @@ ngx_http_resale_replace(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
 
     for (cl = in; cl; cl = cl->next) {
         cl->buf->pos = cl->buf->last;
-        if (cl->buf->in_file) {
-            cl->buf->file_pos = cl->buf->file_last;
-        }
+        cl->buf->file_pos = cl->buf->file_last;
     }
 
     if (ctx->done || r->header_only) {
@@ -749,17 +746,12 @@ static ngx_int_t
 ngx_http_resale_fail(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
     resale_error *err)
 {
-    u_char  text[NGX_MAX_ERROR_STR];
-
     ctx->failed = 1;
     r->connection->buffered &= ~NGX_HTTP_RESALE_BUFFERED;
 
     if (err) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "resale_catalog_filter: invalid feed from the upstream "
-                      "(%*s), response aborted",
-                      resale_error_text(err, (char *) text, sizeof(text)), text);
-        resale_error_free(err);
+        ngx_http_resale_log_error(r, "resale_catalog_filter: invalid feed from "
+                                  "the upstream (%*s), response aborted", err);
     }
 
     return NGX_ERROR;
@@ -816,8 +808,9 @@ ngx_http_resale_add_buf(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
 
 
 /* Copy what the engine produced into output buffers (appended at `*ll`,
- * filling the one at `*last` first). NGX_OK when all is copied, NGX_AGAIN
- * when buffers ran out, NGX_ERROR. */
+ * filling the one at `*last` first); once the input is finished, there is
+ * a buffer at `*last` even when nothing is left to copy, for last_buf.
+ * NGX_OK when all is copied, NGX_AGAIN when buffers ran out, NGX_ERROR. */
 static ngx_int_t
 ngx_http_resale_copy_out(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
     ngx_chain_t ***ll, ngx_buf_t **last)
@@ -826,7 +819,7 @@ ngx_http_resale_copy_out(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
     ngx_int_t     rc;
     ngx_buf_t    *b;
 
-    while (ctx->sent < ctx->out.len) {
+    while (ctx->sent < ctx->out.len || (ctx->finished && *last == NULL)) {
         if (*last == NULL || (*last)->last == (*last)->end) {
             rc = ngx_http_resale_add_buf(r, ctx, ll, last);
             if (rc != NGX_OK) {
@@ -847,9 +840,9 @@ ngx_http_resale_copy_out(ngx_http_request_t *r, ngx_http_resale_ctx_t *ctx,
 static ngx_int_t
 ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    size_t                  size;
     ngx_int_t               rc;
     ngx_buf_t              *b, *last;
+    ngx_uint_t              held;
     ngx_chain_t            *out, **ll, *cl;
     resale_error           *err;
     resale_status           status;
@@ -857,7 +850,7 @@ ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_resale_module);
 
-    if (ctx && ctx->replacing) {
+    if (ctx && ctx->filter == NULL) {
         return ngx_http_resale_replace(r, ctx, in);
     }
 
@@ -878,42 +871,15 @@ ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         ll = &out;
         last = NULL;
 
-        for ( ;; ) {
-            rc = ngx_http_resale_copy_out(r, ctx, &ll, &last);
-            if (rc == NGX_ERROR) {
-                return NGX_ERROR;
-            }
-            if (rc == NGX_AGAIN) {
-                break;
-            }
-
-            if (ctx->finished) {
-                if (last == NULL) {
-                    rc = ngx_http_resale_add_buf(r, ctx, &ll, &last);
-                    if (rc == NGX_ERROR) {
-                        return NGX_ERROR;
-                    }
-                    if (rc == NGX_AGAIN) {
-                        break;
-                    }
-                    /* empty: a special buffer, not one in memory */
-                    last->temporary = 0;
-                }
-                last->last_buf = 1;
-                ctx->done = 1;
-                break;
-            }
-
-            if (ctx->in == NULL) {
-                break;
-            }
-
+        /* The engine's output into buffers, then the next input buffer into
+         * the engine, until the output is stuck or the input used up. */
+        while ((rc = ngx_http_resale_copy_out(r, ctx, &ll, &last)) == NGX_OK
+               && !ctx->finished && ctx->in)
+        {
             cl = ctx->in;
             b = cl->buf;
             ctx->in = cl->next;
             ngx_free_chain(r->pool, cl);
-
-            size = b->last - b->pos;
 
             if (b->in_file && !ngx_buf_in_memory(b)) {
                 ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -922,53 +888,49 @@ ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                 return ngx_http_resale_fail(r, ctx, NULL);
             }
 
-            if (size) {
-                err = NULL;
-                status = resale_catalog_filter_push(ctx->filter,
-                                                    (const char *) b->pos,
-                                                    size, &ctx->out, &err);
-                b->pos = b->last;
-                if (b->in_file) {
-                    b->file_pos = b->file_last;
-                }
-                if (status != RESALE_STATUS_OK) {
-                    return ngx_http_resale_fail(r, ctx, err);
-                }
-                ctx->sent = 0;
+            /* A last buffer's data and the end in one call: the output of
+             * both is in ctx->out. */
+            err = NULL;
+            status = resale_catalog_filter_feed(ctx->filter,
+                                                (const char *) b->pos,
+                                                b->last - b->pos, b->last_buf,
+                                                &ctx->out, NULL, &err);
+            b->pos = b->last;
+            b->file_pos = b->file_last;
+            if (status != RESALE_STATUS_OK) {
+                return ngx_http_resale_fail(r, ctx, err);
             }
-
-            if (b->last_buf) {
-                err = NULL;
-                status = resale_catalog_filter_finish(ctx->filter, &ctx->out,
-                                                      NULL, &err);
-                if (status != RESALE_STATUS_OK) {
-                    return ngx_http_resale_fail(r, ctx, err);
-                }
-                ctx->sent = 0;
-                ctx->finished = 1;
-            }
-
-            if (b->flush) {
-                ctx->flush = 1;
-            }
+            ctx->sent = 0;
+            ctx->finished = b->last_buf;
+            ctx->flush |= b->flush;
         }
 
-        if (out && ctx->flush && ctx->in == NULL
-            && ctx->sent == ctx->out.len)
-        {
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_OK && ctx->finished) {
+            /* copy_out left a buffer for it; an empty one is special. */
+            last->temporary = (last->pos != last->last);
+            last->last_buf = 1;
+            ctx->done = 1;
+        }
+
+        /* Input or output this filter has not passed on. */
+        held = !ctx->done && (ctx->in || ctx->sent < ctx->out.len);
+
+        if (out && ctx->flush && !held) {
             last->flush = 1;
             ctx->flush = 0;
         }
 
-        if (ctx->done || (ctx->in == NULL && ctx->sent == ctx->out.len)) {
-            r->connection->buffered &= ~NGX_HTTP_RESALE_BUFFERED;
-        } else {
+        if (held) {
             r->connection->buffered |= NGX_HTTP_RESALE_BUFFERED;
+        } else {
+            r->connection->buffered &= ~NGX_HTTP_RESALE_BUFFERED;
         }
 
-        if (out == NULL && ctx->busy == NULL && !ctx->done
-            && ctx->in == NULL && ctx->sent == ctx->out.len)
-        {
+        if (out == NULL && ctx->busy == NULL && !held) {
             /* Nothing produced (the engine holds an incomplete token). */
             return NGX_OK;
         }
@@ -978,11 +940,7 @@ ngx_http_resale_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &out,
                                 (ngx_buf_tag_t) &ngx_http_resale_module);
 
-        if (rc == NGX_ERROR || ctx->done) {
-            return rc;
-        }
-
-        if (ctx->in == NULL && ctx->sent == ctx->out.len) {
+        if (rc == NGX_ERROR || !held) {
             return rc;
         }
 

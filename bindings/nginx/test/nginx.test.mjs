@@ -45,7 +45,8 @@ const cut = fixture.indexOf("},{", 300000) + 2;
 const garbled = Buffer.concat([fixture.subarray(0, cut), Buffer.from("!!"), fixture.subarray(cut)]);
 
 let release = null; // resolves the held response of /api/v11/packages
-let upstream, nginx, dir, port, portNb, portSlow;
+let cacheFetches = 0; // requests of /api/v12/packages that reached the upstream
+let upstream, nginx, dir, port, portNb, portSlow, portCache;
 const gatePorts = new Map();
 
 before(async () => {
@@ -82,6 +83,10 @@ before(async () => {
       new Promise((r) => (release = r)).then(() => res.end(fixture.subarray(300000)));
       return;
     }
+    if (p === "/api/v12/packages") {
+      cacheFetches++;
+      return send(200, fixture, { "cache-control": "max-age=60" });
+    }
     if (p === "/api/v4/packages/docker") return send(200, '{"code":"docker"}', { etag: '"d"' });
     return send(404, "{}");
   });
@@ -105,6 +110,7 @@ before(async () => {
   port = await freePort();
   portNb = await freePort();
   portSlow = await freePort();
+  portCache = await freePort();
   dir = mkdtempSync(path.join(os.tmpdir(), "resale-nginx-"));
   const file = config(
     dir,
@@ -126,6 +132,11 @@ before(async () => {
     # a small send buffer: a paused client holds the filter's buffers
     listen 127.0.0.1:${portSlow} sndbuf=8k;
     ${catalogLocation(up)}
+  }
+  proxy_cache_path ${dir}/cache keys_zone=feeds:1m;
+  server {
+    listen 127.0.0.1:${portCache};
+    ${catalogLocation(up, "proxy_cache feeds;")}
   }
 ${gates}`,
   );
@@ -192,6 +203,17 @@ test("catalog output is byte-identical to the engine's (buffered and unbuffered 
   const r = await fetch(url("/api/v4/packages"));
   assert.equal(r.headers.get("cache-control"), "max-age=60");
   assert.equal(JSON.parse(await r.text()).length, 220);
+});
+
+test("proxy_cache: a hit (one buffer from the cache file, data and end together) is filtered whole", async () => {
+  const want = expected(fixture, "/api/v12/packages");
+  for (let i = 0; i < 3; i++) {
+    const r = await fetch(url("/api/v12/packages", portCache));
+    assert.equal(r.status, 200);
+    const got = Buffer.from(await r.arrayBuffer());
+    assert.ok(got.equals(want), `request ${i + 1}: ${got.length} bytes, differs from resale filter (${want.length})`);
+  }
+  assert.equal(cacheFetches, 1, "the second and third requests were cache hits");
 });
 
 test("the feed streams: filtered bytes reach the client before the upstream has finished", async () => {
