@@ -43,6 +43,7 @@ pub mod gateway;
 pub mod host;
 pub mod license;
 pub mod marketplace;
+mod markup;
 pub mod panel_ini;
 pub mod policy;
 pub mod query;

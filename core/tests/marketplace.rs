@@ -320,7 +320,10 @@ fn setup_url_and_listing() {
     assert_eq!(parse_setup_url("/setup").unwrap_err().code, "url.invalid");
     let accounts = parse_accounts(br#"[{"url":"u","type":"Organization","id":4,"login":"github","organization_billing_email":"b@example.com","marketplace_pending_change":{"effective_date":"2017-11-11T00:00:00Z","unit_count":null,"id":77,"plan":{"id":1111,"name":"Pro","price_model":"PER_UNIT","unit_name":"seat"}},"marketplace_purchase":{"billing_cycle":"monthly","next_billing_date":"2017-11-11T00:00:00Z","unit_count":null,"on_free_trial":true,"free_trial_ends_on":"2017-11-11T00:00:00Z","updated_at":"2017-11-02T01:12:12Z","plan":{"id":1313,"name":"Pro","price_model":"FLAT_RATE"}}}]"#).unwrap();
     assert_eq!(
-        (accounts[0].id, accounts[0].marketplace_purchase.plan.id),
+        (
+            accounts[0].account.id,
+            accounts[0].marketplace_purchase.plan.id
+        ),
         (4, 1313)
     );
     assert_eq!(parse_accounts(b"{}").unwrap_err().code, "listing.invalid");

@@ -23,6 +23,7 @@
 //! methods has a field for the shop's order ID, so v1 plans do not send it.
 
 use super::Step;
+use crate::markup;
 
 /// `createKey`: creates a key (and additional keys), attached to
 /// `parentKeyNumber` when given.
@@ -47,24 +48,8 @@ pub const UPGRADE_KEY_OK: [i32; 1] = [100];
 /// specification; Plesk's pages do not say).
 pub const HTTP_STATUS: u16 = 200;
 
-/// Escape text for an XML element.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn string(text: &str) -> String {
-    format!("<value><string>{}</string></value>", xml(text))
+    format!("<value><string>{}</string></value>", markup::escape(text))
 }
 
 fn array(values: &[String]) -> String {
@@ -77,7 +62,12 @@ fn array(values: &[String]) -> String {
 fn strukt(members: &[(&str, String)]) -> String {
     let members: String = members
         .iter()
-        .map(|(name, value)| format!("<member><name>{}</name>{value}</member>", xml(name)))
+        .map(|(name, value)| {
+            format!(
+                "<member><name>{}</name>{value}</member>",
+                markup::escape(name)
+            )
+        })
         .collect();
     format!("<value><struct>{members}</struct></value>")
 }
@@ -98,7 +88,7 @@ fn call(method: &str, params: &[String]) -> String {
         .collect();
     format!(
         "<?xml version=\"1.0\"?><methodCall><methodName>{}</methodName><params>{params}</params></methodCall>",
-        xml(method)
+        markup::escape(method)
     )
 }
 
@@ -184,7 +174,7 @@ mod tests {
 
     #[test]
     fn escapes_xml_and_keeps_positions() {
-        assert_eq!(xml("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
+        assert_eq!(markup::escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
         let s = create_key(
             "extension-key:x".into(),
             &["192.0.2.1".into()],

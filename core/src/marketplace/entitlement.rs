@@ -124,7 +124,7 @@ fn fingerprint(e: &PurchaseEvent) -> String {
         e.action.as_str(),
         e.effective_date,
         p.plan.id,
-        p.unit_count,
+        p.units(),
         p.on_free_trial
     )
 }
@@ -173,7 +173,7 @@ impl Entitlement {
             account: p.account.clone(),
             status,
             plan: p.plan.clone(),
-            unit_count: p.unit_count,
+            unit_count: p.units(),
             billing_cycle: p.billing_cycle,
             on_free_trial: p.on_free_trial,
             free_trial_ends_on: p.free_trial_ends_on.clone(),
@@ -190,7 +190,7 @@ impl Entitlement {
         PendingChange {
             effective_date: e.effective_date.clone(),
             plan: p.plan.clone(),
-            unit_count: p.unit_count,
+            unit_count: p.units(),
             billing_cycle: p.billing_cycle,
         }
     }

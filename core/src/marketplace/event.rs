@@ -143,18 +143,25 @@ pub struct Plan {
     pub bullets: Vec<String>,
 }
 
-/// A purchase: what the account has (or will have).
+/// A purchase: what an account has (or will have). GitHub writes it in two
+/// places, one shape: a webhook event's purchase names its buyer
+/// (`Purchase`, `account` an [`Account`]); the account listing's sits beside
+/// the listed account and names none (`Purchase<Option<Account>>`, see
+/// [`super::listing::ListedAccount`]). One type, so both read the same
+/// fields the same way and a parse error names the same JSON path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Purchase {
+pub struct Purchase<A = Account> {
     /// The buyer.
-    pub account: Account,
+    pub account: A,
     /// `monthly`, `yearly`, or `null` for free plans.
     #[serde(default)]
     pub billing_cycle: Option<BillingCycle>,
-    /// Units bought (seats for per-unit plans).
+    /// Units bought (seats for per-unit plans); the listing answers `null`
+    /// for flat-rate plans. Absent or `null` in an event is
+    /// [`Purchase::units`] 0.
     #[serde(default)]
-    pub unit_count: u64,
+    pub unit_count: Option<u64>,
     /// On a free trial?
     #[serde(default)]
     pub on_free_trial: bool,
@@ -166,6 +173,13 @@ pub struct Purchase {
     pub next_billing_date: Option<String>,
     /// The plan.
     pub plan: Plan,
+}
+
+impl<A> Purchase<A> {
+    /// The units bought, 0 when the purchase names none.
+    pub fn units(&self) -> u64 {
+        self.unit_count.unwrap_or(0)
+    }
 }
 
 /// A `marketplace_purchase` webhook event.
@@ -271,4 +285,33 @@ pub fn parse_event(body: &[u8]) -> Result<PurchaseEvent, Error> {
         }
     }
     Ok(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_event;
+
+    fn event(units: &str) -> String {
+        format!(
+            r#"{{"action":"purchased","effective_date":"2026-01-01T00:00:00Z","marketplace_purchase":
+            {{"account":{{"type":"User","id":1,"login":"o"}},{units}"plan":{{"id":7,"name":"Free","price_model":"FREE"}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn units_absent_or_null_are_none_and_count_zero() {
+        for units in ["", r#""unit_count":null,"#] {
+            let p = parse_event(event(units).as_bytes())
+                .unwrap()
+                .marketplace_purchase;
+            assert_eq!((p.unit_count, p.units()), (None, 0), "{units}");
+        }
+        let p = parse_event(event(r#""unit_count":3,"#).as_bytes()).unwrap();
+        assert_eq!(p.marketplace_purchase.units(), 3);
+        let e = parse_event(event(r#""unit_count":"3","#).as_bytes()).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            ("event.invalid", Some("$.marketplace_purchase.unit_count"))
+        );
+    }
 }

@@ -153,13 +153,12 @@ fn from_listing(l: &ListedAccount, previous: Option<&Entitlement>, listed_at: &s
     let p = &l.marketplace_purchase;
     Entitlement {
         account: Account {
-            kind: l.kind.clone(),
-            id: l.id,
-            login: l.login.clone(),
             organization_billing_email: l
+                .account
                 .organization_billing_email
                 .clone()
                 .or_else(|| previous.and_then(|e| e.account.organization_billing_email.clone())),
+            ..l.account.clone()
         },
         status: Status::Active,
         plan: p.plan.clone(),
@@ -185,8 +184,8 @@ fn from_listing(l: &ListedAccount, previous: Option<&Entitlement>, listed_at: &s
 fn compare(l: &ListedAccount, held: Option<&Entitlement>, out: &mut Vec<Difference>) {
     let mut push = |kind, stored: Value, listed: Value, repair| {
         out.push(Difference {
-            account_id: l.id,
-            login: l.login.clone(),
+            account_id: l.account.id,
+            login: l.account.login.clone(),
             kind,
             stored,
             listed,
@@ -315,13 +314,13 @@ pub fn reconcile(
     }
     let mut by_id = std::collections::BTreeMap::new();
     for (i, l) in listed.iter().enumerate() {
-        if by_id.insert(l.id, l).is_some() {
+        if by_id.insert(l.account.id, l).is_some() {
             return Err(Error::at_field(
                 "reconcile.duplicate_account",
                 format!("accounts[{i}]"),
                 format!(
                     "account {} is listed twice (on two plans, or on two pages)",
-                    l.id
+                    l.account.id
                 ),
             ));
         }
