@@ -80,18 +80,12 @@ try {
         '<h1>This link cannot be used</h1><p><code>' . h($e->getErrorCode()) . '</code></p>');
 }
 
-$rows = [
-    'Extension' => $r->extensionId,
-    'Plesk key number' => $r->keyNumber,
-    'Product' => $r->productId,
-    'Coupon' => $r->coupon,
-    'Action' => $r->action,
-    'Extension key upgraded' => $r->extensionKeyNumber,
-];
+// The request's fields as the core names them (ShopRequest::toArray, the
+// shared report shape), the absent ones left out.
 $html = '<h1>Your order</h1><table>';
-foreach ($rows as $label => $value) {
+foreach ($r->toArray() as $field => $value) {
     if ($value !== null) {
-        $html .= '<tr><th>' . h($label) . '</th><td>' . h($value) . '</td></tr>';
+        $html .= '<tr><th>' . h($field) . '</th><td>' . h($value) . '</td></tr>';
     }
 }
 $html .= '</table><form method="post" action="' . h($r->redirectUrl) . '"><button>Continue to checkout</button></form>';

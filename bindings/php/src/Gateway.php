@@ -16,6 +16,8 @@ use FFI\CData;
  */
 final class Gateway
 {
+    use CompiledFromPolicy;
+
     private readonly FFI $ffi;
     private readonly CData $buf;
     private readonly CData $bufAddr;
@@ -25,25 +27,6 @@ final class Gateway
         $this->ffi = $lib->ffi;
         $this->buf = $this->ffi->new('resale_buffer');
         $this->bufAddr = FFI::addr($this->buf);
-    }
-
-    public function __destruct()
-    {
-        $this->ffi->resale_buffer_free($this->bufAddr);
-        $this->ffi->resale_gateway_free($this->handle);
-    }
-
-    /** @throws PolicyError with the code and the JSON path as field */
-    public static function fromJson(string $json, ?Library $lib = null): self
-    {
-        $lib ??= Library::get();
-        return new self($lib, $lib->compile('gateway', $json));
-    }
-
-    /** @throws PolicyError (`policy.file.unreadable` when the file cannot be read) */
-    public static function fromFile(string $path, ?Library $lib = null): self
-    {
-        return self::fromJson(Library::policyFile($path), $lib);
     }
 
     /**

@@ -18,6 +18,8 @@ use FFI\CData;
  */
 final class Policy
 {
+    use CompiledFromPolicy;
+
     /** @internal */
     public readonly Library $lib;
     /** @internal the `resale_policy *` */
@@ -52,34 +54,6 @@ final class Policy
         $this->fields = $this->ffi->new('resale_shop_request_fields');
         $this->fieldsAddr = FFI::addr($this->fields);
         $this->requestPtr = $this->ffi->type('resale_shop_request*');
-    }
-
-    public function __destruct()
-    {
-        $this->ffi->resale_buffer_free($this->bufAddr);
-        $this->ffi->resale_policy_free($this->handle);
-    }
-
-    /**
-     * Compile a policy from its JSON text.
-     *
-     * @throws PolicyError with the code and the JSON path (`$.shop_url`) as field
-     * @throws LibraryError
-     */
-    public static function fromJson(string $json, ?Library $lib = null): self
-    {
-        $lib ??= Library::get();
-        return new self($lib, $lib->compile('policy', $json));
-    }
-
-    /**
-     * Compile the policy in the file `$path`.
-     *
-     * @throws PolicyError (`policy.file.unreadable` when the file cannot be read)
-     */
-    public static function fromFile(string $path, ?Library $lib = null): self
-    {
-        return self::fromJson(Library::policyFile($path), $lib);
     }
 
     // ---- rewrite ----------------------------------------------------------
@@ -212,20 +186,8 @@ final class Policy
      */
     public function filterCatalog(string $path, string $body): FilteredCatalog
     {
-        $status = $this->ffi->resale_filter_catalog(
-            $this->handle,
-            $path,
-            \strlen($path),
-            $body,
-            \strlen($body),
-            $this->bufAddr,
-            $this->statsAddr,
-            $this->errAddr,
-        );
-        if ($status !== 0) {
-            throw $this->lib->failure($status, $this->errSlot);
-        }
-        return new FilteredCatalog(Library::bytes($this->buf), CatalogStats::fromC($this->stats));
+        $feed = $this->overFeed('filter_catalog', $path, $body, $this->statsAddr);
+        return new FilteredCatalog($feed, CatalogStats::fromC($this->stats));
     }
 
     /**
@@ -239,15 +201,7 @@ final class Policy
      */
     public function explainCatalog(string $path, string $body): array
     {
-        return Library::decode($this->fill($this->ffi->resale_explain_catalog(
-            $this->handle,
-            $path,
-            \strlen($path),
-            $body,
-            \strlen($body),
-            $this->bufAddr,
-            $this->errAddr,
-        )));
+        return Library::decode($this->overFeed('explain_catalog', $path, $body));
     }
 
     /**
@@ -269,6 +223,16 @@ final class Policy
     public function panelIni(?string $catalogUrl = null): string
     {
         return PanelIni::render($this, $catalogUrl);
+    }
+
+    /**
+     * `resale_<function>(policy, path, body, buffer, …$out, error)`, the
+     * one-shot catalog calls: the buffer's bytes, or the call's error thrown.
+     */
+    private function overFeed(string $function, string $path, string $body, CData ...$out): string
+    {
+        $args = [$this->handle, $path, \strlen($path), $body, \strlen($body), $this->bufAddr, ...$out, $this->errAddr];
+        return $this->fill($this->ffi->{"resale_{$function}"}(...$args));
     }
 
     /** @internal Run a call that fills this policy's buffer; throw its error on failure. */

@@ -100,12 +100,30 @@ final class ExecutorTest extends TestCase
         return new Executor(self::$base, self::LOGIN, $password, 10);
     }
 
+    /**
+     * The StepFailed that running `$plan` ends with (the test fails when the
+     * plan runs through).
+     *
+     * @param array<string, mixed> $plan
+     */
+    private function stepFailed(array $plan, string $password = self::PASSWORD): StepFailed
+    {
+        try {
+            self::executor($password)->run($plan);
+        } catch (StepFailed $e) {
+            return $e;
+        }
+        $this->fail('the plan ran without a failed step');
+    }
+
+    /** An Individual Offers upsell of WP Toolkit on the Plesk key KN. */
+    private const UPSELL = 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE';
     private const V3 = ['order_id' => 'order-7', 'api' => 'v3', 'owner_id' => '12345'];
     private const V1 = ['order_id' => 'order-8', 'api' => 'v1', 'owner_id' => '12345', 'server_ips' => ['203.0.113.7']];
 
     public function testV3UpsellCreatesTheKeyAttachedToKn(): void
     {
-        $plan = License::plan(self::policy(), 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE', self::V3);
+        $plan = License::plan(self::policy(), self::UPSELL, self::V3);
         $answers = self::executor()->run($plan);
         $a = $answers['extension-key:wp-toolkit'];
         $this->assertSame(201, $a['status']);
@@ -118,7 +136,7 @@ final class ExecutorTest extends TestCase
 
     public function testV3UpgradeReadsTheKeyAndPutsItsTargetState(): void
     {
-        $plan = License::plan(self::policy(), 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE&ekn=' . self::EKN . '&a=upgrade', self::V3);
+        $plan = License::plan(self::policy(), self::UPSELL . '&ekn=' . self::EKN . '&a=upgrade', self::V3);
         $answers = self::executor()->run($plan);
         $this->assertSame(['get-key:23456789', 'upgrade-key:23456789'], array_keys($answers));
         $this->assertSame(200, $answers['upgrade-key:23456789']['status']);
@@ -144,17 +162,13 @@ final class ExecutorTest extends TestCase
         // KA sells no EXT-IMUNIFY360-1M: the second step fails, the third never runs.
         $plan = License::newInstancePlan(self::policy(), 'PLESK-12-WEB-ADMIN-1M', ['imunify360', 'wp-toolkit'], self::V3);
         $this->assertCount(3, $plan['steps']);
-        try {
-            self::executor()->run($plan);
-            $this->fail('no exception');
-        } catch (StepFailed $e) {
-            $this->assertSame('ka.status', $e->getErrorCode());
-            $this->assertSame('extension-key:imunify360', $e->getStep());
-            $this->assertSame('extension-key:imunify360', $e->getField());
-            $this->assertSame(400, $e->getHttpStatus());
-            $this->assertSame(['main-key'], array_keys($e->getCompleted()));
-            $this->assertStringContainsString('extension-key:imunify360', $e->getMessage());
-        }
+        $e = $this->stepFailed($plan);
+        $this->assertSame('ka.status', $e->getErrorCode());
+        $this->assertSame('extension-key:imunify360', $e->getStep());
+        $this->assertSame('extension-key:imunify360', $e->getField());
+        $this->assertSame(400, $e->getHttpStatus());
+        $this->assertSame(['main-key'], array_keys($e->getCompleted()));
+        $this->assertStringContainsString('extension-key:imunify360', $e->getMessage());
         $posts = array_filter(self::ka()['log'], static fn ($l) => $l['api'] === 'v3' && $l['method'] === 'POST');
         $this->assertCount(2, $posts);
         $this->assertStringNotContainsString('EXT-WP-TOOLKIT', implode(' ', array_column($posts, 'body')));
@@ -162,26 +176,18 @@ final class ExecutorTest extends TestCase
 
     public function testV3WrongCredentialsAre401AndNeverInTheMessage(): void
     {
-        $plan = License::plan(self::policy(), 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE', self::V3);
-        try {
-            self::executor('wrong-password-xyz')->run($plan);
-            $this->fail('no exception');
-        } catch (StepFailed $e) {
-            $this->assertSame(401, $e->getHttpStatus());
-            $this->assertStringNotContainsString('wrong-password-xyz', $e->getMessage() . print_r($e->getCompleted(), true));
-        }
+        $plan = License::plan(self::policy(), self::UPSELL, self::V3);
+        $e = $this->stepFailed($plan, 'wrong-password-xyz');
+        $this->assertSame(401, $e->getHttpStatus());
+        $this->assertStringNotContainsString('wrong-password-xyz', $e->getMessage() . print_r($e->getCompleted(), true));
         $this->assertStringNotContainsString(self::PASSWORD, print_r(self::executor(), true));
     }
 
     public function testV3UnknownKeyIs404AtTheGetStep(): void
     {
-        $plan = License::plan(self::policy(), 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE&ekn=EXT.99999999.0001&a=upgrade', self::V3);
-        try {
-            self::executor()->run($plan);
-            $this->fail('no exception');
-        } catch (StepFailed $e) {
-            $this->assertSame(['get-key:99999999', 404], [$e->getStep(), $e->getHttpStatus()]);
-        }
+        $plan = License::plan(self::policy(), self::UPSELL . '&ekn=EXT.99999999.0001&a=upgrade', self::V3);
+        $e = $this->stepFailed($plan);
+        $this->assertSame(['get-key:99999999', 404], [$e->getStep(), $e->getHttpStatus()]);
         $this->assertCount(1, self::ka()['log'], 'the PUT did not run');
     }
 
@@ -198,7 +204,7 @@ final class ExecutorTest extends TestCase
 
     public function testV1UpsellIsOneCreateKeyWithParent(): void
     {
-        $plan = License::plan(self::policy(), 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE', self::V1);
+        $plan = License::plan(self::policy(), self::UPSELL, self::V1);
         $answers = self::executor()->run($plan);
         $a = $answers['extension-key:wp-toolkit'];
         $this->assertSame('101', $a['fields']['resultCode']);
@@ -210,7 +216,7 @@ final class ExecutorTest extends TestCase
 
     public function testV1UpgradeKey(): void
     {
-        $plan = License::plan(self::policy(), 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE&ekn=' . self::EKN . '&a=upgrade', self::V1);
+        $plan = License::plan(self::policy(), self::UPSELL . '&ekn=' . self::EKN . '&a=upgrade', self::V1);
         $answers = self::executor()->run($plan);
         $this->assertSame('100', $answers['upgrade-key:' . self::EKN]['fields']['resultCode']);
         $this->assertContains('WP_TOOLKIT_DELUXE', array_column(self::key(self::EKN)['items'], 'item'));
@@ -229,21 +235,13 @@ final class ExecutorTest extends TestCase
 
     public function testV1ResultCodesAreChecked(): void
     {
-        $plan = License::plan(self::policy(), 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE&ekn=EXT.99999999.0001&a=upgrade', self::V1);
-        try {
-            self::executor()->run($plan);
-            $this->fail('no exception');
-        } catch (StepFailed $e) {
-            $this->assertSame(['ka.result_code', 'upgrade-key:EXT.99999999.0001'], [$e->getErrorCode(), $e->getStep()]);
-            $this->assertStringContainsString('resultCode 220', $e->getMessage());
-        }
-        $plan = License::plan(self::policy(), 'extension-id=wp-toolkit&kn=' . self::KN . '&token=QUJD&product-id=WPT_DELUXE', self::V1);
-        try {
-            self::executor('bad-pw-123')->run($plan);
-            $this->fail('no exception');
-        } catch (StepFailed $e) {
-            $this->assertStringContainsString('resultCode 200', $e->getMessage());
-            $this->assertStringNotContainsString('bad-pw-123', $e->getMessage());
-        }
+        $plan = License::plan(self::policy(), self::UPSELL . '&ekn=EXT.99999999.0001&a=upgrade', self::V1);
+        $e = $this->stepFailed($plan);
+        $this->assertSame(['ka.result_code', 'upgrade-key:EXT.99999999.0001'], [$e->getErrorCode(), $e->getStep()]);
+        $this->assertStringContainsString('resultCode 220', $e->getMessage());
+        $plan = License::plan(self::policy(), self::UPSELL, self::V1);
+        $e = $this->stepFailed($plan, 'bad-pw-123');
+        $this->assertStringContainsString('resultCode 200', $e->getMessage());
+        $this->assertStringNotContainsString('bad-pw-123', $e->getMessage());
     }
 }

@@ -52,17 +52,7 @@ final class Webhook
      */
     public static function apply(array|string|null $state, string $body, ?Library $lib = null): array
     {
-        $lib ??= Library::get();
-        $state = self::stateJson($state);
-        $status = $lib->ffi->resale_marketplace_apply(
-            $state,
-            $state === null ? 0 : \strlen($state),
-            $body,
-            \strlen($body),
-            $lib->bufAddr,
-            $lib->errAddr,
-        );
-        return $lib->answer($status);
+        return self::onState('apply', $state, $body, $lib);
     }
 
     /**
@@ -80,18 +70,8 @@ final class Webhook
      */
     public static function replay(array|string|null $base, array|string $bodies, ?Library $lib = null): array
     {
-        $lib ??= Library::get();
-        $base = self::stateJson($base);
         $events = \is_string($bodies) ? $bodies : '[' . implode(',', $bodies) . ']';
-        $status = $lib->ffi->resale_marketplace_replay(
-            $base,
-            $base === null ? 0 : \strlen($base),
-            $events,
-            \strlen($events),
-            $lib->bufAddr,
-            $lib->errAddr,
-        );
-        return $lib->answer($status);
+        return self::onState('replay', $base, $events, $lib);
     }
 
     /**
@@ -110,6 +90,28 @@ final class Webhook
         }
         $state = self::stateJson($state);
         $status = $lib->ffi->resale_marketplace_seat($state, \strlen($state), $seat, $now, \strlen($now), $lib->bufAddr, $lib->errAddr);
+        return $lib->answer($status);
+    }
+
+    /**
+     * `resale_marketplace_<function>(state, input, buffer, error)`, the calls
+     * that take a stored state (NULL for none) and deliveries: their answer.
+     *
+     * @param array<string, mixed>|string|null $state
+     * @return array<string, mixed>
+     */
+    private static function onState(string $function, array|string|null $state, string $input, ?Library $lib): array
+    {
+        $lib ??= Library::get();
+        $state = self::stateJson($state);
+        $status = $lib->ffi->{"resale_marketplace_{$function}"}(
+            $state,
+            $state === null ? 0 : \strlen($state),
+            $input,
+            \strlen($input),
+            $lib->bufAddr,
+            $lib->errAddr,
+        );
         return $lib->answer($status);
     }
 
