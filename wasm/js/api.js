@@ -248,7 +248,15 @@ export function bind(raw) {
     }
     /** `{action:"reply", reply}`, `{action:"pass"}` or `{action:"filter", reply, ttl}` for the upstream's status and headers. */
     catalogAnswer({ method, target, ifNoneMatch }, status, headers, decodes = []) {
-      return JSON.parse(this.#g.catalogAnswer(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes));
+      return call(() => this.#g.catalogAnswer(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes));
+    }
+    /**
+     * The reply to hold the whole filtered `feed` under, for the upstream answer catalogAnswer
+     * said `filter` to (the same arguments): `{status, headers, body}`, its headers and, where the
+     * upstream gave no validator, an `etag` of the feed (CatalogPlan::to_hold); null for another answer.
+     */
+    catalogToHold({ method, target, ifNoneMatch }, status, headers, decodes, feed) {
+      return call(() => this.#g.catalogToHold(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes ?? [], bytes(feed)));
     }
     /** The 502 reply for an upstream that did not answer. */
     catalogUnreachable({ method, target }, detail) {
@@ -260,7 +268,7 @@ export function bind(raw) {
     }
     /** A cached feed under `headers` (gzip-compressed when `gzipped`): `{status: 304|200, gzip, headers}`, the representation to send. */
     catalogHeld({ method, target, ifNoneMatch, acceptEncoding }, headers, gzipped) {
-      return JSON.parse(this.#g.catalogHeld(method, target, ifNoneMatch ?? undefined, acceptEncoding ?? undefined, JSON.stringify([...headers]), Boolean(gzipped)));
+      return call(() => this.#g.catalogHeld(method, target, ifNoneMatch ?? undefined, acceptEncoding ?? undefined, JSON.stringify([...headers]), Boolean(gzipped)));
     }
     /** The validator of a feed held whole. */
     bodyEtag(target, body) {
@@ -272,9 +280,9 @@ export function bind(raw) {
       const body = this.#g.recentBody(key, now);
       return body && { body, headers: JSON.parse(this.#g.recentHeaders(key, now)) };
     }
-    /** Hold a feed just stored under `key` (its bytes and headers, as stored) for `ttl` seconds. */
+    /** Hold a feed just stored under `key` (its bytes and headers, as stored) for `ttl` seconds; throws ResaleError `argument.headers` for headers that are not `[name, value]` string pairs. */
     hold(key, body, headers, ttl) {
-      this.#g.hold(key, bytes(body), JSON.stringify([...headers]), ttl, Date.now());
+      call(() => this.#g.hold(key, bytes(body), JSON.stringify([...headers]), ttl, Date.now()));
     }
     /** The /buy reply for a query. */
     buy(query, accept) {

@@ -175,6 +175,8 @@ export class Gateway {
   readonly policyDigest: string;
   route(request: GatewayRequest, upstream?: string): Route;
   catalogAnswer(request: GatewayRequest, status: number, headers: Iterable<[string, string]>, decodes?: string[]): CatalogAnswer;
+  /** The reply to hold the whole filtered `feed` under, for the upstream answer catalogAnswer said `filter` to: its headers and, where the upstream gave no validator, an `etag` of the feed; null for another answer. */
+  catalogToHold(request: GatewayRequest, status: number, headers: Iterable<[string, string]>, decodes: string[] | undefined, feed: Uint8Array | ArrayBuffer | string): Reply | null;
   catalogUnreachable(request: GatewayRequest, detail: string): Reply;
   catalogCached(request: GatewayRequest, etag: string, cacheControl: string): Reply | null;
   /** A cached feed (gzip-compressed when `gzipped`): 304, or 200 with the headers of the representation sent (gzip: the ETag weakened, RFC 9110 §8.8.3). */
@@ -184,7 +186,7 @@ export class Gateway {
   catalogTransform(target: string): TransformStream<Uint8Array, Uint8Array>;
   /** The feed this isolate holds under `key`, still fresh, or undefined. */
   recent(key: string): { body: Uint8Array; headers: [string, string][] } | undefined;
-  /** Hold a feed just stored under `key` for `ttl` seconds (at most 16 feeds, 8 MiB). */
+  /** Hold a feed just stored under `key` for `ttl` seconds (at most 16 feeds, 8 MiB); throws ResaleError `argument.headers` for headers that are not `[name, value]` string pairs. */
   hold(key: string, body: Uint8Array, headers: Iterable<[string, string]>, ttl: number): void;
   static errorReply(status: number, code: string, message: string): Reply;
   /** The webhook secrets of a one-per-line setting (trimmed, empty lines skipped). */

@@ -6,6 +6,7 @@
 //! (the answer shape of `resale_core::report`). The wrapper (`js/api.js`)
 //! turns that into one `ResaleError`.
 
+use resale_core::report::{FieldAnswer, Nothing};
 use resale_core::{Domain, Error};
 use serde::Serialize;
 use serde_json::Value;
@@ -40,4 +41,13 @@ pub(crate) fn reply<T>(
         Ok(_) => Ok(report(result).to_string()),
         Err(e) => Err(throw(e, report(result))),
     }
+}
+
+/// A binding called wrongly: `argument.<what>` at `field`, thrown with the
+/// field answer (`{"status":"error","code","field","message"}`), so that a
+/// malformed argument is a refusal with a code, never dropped in silence.
+pub(crate) fn argument(code: &'static str, field: &str, message: String) -> JsValue {
+    let e = Error::at_field(code, field, message);
+    let report = serde_json::to_value(FieldAnswer::<Nothing>::Error((&e).into()));
+    throw(&e, report.unwrap_or_default())
 }

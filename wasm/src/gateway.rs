@@ -10,7 +10,7 @@ use resale_core::report;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::errors::throw;
+use crate::errors::{argument, throw};
 
 /// A compiled policy and its digest, routing requests; and the feeds this
 /// isolate stored lately (`RecentFeeds`).
@@ -22,6 +22,15 @@ pub struct Gateway {
 
 fn reply(r: &gateway::Reply) -> Value {
     json!({"status": r.status, "headers": r.headers, "body": r.body})
+}
+
+/// Headers handed in as JSON `[[name, value]…]`; anything else is refused
+/// (`argument.headers`), never read as no headers.
+fn headers_arg(text: &str) -> Result<Vec<(String, String)>, JsValue> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = format!("`headers` is not a JSON array of [name, value] string pairs: {e}");
+        argument("argument.headers", "headers", message)
+    })
 }
 
 fn request<'a>(
@@ -111,20 +120,49 @@ impl Gateway {
         status: u16,
         headers: &str,
         decodes: Vec<String>,
-    ) -> String {
+    ) -> Result<String, JsValue> {
+        let headers = headers_arg(headers)?;
         let Some(plan) = self.plan(method, target, if_none_match.as_deref()) else {
-            return json!({"action": "pass"}).to_string();
+            return Ok(json!({"action": "pass"}).to_string());
         };
-        let headers = serde_json::from_str(headers).unwrap_or_default();
         let decodes: Vec<&str> = decodes.iter().map(String::as_str).collect();
-        match plan.answer(&UpstreamHead { status, headers }, &decodes) {
+        let answer = match plan.answer(&UpstreamHead { status, headers }, &decodes) {
             Answer::Reply(r) => json!({"action": "reply", "reply": reply(&r)}),
             Answer::Pass => json!({"action": "pass"}),
             Answer::Filter { reply: r, ttl } => {
                 json!({"action": "filter", "reply": reply(&r), "ttl": ttl})
             }
-        }
-        .to_string()
+        };
+        Ok(answer.to_string())
+    }
+
+    /// The reply to hold a whole filtered `feed` under (JSON text), for the
+    /// same upstream answer as `catalogAnswer`'s `filter`
+    /// (`CatalogPlan::to_hold`: its headers and, where the upstream gave no
+    /// validator, an `ETag` of the feed); `null` when that answer is not
+    /// `filter`.
+    #[wasm_bindgen(js_name = catalogToHold)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn catalog_to_hold(
+        &self,
+        method: &str,
+        target: &str,
+        if_none_match: Option<String>,
+        status: u16,
+        headers: &str,
+        decodes: Vec<String>,
+        feed: &[u8],
+    ) -> Result<String, JsValue> {
+        let headers = headers_arg(headers)?;
+        let Some(plan) = self.plan(method, target, if_none_match.as_deref()) else {
+            return Ok(Value::Null.to_string());
+        };
+        let decodes: Vec<&str> = decodes.iter().map(String::as_str).collect();
+        let held = match plan.answer(&UpstreamHead { status, headers }, &decodes) {
+            Answer::Filter { reply: r, .. } => reply(&plan.to_hold(r, feed)),
+            _ => Value::Null,
+        };
+        Ok(held.to_string())
     }
 
     /// The `502 upstream.unreachable` reply (JSON text).
@@ -165,17 +203,17 @@ impl Gateway {
         accept_encoding: Option<String>,
         headers: &str,
         gzipped: bool,
-    ) -> String {
+    ) -> Result<String, JsValue> {
+        let headers = headers_arg(headers)?;
         let req = Request {
             accept_encoding: accept_encoding.as_deref(),
             ..request(method, target, None, if_none_match.as_deref())
         };
         let Decision::Catalog(plan) = self.inner.route(&req) else {
-            return Value::Null.to_string();
+            return Ok(Value::Null.to_string());
         };
-        let headers: Vec<(String, String)> = serde_json::from_str(headers).unwrap_or_default();
         let held = plan.answer_held(&headers, gzipped);
-        json!({"status": held.status, "gzip": held.gzip, "headers": held.headers}).to_string()
+        Ok(json!({"status": held.status, "gzip": held.gzip, "headers": held.headers}).to_string())
     }
 
     /// The validator of a feed held whole (`Validator::Body`).
@@ -200,10 +238,19 @@ impl Gateway {
     }
 
     /// Hold a feed just stored under `key` (headers: JSON `[[name, value]…]`)
-    /// for `ttl` seconds from `now_ms`.
-    pub fn hold(&mut self, key: &str, body: Vec<u8>, headers: &str, ttl: u32, now_ms: f64) {
-        let headers = serde_json::from_str(headers).unwrap_or_default();
+    /// for `ttl` seconds from `now_ms`; throws `argument.headers` for
+    /// headers that are not such an array (nothing is held then).
+    pub fn hold(
+        &mut self,
+        key: &str,
+        body: Vec<u8>,
+        headers: &str,
+        ttl: u32,
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let headers = headers_arg(headers)?;
         self.recent.hold(key, body, headers, ttl, now_ms as u64);
+        Ok(())
     }
 
     /// `/buy` alone (JSON text of the reply).

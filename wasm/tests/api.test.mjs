@@ -36,6 +36,28 @@ test("Gateway.recent / hold: a feed held for its ttl, in place of the last one u
   assert.deepEqual(gw.recent("https://u/a"), { body: new Uint8Array([1, 2, 3]), headers: [["etag", '"x"']] });
   gw.hold("https://u/a", new Uint8Array([4]), [], 0);
   assert.equal(gw.recent("https://u/a"), undefined, "ttl 0 drops it");
+  for (const bad of [[["etag", 1]], [["etag"]], [["etag", "x", "y"]]]) {
+    assert.throws(() => gw.hold("https://u/b", new Uint8Array([1]), bad, 60), (e) => e instanceof ResaleError && e.code === "argument.headers" && e.field === "headers" && e.domain === "argument", JSON.stringify(bad));
+  }
+  assert.equal(gw.recent("https://u/b"), undefined, "a refused hold holds nothing");
+});
+
+test("Gateway.catalogToHold: the filter reply's headers, with an ETag of the feed only where the upstream gave none", () => {
+  const gw = Gateway.fromJson({ shop_url: "https://shop.example.com/store" });
+  const req = { method: "GET", target: "/api/v4/packages" };
+  const feed = new TextEncoder().encode("[]");
+  const plain = [["content-type", "application/json"]];
+  const answer = gw.catalogAnswer(req, 200, plain, []);
+  assert.equal(answer.action, "filter");
+  const held = gw.catalogToHold(req, 200, plain, [], feed);
+  const etag = held.headers.filter(([n]) => n === "etag");
+  assert.deepEqual(etag, [["etag", gw.bodyEtag(req.target, feed)]], "one ETag, the feed's");
+  assert.deepEqual(held.headers.filter(([n]) => n !== "etag"), answer.reply.headers, "otherwise the filter reply's headers");
+  const tagged = [...plain, ["etag", '"up-1"']];
+  assert.deepEqual(gw.catalogToHold(req, 200, tagged, [], feed).headers, gw.catalogAnswer(req, 200, tagged, []).reply.headers, "the upstream's validator kept, none added");
+  assert.equal(gw.catalogToHold(req, 503, plain, [], feed), null, "no filter answer: nothing to hold");
+  assert.throws(() => gw.catalogToHold(req, 200, [[1, 2]], [], feed), (e) => e instanceof ResaleError && e.code === "argument.headers");
+  assert.throws(() => gw.catalogAnswer(req, 200, [["etag"]], []), (e) => e instanceof ResaleError && e.code === "argument.headers");
 });
 
 test("Gateway.webhookSecrets: the core's reading of a one-per-line setting", () => {

@@ -52,21 +52,21 @@ async function catalog(gw, req, route, env, ctx) {
   if (cache && answer.ttl > 0) {
     const [client, kept] = body.tee();
     body = client;
-    ctx.waitUntil(keep(gw, cache, route, req.target, kept, headers, answer.ttl).catch(() => {}));
+    ctx.waitUntil(keep(gw, cache, route, req, upstream, kept, answer.ttl).catch(() => {}));
   }
   return new Response(body, { status, headers });
 }
 
 /**
- * Store a filtered feed once complete (an aborted one never), with a validator of its own if the
- * upstream gave none, gzipped once here: a hit then goes out as it is to a gzip client (catalogHeld),
+ * Store a filtered feed once complete (an aborted one never), under the headers the gateway gives a
+ * held feed (catalogToHold: the filter reply's, with a validator of the feed's own if the upstream gave
+ * none), gzipped once here: a hit then goes out as it is to a gzip client (catalogHeld),
  * where the runtime would compress it again at every poll (Miniflare: 44 hits/s instead of 169 for the
  * 672 KB fixture). This isolate also holds it in memory for `ttl` seconds (the gateway's RecentFeeds).
  */
-async function keep(gw, cache, route, target, stream, headers, ttl) {
+async function keep(gw, cache, route, req, upstream, stream, ttl) {
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  const h = new Headers(headers);
-  if (!h.has("etag")) h.set("etag", gw.bodyEtag(target, bytes));
+  const h = new Headers(gw.catalogToHold(req, upstream.status, upstream.headers, DECODES, bytes).headers);
   h.set("content-encoding", "gzip"); // how it is held; what goes out is catalogHeld's
   const gzipped = new Uint8Array(await new Response(new Response(bytes).body.pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
   gw.hold(route.cache_key, gzipped, h, ttl);
