@@ -153,7 +153,20 @@ impl<'q> RawPair<'q> {
     /// The decoded name, or why it is refused (under its raw, truncated
     /// form, as a name that does not decode has no other): the first two
     /// of the per-pair checks, in [`parse_pairs`]' order.
+    #[inline]
     pub(crate) fn name(&self) -> Result<Cow<'q, str>, QueryError> {
+        // Most names are plain and short: borrowed without a call.
+        if self.name_class & (PERCENT | CONTROL_LEAD) == 0
+            && self.raw_name.len() <= limits::MAX_NAME_BYTES
+        {
+            return Ok(Cow::Borrowed(self.raw_name));
+        }
+        self.decode_name()
+    }
+
+    /// [`RawPair::name`] of a name to decode, or to refuse.
+    #[inline(never)]
+    fn decode_name(&self) -> Result<Cow<'q, str>, QueryError> {
         let shown = || truncate(self.raw_name, limits::MAX_NAME_BYTES).to_owned();
         let name =
             decode_classified(self.raw_name, self.name_class).map_err(|e| e.for_name(shown()))?;
@@ -165,7 +178,20 @@ impl<'q> RawPair<'q> {
 
     /// The decoded value of the pair named `name`, or why it is refused:
     /// the last two per-pair checks, after [`RawPair::name`].
+    #[inline]
     pub(crate) fn value(&self, name: &str) -> Result<Cow<'q, str>, QueryError> {
+        // Most values are plain: borrowed without a call.
+        if self.value_class & (PERCENT | CONTROL_LEAD) == 0
+            && self.raw_value.len() <= limits::MAX_VALUE_BYTES
+        {
+            return Ok(Cow::Borrowed(self.raw_value));
+        }
+        self.decode_value(name)
+    }
+
+    /// [`RawPair::value`] of a value to decode, or to refuse.
+    #[inline(never)]
+    fn decode_value(&self, name: &str) -> Result<Cow<'q, str>, QueryError> {
         self.check_value_length(name)?;
         decode_classified(self.raw_value, self.value_class).map_err(|e| e.for_name(name.to_owned()))
     }
@@ -249,13 +275,18 @@ pub(crate) fn pairs(query: &str) -> impl Iterator<Item = RawPair<'_>> {
     })
 }
 
-/// The first position from `i` on whose byte is not plain (`BYTE_CLASS`
-/// 0: a separator, `%` or a possible control), or the end: eight bytes
-/// per step while they are all plain, which most of a query is.
+/// A position from `i` on, no later than the first byte that is not plain
+/// (`BYTE_CLASS` 0: a separator, `%` or a possible control), or the end:
+/// eight bytes per step as one word. The word test ([`maybe_special`])
+/// may also stop at `!` or `$`, which the caller's look at the byte then
+/// finds plain; it never passes a byte that is not.
 fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = bytes.get(i..i + 8) {
-        if chunk.iter().fold(0, |any, &b| any | BYTE_CLASS[b as usize]) != 0 {
-            break;
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let flags = maybe_special(u64::from_le_bytes(word));
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
@@ -263,6 +294,23 @@ fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// The high bit of each byte of `x` (eight bytes, the first lowest) that
+/// may not be plain: below `(` (controls, space, `"`, `#`, `%`, `&`, `'`,
+/// and the plain `!` and `$`), `<`, `=`, `>`, DEL, or not ASCII. Bits above
+/// the lowest may be spurious (a borrow carries up); the lowest is exact,
+/// which is all [`skip_plain`] reads.
+#[inline]
+fn maybe_special(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `v` below `n` (n <= 0x80).
+    let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGH;
+    (x & HIGH)
+        | below(x, b'(')
+        | below(x ^ (ONES * u64::from(b'<')), 3)
+        | below(x ^ (ONES * 0x7f), 1)
 }
 
 /// Why a query component did not decode.
@@ -302,19 +350,54 @@ fn decode_classified(raw: &str, seen: u8) -> Result<Cow<'_, str>, DecodeError> {
             Ok(Cow::Borrowed(raw))
         };
     }
-    // Copy the runs between triplets whole, and look at the output again
-    // for control characters only when a raw or a decoded byte may be one.
-    let mut out = Vec::with_capacity(bytes.len());
+    // Copy the runs between triplets whole (slices of `raw` cut at the
+    // ASCII `%`, so each is UTF-8), and look at the output again for
+    // control characters only when a raw or a decoded byte may be one.
+    // While every decoded byte is ASCII the output is UTF-8 by
+    // construction, so it is built as a `String` and never revalidated;
+    // only a decoded byte of 0x80 or more sends it through `from_utf8`.
+    let mut out = String::with_capacity(bytes.len());
     let mut suspect_control = seen & CONTROL_LEAD != 0;
-    let mut rest = bytes;
+    let mut rest = raw;
+    while let Some(at) = memchr::memchr(b'%', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        let b = escaped(rest.as_bytes(), at).ok_or(DecodeError::Encoding)?;
+        suspect_control |= BYTE_CLASS[b as usize] & CONTROL_LEAD != 0;
+        // `%XX` is three ASCII bytes: the cut is on a char boundary.
+        rest = &rest[at + 3..];
+        if b >= 0x80 {
+            return decode_bytes(out.into_bytes(), b, rest.as_bytes(), suspect_control);
+        }
+        out.push(char::from(b));
+    }
+    out.push_str(rest);
+    if suspect_control && has_control(out.as_bytes()) {
+        return Err(DecodeError::Control);
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// The byte the triplet `%XX` at `at` in `bytes` stands for, `None` when
+/// `XX` is not two hex digits.
+fn escaped(bytes: &[u8], at: usize) -> Option<u8> {
+    let hi = bytes.get(at + 1).and_then(|b| hex(*b))?;
+    let lo = bytes.get(at + 2).and_then(|b| hex(*b))?;
+    Some(hi << 4 | lo)
+}
+
+/// The rest of [`decode_classified`] once a decoded byte (`first`, to be
+/// appended to `out`) is not ASCII: byte by byte, the result checked as
+/// UTF-8 at the end.
+fn decode_bytes(
+    mut out: Vec<u8>,
+    first: u8,
+    mut rest: &[u8],
+    mut suspect_control: bool,
+) -> Result<Cow<'static, str>, DecodeError> {
+    out.push(first);
     while let Some(at) = memchr::memchr(b'%', rest) {
         out.extend_from_slice(&rest[..at]);
-        let hi = rest.get(at + 1).and_then(|b| hex(*b));
-        let lo = rest.get(at + 2).and_then(|b| hex(*b));
-        let (Some(h), Some(l)) = (hi, lo) else {
-            return Err(DecodeError::Encoding);
-        };
-        let b = h << 4 | l;
+        let b = escaped(rest, at).ok_or(DecodeError::Encoding)?;
         suspect_control |= BYTE_CLASS[b as usize] & CONTROL_LEAD != 0;
         out.push(b);
         rest = &rest[at + 3..];
@@ -387,6 +470,27 @@ pub(crate) fn truncate(s: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every byte value at every position of a word and of the tail:
+    /// `skip_plain` passes only plain bytes, stops at the first one that is
+    /// not, and stops early only at `!` or `$`.
+    #[test]
+    fn skip_plain_never_passes_a_special_byte() {
+        for len in 1..20 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    let stop = skip_plain(&bytes, 0);
+                    let first = bytes.iter().position(|&c| BYTE_CLASS[c as usize] != 0);
+                    assert!(stop <= first.unwrap_or(len), "{len} {at} {b:#x}");
+                    if stop < first.unwrap_or(len) {
+                        assert!(matches!(bytes[stop], b'!' | b'$'), "{len} {at} {b:#x}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn splits_in_order_and_keeps_raw() {
