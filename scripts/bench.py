@@ -223,6 +223,12 @@ def bench_php_ffi(t, quick, feeds, baselines, native_pair_ns):
     t.add("buy link", "PHP FFI call floor (resale_abi_version)", ns_per_call=b["trivial_ffi_call_us"] * 1e3)
     t.add("buy link", f"resale PHP FFI minus {b['ffi_calls_per_pair']} call floors", ns_per_call=b["ffi_minus_floor_us_per_pair"] * 1e3,
           ratio_to_native=b["ffi_minus_floor_us_per_pair"] * 1e3 / native_pair_ns)
+    # The same job as one foreign call (Policy::buyLink, resale_buy_link),
+    # and that minus its one call floor.
+    t.add("buy link", "resale PHP FFI: buyLink (rewrite+check, one call)", ns_per_call=b["ffi_one_call_us_per_pair"] * 1e3,
+          ratio_to_native=b["ffi_one_call_us_per_pair"] * 1e3 / native_pair_ns)
+    t.add("buy link", "resale PHP FFI: buyLink minus 1 call floor", ns_per_call=b["ffi_one_call_minus_floor_us_per_pair"] * 1e3,
+          ratio_to_native=b["ffi_one_call_minus_floor_us_per_pair"] * 1e3 / native_pair_ns)
     for label, feed, wl in feeds:
         r = json.loads(run(["php", "bench/filter.php", str(feed), str(whitelist_policy(wl)), "2" if quick else "20"],
                            cwd=php, env=env).stdout)

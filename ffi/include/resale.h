@@ -30,30 +30,15 @@
 #define RESALE_ABI_VERSION 3
 
 /*
+ How many NUL-terminated fields an accepted [`resale_buy_link`] writes.
+ */
+#define RESALE_BUY_LINK_FIELDS 10
+
+/*
  The `_len` of an absent value in [`resale_shop_request_fields`]
  (`UINT32_MAX`; its `_at` is 0).
  */
 #define RESALE_ABSENT UINT32_MAX
-
-/*
- The feeds of Plesk's extension catalog the filter knows. `repr(C)`: the
- C ABI exports this enum itself (`resale_catalog_kind`), so it is defined
- once.
- */
-typedef enum resale_catalog_kind {
-  /*
-   `/api/v<N>/packages`: the extensions.
-   */
-  RESALE_CATALOG_KIND_PACKAGES = 0,
-  /*
-   `/api/v<N>/categories`: categories with their `top_packages`.
-   */
-  RESALE_CATALOG_KIND_CATEGORIES = 1,
-  /*
-   Anything else: passed through untouched.
-   */
-  RESALE_CATALOG_KIND_OTHER = 2,
-} resale_catalog_kind;
 
 /*
  What a call did.
@@ -84,6 +69,26 @@ typedef enum resale_status {
    */
   RESALE_STATUS_PANIC = 4,
 } resale_status;
+
+/*
+ The feeds of Plesk's extension catalog the filter knows. `repr(C)`: the
+ C ABI exports this enum itself (`resale_catalog_kind`), so it is defined
+ once.
+ */
+typedef enum resale_catalog_kind {
+  /*
+   `/api/v<N>/packages`: the extensions.
+   */
+  RESALE_CATALOG_KIND_PACKAGES = 0,
+  /*
+   `/api/v<N>/categories`: categories with their `top_packages`.
+   */
+  RESALE_CATALOG_KIND_CATEGORIES = 1,
+  /*
+   Anything else: passed through untouched.
+   */
+  RESALE_CATALOG_KIND_OTHER = 2,
+} resale_catalog_kind;
 
 /*
  What [`resale_gateway_route`] decided.
@@ -397,6 +402,54 @@ const char *resale_version(void);
  its header).
  */
 uint32_t resale_abi_version(void);
+
+/*
+ Rewrite the Plesk buy link `url` as [`crate::rewrite::resale_rewrite_buy_url`]
+ does, check the rewritten link as [`crate::shop_request::resale_check_shop_request`]
+ does, and write the answers to `out` (`out_cap` bytes, the caller's),
+ their length to `*out_len`.
+
+ The answers are NUL-terminated fields, in this order (no value holds a
+ NUL: the check refuses control characters and the URLs are
+ percent-encoded):
+
+ 0. the rewritten link (the shop URL with Plesk's parameters);
+ 1. the redirect URL (where the shop sends the customer on);
+ 2. `extension-id`; 3. `kn`; 4. `token`; 5. `product-id`;
+    6. `buyUrlCoupon` (values percent-decoded, `+` kept);
+ 7. the action, `buy` or `upgrade`;
+ 8. `ekn`;
+ 9. the accepted parameters as they arrived (`forward_query`).
+
+ An absent optional value is an empty field (an accepted value is never
+ empty). Statuses:
+
+ - `RESALE_STATUS_OK`: the [`RESALE_BUY_LINK_FIELDS`] fields are in `out`.
+ - `RESALE_STATUS_UNCHANGED`: not a Plesk buy link (keep the original);
+   the error says why, as for the rewrite; `*out_len` is 0.
+ - `RESALE_STATUS_REJECTED`: not a URL (`url.invalid`, `url.too_long`;
+   `*out_len` 0), or the rewritten link is refused by the shop-request
+   check (`extension.not_sold`, `kn.malformed`, …; then `out` holds field
+   0, the rewritten link, and `*out_len` its length with the NUL).
+ - `RESALE_STATUS_INVALID_ARGUMENT`: a NULL argument, `url` not UTF-8, or
+   `out_cap` too small (code `argument.too_small`, field `out`): nothing
+   is written to `out` and `*out_len` is the size needed; call again
+   with a buffer that large (PHP's binding starts with 4 KiB and grows
+   it so).
+
+ # Safety
+ `policy` from [`crate::policy::resale_policy_new`]; `url` valid for
+ reads of `url_len` bytes; `out` valid for writes of `out_cap` bytes (NULL
+ when `out_cap` is 0); `out_len` valid for writes; `error` NULL or valid
+ for writes.
+ */
+enum resale_status resale_buy_link(const struct resale_policy *policy_,
+                                   const char *url,
+                                   size_t url_len,
+                                   uint8_t *out,
+                                   size_t out_cap,
+                                   size_t *out_len,
+                                   struct resale_error **error);
 
 /*
  Which feed the request `path` (with or without its query) asks for.

@@ -5,7 +5,8 @@
 //! pointers and UTF-8, moves bytes across, and turns the core's errors into
 //! error objects. One file per core module (`policy.rs`, `rewrite.rs`,
 //! `shop_request.rs`, `catalog.rs`, `panel_ini.rs`, `license.rs`,
-//! `marketplace.rs`, `gateway.rs`), plus the conventions every function shares:
+//! `marketplace.rs`, `gateway.rs`; `buy_link.rs` is the rewrite and the
+//! shop-request check in one call, for hosts that pay per call), plus the conventions every function shares:
 //!
 //! - [`string`]: text in as `(const char *ptr, size_t len)`; bytes out in a
 //!   caller-owned, library-grown [`string::resale_buffer`];
@@ -28,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod answer;
+pub mod buy_link;
 pub mod catalog;
 pub mod errors;
 pub mod gateway;

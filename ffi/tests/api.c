@@ -373,6 +373,105 @@ static void gateway_reply(void) {
     resale_gateway_free(g);
 }
 
+/* The i-th NUL-terminated field of a resale_buy_link block ("" past its end). */
+static const char *block_field(const uint8_t *block, size_t len, int i) {
+    const char *f = (const char *)block, *end = (const char *)block + len;
+    for (; i > 0 && f < end; i--) {
+        const char *nul = memchr(f, 0, (size_t)(end - f));
+        f = nul ? nul + 1 : end;
+    }
+    return f < end ? f : "";
+}
+
+/* resale_buy_link: the rewrite and the check in one call, into the
+ * caller's buffer; the same answers as the two calls. */
+static void buy_link(resale_policy *p) {
+    uint8_t out[1024];
+    size_t len = 7;
+    resale_error *e = (resale_error *)1;
+    const char url[] =
+        "https://go.plesk.com/buy-plesk-ext/wp-toolkit?kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE&utm=x#f";
+    CHECK(resale_buy_link(p, url, strlen(url), out, sizeof out, &len, &e) == RESALE_STATUS_OK);
+    CHECK(e == NULL);
+    int nuls = 0;
+    for (size_t i = 0; i < len; i++) nuls += out[i] == 0;
+    CHECK(nuls == RESALE_BUY_LINK_FIELDS && out[len - 1] == 0);
+    const char link[] =
+        "https://shop.example.com/store?extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE&utm=x";
+    const char forward[] = "extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE";
+    CHECK(strcmp(block_field(out, len, 0), link) == 0);
+    CHECK(strcmp(block_field(out, len, 1), "https://shop.example.com/store?extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE") == 0);
+    CHECK(strcmp(block_field(out, len, 2), "wp-toolkit") == 0);
+    CHECK(strcmp(block_field(out, len, 3), "PLSK.12345678.0001") == 0);
+    CHECK(strcmp(block_field(out, len, 4), "U29NZVVuaXF1ZUdVSUQxMjM=") == 0);
+    CHECK(strcmp(block_field(out, len, 5), "WPT_DELUXE") == 0);
+    CHECK(strcmp(block_field(out, len, 6), "") == 0);
+    CHECK(strcmp(block_field(out, len, 7), "buy") == 0);
+    CHECK(strcmp(block_field(out, len, 8), "") == 0);
+    CHECK(strcmp(block_field(out, len, 9), forward) == 0);
+
+    /* The same as the two calls it replaces. */
+    resale_buffer rewritten = {0};
+    CHECK(resale_rewrite_buy_url(p, url, strlen(url), &rewritten, NULL) == RESALE_STATUS_OK);
+    CHECK(strcmp(rewritten.data, link) == 0);
+    resale_shop_request *r = NULL;
+    CHECK(resale_check_shop_request(p, rewritten.data, rewritten.len, &r, NULL) == RESALE_STATUS_OK);
+    CHECK(STR_IS(resale_shop_request_redirect_url(r), block_field(out, len, 1)));
+    CHECK(STR_IS(resale_shop_request_forward_query(r), forward));
+    resale_shop_request_free(r);
+    resale_buffer_free(&rewritten);
+
+    const char upgrade[] = "https://go.plesk.com/buy-plesk-ext/docker?kn=PLSK.12345678.0001&a=upgrade&ekn=123456&buyUrlCoupon=A%2DB";
+    CHECK(resale_buy_link(p, upgrade, strlen(upgrade), out, sizeof out, &len, NULL) == RESALE_STATUS_OK);
+    CHECK(strcmp(block_field(out, len, 4), "") == 0);
+    CHECK(strcmp(block_field(out, len, 6), "A-B") == 0);
+    CHECK(strcmp(block_field(out, len, 7), "upgrade") == 0);
+    CHECK(strcmp(block_field(out, len, 8), "123456") == 0);
+
+    /* Not a buy link: UNCHANGED with the rewrite's reason, nothing written. */
+    const char lookalike[] = "https://go.plesk.com.evil.example/buy-plesk-ext/docker";
+    CHECK(resale_buy_link(p, lookalike, strlen(lookalike), out, sizeof out, &len, &e) == RESALE_STATUS_UNCHANGED);
+    CHECK(len == 0);
+    CHECK(STR_IS(resale_error_code(e), "host.not_plesk_store"));
+    resale_error_free(e);
+    CHECK(resale_buy_link(p, "x", 1, out, sizeof out, &len, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "url.invalid") && len == 0);
+    resale_error_free(e);
+
+    /* Refused by the check: the check's error, and the rewritten link. */
+    const char unsold[] = "https://go.plesk.com/buy-plesk-ext/imunify360?kn=PLSK.12345678.0001";
+    CHECK(resale_buy_link(p, unsold, strlen(unsold), out, sizeof out, &len, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "extension.not_sold"));
+    CHECK(STR_IS(resale_error_field(e), "extension-id"));
+    resale_error_free(e);
+    CHECK(len == strlen("https://shop.example.com/store?extension-id=imunify360&kn=PLSK.12345678.0001") + 1);
+    CHECK(strcmp((const char *)out, "https://shop.example.com/store?extension-id=imunify360&kn=PLSK.12345678.0001") == 0);
+
+    /* Too small: the size needed, nothing written; then it fits. */
+    uint8_t small[16] = {0};
+    CHECK(resale_buy_link(p, url, strlen(url), small, sizeof small, &len, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_code(e), "argument.too_small"));
+    CHECK(STR_IS(resale_error_field(e), "out"));
+    resale_error_free(e);
+    CHECK(small[0] == 0);
+    size_t needed = len;
+    uint8_t *exact = malloc(needed);
+    CHECK(resale_buy_link(p, url, strlen(url), exact, needed, &len, NULL) == RESALE_STATUS_OK && len == needed);
+    free(exact);
+    CHECK(resale_buy_link(p, url, strlen(url), NULL, 0, &len, NULL) == RESALE_STATUS_INVALID_ARGUMENT && len == needed);
+
+    /* NULL arguments. */
+    CHECK(resale_buy_link(p, url, strlen(url), out, sizeof out, NULL, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_field(e), "out_len"));
+    resale_error_free(e);
+    CHECK(resale_buy_link(p, url, strlen(url), NULL, 8, &len, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_field(e), "out"));
+    resale_error_free(e);
+    CHECK(resale_buy_link(NULL, url, strlen(url), out, sizeof out, &len, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_field(e), "policy"));
+    resale_error_free(e);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s <packages.json>\n", argv[0]); return 2; }
     size_t feed_len;
@@ -384,6 +483,7 @@ int main(int argc, char **argv) {
     arguments(p);
     rewrite_and_buffer_reuse(p);
     shop_request(p);
+    buy_link(p);
     catalog(p, feed, feed_len);
     marketplace();
     gateway_reply();

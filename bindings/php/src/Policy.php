@@ -39,6 +39,11 @@ final class Policy
     private readonly CData $fieldsAddr;
     /** `resale_shop_request *`, parsed once (FFI::new with a string parses it per call). */
     private readonly \FFI\CType $requestPtr;
+    /** buyLink's answer block (`uint8_t[]`), grown when the library asks for more. */
+    private CData $out;
+    private int $outCap = 4096;
+    private readonly CData $outLen;
+    private readonly CData $outLenAddr;
 
     private function __construct(Library $lib, CData $handle)
     {
@@ -54,6 +59,9 @@ final class Policy
         $this->fields = $this->ffi->new('resale_shop_request_fields');
         $this->fieldsAddr = FFI::addr($this->fields);
         $this->requestPtr = $this->ffi->type('resale_shop_request*');
+        $this->out = $this->ffi->new("uint8_t[{$this->outCap}]");
+        $this->outLen = $this->ffi->new('size_t');
+        $this->outLenAddr = FFI::addr($this->outLen);
     }
 
     // ---- rewrite ----------------------------------------------------------
@@ -101,6 +109,49 @@ final class Policy
             return new Rewrite(Rewrite::ERROR, null, $e->getErrorCode(), $e->getReason(), $e);
         }
         throw $e;
+    }
+
+    /**
+     * A Plesk buy link rewritten to the shop and checked as the shop will
+     * check it, in one foreign call (`resale_buy_link`): the ShopRequest
+     * that the rewritten link brings (its `query` is the rewritten link,
+     * its `redirectUrl` where the shop sends the customer on), or null when
+     * `$url` is not a Plesk buy link (keep the original). The same answers
+     * as rewriteBuyUrl() then checkShopRequest(), at the cost of one call;
+     * the ShopRequest holds no library handle (License::plan checks its
+     * query again).
+     *
+     * @throws Rejection when the shop would refuse the rewritten link (`extension.not_sold`, …)
+     * @throws InvalidInput when `$url` is not a URL (`url.invalid`, `url.too_long`)
+     * @throws InvalidArgument when `$url` is not UTF-8
+     */
+    public function buyLink(string $url): ?ShopRequest
+    {
+        // No error object on the hot path, as for rewriteBuyUrl.
+        $status = $this->ffi->resale_buy_link($this->handle, $url, \strlen($url), $this->out, $this->outCap, $this->outLenAddr, null);
+        if ($status === 0) {
+            return ShopRequest::fromBuyLink(explode("\0", FFI::string($this->out, $this->outLen->cdata)));
+        }
+        if ($status === Library::STATUS_UNCHANGED) {
+            return null;
+        }
+        return $this->buyLinkFailure($url, $status);
+    }
+
+    /** buyLink() after a failure: a larger block, or the error object. */
+    private function buyLinkFailure(string $url, int $status): ?ShopRequest
+    {
+        $needed = $this->outLen->cdata;
+        if ($status === Library::STATUS_INVALID_ARGUMENT && $needed > $this->outCap) {
+            $this->outCap = max($needed, 2 * $this->outCap);
+            $this->out = $this->ffi->new("uint8_t[{$this->outCap}]");
+            return $this->buyLink($url);
+        }
+        $status = $this->ffi->resale_buy_link($this->handle, $url, \strlen($url), $this->out, $this->outCap, $this->outLenAddr, $this->errAddr);
+        if ($status === 0 || $status === Library::STATUS_UNCHANGED) {
+            throw new InternalError('internal.unstable', 'resale_buy_link changed its answer');
+        }
+        throw $this->lib->failure($status, $this->errSlot);
     }
 
     // ---- shop entry -------------------------------------------------------

@@ -82,6 +82,28 @@ final class ShopRequest
         return $r;
     }
 
+    /**
+     * @internal From `resale_buy_link`: its NUL-terminated fields, split
+     * (rewritten link, redirect URL, extension-id, kn, token, product-id,
+     * buyUrlCoupon, action, ekn, forward query); an absent value is empty.
+     *
+     * @param list<string> $f
+     */
+    public static function fromBuyLink(array $f): self
+    {
+        return new self(
+            $f[2],
+            $f[3],
+            $f[4] === '' ? null : $f[4],
+            $f[5] === '' ? null : $f[5],
+            $f[6] === '' ? null : $f[6],
+            $f[7] === self::UPGRADE ? self::UPGRADE : self::BUY,
+            $f[8] === '' ? null : $f[8],
+            $f[1],
+            $f[0],
+        );
+    }
+
     /** @internal The library's checked request, or null for one made with `new`. */
     public function handle(): ?CData
     {

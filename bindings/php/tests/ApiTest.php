@@ -161,6 +161,46 @@ final class ApiTest extends TestCase
         }
     }
 
+    /** buyLink: one call, the answers of rewriteBuyUrl then checkShopRequest. */
+    public function testBuyLinkIsTheRewriteThenTheCheck(): void
+    {
+        $p = self::policy();
+        $long = '&utm_a=' . str_repeat('a', 2000) . '&utm_b=' . str_repeat('b', 2000) . '&utm_c=' . str_repeat('c', 2000);
+        foreach ([
+            'https://go.plesk.com/buy-plesk-ext/wp-toolkit?kn=' . self::KN . '&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE',
+            'https://go.plesk.com/buy-plesk-ext/docker?kn=' . self::KN . '&a=upgrade&ekn=123456&buyUrlCoupon=A%2DB#f',
+            // Larger than the first block: it grows, and the answer is the same.
+            'https://go.plesk.com/buy-plesk-ext/docker?kn=' . self::KN . $long,
+        ] as $url) {
+            $rewritten = $p->rewriteBuyUrl($url);
+            $want = $p->checkShopRequest($rewritten);
+            $got = $p->buyLink($url);
+            $this->assertNotNull($got, $url);
+            $this->assertSame($want->toArray(), $got->toArray(), $url);
+            $this->assertSame($want->redirectUrl, $got->redirectUrl, $url);
+            $this->assertSame($rewritten, $got->query, $url);
+            $this->assertNull($got->handle());
+        }
+        $this->assertSame('123456', $p->buyLink('https://go.plesk.com/buy-plesk-ext/docker?kn=' . self::KN . '&a=upgrade&ekn=123456')->extensionKeyNumber);
+        $this->assertNull($p->buyLink('https://go.plesk.com.evil.example/buy-plesk-ext/docker?kn=X'));
+        $this->assertNull($p->buyLink('https://go.plesk.com/pricing'));
+        foreach ([
+            ['https://go.plesk.com/buy-plesk-ext/imunify360?kn=' . self::KN, Rejection::class, 'extension.not_sold', 'extension-id'],
+            ['https://go.plesk.com/buy-plesk-ext/docker?kn=PLSK.1', Rejection::class, 'kn.malformed', 'kn'],
+            ['not a url', InvalidInput::class, 'url.invalid', 'url'],
+            ["https://go.plesk.com/buy-plesk-ext/caf\xe9", InvalidArgument::class, 'argument.not_utf8', 'url'],
+        ] as [$url, $class, $code, $field]) {
+            try {
+                $p->buyLink($url);
+                $this->fail("no exception for {$url}");
+            } catch (\Resale\ResaleException $e) {
+                $this->assertInstanceOf($class, $e, $url);
+                $this->assertSame($code, $e->getErrorCode(), $url);
+                $this->assertSame($field, $e->getField(), $url);
+            }
+        }
+    }
+
     public function testAcceptedShopRequest(): void
     {
         $r = self::policy()->checkShopRequest(
