@@ -96,7 +96,7 @@ pub unsafe extern "C" fn resale_buy_link(
                     std::ptr::copy_nonoverlapping(block.as_ptr(), out, block.len());
                 }
                 *out_len = block.len();
-                answer.map(|()| resale_status::Ok)
+                answer
             })
         })
     }

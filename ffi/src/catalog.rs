@@ -6,10 +6,10 @@ use std::ffi::{c_char, c_int};
 use resale_core::catalog::{CatalogKind, CatalogStats};
 
 use crate::answer::{args, with_policy_output};
-use crate::errors::{resale_error, resale_status, Failure};
+use crate::errors::{resale_error, resale_status};
 use crate::panic_guard::{guard, guard_new, guard_or};
 use crate::policy::{policy, resale_policy};
-use crate::string::{bytes, output, resale_buffer, text};
+use crate::string::{resale_buffer, text};
 
 // `CatalogKind` and `CatalogStats` in C are the core's
 // `CatalogKind` and `CatalogStats` themselves (`repr(C)`, renamed in
@@ -76,7 +76,7 @@ pub unsafe extern "C" fn resale_filter_catalog(
                 filter.finish(v)
             })?;
             write_stats(stats, counts);
-            Ok(resale_status::Ok)
+            Ok(())
         })
     }
 }
@@ -102,7 +102,7 @@ pub unsafe extern "C" fn resale_explain_catalog(
     unsafe {
         with_policy_output(error, policy_, out, |policy, out| {
             let (path, body) = args!(text(path, path_len), bytes(body, body_len));
-            out.json(policy.explain_catalog(path, body))
+            out.json(&policy.explain_catalog(path, body)?)
         })
     }
 }
@@ -223,9 +223,8 @@ pub unsafe extern "C" fn resale_catalog_filter_feed(
 ) -> resale_status {
     unsafe {
         guard(error, || {
-            let filter = filter.as_mut().ok_or_else(|| Failure::null("filter"))?;
-            let chunk = bytes(chunk, chunk_len, "chunk")?;
-            let mut out = output(out, "out")?;
+            let (filter, chunk, mut out) =
+                args!(arg_mut(filter), bytes(chunk, chunk_len), output(out));
             out.fill(|v| {
                 // An empty last chunk: the finish alone, as `_finish` is.
                 if !chunk.is_empty() || last == 0 {
@@ -236,7 +235,7 @@ pub unsafe extern "C" fn resale_catalog_filter_feed(
                 }
                 Ok::<_, resale_core::Error>(())
             })?;
-            Ok(resale_status::Ok)
+            Ok(())
         })
     }
 }

@@ -49,25 +49,31 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    pub(crate) fn null(field: &'static str) -> Failure {
+    /// `RESALE_STATUS_INVALID_ARGUMENT`: the call itself was wrong.
+    pub(crate) fn invalid(error: Error) -> Failure {
         Failure {
             status: resale_status::InvalidArgument,
-            error: Error::at_field("argument.null", field, format!("`{field}` is NULL")),
+            error,
         }
     }
 
+    pub(crate) fn null(field: &'static str) -> Failure {
+        Failure::invalid(Error::at_field(
+            "argument.null",
+            field,
+            format!("`{field}` is NULL"),
+        ))
+    }
+
     pub(crate) fn not_utf8(field: &'static str, valid_up_to: usize) -> Failure {
-        Failure {
-            status: resale_status::InvalidArgument,
-            error: Error {
-                offset: Some(valid_up_to as u64),
-                ..Error::at_field(
-                    "argument.not_utf8",
-                    field,
-                    format!("`{field}` is not UTF-8 (at byte {valid_up_to})"),
-                )
-            },
-        }
+        Failure::invalid(Error {
+            offset: Some(valid_up_to as u64),
+            ..Error::at_field(
+                "argument.not_utf8",
+                field,
+                format!("`{field}` is not UTF-8 (at byte {valid_up_to})"),
+            )
+        })
     }
 
     pub(crate) fn panic() -> Failure {
@@ -119,11 +125,7 @@ impl From<Error> for Failure {
 /// `error` is an error object from this library, not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_code(error: *const resale_error) -> resale_str {
-    unsafe {
-        error
-            .as_ref()
-            .map_or(resale_str::none(), |e| resale_str::of(e.0.code))
-    }
+    unsafe { resale_str::of_opt(error.as_ref().map(|e| e.0.code)) }
 }
 
 /// The field at fault: a query parameter as spelled in the query, a JSON
@@ -134,11 +136,7 @@ pub unsafe extern "C" fn resale_error_code(error: *const resale_error) -> resale
 /// As [`resale_error_code`].
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_field(error: *const resale_error) -> resale_str {
-    unsafe {
-        error.as_ref().map_or(resale_str::none(), |e| {
-            resale_str::of_opt(e.0.field.as_deref())
-        })
-    }
+    unsafe { resale_str::of_opt(error.as_ref().and_then(|e| e.0.field.as_deref())) }
 }
 
 /// A sentence for a person (may be reworded between versions; match on the code).
@@ -147,11 +145,7 @@ pub unsafe extern "C" fn resale_error_field(error: *const resale_error) -> resal
 /// As [`resale_error_code`].
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_message(error: *const resale_error) -> resale_str {
-    unsafe {
-        error
-            .as_ref()
-            .map_or(resale_str::none(), |e| resale_str::of(&e.0.message))
-    }
+    unsafe { resale_str::of_opt(error.as_ref().map(|e| e.0.message.as_str())) }
 }
 
 /// The byte offset in the input where the failure was found (catalog feeds,
@@ -161,12 +155,8 @@ pub unsafe extern "C" fn resale_error_message(error: *const resale_error) -> res
 /// As [`resale_error_code`].
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_offset(error: *const resale_error) -> i64 {
-    unsafe {
-        error.as_ref().map_or(-1, |e| {
-            e.0.offset
-                .map_or(-1, |o| i64::try_from(o).unwrap_or(i64::MAX))
-        })
-    }
+    let offset = unsafe { error.as_ref().and_then(|e| e.0.offset) };
+    offset.map_or(-1, |o| i64::try_from(o).unwrap_or(i64::MAX))
 }
 
 /// The code's family, from its first segment (`policy`, `shop_request`,
@@ -178,11 +168,7 @@ pub unsafe extern "C" fn resale_error_offset(error: *const resale_error) -> i64 
 /// As [`resale_error_code`].
 #[no_mangle]
 pub unsafe extern "C" fn resale_error_domain(error: *const resale_error) -> resale_str {
-    unsafe {
-        error.as_ref().map_or(resale_str::none(), |e| {
-            resale_str::of(e.0.domain().as_str())
-        })
-    }
+    unsafe { resale_str::of_opt(error.as_ref().map(|e| e.0.domain().as_str())) }
 }
 
 /// The whole failure in the core's own wording, what a host logs:

@@ -26,10 +26,10 @@ use std::fmt::Write;
 
 use resale_core::gateway::{Answer, CatalogPlan, Decision, Gateway, Reply, Request, UpstreamHead};
 
-use crate::answer::with_output;
+use crate::answer::{arg, args, with_output};
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::{guard_new, guard_or};
-use crate::string::{optional_text, resale_buffer, resale_str, text};
+use crate::string::{resale_buffer, resale_str, Output};
 
 /// A compiled policy and its digest (`resale_core::gateway::Gateway`).
 /// Immutable and thread-safe, as a `resale_policy`.
@@ -91,54 +91,56 @@ pub enum resale_catalog_action {
 }
 
 unsafe fn gateway<'a>(ptr: *const resale_gateway) -> Result<&'a Gateway, Failure> {
-    unsafe {
-        ptr.as_ref()
-            .map(|g| &g.inner)
-            .ok_or_else(|| Failure::null("gateway"))
-    }
+    unsafe { arg(ptr, "gateway").map(|g| &g.inner) }
 }
 
 unsafe fn request<'a>(ptr: *const resale_http_request) -> Result<Request<'a>, Failure> {
     unsafe {
-        let r = ptr.as_ref().ok_or_else(|| Failure::null("request"))?;
+        let r = arg(ptr, "request")?;
         Ok(Request {
-            method: text(r.method.data, r.method.len, "method")?,
-            target: text(r.target.data, r.target.len, "target")?,
-            accept: optional_text(r.accept.data, r.accept.len, "accept")?,
-            if_none_match: optional_text(
-                r.if_none_match.data,
-                r.if_none_match.len,
-                "if_none_match",
-            )?,
-            accept_encoding: optional_text(
-                r.accept_encoding.data,
-                r.accept_encoding.len,
-                "accept_encoding",
-            )?,
+            method: r.method.text("method")?,
+            target: r.target.text("target")?,
+            accept: r.accept.optional_text("accept")?,
+            if_none_match: r.if_none_match.optional_text("if_none_match")?,
+            accept_encoding: r.accept_encoding.optional_text("accept_encoding")?,
         })
     }
 }
 
-/// The reply as the text this module's doc describes.
-fn wire(reply: &Reply) -> String {
-    let mut s = format!("{}\n", reply.status);
+/// Write the reply as the text this module's doc describes.
+fn wire(reply: &Reply, s: &mut String) {
+    let _ = writeln!(s, "{}", reply.status);
     for (name, value) in &reply.headers {
         let _ = writeln!(s, "{name}: {value}");
     }
     s.push('\n');
     s.push_str(&reply.body);
-    s
+}
+
+/// Answer `decided` in `*slot` and the reply's text (none: empty) in
+/// `out`: the last step of the functions that decide.
+fn decide<D>(
+    slot: &mut D,
+    decided: D,
+    reply: Option<&Reply>,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    *slot = decided;
+    send(reply, out)
+}
+
+/// The reply's text (none: empty) in `out`, written there in place.
+fn send(reply: Option<&Reply>, out: &mut Output) -> Result<(), Failure> {
+    out.fill_text(|s| reply.map(|r| wire(r, s)));
+    Ok(())
 }
 
 fn not_catalog() -> Failure {
-    Failure {
-        status: resale_status::InvalidArgument,
-        error: resale_core::Error::at_field(
-            "gateway.not_catalog",
-            "target",
-            "the request is not for the catalog route",
-        ),
-    }
+    Failure::invalid(resale_core::Error::at_field(
+        "gateway.not_catalog",
+        "target",
+        "the request is not for the catalog route",
+    ))
 }
 
 fn plan(gw: &Gateway, req: &Request) -> Result<CatalogPlan, Failure> {
@@ -161,8 +163,8 @@ pub unsafe extern "C" fn resale_gateway_new(
 ) -> resale_status {
     unsafe {
         guard_new(gateway, "gateway", error, || {
-            let text = text(json, json_len, "json")?;
-            Ok(resale_gateway::new(Gateway::from_json(text)?))
+            let json = args!(text(json, json_len));
+            Ok(resale_gateway::new(Gateway::from_json(json)?))
         })
     }
 }
@@ -185,14 +187,13 @@ pub unsafe extern "C" fn resale_gateway_from_file(
 ) -> resale_status {
     unsafe {
         guard_new(gateway, "gateway", error, || {
-            let path = text(path, path_len, "path")?;
-            let json = std::fs::read_to_string(path).map_err(|e| Failure {
-                status: resale_status::Rejected,
-                error: resale_core::Error::at_field(
+            let path = args!(text(path, path_len));
+            let json = std::fs::read_to_string(path).map_err(|e| {
+                resale_core::Error::at_field(
                     "policy.file.unreadable",
                     "path",
                     format!("cannot read the policy file {path}: {e}"),
-                ),
+                )
             })?;
             Ok(resale_gateway::new(Gateway::from_json(&json)?))
         })
@@ -242,17 +243,13 @@ pub unsafe extern "C" fn resale_gateway_route(
 ) -> resale_status {
     unsafe {
         with_output(error, reply, "reply", |out| {
-            let gw = gateway(gateway_)?;
-            let req = request(request_)?;
-            let slot = decision.as_mut().ok_or_else(|| Failure::null("decision"))?;
-            let (d, text) = match gw.route(&req) {
-                Decision::Reply(r) => (resale_gateway_decision::Reply, wire(&r)),
-                Decision::Catalog(_) => (resale_gateway_decision::Catalog, String::new()),
-                Decision::Webhook => (resale_gateway_decision::Webhook, String::new()),
-            };
-            *slot = d;
-            out.set(text.as_bytes());
-            Ok(resale_status::Ok)
+            let (gw, req) = (gateway(gateway_)?, &request(request_)?);
+            let slot = args!(arg_mut(decision));
+            match gw.route(req) {
+                Decision::Reply(r) => decide(slot, resale_gateway_decision::Reply, Some(&r), out),
+                Decision::Catalog(_) => decide(slot, resale_gateway_decision::Catalog, None, out),
+                Decision::Webhook => decide(slot, resale_gateway_decision::Webhook, None, out),
+            }
         })
     }
 }
@@ -284,11 +281,10 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
 ) -> resale_status {
     unsafe {
         with_output(error, reply, "reply", |out| {
-            let gw = gateway(gateway_)?;
-            let req = request(request_)?;
-            let lines = optional_text(header_lines.data, header_lines.len, "header_lines")?;
-            let decodes = text(decodes.data, decodes.len, "decodes")?;
-            let slot = action.as_mut().ok_or_else(|| Failure::null("action"))?;
+            let (gw, req) = (gateway(gateway_)?, &request(request_)?);
+            let lines = header_lines.optional_text("header_lines")?;
+            let decodes = decodes.text("decodes")?;
+            let slot = args!(arg_mut(action));
             let decodes: Vec<&str> = decodes
                 .split(',')
                 .map(str::trim)
@@ -296,18 +292,14 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
                 .collect();
             // Not a feed: whatever the upstream (or the host) answered goes on.
             if gw.policy().catalog_kind(req.target) == resale_core::catalog::CatalogKind::Other {
-                *slot = resale_catalog_action::Pass;
-                out.set(b"");
-                return Ok(resale_status::Ok);
+                return decide(slot, resale_catalog_action::Pass, None, out);
             }
-            let plan = match gw.route(&req) {
+            let plan = match gw.route(req) {
                 Decision::Catalog(plan) => plan,
                 // A request the gateway answers itself (a POST: 405), proxied
                 // by a host that could not ask first: its reply replaces the upstream's.
                 Decision::Reply(r) => {
-                    *slot = resale_catalog_action::Reply;
-                    out.set(wire(&r).as_bytes());
-                    return Ok(resale_status::Ok);
+                    return decide(slot, resale_catalog_action::Reply, Some(&r), out)
                 }
                 Decision::Webhook => return Err(not_catalog()),
             };
@@ -315,14 +307,13 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
                 Some(lines) => plan.answer(&UpstreamHead::from_lines(status, lines), &decodes),
                 None => plan.answer_without_upstream(status),
             };
-            let (a, text) = match answer {
-                Answer::Pass => (resale_catalog_action::Pass, String::new()),
-                Answer::Reply(r) => (resale_catalog_action::Reply, wire(&r)),
-                Answer::Filter { reply: r, .. } => (resale_catalog_action::Filter, wire(&r)),
-            };
-            *slot = a;
-            out.set(text.as_bytes());
-            Ok(resale_status::Ok)
+            match answer {
+                Answer::Pass => decide(slot, resale_catalog_action::Pass, None, out),
+                Answer::Reply(r) => decide(slot, resale_catalog_action::Reply, Some(&r), out),
+                Answer::Filter { reply: r, .. } => {
+                    decide(slot, resale_catalog_action::Filter, Some(&r), out)
+                }
+            }
         })
     }
 }
@@ -342,11 +333,9 @@ pub unsafe extern "C" fn resale_gateway_catalog_unreachable(
 ) -> resale_status {
     unsafe {
         with_output(error, reply, "reply", |out| {
-            let gw = gateway(gateway_)?;
-            let req = request(request_)?;
-            let detail = text(detail.data, detail.len, "detail")?;
-            out.set(wire(&plan(gw, &req)?.unreachable(detail)).as_bytes());
-            Ok(resale_status::Ok)
+            let (gw, req) = (gateway(gateway_)?, &request(request_)?);
+            let detail = detail.text("detail")?;
+            send(Some(&plan(gw, req)?.unreachable(detail)), out)
         })
     }
 }
@@ -367,10 +356,8 @@ pub unsafe extern "C" fn resale_gateway_buy(
     unsafe {
         with_output(error, reply, "reply", |out| {
             let gw = gateway(gateway_)?;
-            let query = text(query.data, query.len, "query")?;
-            let accept = optional_text(accept.data, accept.len, "accept")?;
-            out.set(wire(&gw.buy(query, accept)).as_bytes());
-            Ok(resale_status::Ok)
+            let reply = gw.buy(query.text("query")?, accept.optional_text("accept")?);
+            send(Some(&reply), out)
         })
     }
 }
@@ -526,7 +513,9 @@ mod tests {
             ],
             body: "<p>a: b\n\nc</p>".into(),
         };
-        let (status, headers, body) = read(&wire(&reply));
+        let mut text = String::new();
+        wire(&reply, &mut text);
+        let (status, headers, body) = read(&text);
         assert_eq!(status, 400);
         let want: Vec<(String, String)> = reply
             .headers

@@ -10,7 +10,7 @@ use resale_core::license::partner_v3::{target_state, TargetState};
 use resale_core::license::OrderContext;
 
 use crate::answer::{args, with_output, with_policy_output};
-use crate::errors::{resale_error, resale_status, Failure};
+use crate::errors::{resale_error, resale_status};
 use crate::policy::resale_policy;
 use crate::shop_request::resale_shop_request;
 use crate::string::{lines, resale_buffer};
@@ -40,9 +40,9 @@ pub unsafe extern "C" fn resale_license_plan(
 ) -> resale_status {
     unsafe {
         with_policy_output(error, policy_, out, |policy, out| {
-            let request = request.as_ref().ok_or_else(|| Failure::null("request"))?;
-            let order = OrderContext::from_json(args!(text(order, order_len)))?;
-            out.json(policy.license_plan(request.request(), &order))
+            let (request, order) = args!(arg(request), text(order, order_len));
+            let order = OrderContext::from_json(order)?;
+            out.json(&policy.license_plan(request.request(), &order)?)
         })
     }
 }
@@ -73,7 +73,7 @@ pub unsafe extern "C" fn resale_new_instance_plan(
                 text(order, order_len)
             );
             let order = OrderContext::from_json(order)?;
-            out.json(policy.new_instance_plan(main_item, &lines(extensions), &order))
+            out.json(&policy.new_instance_plan(main_item, &lines(extensions), &order)?)
         })
     }
 }
@@ -104,7 +104,7 @@ pub unsafe extern "C" fn resale_activation_commands(
                     v.push(b'\n');
                 }
             });
-            Ok(resale_status::Ok)
+            Ok(())
         })
     }
 }
@@ -130,7 +130,7 @@ pub unsafe extern "C" fn resale_parse_key(
         with_output(error, out, "out", |out| {
             let (json, location) =
                 args!(text(json, json_len), optional_text(location, location_len));
-            out.json(parse_key(json, location))
+            out.json(&parse_key(json, location)?)
         })
     }
 }
@@ -155,9 +155,7 @@ pub unsafe extern "C" fn resale_upgrade_target_state(
     unsafe {
         with_output(error, out, "out", |out| {
             let (key, spec) = args!(text(key, key_len), text(spec, spec_len));
-            let body = target_state(key, &TargetState::from_json(spec)?)?;
-            out.set(body.as_bytes());
-            Ok(resale_status::Ok)
+            out.set(target_state(key, &TargetState::from_json(spec)?)?.as_bytes())
         })
     }
 }

@@ -12,7 +12,7 @@ use resale_core::marketplace::time::parse_now;
 use resale_core::report::{ApplyAnswer, ReconcileAnswer, SeatReport};
 
 use crate::answer::{args, with_output};
-use crate::errors::{resale_error, resale_status, Failure};
+use crate::errors::{resale_error, resale_status};
 use crate::panic_guard::guard;
 use crate::string::{bytes, lines, optional_text, resale_buffer, text};
 
@@ -41,8 +41,7 @@ pub unsafe extern "C" fn resale_marketplace_verify(
             let header = optional_text(signature_, signature_len, "signature")?;
             let secrets = text(secrets, secrets_len, "secrets")?;
             let secrets: Vec<&[u8]> = lines(secrets).into_iter().map(str::as_bytes).collect();
-            signature::verify(body, header, &secrets)?;
-            Ok(resale_status::Ok)
+            Ok(signature::verify(body, header, &secrets)?)
         })
     }
 }
@@ -71,7 +70,7 @@ pub unsafe extern "C" fn resale_marketplace_apply(
             let (state, body) = args!(optional_text(state, state_len), bytes(body, body_len));
             let state = state.map(Entitlement::from_json).transpose()?;
             let applied = parse_event(body).and_then(|e| Entitlement::apply(state.as_ref(), &e))?;
-            out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
+            out.json(&ApplyAnswer::from(&applied))
         })
     }
 }
@@ -96,7 +95,7 @@ pub unsafe extern "C" fn resale_marketplace_seat(
         with_output(error, out, "out", |out| {
             let (state, now) = args!(text(state, state_len), text(now, now_len));
             let (state, now) = (Entitlement::from_json(state)?, parse_now(now)?);
-            out.json(Ok::<_, Failure>(SeatReport::new(&state, seat, now)))
+            out.json(&SeatReport::new(&state, seat, now))
         })
     }
 }
@@ -132,7 +131,7 @@ pub unsafe extern "C" fn resale_marketplace_reconcile(
                 text(now, now_len)
             );
             let reconciliation = reconcile_json(accounts, stored, now)?;
-            out.json(Ok::<_, Failure>(ReconcileAnswer::from(&reconciliation)))
+            out.json(&ReconcileAnswer::from(&reconciliation))
         })
     }
 }
@@ -160,8 +159,7 @@ pub unsafe extern "C" fn resale_marketplace_replay(
     unsafe {
         with_output(error, out, "out", |out| {
             let (base, events) = args!(optional_text(base, base_len), text(events, events_len));
-            let applied = replay_json(base, events)?;
-            out.json(Ok::<_, Failure>(ApplyAnswer::from(&applied)))
+            out.json(&ApplyAnswer::from(&replay_json(base, events)?))
         })
     }
 }

@@ -26,8 +26,7 @@ pub unsafe extern "C" fn resale_panel_ini(
     unsafe {
         with_policy_output(error, policy_, out, |policy, out| {
             let text = policy.panel_ini(args!(optional_text(catalog_url, catalog_url_len)))?;
-            out.set(text.as_bytes());
-            Ok(resale_status::Ok)
+            out.set(text.as_bytes())
         })
     }
 }

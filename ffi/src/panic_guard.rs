@@ -11,20 +11,22 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::errors::{resale_error, resale_status, Failure};
 
-/// Run `body`, clear `*error` first, and report its failure (or a panic) there.
+/// Run `body`, clear `*error` first, and report its failure (or a panic)
+/// there. Success is always `RESALE_STATUS_OK`: every other status is a
+/// [`Failure`] with its error object.
 ///
 /// # Safety
 /// `error` is NULL or valid for writes.
 pub(crate) unsafe fn guard(
     error: *mut *mut resale_error,
-    body: impl FnOnce() -> Result<resale_status, Failure>,
+    body: impl FnOnce() -> Result<(), Failure>,
 ) -> resale_status {
     unsafe {
         if let Some(slot) = error.as_mut() {
             *slot = std::ptr::null_mut();
         }
         match catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| Err(Failure::panic())) {
-            Ok(status) => status,
+            Ok(()) => resale_status::Ok,
             Err(failure) => failure.report(error),
         }
     }
@@ -48,7 +50,7 @@ pub(crate) unsafe fn guard_new<T>(
             let slot = out.as_mut().ok_or_else(|| Failure::null(field))?;
             *slot = std::ptr::null_mut();
             *slot = Box::into_raw(Box::new(make()?));
-            Ok(resale_status::Ok)
+            Ok(())
         })
     }
 }

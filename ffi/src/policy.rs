@@ -2,9 +2,9 @@
 
 use std::ffi::c_char;
 
+use crate::answer::{arg, args};
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::{guard_new, guard_or};
-use crate::string::text;
 
 /// A compiled shop policy (`resale_core::Policy`). Immutable: one policy may
 /// be used by any number of threads at once, for as long as it is not freed.
@@ -19,11 +19,7 @@ pub struct resale_policy {
 pub(crate) unsafe fn policy<'a>(
     ptr: *const resale_policy,
 ) -> Result<&'a resale_core::Policy, Failure> {
-    unsafe {
-        ptr.as_ref()
-            .map(|p| &p.inner)
-            .ok_or_else(|| Failure::null("policy"))
-    }
+    unsafe { arg(ptr, "policy").map(|p| &p.inner) }
 }
 
 /// Compile a policy from its JSON text (`json`, `json_len` bytes).
@@ -45,8 +41,7 @@ pub unsafe extern "C" fn resale_policy_new(
 ) -> resale_status {
     unsafe {
         guard_new(policy, "policy", error, || {
-            let text = text(json, json_len, "json")?;
-            let inner = resale_core::Policy::from_json(text)?;
+            let inner = resale_core::Policy::from_json(args!(text(json, json_len)))?;
             Ok(resale_policy { inner })
         })
     }

@@ -2,10 +2,11 @@
 
 use std::ffi::c_char;
 
+use crate::answer::args;
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::guard;
 use crate::policy::{policy, resale_policy};
-use crate::string::{output, resale_buffer, text};
+use crate::string::resale_buffer;
 
 /// Rewrite a Plesk buy link (`https://go.plesk.com/buy-plesk-ext/<id>?…`)
 /// to the shop (`<shop_url>?extension-id=<id>&…`).
@@ -32,14 +33,11 @@ pub unsafe extern "C" fn resale_rewrite_buy_url(
     unsafe {
         guard(error, || {
             let policy = policy(policy_)?;
-            let url = text(url, url_len, "url")?;
-            let mut out = output(out, "out")?;
+            let (url, mut out) = args!(text(url, url_len), output(out));
             // Written straight into the caller's buffer: no allocation once it
             // is large enough.
-            match out.fill_text(|text| policy.rewrite_buy_url_into(url, text))? {
-                Ok(()) => Ok(resale_status::Ok),
-                Err(reason) => Err(Failure::unchanged(reason)),
-            }
+            out.fill_text(|text| policy.rewrite_buy_url_into(url, text))?
+                .map_err(Failure::unchanged)
         })
     }
 }

@@ -1,18 +1,14 @@
 //! Shop entry: the query a buy link brings to the shop, checked against the policy.
 
-// Not yet split into one `unsafe {}` per operation (workspace lint
-// unsafe_op_in_unsafe_fn): this file is being reworked by the buy-link hot
-// path change; the allowance goes when that lands.
-#![allow(unsafe_op_in_unsafe_fn)]
-
 use std::ffi::c_char;
 
 use resale_core::{Action, ShopRequest};
 
+use crate::answer::args;
 use crate::errors::{resale_error, resale_status};
 use crate::panic_guard::{guard_new, guard_or};
 use crate::policy::{policy, resale_policy};
-use crate::string::{resale_str, text};
+use crate::string::resale_str;
 
 /// An accepted shop request: the parsed, percent-decoded parameters and
 /// the URL to send the customer on to. Read with the
@@ -157,13 +153,8 @@ pub unsafe extern "C" fn resale_check_shop_request(
     request: *mut *mut resale_shop_request,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    guard_new(request, "request", error, || {
-        let policy = policy(policy_)?;
-        let query = text(query, query_len, "query")?;
-        let accepted = policy.check_shop_request(query)?;
-        let redirect_url = policy.shop_redirect_url(&accepted);
-        Ok(resale_shop_request::new(accepted, redirect_url))
-    })
+    let fields = std::ptr::null_mut();
+    unsafe { resale_check_shop_request_fields(policy_, query, query_len, request, fields, error) }
 }
 
 /// An accepted request's values by name (`resale_core::ShopRequest`'s
@@ -234,13 +225,20 @@ pub unsafe extern "C" fn resale_check_shop_request_fields(
     fields: *mut resale_shop_request_fields,
     error: *mut *mut resale_error,
 ) -> resale_status {
-    let status = resale_check_shop_request(policy_, query, query_len, request, error);
-    if status == resale_status::Ok {
-        if let (Some(slot), Some(r)) = (fields.as_mut(), request.as_ref()) {
-            *slot = resale_shop_request_get_fields(*r);
+    unsafe {
+        let status = guard_new(request, "request", error, || {
+            let policy = policy(policy_)?;
+            let accepted = policy.check_shop_request(args!(text(query, query_len)))?;
+            let redirect_url = policy.shop_redirect_url(&accepted);
+            Ok(resale_shop_request::new(accepted, redirect_url))
+        });
+        if status == resale_status::Ok {
+            if let (Some(slot), Some(r)) = (fields.as_mut(), request.as_ref()) {
+                *slot = resale_shop_request_get_fields(*r);
+            }
         }
+        status
     }
-    status
 }
 
 /// The request's values by name; all absent (`data` NULL) for NULL.
@@ -251,7 +249,19 @@ pub unsafe extern "C" fn resale_check_shop_request_fields(
 pub unsafe extern "C" fn resale_shop_request_get_fields(
     request: *const resale_shop_request,
 ) -> resale_shop_request_fields {
-    request.as_ref().map_or_else(no_fields, |r| r.fields)
+    unsafe { request.as_ref().map_or_else(no_fields, |r| r.fields) }
+}
+
+/// One value of `request` as a view: `data` NULL for a NULL request or an
+/// absent value.
+///
+/// # Safety
+/// As the getters: `request` NULL or a live request.
+unsafe fn view<'a>(
+    request: *const resale_shop_request,
+    value: impl FnOnce(&'a resale_shop_request) -> Option<&'a str>,
+) -> resale_str {
+    unsafe { resale_str::of_opt(request.as_ref().and_then(value)) }
 }
 
 fn no_fields() -> resale_shop_request_fields {
@@ -287,9 +297,7 @@ fn no_fields() -> resale_shop_request_fields {
 pub unsafe extern "C" fn resale_shop_request_extension_id(
     request: *const resale_shop_request,
 ) -> resale_str {
-    request.as_ref().map_or(resale_str::none(), |r| {
-        resale_str::of(&r.request.extension_id)
-    })
+    unsafe { view(request, |r| Some(r.request.extension_id.as_str())) }
 }
 
 /// The main Plesk key number (`kn`). A view valid until the request is freed; `data` NULL for a NULL request.
@@ -300,9 +308,7 @@ pub unsafe extern "C" fn resale_shop_request_extension_id(
 pub unsafe extern "C" fn resale_shop_request_key_number(
     request: *const resale_shop_request,
 ) -> resale_str {
-    request.as_ref().map_or(resale_str::none(), |r| {
-        resale_str::of(&r.request.key_number)
-    })
+    unsafe { view(request, |r| Some(r.request.key_number.as_str())) }
 }
 
 /// The Individual Offers token (`token`), percent-decoded; `data` NULL when absent. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -313,9 +319,7 @@ pub unsafe extern "C" fn resale_shop_request_key_number(
 pub unsafe extern "C" fn resale_shop_request_token(
     request: *const resale_shop_request,
 ) -> resale_str {
-    request.as_ref().map_or(resale_str::none(), |r| {
-        resale_str::of_opt(r.request.token.as_deref())
-    })
+    unsafe { view(request, |r| r.request.token.as_deref()) }
 }
 
 /// The Individual Offers product (`product-id`); `data` NULL when absent. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -326,9 +330,7 @@ pub unsafe extern "C" fn resale_shop_request_token(
 pub unsafe extern "C" fn resale_shop_request_product_id(
     request: *const resale_shop_request,
 ) -> resale_str {
-    request.as_ref().map_or(resale_str::none(), |r| {
-        resale_str::of_opt(r.request.product_id.as_deref())
-    })
+    unsafe { view(request, |r| r.request.product_id.as_deref()) }
 }
 
 /// The coupon code (`buyUrlCoupon`); `data` NULL when absent. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -339,9 +341,7 @@ pub unsafe extern "C" fn resale_shop_request_product_id(
 pub unsafe extern "C" fn resale_shop_request_coupon(
     request: *const resale_shop_request,
 ) -> resale_str {
-    request.as_ref().map_or(resale_str::none(), |r| {
-        resale_str::of_opt(r.request.coupon.as_deref())
-    })
+    unsafe { view(request, |r| r.request.coupon.as_deref()) }
 }
 
 /// The extension key being upgraded (`ekn`); `data` NULL when absent. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -352,9 +352,7 @@ pub unsafe extern "C" fn resale_shop_request_coupon(
 pub unsafe extern "C" fn resale_shop_request_extension_key_number(
     request: *const resale_shop_request,
 ) -> resale_str {
-    request.as_ref().map_or(resale_str::none(), |r| {
-        resale_str::of_opt(r.request.extension_key_number.as_deref())
-    })
+    unsafe { view(request, |r| r.request.extension_key_number.as_deref()) }
 }
 
 /// The accepted parameters as they arrived, in a fixed order, joined by `&`. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -365,9 +363,7 @@ pub unsafe extern "C" fn resale_shop_request_extension_key_number(
 pub unsafe extern "C" fn resale_shop_request_forward_query(
     request: *const resale_shop_request,
 ) -> resale_str {
-    request.as_ref().map_or(resale_str::none(), |r| {
-        resale_str::of(&r.request.forward_query)
-    })
+    unsafe { view(request, |r| Some(r.request.forward_query.as_str())) }
 }
 
 /// Where to send the customer: the shop URL with the accepted parameters. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -378,9 +374,7 @@ pub unsafe extern "C" fn resale_shop_request_forward_query(
 pub unsafe extern "C" fn resale_shop_request_redirect_url(
     request: *const resale_shop_request,
 ) -> resale_str {
-    request
-        .as_ref()
-        .map_or(resale_str::none(), |r| resale_str::of(r.redirect_url()))
+    unsafe { view(request, |r| Some(r.redirect_url())) }
 }
 
 /// Purchase or upgrade. `RESALE_ACTION_BUY` for NULL.
@@ -391,7 +385,7 @@ pub unsafe extern "C" fn resale_shop_request_redirect_url(
 pub unsafe extern "C" fn resale_shop_request_action(
     request: *const resale_shop_request,
 ) -> resale_action {
-    match request.as_ref().map(|r| r.request.action) {
+    match unsafe { request.as_ref() }.map(|r| r.request.action) {
         Some(Action::Upgrade) => resale_action::Upgrade,
         _ => resale_action::Buy,
     }
@@ -403,7 +397,9 @@ pub unsafe extern "C" fn resale_shop_request_action(
 /// `request` is NULL or from `resale_check_shop_request`, not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn resale_shop_request_free(request: *mut resale_shop_request) {
-    if !request.is_null() {
-        guard_or((), || drop(Box::from_raw(request)));
+    unsafe {
+        if !request.is_null() {
+            guard_or((), || drop(Box::from_raw(request)));
+        }
     }
 }

@@ -43,6 +43,26 @@ impl resale_str {
             len: 0,
         }
     }
+
+    /// This view as an argument's UTF-8 text, as [`text`].
+    ///
+    /// # Safety
+    /// `data` is NULL or valid for reads of `len` bytes for the call.
+    pub(crate) unsafe fn text<'a>(self, field: &'static str) -> Result<&'a str, Failure> {
+        unsafe { text(self.data, self.len, field) }
+    }
+
+    /// This view as an argument's optional text (`data` NULL: absent), as
+    /// [`optional_text`].
+    ///
+    /// # Safety
+    /// As [`resale_str::text`].
+    pub(crate) unsafe fn optional_text<'a>(
+        self,
+        field: &'static str,
+    ) -> Result<Option<&'a str>, Failure> {
+        unsafe { optional_text(self.data, self.len, field) }
+    }
 }
 
 /// An output buffer owned by the caller and filled by the library.
@@ -132,26 +152,19 @@ impl Output<'_> {
         })
     }
 
-    /// A core answer: on success the value itself as JSON text in the
-    /// buffer, with no `status` around it (the C status is the only status);
-    /// a failure becomes the error object instead.
-    pub(crate) fn json<T: serde::Serialize, E>(
-        &mut self,
-        result: Result<T, E>,
-    ) -> Result<crate::errors::resale_status, Failure>
-    where
-        Failure: From<E>,
-    {
-        let value = result?;
+    /// A core answer as JSON text: the value itself, with no `status`
+    /// around it (the C status is the only status).
+    pub(crate) fn json<T: serde::Serialize>(&mut self, value: &T) -> Result<(), Failure> {
         // Serialising these plain answer types into a Vec cannot fail.
-        self.fill(|v| serde_json::to_writer(v, &value))
-            .map_err(|_| Failure::panic())?;
-        Ok(crate::errors::resale_status::Ok)
+        self.fill(|v| serde_json::to_writer(v, value))
+            .map_err(|_| Failure::panic())
     }
 
-    /// Replace the contents with `bytes`.
-    pub(crate) fn set(&mut self, bytes: &[u8]) {
+    /// Replace the contents with `bytes`: a body's last step, hence the
+    /// `Result` (always `Ok`).
+    pub(crate) fn set(&mut self, bytes: &[u8]) -> Result<(), Failure> {
         self.fill(|v| v.extend_from_slice(bytes));
+        Ok(())
     }
 }
 
@@ -241,8 +254,8 @@ mod tests {
             capacity: 0,
         };
         let mut out = Output(&mut buf);
-        out.set(b"hello world");
-        out.set(b"hi");
+        out.set(b"hello world").unwrap();
+        out.set(b"hi").unwrap();
         assert_eq!(buf.len, 2);
         assert!(buf.capacity >= 12);
         let s = unsafe { std::slice::from_raw_parts(buf.data.cast::<u8>(), 3) };

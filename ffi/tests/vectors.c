@@ -24,10 +24,17 @@ static const char *vectors_dir;
 
 static json *str_or_null(resale_str s) { return s.data ? json_string(s.data, s.len) : json_null(); }
 
-/* {"status": status, "code", [field_key: field], ["offset"], "message"} from an error object. */
-static json *error_shape(const char *status, resale_error *e, const char *field_key, int offset) {
+/* {"status": status} and, when key is not NULL, key: value beside it. */
+static json *shape(const char *status, const char *key, json *value) {
     json *o = json_object();
     json_set(o, "status", json_cstring(status));
+    if (key) json_set(o, key, value);
+    return o;
+}
+
+/* {"status": status, "code", [field_key: field], ["offset"], "message"} from an error object. */
+static json *error_shape(const char *status, resale_error *e, const char *field_key, int offset) {
+    json *o = shape(status, NULL, NULL);
     resale_str code = resale_error_code(e);
     json_set(o, "code", json_string(code.data, code.len));
     if (field_key) json_set(o, field_key, str_or_null(resale_error_field(e)));
@@ -37,6 +44,8 @@ static json *error_shape(const char *status, resale_error *e, const char *field_
     resale_error_free(e);
     return o;
 }
+
+static json *buffer_text(const resale_buffer *out) { return json_string(out->data, out->len); }
 
 static json *buffer_json(const resale_buffer *out) {
     json *v = json_parse(out->data, out->len);
@@ -51,13 +60,9 @@ static json *buffer_json(const resale_buffer *out) {
  * object's members beside the status. The library answers the value alone
  * (its status is the return value); the vector shape adds the status. */
 static json *ok_answer(const char *key, const resale_buffer *out) {
-    json *o = json_object();
-    json_set(o, "status", json_cstring("ok"));
     json *v = buffer_json(out);
-    if (key) {
-        json_set(o, key, v);
-        return o;
-    }
+    if (key) return shape("ok", key, v);
+    json *o = shape("ok", NULL, NULL);
     for (size_t i = 0; i < v->count; i++) {
         json_set(o, v->keys[i], v->items[i]);
         v->items[i] = NULL;
@@ -89,6 +94,29 @@ static const json *member(const json *input, const char *key) {
     return v && v->type != JSON_NULL ? v : NULL;
 }
 
+/* The input's member `key` written as JSON text (its length in *len), NULL
+ * when absent or null: an optional JSON argument of the C API. */
+static char *member_text(const json *input, const char *key, size_t *len) {
+    const json *v = member(input, key);
+    *len = 0;
+    return v ? json_write(v, len) : NULL;
+}
+
+/* A string array joined by newlines (its length in *len): a list argument
+ * of the C API. */
+static char *joined(const json *array, size_t *len) {
+    size_t total = 0, at = 0;
+    for (size_t i = 0; i < array->count; i++) total += array->items[i]->length + 1;
+    char *list = calloc(1, total + 1);
+    for (size_t i = 0; i < array->count; i++) {
+        if (i) list[at++] = '\n';
+        memcpy(list + at, array->items[i]->string, array->items[i]->length);
+        at += array->items[i]->length;
+    }
+    *len = at;
+    return list;
+}
+
 /* ---- one answer per vector function ------------------------------------- */
 
 static json *answer(const char *function, const resale_policy *p, const json *input, resale_buffer *out) {
@@ -101,9 +129,7 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         st = resale_policy_new(input->string, input->length, &compiled, &e);
         resale_policy_free(compiled);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "path", 0);
-        o = json_object();
-        json_set(o, "status", json_cstring("ok"));
-        return o;
+        return shape("ok", NULL, NULL);
     }
     if (strcmp(function, "rewrite") == 0) {
         st = resale_rewrite_buy_url(p, input->string, input->length, out, &e);
@@ -115,10 +141,7 @@ static json *answer(const char *function, const resale_policy *p, const json *in
             return o;
         }
         if (st != RESALE_STATUS_OK) return error_shape("error", e, NULL, 0);
-        o = json_object();
-        json_set(o, "status", json_cstring("rewritten"));
-        json_set(o, "url", json_string(out->data, out->len));
-        return o;
+        return shape("rewritten", "url", buffer_text(out));
     }
     if (strcmp(function, "check") == 0) {
         resale_shop_request *r = NULL;
@@ -133,9 +156,7 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         json_set(req, "coupon", str_or_null(FIELD(f, coupon)));
         json_set(req, "action", json_cstring(f.action == RESALE_ACTION_UPGRADE ? "upgrade" : "buy"));
         json_set(req, "extension_key_number", str_or_null(FIELD(f, extension_key_number)));
-        o = json_object();
-        json_set(o, "status", json_cstring("accepted"));
-        json_set(o, "request", req);
+        o = shape("accepted", "request", req);
         json_set(o, "redirect_url", str_or_null(FIELD(f, redirect_url)));
         resale_shop_request_free(r);
         return o;
@@ -144,10 +165,7 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         const json *url = member(input, "catalog_url");
         st = resale_panel_ini(p, url ? url->string : NULL, url ? url->length : 0, out, &e);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, NULL, 0);
-        o = json_object();
-        json_set(o, "status", json_cstring("ok"));
-        json_set(o, "text", json_string(out->data, out->len));
-        return o;
+        return shape("ok", "text", buffer_text(out));
     }
     if (strcmp(function, "filter_catalog") == 0) {
         const json *path = json_get(input, "path"), *body = json_get(input, "body");
@@ -155,10 +173,8 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         st = resale_filter_catalog(p, path->string, path->length, body->string, body->length, out, &stats, &e);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, NULL, 1);
         static const char *kinds[] = {"packages", "categories", "other"};
-        o = json_object();
-        json_set(o, "status", json_cstring("ok"));
-        json_set(o, "kind", json_cstring(kinds[stats.kind]));
-        json_set(o, "body", json_string(out->data, out->len));
+        o = shape("ok", "kind", json_cstring(kinds[stats.kind]));
+        json_set(o, "body", buffer_text(out));
         json_set(o, "kept", json_number((double)stats.kept));
         json_set(o, "dropped", json_number((double)stats.dropped));
         return o;
@@ -169,16 +185,8 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         const json *main_item = member(input, "main_item");
         if (main_item) {
             /* extensions: the codes joined by newlines */
-            const json *exts = json_get(input, "extensions");
-            size_t total = 0;
-            for (size_t i = 0; i < exts->count; i++) total += exts->items[i]->length + 1;
-            char *list = calloc(1, total + 1);
-            size_t at = 0;
-            for (size_t i = 0; i < exts->count; i++) {
-                if (i) list[at++] = '\n';
-                memcpy(list + at, exts->items[i]->string, exts->items[i]->length);
-                at += exts->items[i]->length;
-            }
+            size_t at;
+            char *list = joined(json_get(input, "extensions"), &at);
             st = resale_new_instance_plan(p, main_item->string, main_item->length, list, at, order, order_len, out, &e);
             free(list);
         } else {
@@ -208,10 +216,7 @@ static json *answer(const char *function, const resale_policy *p, const json *in
                 start = i + 1;
             }
         }
-        o = json_object();
-        json_set(o, "status", json_cstring("ok"));
-        json_set(o, "commands", commands);
-        return o;
+        return shape("ok", "commands", commands);
     }
     if (strcmp(function, "parse_key") == 0) {
         const json *body = json_get(input, "body"), *location = member(input, "location");
@@ -227,38 +232,28 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         st = resale_upgrade_target_state(key->string, key->length, spec, spec_len, out, &e);
         free(spec);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
-        o = json_object();
-        json_set(o, "status", json_cstring("ok"));
-        json_set(o, "body", json_string(out->data, out->len));
-        return o;
+        return shape("ok", "body", buffer_text(out));
     }
     if (strcmp(function, "marketplace_verify") == 0) {
         const json *body = json_get(input, "body"), *sig = member(input, "signature");
-        const json *secrets = json_get(input, "secrets");
-        size_t total = 0, at = 0;
-        for (size_t i = 0; i < secrets->count; i++) total += secrets->items[i]->length + 1;
-        char *list = calloc(1, total + 1);
-        for (size_t i = 0; i < secrets->count; i++) {
-            if (i) list[at++] = '\n';
-            memcpy(list + at, secrets->items[i]->string, secrets->items[i]->length);
-            at += secrets->items[i]->length;
-        }
+        size_t at;
+        char *list = joined(json_get(input, "secrets"), &at);
         st = resale_marketplace_verify(body->string, body->length, sig ? sig->string : NULL, sig ? sig->length : 0,
                                        list, at, &e);
         free(list);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
-        o = json_object();
-        json_set(o, "status", json_cstring("ok"));
-        return o;
+        return shape("ok", NULL, NULL);
     }
-    if (strcmp(function, "marketplace_apply") == 0) {
-        const json *state = member(input, "state");
-        size_t state_len = 0, event_len = 0;
-        char *state_text = state ? json_write(state, &state_len) : NULL;
-        char *event_text = json_write(json_get(input, "event"), &event_len);
-        st = resale_marketplace_apply(state_text, state_len, event_text, event_len, out, &e);
+    /* apply and replay: the same call shape, an optional JSON state then the deliveries. */
+    if (strcmp(function, "marketplace_apply") == 0 || strcmp(function, "marketplace_replay") == 0) {
+        int apply = strcmp(function, "marketplace_apply") == 0;
+        size_t state_len, events_len;
+        char *state_text = member_text(input, apply ? "state" : "base", &state_len);
+        char *events_text = json_write(json_get(input, apply ? "event" : "events"), &events_len);
+        st = (apply ? resale_marketplace_apply : resale_marketplace_replay)(state_text, state_len, events_text,
+                                                                             events_len, out, &e);
         free(state_text);
-        free(event_text);
+        free(events_text);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
         return buffer_json(out);
     }
@@ -271,17 +266,6 @@ static json *answer(const char *function, const resale_policy *p, const json *in
         free(state_text);
         if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
         return ok_answer(NULL, out);
-    }
-    if (strcmp(function, "marketplace_replay") == 0) {
-        const json *base = member(input, "base");
-        size_t base_len = 0, events_len;
-        char *base_text = base ? json_write(base, &base_len) : NULL;
-        char *events_text = json_write(json_get(input, "events"), &events_len);
-        st = resale_marketplace_replay(base_text, base_len, events_text, events_len, out, &e);
-        free(base_text);
-        free(events_text);
-        if (st != RESALE_STATUS_OK) return error_shape("error", e, "field", 0);
-        return buffer_json(out);
     }
     if (strcmp(function, "marketplace_reconcile") == 0) {
         const json *now = json_get(input, "now");
