@@ -267,3 +267,25 @@ fn escapes_across_block_boundaries() {
         }
     }
 }
+
+/// Long strings (the block path skips their plain bytes) with a quote,
+/// backslash, escape, control or non-ASCII byte at every offset, in a key
+/// and in values of a kept and a hidden item; one shot and cut inside.
+#[test]
+fn specials_at_every_offset_of_long_strings() {
+    for special in ["\\\"", "\\/", "\\u00e9", "\"", "\u{1}", "é", "\\"] {
+        for len in [40, 64, 100, 200] {
+            for at in 0..=len {
+                let text = format!("{}{special}{}", "y".repeat(at), "z".repeat(len - at));
+                let feed = format!(
+                    r#"[{{"code":"docker","d":"{text}","buy_url":"https://go.plesk.com/buy-plesk-ext/docker"}},
+{{"code":"seo","{text}":1,"buy_url":"https://go.plesk.com/buy-plesk-ext/seo","t":["{text}"]}}]"#
+                );
+                let cut = feed.find(special).unwrap() + 1;
+                for cuts in [vec![], vec![cut], vec![cut.saturating_sub(40), cut + 33]] {
+                    same_on_every_path(feed.as_bytes(), &cuts);
+                }
+            }
+        }
+    }
+}

@@ -146,11 +146,44 @@ pub(crate) fn classify(path: ScanPath, block: &[u8; 64]) -> Masks {
     run_on(path, One(block))
 }
 
+/// [`Classify::string_run`] on `path` (which the caller checked is available).
+#[cfg(test)]
+pub(crate) fn string_run(path: ScanPath, chunk: &[u8], i: usize) -> usize {
+    struct Run<'a>(&'a [u8], usize);
+    impl BlockLoop for Run<'_> {
+        type Output = usize;
+        fn run<C: Classify>(self) -> usize {
+            C::string_run(self.0, self.1)
+        }
+    }
+    run_on(path, Run(chunk, i))
+}
+
 /// A block classifier, as a type: a loop generic over it is compiled once
 /// per path, with the classifier inlined into it.
 pub(crate) trait Classify {
     /// The masks of one block.
     fn masks(block: &[u8; 64]) -> Masks;
+
+    /// An index `j >= i` such that `chunk[i..j]` holds no `"`, `\\` or
+    /// control byte: the first such byte of `chunk[i..]`, or a point from
+    /// which the rest of the chunk is left to the block loop. Inside a
+    /// string, those bytes decide nothing (UTF-8 is checked apart), and a
+    /// feed's descriptions run to hundreds of them: a search for the three
+    /// bytes costs a few instructions per 32, where a block costs a
+    /// classification, a layout and a visit.
+    #[inline]
+    fn string_run(chunk: &[u8], mut i: usize) -> usize {
+        while let Some(block) = chunk.get(i..i + 64) {
+            let m = Self::masks(block.try_into().expect("64 bytes"));
+            let special = m.quote | m.backslash | m.control;
+            if special != 0 {
+                return i + special.trailing_zeros() as usize;
+            }
+            i += 64;
+        }
+        i
+    }
 }
 
 /// The byte-by-byte classifier (the paths without SIMD).
@@ -281,6 +314,37 @@ mod x86 {
             // configuration enables it), so every CPU running this code has it.
             unsafe { sse2(block) }
         }
+
+        #[inline(always)]
+        fn string_run(chunk: &[u8], i: usize) -> usize {
+            // SAFETY: as for `masks`.
+            unsafe { Sse2::string_run_sse2(chunk, i) }
+        }
+    }
+
+    impl Sse2 {
+        /// [`Classify::string_run`], 16 bytes at a time.
+        #[target_feature(enable = "sse2")]
+        #[inline]
+        fn string_run_sse2(chunk: &[u8], mut i: usize) -> usize {
+            let (quote, backslash) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8));
+            let max_control = _mm_set1_epi8(0x1f);
+            while i + 16 <= chunk.len() {
+                // SAFETY: bytes i..i+16 are in `chunk`; `loadu` has no
+                // alignment requirement.
+                let v = unsafe { _mm_loadu_si128(chunk.as_ptr().add(i).cast::<__m128i>()) };
+                let special = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                    _mm_cmpeq_epi8(_mm_min_epu8(v, max_control), v),
+                );
+                let bits = _mm_movemask_epi8(special) as u32;
+                if bits != 0 {
+                    return i + bits.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+            i
+        }
     }
 
     pub(super) struct Avx2;
@@ -292,6 +356,36 @@ mod x86 {
             // `ScanPath::is_available` saw the CPU has AVX2.
             unsafe { avx2(block) }
         }
+
+        #[inline(always)]
+        fn string_run(chunk: &[u8], i: usize) -> usize {
+            // SAFETY: as for `masks`.
+            unsafe { string_run_avx2(chunk, i) }
+        }
+    }
+
+    /// [`Classify::string_run`], 32 bytes at a time; only for a CPU that
+    /// has AVX2. Not inlined, as `avx2`.
+    #[target_feature(enable = "avx2")]
+    #[inline(never)]
+    fn string_run_avx2(chunk: &[u8], mut i: usize) -> usize {
+        let (quote, backslash) = (_mm256_set1_epi8(b'"' as i8), _mm256_set1_epi8(b'\\' as i8));
+        let max_control = _mm256_set1_epi8(0x1f);
+        while i + 32 <= chunk.len() {
+            // SAFETY: bytes i..i+32 are in `chunk`; `loadu` has no
+            // alignment requirement.
+            let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().add(i).cast::<__m256i>()) };
+            let special = _mm256_or_si256(
+                _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)),
+                _mm256_cmpeq_epi8(_mm256_min_epu8(v, max_control), v),
+            );
+            let bits = _mm256_movemask_epi8(special) as u32;
+            if bits != 0 {
+                return i + bits.trailing_zeros() as usize;
+            }
+            i += 32;
+        }
+        i
     }
 
     /// SSE2 is part of x86_64: every CPU that runs this build has it.
@@ -428,6 +522,38 @@ mod tests {
                         classify_bytes(&block),
                         "{path:?} {b} {k}"
                     );
+                }
+            }
+        }
+    }
+
+    /// A run of plain string bytes ends at the first quote, backslash or
+    /// control byte, or short of it only where less than a block is left.
+    #[test]
+    fn string_runs_stop_at_the_first_special_byte() {
+        for path in ScanPath::available() {
+            for len in [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 130, 200] {
+                for special in [b'"', b'\\', 0x00, 0x1f] {
+                    for at in 0..=len {
+                        let mut chunk: Vec<u8> = (0..len)
+                            .map(|k| [b'a', 0x20, 0x7f, 0x80, 0xff, b'/'][k % 6])
+                            .collect();
+                        if at < len {
+                            chunk[at] = special;
+                        }
+                        for start in [0, 1, 7].into_iter().filter(|&s| s <= len) {
+                            let j = string_run(path, &chunk, start);
+                            let first = chunk[start..]
+                                .iter()
+                                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                                .map_or(len, |k| start + k);
+                            assert!(j >= start && j <= first, "{path:?} {len} {at} {start}: {j}");
+                            assert!(
+                                j == first || len - j < 64,
+                                "{path:?} {len} {at} {start}: {j}"
+                            );
+                        }
+                    }
                 }
             }
         }

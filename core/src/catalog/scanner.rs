@@ -437,6 +437,16 @@ impl Scanner {
                 i = self.run(chunk, i, base, events, true)?;
                 continue;
             }
+            if self.state == State::Str {
+                // Inside a string with no escape under way: the plain bytes
+                // up to the next quote, backslash or control byte decide
+                // nothing, and the block starts there (a block may start
+                // anywhere: outside an escape is all its masks assume).
+                i = C::string_run(chunk, i);
+                if i >= n {
+                    break;
+                }
+            }
             let (masks, valid) = match chunk.get(i..i + 64) {
                 Some(block) => (C::masks(block.try_into().expect("64 bytes")), u64::MAX),
                 None => {
