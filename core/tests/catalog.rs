@@ -49,18 +49,37 @@ fn raw_items(bytes: &[u8]) -> Vec<String> {
     v.into_iter().map(|r| r.get().to_owned()).collect()
 }
 
-/// A fixture filtered for `path` by the whitelist's policy.
-fn filter_fixture(path: &str, body: &[u8]) -> Filtered {
-    whitelist_policy("").filter_catalog(path, body).unwrap()
+/// A fixture with the panel path that asks for it and the kind that path names.
+struct Fixture {
+    path: &'static str,
+    body: &'static [u8],
+    kind: CatalogKind,
+}
+
+const PACKAGES_FIXTURE: Fixture = Fixture {
+    path: "/api/v4/packages?platform=unix&with-hidden&with-unstable",
+    body: PACKAGES,
+    kind: CatalogKind::Packages,
+};
+
+const CATEGORIES_FIXTURE: Fixture = Fixture {
+    path: "/api/v4/categories?version=18.0.64&platform=unix&with-hidden",
+    body: CATEGORIES,
+    kind: CatalogKind::Categories,
+};
+
+/// A fixture filtered for its path by the whitelist's policy, checked to be read as its kind.
+fn filter_fixture(fixture: &Fixture) -> Filtered {
+    let f = whitelist_policy("")
+        .filter_catalog(fixture.path, fixture.body)
+        .unwrap();
+    assert_eq!(f.kind, fixture.kind, "{}", fixture.path);
+    f
 }
 
 #[test]
 fn fixture_keeps_220_of_300() {
-    let f = filter_fixture(
-        "/api/v4/packages?platform=unix&with-hidden&with-unstable",
-        PACKAGES,
-    );
-    assert_eq!(f.kind, CatalogKind::Packages);
+    let f = filter_fixture(&PACKAGES_FIXTURE);
     assert_eq!(
         (f.stats.items, f.stats.kept, f.stats.dropped),
         (300, 220, 80)
@@ -125,11 +144,7 @@ fn every_generator_style() {
 
 #[test]
 fn categories_fixture() {
-    let f = filter_fixture(
-        "/api/v4/categories?version=18.0.64&platform=unix&with-hidden",
-        CATEGORIES,
-    );
-    assert_eq!(f.kind, CatalogKind::Categories);
+    let f = filter_fixture(&CATEGORIES_FIXTURE);
     let input: Vec<Value> = serde_json::from_slice(CATEGORIES).unwrap();
     let output: Vec<Value> = serde_json::from_slice(&f.body).unwrap();
     assert_eq!(input.len(), output.len());
