@@ -226,40 +226,36 @@ mod reference {
             ));
         }
         let token = get(&params, param::TOKEN);
-        if let Some(t) = token {
-            if t.value.len() > syntax::MAX_TOKEN_BYTES {
-                return Err(reject(
-                    "token.too_long",
-                    param::TOKEN,
-                    format!("`token` is longer than {} bytes", syntax::MAX_TOKEN_BYTES),
-                ));
-            }
-            if !syntax::is_base64(&t.value) {
-                return Err(reject(
-                    "token.malformed",
-                    param::TOKEN,
-                    "`token` is not base64",
-                ));
-            }
+        if token.is_some_and(|t| t.value.len() > syntax::MAX_TOKEN_BYTES) {
+            return Err(reject(
+                "token.too_long",
+                param::TOKEN,
+                format!("`token` is longer than {} bytes", syntax::MAX_TOKEN_BYTES),
+            ));
         }
         let product = get(&params, param::PRODUCT_ID);
-        if let Some(p) = product {
-            if !syntax::is_product_id(&p.value) {
-                return Err(reject(
-                    "product_id.malformed",
-                    param::PRODUCT_ID,
-                    "`product-id` is not a product ID (letters, digits, `-`, `_`, `.`)",
-                ));
-            }
-        }
         let coupon = get(&params, param::COUPON);
-        if let Some(c) = coupon {
-            if !syntax::is_coupon(&c.value) {
-                return Err(reject(
-                    "coupon.malformed",
-                    param::COUPON,
-                    "`buyUrlCoupon` is not a coupon code (letters, digits, `-`, `_`, `.`)",
-                ));
+        // The oracle's own table of the optional fields' syntax: each one's
+        // value, the shape it must have, and the rejection when it has not.
+        let well_formed: fn(&str) -> bool = syntax::is_base64;
+        let syntax_rules = [
+            (token, well_formed, "token.malformed", param::TOKEN),
+            (
+                product,
+                syntax::is_product_id,
+                "product_id.malformed",
+                param::PRODUCT_ID,
+            ),
+            (coupon, syntax::is_coupon, "coupon.malformed", param::COUPON),
+        ];
+        let messages = [
+            "`token` is not base64",
+            "`product-id` is not a product ID (letters, digits, `-`, `_`, `.`)",
+            "`buyUrlCoupon` is not a coupon code (letters, digits, `-`, `_`, `.`)",
+        ];
+        for ((value, well_formed, code, field), message) in syntax_rules.into_iter().zip(messages) {
+            if value.is_some_and(|v| !well_formed(&v.value)) {
+                return Err(reject(code, field, message));
             }
         }
         let action = match get(&params, param::ACTION).map(|a| a.value.as_ref()) {
