@@ -302,25 +302,18 @@ mod reference {
             )
         })?;
         if entry.individual_offers {
-            if token.is_none() {
-                return Err(reject(
-                    "token.missing",
-                    param::TOKEN,
-                    format!(
-                        "`{}` is sold as Individual Offers: the link must carry `token`",
+            let required = [
+                (token, "token.missing", param::TOKEN),
+                (product, "product_id.missing", param::PRODUCT_ID),
+            ];
+            for (value, code, field) in required {
+                if value.is_none() {
+                    let message = format!(
+                        "`{}` is sold as Individual Offers: the link must carry `{field}`",
                         ext.value
-                    ),
-                ));
-            }
-            if product.is_none() {
-                return Err(reject(
-                    "product_id.missing",
-                    param::PRODUCT_ID,
-                    format!(
-                        "`{}` is sold as Individual Offers: the link must carry `product-id`",
-                        ext.value
-                    ),
-                ));
+                    );
+                    return Err(reject(code, field, message));
+                }
             }
         }
         if let Some(p) = product {
