@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace Resale\Tests;
 
-use PHPUnit\Framework\TestCase;
 use Resale\CatalogError;
 use Resale\Declarations;
 use Resale\InvalidArgument;
@@ -21,14 +20,12 @@ use Resale\Rejection;
 use Resale\ShopRequest;
 
 /** The PHP API: errors, shop entry, rewrite, catalog streaming, library loading. */
-final class ApiTest extends TestCase
+final class ApiTest extends ResaleTestCase
 {
-    private const ROOT = __DIR__ . '/../../..';
     private const POLICY = '{"shop_url": "https://shop.example.com/store",
         "extensions": {"wp-toolkit": {"products": ["WPT_DELUXE"], "individual_offers": true,
                                       "partner_api_item": "EXT-WP-TOOLKIT"},
                        "docker": {}}}';
-    private const KN = 'PLSK.12345678.0001';
 
     private static function policy(): Policy
     {

@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace Resale\Tests;
 
-use PHPUnit\Framework\TestCase;
 use Resale\License;
 use Resale\License\Executor;
 use Resale\License\StepFailed;
@@ -16,12 +15,10 @@ use Resale\Policy;
  * instance with extensions for Partner API 3.0 and 1.0, and failures (a
  * step in the middle of a plan, 401, 404, a v1 result code).
  */
-final class ExecutorTest extends TestCase
+final class ExecutorTest extends ResaleTestCase
 {
-    private const ROOT = __DIR__ . '/../../..';
     private const LOGIN = 'api-login';
     private const PASSWORD = 'pa"ss<&>word';
-    private const KN = 'PLSK.12345678.0001';
     private const EKN = 'EXT.23456789.0001';
 
     /** @var resource|null */

@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace Resale\Tests;
 
-use PHPUnit\Framework\TestCase;
 use Resale\CatalogError;
 use Resale\InvalidInput;
 use Resale\Policy;
@@ -17,11 +16,8 @@ use Resale\Rejection;
  * made and dropped along the way, leave PHP's memory and the process's RSS
  * where they were at the 10,000 mark.
  */
-final class LeakTest extends TestCase
+final class LeakTest extends ResaleTestCase
 {
-    private const ROOT = __DIR__ . '/../../..';
-    private const KN = 'PLSK.12345678.0001';
-
     private static function rssBytes(): int
     {
         $statm = explode(' ', trim((string) file_get_contents('/proc/self/statm')));

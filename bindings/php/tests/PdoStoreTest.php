@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace Resale\Tests;
 
-use PHPUnit\Framework\TestCase;
 use Resale\InvalidArgument;
 use Resale\Marketplace\MarketplaceError;
 use Resale\Marketplace\PdoStore;
@@ -16,9 +15,8 @@ use Resale\Marketplace\Webhook;
  * entitlement the command line computes applying the same events one by one
  * in event order.
  */
-final class PdoStoreTest extends TestCase
+final class PdoStoreTest extends ResaleTestCase
 {
-    private const ROOT = __DIR__ . '/../../..';
     private const ACCOUNT = 4242;
 
     private string $dir;

@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace Resale\Tests;
 
-use PHPUnit\Framework\TestCase;
 use Resale\CatalogStats;
 use Resale\Declarations;
 use Resale\Policy;
@@ -16,10 +15,8 @@ use Resale\ShopRequest;
  * answers the shared vectors get through PHP. A field the core adds and
  * PHP does not mirror fails here.
  */
-final class ShapesTest extends TestCase
+final class ShapesTest extends ResaleTestCase
 {
-    private const ROOT = __DIR__ . '/../../..';
-
     /** @return list<string> the top-level properties of a schema, in order */
     private static function schemaFields(string $name): array
     {

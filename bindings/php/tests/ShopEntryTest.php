@@ -4,16 +4,13 @@ declare(strict_types=1);
 
 namespace Resale\Tests;
 
-use PHPUnit\Framework\TestCase;
 
 /**
  * examples/shop-entry.php over HTTP in PHP's built-in server
  * (`php -d ffi.enable=1 -S 127.0.0.1:<free port>`), RESALE_LIB passed through.
  */
-final class ShopEntryTest extends TestCase
+final class ShopEntryTest extends ResaleTestCase
 {
-    private const KN = 'PLSK.12345678.0001';
-
     /** @var resource|null */
     private static $server = null;
     private static string $base = '';

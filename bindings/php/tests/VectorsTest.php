@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace Resale\Tests;
 
-use PHPUnit\Framework\TestCase;
 use Resale\License;
 use Resale\Marketplace\Reconcile;
 use Resale\Marketplace\Webhook;
@@ -20,9 +19,8 @@ use Resale\Rewrite;
  * `message` is set aside on both sides, and any message a non-empty
  * sentence. Writes target/vector-counts/php-ffi.txt ("php-ffi\ttotal\tfailed").
  */
-final class VectorsTest extends TestCase
+final class VectorsTest extends ResaleTestCase
 {
-    private const ROOT = __DIR__ . '/../../..';
     private const JSON = JSON_BIGINT_AS_STRING | JSON_THROW_ON_ERROR;
 
     /** @var array<string, Policy> */
