@@ -248,7 +248,7 @@ export function bind(raw) {
     }
     /** `{action:"reply", reply}`, `{action:"pass"}` or `{action:"filter", reply, ttl}` for the upstream's status and headers. */
     catalogAnswer({ method, target, ifNoneMatch }, status, headers, decodes = []) {
-      return call(() => this.#g.catalogAnswer(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes));
+      return call(() => this.#g.catalogAnswer(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes, undefined));
     }
     /**
      * The reply to hold the whole filtered `feed` under, for the upstream answer catalogAnswer
@@ -256,7 +256,8 @@ export function bind(raw) {
      * upstream gave no validator, an `etag` of the feed (CatalogPlan::to_hold); null for another answer.
      */
     catalogToHold({ method, target, ifNoneMatch }, status, headers, decodes, feed) {
-      return call(() => this.#g.catalogToHold(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes ?? [], bytes(feed)));
+      const answer = call(() => this.#g.catalogAnswer(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes ?? [], bytes(feed)));
+      return answer.action === "filter" ? answer.hold : null;
     }
     /** The 502 reply for an upstream that did not answer. */
     catalogUnreachable({ method, target }, detail) {

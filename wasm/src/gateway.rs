@@ -110,8 +110,14 @@ impl Gateway {
     /// What to do with the upstream's answer to a catalog request:
     /// `{"action":"reply","reply"}`, `{"action":"pass"}` or
     /// `{"action":"filter","reply","ttl"}`. `headers`: JSON `[[name, value]…]`;
-    /// `decodes`: the encodings the runtime has undone.
+    /// `decodes`: the encodings the runtime has undone. Given the whole
+    /// filtered `feed`, a `filter` answer also carries `"hold"`: the reply to
+    /// hold that feed under (`CatalogPlan::to_hold`: the filter reply's
+    /// headers and, where the upstream gave no validator, an `ETag` of the
+    /// feed). One entry for both, so that the held reply is always the one
+    /// for the same upstream answer (`js/api.js` `catalogToHold` reads it).
     #[wasm_bindgen(js_name = catalogAnswer)]
+    #[allow(clippy::too_many_arguments)]
     pub fn catalog_answer(
         &self,
         method: &str,
@@ -120,6 +126,7 @@ impl Gateway {
         status: u16,
         headers: &str,
         decodes: Vec<String>,
+        feed: Option<Vec<u8>>,
     ) -> Result<String, JsValue> {
         let headers = headers_arg(headers)?;
         let Some(plan) = self.plan(method, target, if_none_match.as_deref()) else {
@@ -130,39 +137,14 @@ impl Gateway {
             Answer::Reply(r) => json!({"action": "reply", "reply": reply(&r)}),
             Answer::Pass => json!({"action": "pass"}),
             Answer::Filter { reply: r, ttl } => {
-                json!({"action": "filter", "reply": reply(&r), "ttl": ttl})
+                let mut filter = json!({"action": "filter", "reply": reply(&r), "ttl": ttl});
+                if let Some(feed) = feed {
+                    filter["hold"] = reply(&plan.to_hold(r, &feed));
+                }
+                filter
             }
         };
         Ok(answer.to_string())
-    }
-
-    /// The reply to hold a whole filtered `feed` under (JSON text), for the
-    /// same upstream answer as `catalogAnswer`'s `filter`
-    /// (`CatalogPlan::to_hold`: its headers and, where the upstream gave no
-    /// validator, an `ETag` of the feed); `null` when that answer is not
-    /// `filter`.
-    #[wasm_bindgen(js_name = catalogToHold)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn catalog_to_hold(
-        &self,
-        method: &str,
-        target: &str,
-        if_none_match: Option<String>,
-        status: u16,
-        headers: &str,
-        decodes: Vec<String>,
-        feed: &[u8],
-    ) -> Result<String, JsValue> {
-        let headers = headers_arg(headers)?;
-        let Some(plan) = self.plan(method, target, if_none_match.as_deref()) else {
-            return Ok(Value::Null.to_string());
-        };
-        let decodes: Vec<&str> = decodes.iter().map(String::as_str).collect();
-        let held = match plan.answer(&UpstreamHead { status, headers }, &decodes) {
-            Answer::Filter { reply: r, .. } => reply(&plan.to_hold(r, feed)),
-            _ => Value::Null,
-        };
-        Ok(held.to_string())
     }
 
     /// The `502 upstream.unreachable` reply (JSON text).
