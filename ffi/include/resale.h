@@ -893,9 +893,11 @@ enum resale_status resale_upgrade_target_state(const char *key,
 /*
  Verify a webhook's `X-Hub-Signature-256` header (`signature`, NULL when
  the request had none) over the raw `body`, with any of `secrets`
- (separated by `\n`: several during a secret rotation). Constant-time.
- `RESALE_STATUS_OK`, or `RESALE_STATUS_REJECTED` with
- `signature.missing`, `signature.malformed` or `signature.mismatch`.
+ (one per line, read as every edge reads its setting,
+ `gateway::webhook::secrets`: trimmed, empty lines skipped; several
+ during a secret rotation). Constant-time. `RESALE_STATUS_OK`, or
+ `RESALE_STATUS_REJECTED` with `signature.missing`, `signature.malformed`,
+ `signature.no_secret` or `signature.mismatch`.
 
  # Safety
  Each pointer NULL (where allowed) or valid for reads of its length;

@@ -14,13 +14,15 @@ use resale_core::report::{ApplyAnswer, ReconcileAnswer, SeatReport};
 use crate::answer::{args, with_output};
 use crate::errors::{resale_error, resale_status};
 use crate::panic_guard::guard;
-use crate::string::{bytes, lines, optional_text, resale_buffer, text};
+use crate::string::{bytes, optional_text, resale_buffer, text};
 
 /// Verify a webhook's `X-Hub-Signature-256` header (`signature`, NULL when
 /// the request had none) over the raw `body`, with any of `secrets`
-/// (separated by `\n`: several during a secret rotation). Constant-time.
-/// `RESALE_STATUS_OK`, or `RESALE_STATUS_REJECTED` with
-/// `signature.missing`, `signature.malformed` or `signature.mismatch`.
+/// (one per line, read as every edge reads its setting,
+/// `gateway::webhook::secrets`: trimmed, empty lines skipped; several
+/// during a secret rotation). Constant-time. `RESALE_STATUS_OK`, or
+/// `RESALE_STATUS_REJECTED` with `signature.missing`, `signature.malformed`,
+/// `signature.no_secret` or `signature.mismatch`.
 ///
 /// # Safety
 /// Each pointer NULL (where allowed) or valid for reads of its length;
@@ -40,7 +42,7 @@ pub unsafe extern "C" fn resale_marketplace_verify(
             let body = bytes(body, body_len, "body")?;
             let header = optional_text(signature_, signature_len, "signature")?;
             let secrets = text(secrets, secrets_len, "secrets")?;
-            let secrets: Vec<&[u8]> = lines(secrets).into_iter().map(str::as_bytes).collect();
+            let secrets = resale_core::gateway::webhook::secrets(secrets);
             Ok(signature::verify(body, header, &secrets)?)
         })
     }

@@ -18,6 +18,11 @@ pub const PREFIX: &str = "sha256=";
 /// Verify `header` (the `X-Hub-Signature-256` value, `None` when absent)
 /// against `body` with any of `secrets`.
 ///
+/// An empty secret is never a key: HMAC takes a key of any length, so an
+/// empty one (a settings file's trailing newline, an unset variable) would
+/// let anyone sign with the empty key. Empty entries are skipped, and a list
+/// with no other entry is `signature.no_secret`, as an empty list is.
+///
 /// ```
 /// use resale_core::marketplace::signature::verify;
 /// let sig = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
@@ -47,14 +52,14 @@ pub fn verify(body: &[u8], header: Option<&str>, secrets: &[&[u8]]) -> Result<()
             "the signature must be `sha256=` and 64 lower-case hex digits",
         ));
     }
-    if secrets.is_empty() {
+    if secrets.iter().all(|s| s.is_empty()) {
         return Err(Error::at_field(
             "signature.no_secret",
             "secret",
             "no webhook secret is configured",
         ));
     }
-    for secret in secrets {
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
         mac.update(body);
@@ -111,6 +116,25 @@ mod tests {
             sign(br#"{"foo":"bar"}"#, b"mysecret"),
             "sha256=4864d2759938a15468b5df9ade20bf161da9b4f737ea61794142f3484236bda3"
         );
+    }
+
+    #[test]
+    fn an_empty_secret_is_never_a_key() {
+        let empty_key = sign(b"forged", b"");
+        let code = |secrets: &[&[u8]]| {
+            verify(b"forged", Some(&empty_key), secrets)
+                .unwrap_err()
+                .code
+        };
+        assert_eq!(code(&[b""]), "signature.no_secret");
+        assert_eq!(code(&[b"", b""]), "signature.no_secret");
+        assert_eq!(code(&[b"real", b""]), "signature.mismatch");
+        assert!(verify(
+            b"Hello, World!",
+            Some(GH),
+            &[b"", b"It's a Secret to Everybody"]
+        )
+        .is_ok());
     }
 
     #[test]
