@@ -16,6 +16,7 @@ use resale_core::{Action, Error, Policy, ShopRequestRef};
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::guard;
 use crate::policy::{policy, resale_policy};
+use crate::shop_request::{push_forward_query, values};
 use crate::string::text;
 
 /// How many NUL-terminated fields an accepted [`resale_buy_link`] writes.
@@ -127,36 +128,21 @@ fn buy_link(
 fn write_fields(policy: &Policy, request: &ShopRequestRef<'_>, block: &mut String) {
     policy.write_shop_redirect_url(request, block);
     block.push('\0');
-    let ShopRequestRef {
-        extension_id,
-        key_number,
-        token,
-        product_id,
-        coupon,
-        action,
-        extension_key_number,
-        ..
-    } = request;
-    let mut put = |value: &str| {
-        block.push_str(value);
+    let mut put = |value: Option<&str>| {
+        block.push_str(value.unwrap_or(""));
         block.push('\0');
     };
-    put(extension_id);
-    put(key_number);
-    put(token.as_deref().unwrap_or(""));
-    put(product_id.as_deref().unwrap_or(""));
-    put(coupon.as_deref().unwrap_or(""));
-    put(match action {
+    let [extension_id, key_number, token, product_id, coupon, extension_key_number] =
+        values(request);
+    for value in [extension_id, key_number, token, product_id, coupon] {
+        put(value);
+    }
+    put(Some(match request.action {
         Action::Buy => "buy",
         Action::Upgrade => "upgrade",
-    });
-    put(extension_key_number.as_deref().unwrap_or(""));
-    for (i, pair) in request.forward_pairs().enumerate() {
-        if i > 0 {
-            block.push('&');
-        }
-        block.push_str(pair);
-    }
+    }));
+    put(extension_key_number);
+    push_forward_query(request, block);
     block.push('\0');
 }
 

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use resale_core::{Action, ShopRequest};
+use resale_core::{Action, Policy, ShopRequest, ShopRequestRef};
 
 use crate::answer::args;
 use crate::errors::{resale_error, resale_status};
@@ -30,32 +30,16 @@ impl resale_shop_request {
         &self.request
     }
 
-    /// The request with its redirect URL, laid out as one block. The core's
-    /// struct is taken apart without `..`: a field added to `ShopRequest`
-    /// does not compile until it is here.
-    fn new(request: ShopRequest, redirect_url: String) -> resale_shop_request {
-        let mut block = redirect_url;
-        let ShopRequest {
-            extension_id,
-            key_number,
-            token,
-            product_id,
-            coupon,
-            action,
-            extension_key_number,
-            forward_query,
-        } = &request;
-        let optional = [token, product_id, coupon, extension_key_number];
-        block.reserve(
-            extension_id.len()
-                + key_number.len()
-                + forward_query.len()
-                + optional
-                    .iter()
-                    .map(|s| s.as_ref().map_or(0, String::len))
-                    .sum::<usize>(),
-        );
+    /// The accepted request laid out as one block: the redirect URL, the
+    /// accepted query as it arrived, then [`values`]. The owned request is
+    /// kept for the calls that take the handle (the license plan).
+    fn new(policy: &Policy, request: ShopRequestRef<'_>) -> resale_shop_request {
+        let mut block = String::new();
+        policy.write_shop_redirect_url(&request, &mut block);
         let redirect_url = span(0, block.len());
+        let at = block.len();
+        push_forward_query(&request, &mut block);
+        let forward_query = span(at, block.len() - at);
         let mut put = |value: Option<&str>| {
             value.map_or(ABSENT_SPAN, |v| {
                 let at = block.len();
@@ -63,14 +47,10 @@ impl resale_shop_request {
                 span(at, v.len())
             })
         };
-        let forward_query = put(Some(forward_query));
-        let extension_id = put(Some(extension_id));
-        let key_number = put(Some(key_number));
-        let token = put(token.as_deref());
-        let product_id = put(product_id.as_deref());
-        let coupon = put(coupon.as_deref());
-        let extension_key_number = put(extension_key_number.as_deref());
-        let action = match action {
+        let [extension_id, key_number, token, product_id, coupon, extension_key_number] =
+            values(&request).map(&mut put);
+        let request = request.into_owned();
+        let action = match request.action {
             Action::Buy => resale_action::Buy,
             Action::Upgrade => resale_action::Upgrade,
         };
@@ -121,6 +101,34 @@ const ABSENT_SPAN: (u32, u32) = (0, RESALE_ABSENT);
 fn span(at: usize, len: usize) -> (u32, u32) {
     let fit = |n: usize| u32::try_from(n).unwrap_or(RESALE_ABSENT - 1);
     (fit(at), fit(len))
+}
+
+/// The request's values in the one order both of the C ABI's layouts
+/// take them ([`resale_shop_request_fields`] and
+/// [`crate::buy_link::resale_buy_link`]'s fields): `extension-id`, `kn`,
+/// `token`, `product-id`, `buyUrlCoupon`, `ekn`, each `None` when absent.
+/// One list, so that no value can be in one layout and missing from the
+/// other.
+pub(crate) fn values<'a>(request: &'a ShopRequestRef<'_>) -> [Option<&'a str>; 6] {
+    [
+        Some(&request.extension_id),
+        Some(&request.key_number),
+        request.token.as_deref(),
+        request.product_id.as_deref(),
+        request.coupon.as_deref(),
+        request.extension_key_number.as_deref(),
+    ]
+}
+
+/// Append the accepted parameters as they arrived, joined by `&`
+/// (`ShopRequest::forward_query`).
+pub(crate) fn push_forward_query(request: &ShopRequestRef<'_>, block: &mut String) {
+    for (i, pair) in request.forward_pairs().enumerate() {
+        if i > 0 {
+            block.push('&');
+        }
+        block.push_str(pair);
+    }
 }
 
 /// Purchase or upgrade (the `a` parameter).
@@ -228,9 +236,8 @@ pub unsafe extern "C" fn resale_check_shop_request_fields(
     unsafe {
         let status = guard_new(request, "request", error, || {
             let policy = policy(policy_)?;
-            let accepted = policy.check_shop_request(args!(text(query, query_len)))?;
-            let redirect_url = policy.shop_redirect_url(&accepted);
-            Ok(resale_shop_request::new(accepted, redirect_url))
+            let accepted = policy.check_shop_request_ref(args!(text(query, query_len)))?;
+            Ok(resale_shop_request::new(policy, accepted))
         });
         if status == resale_status::Ok {
             if let (Some(slot), Some(r)) = (fields.as_mut(), request.as_ref()) {
