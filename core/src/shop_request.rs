@@ -63,6 +63,17 @@ pub enum Action {
     Upgrade,
 }
 
+impl Action {
+    /// The action's name as every answer writes it (`buy`, `upgrade`; the
+    /// same text serde writes), for a binding that lays it out as text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Buy => "buy",
+            Action::Upgrade => "upgrade",
+        }
+    }
+}
+
 /// An accepted shop request. Values are percent-decoded (`+` stays `+`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -650,6 +661,14 @@ mod tests {
 
     fn policy() -> Policy {
         Policy::from_json(include_str!("../../tests/vectors/policies/example.json")).unwrap()
+    }
+
+    #[test]
+    fn an_actions_name_is_the_one_serde_writes() {
+        for action in [Action::Buy, Action::Upgrade] {
+            let serde = serde_json::to_string(&action).unwrap();
+            assert_eq!(serde, format!("\"{}\"", action.as_str()));
+        }
     }
 
     fn code(q: &str) -> (&'static str, Option<String>) {

@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::ffi::c_char;
 
-use resale_core::{Action, Error, Policy, ShopRequestRef};
+use resale_core::{Error, Policy, ShopRequestRef};
 
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::guard;
@@ -137,22 +137,16 @@ fn write_fields(policy: &Policy, request: &ShopRequestRef<'_>, block: &mut Strin
     for value in [extension_id, key_number, token, product_id, coupon] {
         put(value);
     }
-    put(Some(match request.action {
-        Action::Buy => "buy",
-        Action::Upgrade => "upgrade",
-    }));
+    put(Some(request.action.as_str()));
     put(extension_key_number);
     push_forward_query(request, block);
     block.push('\0');
 }
 
 fn too_small(needed: usize, cap: usize) -> Failure {
-    Failure {
-        status: resale_status::InvalidArgument,
-        error: Error::at_field(
-            "argument.too_small",
-            "out",
-            format!("`out` holds {cap} bytes; the answer needs {needed}"),
-        ),
-    }
+    Failure::invalid(Error::at_field(
+        "argument.too_small",
+        "out",
+        format!("`out` holds {cap} bytes; the answer needs {needed}"),
+    ))
 }
