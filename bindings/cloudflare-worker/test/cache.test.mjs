@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { build } from "../build.mjs";
+import { Gateway } from "../../../wasm/pkg/node.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
@@ -40,7 +41,21 @@ async function worker(policyText, options = {}) {
   return mf;
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 300)); // cache.put runs in waitUntil
+/**
+ * Wait until the worker has kept `target`'s filtered feed under `policyText`:
+ * its `cache.put` runs in `waitUntil`, after the response. Polled in the
+ * Cache API under the key the gateway gives the route (a fixed pause passed
+ * or failed with the machine's load); 10 s at most.
+ */
+async function settle(mf, policyText, target) {
+  const { cache_key: key } = Gateway.fromJson(policyText).route({ method: "GET", target }, `http://127.0.0.1:${upstream.address().port}`);
+  const cache = (await mf.getCaches()).default;
+  for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
+    const entry = await cache.match(key);
+    if (entry) return void (await entry.arrayBuffer());
+  }
+  assert.fail(`${target}: not in the Cache API under ${key} after 10 s`);
+}
 
 before(async () => {
   build();
@@ -63,7 +78,7 @@ test("a filtered feed is served from the Cache API; a poll with its ETag is a 30
   const etag = first.headers.get("etag");
   assert.equal(first.status, 200);
   assert.equal(hits, 1);
-  await settle();
+  await settle(mf, policy("docker-only"), "/api/v4/packages?case=cache");
   const second = await mf.dispatchFetch("http://edge/api/v4/packages?case=cache");
   assert.equal(await second.text(), body);
   // Miniflare's front (as Cloudflare's) hands the worker `accept-encoding:
@@ -84,7 +99,7 @@ test("a feed without an upstream validator is cached with the digest of its body
   const first = await mf.dispatchFetch("http://edge/api/v4/packages?case=novalidator");
   await first.text();
   assert.equal(first.headers.get("etag"), null, "nothing to derive one from while streaming");
-  await settle();
+  await settle(mf, policy("docker-only"), "/api/v4/packages?case=novalidator");
   const second = await mf.dispatchFetch("http://edge/api/v4/packages?case=novalidator");
   await second.text();
   assert.match(second.headers.get("etag") ?? "", /^W\/"rs-[0-9a-f]{32}"$/, "the gzipped copy's");
@@ -95,7 +110,7 @@ test("another policy never reads the first policy's entry", async () => {
   const a = await worker(policy("docker-only"));
   const b = await worker(policy("shop-com"));
   await (await a.dispatchFetch("http://edge/api/v4/packages?case=policies")).text();
-  await settle();
+  await settle(a, policy("docker-only"), "/api/v4/packages?case=policies");
   const before = hits;
   const other = await b.dispatchFetch("http://edge/api/v4/packages?case=policies");
   assert.equal(await other.text(), "[]");
@@ -115,7 +130,7 @@ test("a cached feed is kept gzipped: sent as it is where Accept-Encoding allows 
   const mf = await worker(policy("docker-only"));
   const base = await mf.ready;
   const [first, body] = await raw(base, "/api/v4/packages?case=gzip", {});
-  await settle();
+  await settle(mf, policy("docker-only"), "/api/v4/packages?case=gzip");
   const before = hits;
   const [gz, zipped] = await raw(base, "/api/v4/packages?case=gzip", { "accept-encoding": "gzip" });
   assert.equal(gz["content-encoding"], "gzip");
@@ -145,7 +160,7 @@ test("another isolate reads the entry from the Cache API (this one holds it in m
   try {
     const a = await worker(policy("docker-only"), { cachePersist: dir });
     const body = await (await a.dispatchFetch("http://edge/api/v4/packages?case=isolates")).text();
-    await settle();
+    await settle(a, policy("docker-only"), "/api/v4/packages?case=isolates");
     await a.dispose();
     workers.splice(workers.indexOf(a), 1);
     const before = hits;
