@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: schema test-examples playground test-playground soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick profile-scan clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: schema test-examples playground test-playground soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick profile-scan profile-buylink clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -189,6 +189,20 @@ profile-scan:
 	for p in scalar sse2 avx2 serde_json; do \
 	  valgrind --tool=callgrind --callgrind-out-file=target/callgrind.$$p.out \
 	    target/profiling/examples/scan_profile $$p tests/fixtures/packages.json 2>&1 | grep -E 'refs|kept|serde_json'; \
+	done
+
+## profile-buylink: instructions per buy-link round (rewrite + check, owned
+## answers; and rewrite_into + check_ref + redirect, borrowed), from the
+## difference of 20,000 and 10,000 rounds so start-up cancels out
+## (callgrind counts repeat exactly on a busy machine).
+profile-buylink:
+	$(CARGO) build -q --profile profiling -p resale-core --example buy_link_profile
+	for m in owned ref; do \
+	  a=$$(valgrind --tool=callgrind --callgrind-out-file=target/callgrind.buylink.$$m.10k.out \
+	    target/profiling/examples/buy_link_profile $$m 10000 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,); \
+	  b=$$(valgrind --tool=callgrind --callgrind-out-file=target/callgrind.buylink.$$m.out \
+	    target/profiling/examples/buy_link_profile $$m 20000 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,); \
+	  echo "$$m: $$(( (b - a) / 10000 )) instructions per round (target/callgrind.buylink.$$m.out)"; \
 	done
 
 fmt:

@@ -88,6 +88,10 @@ struct Inner {
     /// the next parameter takes: the start of every link to the shop.
     shop_link_base: (Box<str>, char),
     extensions: BTreeMap<String, Sold>,
+    /// Some extension or product has a `shop_url` of its own. When none
+    /// has, every redirect goes to `shop_url`, and [`Policy::shop_target`]
+    /// answers so without looking the extension up.
+    has_own_targets: bool,
     catalog: CatalogPolicy,
     key_number: KeyNumber,
     key_number_pattern: String,
@@ -595,12 +599,16 @@ impl Policy {
             .collect();
         let mut base = String::new();
         let sep = crate::rewrite::write_link_base(&mut base, &shop_url);
+        let has_own_targets = extensions
+            .values()
+            .any(|s| s.policy.shop_url.is_some() || !s.policy.product_shop_urls.is_empty());
         Ok(Policy {
             inner: Arc::new(Inner {
                 shop_link_base: (base.into(), sep),
                 shop_url,
                 shop_query_pairs,
                 extensions,
+                has_own_targets,
                 catalog: CatalogPolicy {
                     allow_patterns: c.allow_patterns,
                     allow,
@@ -634,6 +642,9 @@ impl Policy {
     /// assert_eq!(policy.shop_target("docker", None).as_str(), "https://shop.example/");
     /// ```
     pub fn shop_target(&self, extension: &str, product: Option<&str>) -> &Url {
+        if !self.inner.has_own_targets {
+            return self.shop_url();
+        }
         let Some(entry) = self.extension(extension) else {
             return self.shop_url();
         };

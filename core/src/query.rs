@@ -224,10 +224,24 @@ impl<'q> RawPair<'q> {
 /// are short, and calling `memchr` per pair and per `=` cost more than the
 /// scan).
 pub(crate) fn pairs(query: &str) -> impl Iterator<Item = RawPair<'_>> {
+    pairs_in::<false>(query)
+}
+
+/// [`pairs`] of a query that may still carry its `#fragment`: the pairs end
+/// at the first `#`. The shop request's pass cuts the fragment this way, on
+/// the scan it makes anyway (`#` is a byte the scan stops at), rather than
+/// with a search of its own.
+pub(crate) fn pairs_before_fragment(query: &str) -> impl Iterator<Item = RawPair<'_>> {
+    pairs_in::<true>(query)
+}
+
+fn pairs_in<const FRAGMENT: bool>(query: &str) -> impl Iterator<Item = RawPair<'_>> {
     let bytes = query.as_bytes();
     let mut start = 0;
+    // Where the pairs end: the query's end, or its `#` once met.
+    let mut len = bytes.len();
     std::iter::from_fn(move || {
-        while start < bytes.len() {
+        while start < len {
             let mut eq = None;
             let mut seen = 0u8;
             let mut name_class = 0u8;
@@ -237,6 +251,10 @@ pub(crate) fn pairs(query: &str) -> impl Iterator<Item = RawPair<'_>> {
                 let Some(&b) = bytes.get(end) else { break };
                 let class = BYTE_CLASS[b as usize];
                 if b == b'&' {
+                    break;
+                }
+                if FRAGMENT && b == b'#' {
+                    len = end;
                     break;
                 }
                 if b == b'=' && eq.is_none() {

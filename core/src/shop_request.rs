@@ -150,7 +150,17 @@ impl From<QueryError> for Error {
 /// The query part of what the shop received: a whole URL (`https://…?q`), a
 /// path with a query (`/buy?q`), or the bare query (`q` or `?q`). A fragment
 /// is cut off.
+#[cfg(test)]
 fn query_part(input: &str) -> &str {
+    let query = query_and_fragment(input);
+    memchr::memchr(b'#', query.as_bytes()).map_or(query, |at| &query[..at])
+}
+
+/// The query part (as `query_part` in the tests cuts it) with its
+/// `#fragment`, if any, still on: the pass over
+/// the pairs stops at the `#` ([`crate::query::pairs_before_fragment`]), so
+/// the common request is not searched for one twice.
+fn query_and_fragment(input: &str) -> &str {
     let bytes = input.as_bytes();
     // `scheme://`: a letter, then letters, digits, `+`, `-`, `.` up to `://`.
     let scheme = bytes
@@ -159,15 +169,14 @@ fn query_part(input: &str) -> &str {
         .unwrap_or(bytes.len());
     let has_scheme =
         scheme > 0 && bytes[0].is_ascii_alphabetic() && bytes[scheme..].starts_with(b"://");
-    let query = if has_scheme || bytes.first() == Some(&b'/') {
+    if has_scheme || bytes.first() == Some(&b'/') {
         match memchr::memchr2(b'?', b'#', bytes) {
             Some(at) if bytes[at] == b'?' => &input[at + 1..],
-            _ => return "",
+            _ => "",
         }
     } else {
         input.strip_prefix('?').unwrap_or(input)
-    };
-    memchr::memchr(b'#', query.as_bytes()).map_or(query, |at| &query[..at])
+    }
 }
 
 /// The fields the engine reads: a field's slot in [`Fields`] is its index
@@ -207,6 +216,50 @@ struct Fields<'q> {
     slots: [Option<Field<'q>>; 7],
     /// No kept pair holds a byte a link must percent-encode.
     plain: bool,
+    /// Where the kept pairs lie in the query.
+    run: Run,
+}
+
+/// Where the kept pairs lie in the query, and whether they follow one
+/// another there in [`FORWARD_ORDER`], one byte (the `&` between two
+/// pairs) apart, as in a link Plesk wrote: then the forward query is one
+/// slice of the query, copied at once.
+#[derive(Clone, Copy)]
+struct Run {
+    start: usize,
+    end: usize,
+    /// One past the last slot kept; 0 before the first.
+    next_slot: usize,
+    joined: bool,
+}
+
+impl Run {
+    const EMPTY: Run = Run {
+        start: 0,
+        end: 0,
+        next_slot: 0,
+        joined: true,
+    };
+
+    /// Keep the pair of `slot` found at `at`, `len` bytes long.
+    #[inline]
+    fn keep(&mut self, slot: usize, at: usize, len: usize) {
+        if self.next_slot == 0 {
+            self.start = at;
+        } else {
+            self.joined &= slot >= self.next_slot && at == self.end + 1;
+        }
+        self.end = at + len;
+        self.next_slot = slot + 1;
+    }
+
+    /// The kept pairs, joined by `&`, as a slice of `query` (the text they
+    /// were found in), when they lie so.
+    fn joined<'q>(&self, query: &'q str) -> Option<&'q str> {
+        (self.joined && self.next_slot > 0)
+            .then(|| query.get(self.start..self.end))
+            .flatten()
+    }
 }
 
 impl<'q> Fields<'q> {
@@ -223,7 +276,12 @@ impl<'q> Fields<'q> {
     /// more than [`INLINE_NAMES`] unknown names arrive.
     #[inline(always)]
     fn parse(policy: &Policy, query: &'q str) -> Result<Fields<'q>, QueryError> {
-        crate::query::check_length(query)?;
+        // `query` may still carry its fragment, which the pairs end at; only
+        // a text over the limit is cut first, to measure the query alone.
+        if query.len() > limits::MAX_QUERY_BYTES {
+            let cut = memchr::memchr(b'#', query.as_bytes()).map_or(query, |at| &query[..at]);
+            crate::query::check_length(cut)?;
+        }
         let own = policy.shop_query_pairs();
         let mut own_left = OwnPairs::new(own.len());
         let mut slots: [Option<Field<'q>>; 7] = Default::default();
@@ -231,7 +289,8 @@ impl<'q> Fields<'q> {
         let mut others = Names::default(); // the other names met
         let mut duplicate: Option<Cow<'q, str>> = None;
         let mut plain = true;
-        for (count, pair) in crate::query::pairs(query).enumerate() {
+        let mut run = Run::EMPTY;
+        for (count, pair) in crate::query::pairs_before_fragment(query).enumerate() {
             if count == limits::MAX_PARAMS {
                 return Err(QueryError::TooManyParams);
             }
@@ -256,6 +315,8 @@ impl<'q> Fields<'q> {
                     seen |= 1 << f;
                     if !value.is_empty() {
                         plain &= !pair.needs_encoding();
+                        let at = pair.raw.as_ptr() as usize - query.as_ptr() as usize;
+                        run.keep(f, at, pair.raw.len());
                         slots[f] = Some((value, pair.raw));
                     }
                 }
@@ -272,7 +333,7 @@ impl<'q> Fields<'q> {
             Some(name) => Err(QueryError::Duplicate {
                 name: name.into_owned(),
             }),
-            None => Ok(Fields { slots, plain }),
+            None => Ok(Fields { slots, plain, run }),
         }
     }
 
@@ -375,6 +436,10 @@ pub struct ShopRequestRef<'q> {
     /// The accepted pairs as they arrived, in [`FORWARD_ORDER`] (`None`
     /// when absent).
     forward: [Option<&'q str>; 7],
+    /// The forwarded pairs joined by `&`, when `query` holds them so
+    /// (each pair followed by the next, one `&` apart, as in a link Plesk
+    /// wrote): the forward query is then one slice, copied at once.
+    forward_joined: Option<&'q str>,
     /// No forwarded pair holds a byte a link must percent-encode.
     forward_plain: bool,
 }
@@ -386,17 +451,33 @@ impl<'q> ShopRequestRef<'q> {
         self.forward.iter().flatten().copied()
     }
 
+    /// The forwarded pairs as parts of a query: one part when they arrived
+    /// joined, each pair otherwise.
+    fn forward_parts(&self) -> impl Iterator<Item = &'q str> + '_ {
+        let (joined, pairs) = match self.forward_joined {
+            Some(q) => (Some(q), [].iter()),
+            None => (None, self.forward.iter()),
+        };
+        joined.into_iter().chain(pairs.flatten().copied())
+    }
+
     /// The owned request (each value copied once).
     pub fn into_owned(self) -> ShopRequest {
         let owned = |v: Option<Cow<'q, str>>| v.map(Cow::into_owned);
-        let mut forward_query =
-            String::with_capacity(self.forward_pairs().map(|p| p.len() + 1).sum());
-        for (i, pair) in self.forward_pairs().enumerate() {
-            if i > 0 {
-                forward_query.push('&');
+        let forward_query = match self.forward_joined {
+            Some(joined) => joined.to_owned(),
+            None => {
+                let mut query =
+                    String::with_capacity(self.forward_pairs().map(|p| p.len() + 1).sum());
+                for (i, pair) in self.forward_pairs().enumerate() {
+                    if i > 0 {
+                        query.push('&');
+                    }
+                    query.push_str(pair);
+                }
+                query
             }
-            forward_query.push_str(pair);
-        }
+        };
         ShopRequest {
             extension_id: self.extension_id.into_owned(),
             key_number: self.key_number.into_owned(),
@@ -452,7 +533,8 @@ impl Policy {
         &self,
         query_or_url: &'q str,
     ) -> Result<ShopRequestRef<'q>, Error> {
-        let mut fields = Fields::parse(self, query_part(query_or_url))?;
+        let query = query_and_fragment(query_or_url);
+        let mut fields = Fields::parse(self, query)?;
         let forward_plain = fields.plain;
         let ext = fields.take(EXTENSION_ID);
         let kn = fields.take(KEY_NUMBER);
@@ -605,6 +687,7 @@ impl Policy {
             raw(&ekn),
             raw(&action_field),
         ];
+        let forward_joined = fields.run.joined(query);
         let value = |f: Option<Field<'q>>| f.map(|(v, _)| v);
         Ok(ShopRequestRef {
             extension_id: ext.0,
@@ -615,6 +698,7 @@ impl Policy {
             action,
             extension_key_number: value(ekn),
             forward,
+            forward_joined,
             forward_plain,
         })
     }
@@ -651,7 +735,7 @@ impl Policy {
     /// ```
     pub fn write_shop_redirect_url(&self, request: &ShopRequestRef<'_>, out: &mut String) {
         let target = self.shop_target(&request.extension_id, request.product_id.as_deref());
-        self.write_target_link(out, target, request.forward_pairs(), request.forward_plain);
+        self.write_target_link(out, target, request.forward_parts(), request.forward_plain);
     }
 }
 
@@ -694,6 +778,32 @@ mod tests {
             assert_eq!(field_of(name), Some(slots[i]), "{name}");
         }
         assert_eq!(field_of("utm"), None);
+    }
+
+    /// The forward query and the redirect are the kept pairs in forward
+    /// order, whether they arrived as one slice or not.
+    #[test]
+    fn forward_query_is_the_pairs_however_they_lie() {
+        let p = policy();
+        let want = format!("extension-id=docker&{KN}");
+        for (q, joined) in [
+            (format!("extension-id=docker&{KN}#a=1&b"), true),
+            (format!("/buy?extension-id=docker&{KN}&utm=1"), true),
+            (format!("{KN}&extension-id=docker"), false),
+            (format!("extension-id=docker&&{KN}"), false),
+            (format!("extension-id=docker&utm=1&{KN}"), false),
+            (format!("extension-id=docker&buyUrlCoupon=&{KN}"), false),
+        ] {
+            let r = p.check_shop_request_ref(&q).unwrap();
+            assert_eq!(r.forward_joined.is_some(), joined, "{q}");
+            assert_eq!(r.forward_pairs().collect::<Vec<_>>().join("&"), want);
+            let mut url = String::new();
+            p.write_shop_redirect_url(&r, &mut url);
+            let owned = r.into_owned();
+            assert_eq!(owned.forward_query, want, "{q}");
+            assert_eq!(url, p.shop_redirect_url(&owned), "{q}");
+            assert!(url.ends_with(&format!("?{want}")), "{url}");
+        }
     }
 
     #[test]

@@ -81,28 +81,43 @@ pub fn is_bare_key_digits(s: &str) -> bool {
 /// assert!(!is_default_key_number("PLSK.12345678.0001\n"));
 /// ```
 pub fn is_default_key_number(s: &str) -> bool {
-    // One pass: `[A-Z][A-Z0-9]{1,9}` `.` `[0-9]{8,10}` `.` `[0-9]{4}`.
+    // Read from the fixed end: the length bounds (16 to 26 bytes), `.dddd`,
+    // then the first `.` of the rest ends the prefix (which has none) and
+    // starts the digits (which have none either).
     let b = s.as_bytes();
-    if !b.first().is_some_and(u8::is_ascii_uppercase) {
+    let n = b.len();
+    if !(16..=26).contains(&n) || b[n - 5] != b'.' || !all_digits(&b[n - 4..]) {
         return false;
     }
-    let mut i = 1;
-    while i < b.len() && (b[i].is_ascii_uppercase() || b[i].is_ascii_digit()) {
-        i += 1;
-    }
-    if !(2..=10).contains(&i) || b.get(i) != Some(&b'.') {
+    let head = &b[..n - 5];
+    let Some(dot) = head.iter().position(|&c| c == b'.') else {
         return false;
-    }
-    let digits = i + 1;
-    i = digits;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    if !(8..=10).contains(&(i - digits)) || b.get(i) != Some(&b'.') {
-        return false;
-    }
-    let suffix = &b[i + 1..];
-    suffix.len() == 4 && suffix.iter().all(u8::is_ascii_digit)
+    };
+    let (prefix, digits) = (&head[..dot], &head[dot + 1..]);
+    (2..=10).contains(&prefix.len())
+        && (8..=10).contains(&digits.len())
+        && prefix[0].is_ascii_uppercase()
+        && prefix[1..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && all_digits(digits)
+}
+
+/// Are all bytes of `b` ASCII digits? Eight a step, as one word (a key
+/// number's digits are read on every shop request): a byte fails when it
+/// is not ASCII, below `0` (the subtraction sets its high bit) or above
+/// `9` (the addition does). The lowest failing byte is always flagged, as
+/// no borrow or carry reaches it from the valid bytes below; bytes above
+/// it may be flagged or not, which does not change the answer.
+fn all_digits(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    b.chunks(8).all(|chunk| {
+        let mut word = [b'0'; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        (x | x.wrapping_sub(ONES * 0x30) | x.wrapping_add(ONES * 0x46)) & HIGH == 0
+    })
 }
 
 /// Is `s` base64 (standard `+/` or URL-safe `-_` alphabet, not mixed), with
@@ -166,6 +181,22 @@ pub(crate) fn is_identifier(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every byte value at every position of every length up to 17, the
+    /// other bytes digits: the word test answers what a byte loop does.
+    #[test]
+    fn all_digits_is_the_byte_loop() {
+        for len in 0..=17 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'7'; len];
+                    bytes[at] = b;
+                    assert_eq!(all_digits(&bytes), b.is_ascii_digit(), "{len} {at} {b:#x}");
+                }
+            }
+        }
+        assert!(all_digits(b""));
+    }
 
     #[test]
     fn base64_padding() {
