@@ -87,6 +87,10 @@ struct Inner {
     /// `shop_url` up to and including its own query, and the separator
     /// the next parameter takes: the start of every link to the shop.
     shop_link_base: (Box<str>, char),
+    /// `shop_url` up to and including the `?` that starts its query (one
+    /// added when it has none): a link the rewrite wrote starts so, and its
+    /// query part is then what follows, without a search for the `?`.
+    shop_query_prefix: Box<str>,
     extensions: BTreeMap<String, Sold>,
     /// Some extension or product has a `shop_url` of its own. When none
     /// has, every redirect goes to `shop_url`, and [`Policy::shop_target`]
@@ -599,12 +603,18 @@ impl Policy {
             .collect();
         let mut base = String::new();
         let sep = crate::rewrite::write_link_base(&mut base, &shop_url);
+        let whole = shop_url.as_str();
+        let shop_query_prefix = match shop_url.query() {
+            Some(q) => whole[..whole.len() - q.len()].into(),
+            None => format!("{whole}?").into(),
+        };
         let has_own_targets = extensions
             .values()
             .any(|s| s.policy.shop_url.is_some() || !s.policy.product_shop_urls.is_empty());
         Ok(Policy {
             inner: Arc::new(Inner {
                 shop_link_base: (base.into(), sep),
+                shop_query_prefix,
                 shop_url,
                 shop_query_pairs,
                 extensions,
@@ -667,6 +677,13 @@ impl Policy {
     /// [`Policy::extension`] with its compiled lookups.
     pub(crate) fn sold(&self, code: &str) -> Option<&Sold> {
         self.inner.extensions.get(code)
+    }
+
+    /// `shop_url` up to and including the `?` that starts its query (the
+    /// serialisation has no `?` or `#` before it: a special URL's path
+    /// encodes them, and a shop URL has no fragment or userinfo).
+    pub(crate) fn shop_query_prefix(&self) -> &str {
+        &self.inner.shop_query_prefix
     }
 
     /// The pairs of the shop URL's own query (`cart.php?a=add&gid=7`:

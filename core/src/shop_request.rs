@@ -533,7 +533,12 @@ impl Policy {
         &self,
         query_or_url: &'q str,
     ) -> Result<ShopRequestRef<'q>, Error> {
-        let query = query_and_fragment(query_or_url);
+        // A link to the policy's own shop URL (what the rewrite writes) has
+        // its query right after that URL's `?`: no search for it.
+        let query = match query_or_url.strip_prefix(self.shop_query_prefix()) {
+            Some(query) => query,
+            None => query_and_fragment(query_or_url),
+        };
         let mut fields = Fields::parse(self, query)?;
         let forward_plain = fields.plain;
         let ext = fields.take(EXTENSION_ID);

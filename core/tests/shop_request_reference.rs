@@ -435,6 +435,12 @@ fn query() -> impl Strategy<Value = String> {
             "?",
             "/buy?",
             "https://shop.com/?",
+            // Each policy's own shop URL up to its query (the check's
+            // shortcut for links the rewrite wrote), and near misses.
+            "https://s.example/cart.php?",
+            "https://s.example/?",
+            "https://s.example/cart.php#?",
+            "https://shop.com?",
             "x://h/p?",
             "https://h/p#",
             "1a://h?",
