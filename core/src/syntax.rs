@@ -112,12 +112,14 @@ pub fn is_default_key_number(s: &str) -> bool {
 fn all_digits(b: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    b.chunks(8).all(|chunk| {
-        let mut word = [b'0'; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        (x | x.wrapping_sub(ONES * 0x30) | x.wrapping_add(ONES * 0x46)) & HIGH == 0
-    })
+    let mut words = b.chunks_exact(8);
+    let words_ok = words.by_ref().all(|word| {
+        <[u8; 8]>::try_from(word).is_ok_and(|word| {
+            let x = u64::from_le_bytes(word);
+            (x | x.wrapping_sub(ONES * 0x30) | x.wrapping_add(ONES * 0x46)) & HIGH == 0
+        })
+    });
+    words_ok && words.remainder().iter().all(u8::is_ascii_digit)
 }
 
 /// Is `s` base64 (standard `+/` or URL-safe `-_` alphabet, not mixed), with
