@@ -30,11 +30,6 @@
 #define RESALE_ABI_VERSION 3
 
 /*
- How many NUL-terminated fields an accepted [`resale_buy_link`] writes.
- */
-#define RESALE_BUY_LINK_FIELDS 10
-
-/*
  The `_len` of an absent value in [`resale_shop_request_fields`]
  (`UINT32_MAX`; its `_at` is 0).
  */
@@ -69,6 +64,20 @@ typedef enum resale_status {
    */
   RESALE_STATUS_PANIC = 4,
 } resale_status;
+
+/*
+ Purchase or upgrade (the `a` parameter).
+ */
+typedef enum resale_action {
+  /*
+   A new license (no `a`).
+   */
+  RESALE_ACTION_BUY = 0,
+  /*
+   An upgrade of the extension key `ekn` (`a=upgrade`).
+   */
+  RESALE_ACTION_UPGRADE = 1,
+} resale_action;
 
 /*
  The feeds of Plesk's extension catalog the filter knows. `repr(C)`: the
@@ -128,20 +137,6 @@ typedef enum resale_catalog_action {
 } resale_catalog_action;
 
 /*
- Purchase or upgrade (the `a` parameter).
- */
-typedef enum resale_action {
-  /*
-   A new license (no `a`).
-   */
-  RESALE_ACTION_BUY = 0,
-  /*
-   An upgrade of the extension key `ekn` (`a=upgrade`).
-   */
-  RESALE_ACTION_UPGRADE = 1,
-} resale_action;
-
-/*
  A catalog filter fed chunk by chunk (a proxied response as it arrives).
  One thread at a time; free with [`resale_catalog_filter_free`].
  */
@@ -172,6 +167,108 @@ typedef struct resale_policy resale_policy;
  free with [`resale_shop_request_free`].
  */
 typedef struct resale_shop_request resale_shop_request;
+
+/*
+ An accepted request's values by name (`resale_core::ShopRequest`'s
+ fields, the redirect and the text checked), all in one block: value `x`
+ is the `x_len` bytes at `data + x_at`, absent when `x_len` is
+ [`RESALE_ABSENT`]. The block is the request's (from
+ [`resale_shop_request_get_fields`]: valid until the request is freed) or
+ the caller's own buffer ([`crate::buy_link::resale_buy_link`]'s `out`):
+ one layout, so a host reads a request with one reader whichever call
+ answered it. One block rather than a view per field because a host like
+ PHP's FFI pays for every pointer it reads: it copies `data[0..len]` once
+ and cuts it by the offsets. Read the values by name: their order in the
+ block is not part of the ABI.
+ */
+typedef struct resale_shop_request_fields {
+  /*
+   The first byte of the block (NULL when there is none: a NULL request).
+   */
+  const uint8_t *data;
+  /*
+   The block's length in bytes.
+   */
+  size_t len;
+  /*
+   `extension-id`: the extension's code. Offset in `data`.
+   */
+  uint32_t extension_id_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t extension_id_len;
+  /*
+   `kn`: the main Plesk key number. Offset in `data`.
+   */
+  uint32_t key_number_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t key_number_len;
+  /*
+   `token` (Individual Offers), percent-decoded. Offset in `data`.
+   */
+  uint32_t token_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t token_len;
+  /*
+   `product-id` (Individual Offers). Offset in `data`.
+   */
+  uint32_t product_id_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t product_id_len;
+  /*
+   `buyUrlCoupon`. Offset in `data`.
+   */
+  uint32_t coupon_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t coupon_len;
+  /*
+   Purchase or upgrade (`a`).
+   */
+  enum resale_action action;
+  /*
+   `ekn`: the extension key being upgraded. Offset in `data`.
+   */
+  uint32_t extension_key_number_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t extension_key_number_len;
+  /*
+   The accepted parameters as they arrived, in a fixed order, joined by `&`. Offset in `data`.
+   */
+  uint32_t forward_query_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t forward_query_len;
+  /*
+   Where to send the customer: the shop URL with the accepted parameters. Offset in `data`.
+   */
+  uint32_t redirect_url_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t redirect_url_len;
+  /*
+   The text that was checked: the query, path or URL given to
+   [`resale_check_shop_request_fields`], or the rewritten link
+   [`crate::buy_link::resale_buy_link`] checked. Offset in `data`.
+   */
+  uint32_t query_at;
+  /*
+   Its length; [`RESALE_ABSENT`] when absent.
+   */
+  uint32_t query_len;
+} resale_shop_request_fields;
 
 /*
  An output buffer owned by the caller and filled by the library.
@@ -298,95 +395,6 @@ typedef struct resale_http_request {
   struct resale_str accept_encoding;
 } resale_http_request;
 
-/*
- An accepted request's values by name (`resale_core::ShopRequest`'s
- fields, and the redirect), all in one block: value `x` is the `x_len`
- bytes at `data + x_at`, absent when `x_len` is [`RESALE_ABSENT`]. The
- block belongs to the request it was read from (valid until it is freed).
- One block rather than a view per field because a host like PHP's FFI pays
- for every pointer it reads: it copies `data[0..len]` once and cuts it by
- the offsets. Read the values by name: their order in the block is not
- part of the ABI.
- */
-typedef struct resale_shop_request_fields {
-  /*
-   The first byte of the block (NULL for a NULL request).
-   */
-  const uint8_t *data;
-  /*
-   The block's length in bytes.
-   */
-  size_t len;
-  /*
-   `extension-id`: the extension's code. Offset in `data`.
-   */
-  uint32_t extension_id_at;
-  /*
-   Its length; [`RESALE_ABSENT`] when absent.
-   */
-  uint32_t extension_id_len;
-  /*
-   `kn`: the main Plesk key number. Offset in `data`.
-   */
-  uint32_t key_number_at;
-  /*
-   Its length; [`RESALE_ABSENT`] when absent.
-   */
-  uint32_t key_number_len;
-  /*
-   `token` (Individual Offers), percent-decoded. Offset in `data`.
-   */
-  uint32_t token_at;
-  /*
-   Its length; [`RESALE_ABSENT`] when absent.
-   */
-  uint32_t token_len;
-  /*
-   `product-id` (Individual Offers). Offset in `data`.
-   */
-  uint32_t product_id_at;
-  /*
-   Its length; [`RESALE_ABSENT`] when absent.
-   */
-  uint32_t product_id_len;
-  /*
-   `buyUrlCoupon`. Offset in `data`.
-   */
-  uint32_t coupon_at;
-  /*
-   Its length; [`RESALE_ABSENT`] when absent.
-   */
-  uint32_t coupon_len;
-  /*
-   Purchase or upgrade (`a`).
-   */
-  enum resale_action action;
-  /*
-   `ekn`: the extension key being upgraded. Offset in `data`.
-   */
-  uint32_t extension_key_number_at;
-  /*
-   Its length; [`RESALE_ABSENT`] when absent.
-   */
-  uint32_t extension_key_number_len;
-  /*
-   The accepted parameters as they arrived, in a fixed order, joined by `&`. Offset in `data`.
-   */
-  uint32_t forward_query_at;
-  /*
-   Its length; [`RESALE_ABSENT`] when absent.
-   */
-  uint32_t forward_query_len;
-  /*
-   Where to send the customer: the shop URL with the accepted parameters. Offset in `data`.
-   */
-  uint32_t redirect_url_at;
-  /*
-   Its length; [`RESALE_ABSENT`] when absent.
-   */
-  uint32_t redirect_url_len;
-} resale_shop_request_fields;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -405,42 +413,30 @@ uint32_t resale_abi_version(void);
 
 /*
  Rewrite the Plesk buy link `url` as [`crate::rewrite::resale_rewrite_buy_url`]
- does, check the rewritten link as [`crate::shop_request::resale_check_shop_request`]
- does, and write the answers to `out` (`out_cap` bytes, the caller's),
- their length to `*out_len`.
+ does, check the rewritten link as [`crate::shop_request::resale_check_shop_request_fields`]
+ does, and write the accepted request to `out` (`out_cap` bytes, the
+ caller's) laid out as `*fields` says: the same layout by name as a
+ checked request's, with `fields->data` = `out` and `query` the
+ rewritten link. Statuses:
 
- The answers are NUL-terminated fields, in this order (no value holds a
- NUL: the check refuses control characters and the URLs are
- percent-encoded):
-
- 0. the rewritten link (the shop URL with Plesk's parameters);
- 1. the redirect URL (where the shop sends the customer on);
- 2. `extension-id`; 3. `kn`; 4. `token`; 5. `product-id`;
-    6. `buyUrlCoupon` (values percent-decoded, `+` kept);
- 7. the action, `buy` or `upgrade`;
- 8. `ekn`;
- 9. the accepted parameters as they arrived (`forward_query`).
-
- An absent optional value is an empty field (an accepted value is never
- empty). Statuses:
-
- - `RESALE_STATUS_OK`: the [`RESALE_BUY_LINK_FIELDS`] fields are in `out`.
+ - `RESALE_STATUS_OK`: the request is in `out`, `*fields` reads it.
  - `RESALE_STATUS_UNCHANGED`: not a Plesk buy link (keep the original);
-   the error says why, as for the rewrite; `*out_len` is 0.
- - `RESALE_STATUS_REJECTED`: not a URL (`url.invalid`, `url.too_long`;
-   `*out_len` 0), or the rewritten link is refused by the shop-request
-   check (`extension.not_sold`, `kn.malformed`, …; then `out` holds field
-   0, the rewritten link, and `*out_len` its length with the NUL).
+   the error says why, as for the rewrite.
+ - `RESALE_STATUS_REJECTED`: not a URL (`url.invalid`, `url.too_long`),
+   or the rewritten link is refused by the shop-request check
+   (`extension.not_sold`, `kn.malformed`, …).
  - `RESALE_STATUS_INVALID_ARGUMENT`: a NULL argument, `url` not UTF-8, or
-   `out_cap` too small (code `argument.too_small`, field `out`): nothing
-   is written to `out` and `*out_len` is the size needed; call again
-   with a buffer that large (PHP's binding starts with 4 KiB and grows
-   it so).
+   `out_cap` too small (code `argument.too_small`, field `out`): then
+   `fields->len` is the size needed (`data` NULL); call again with a
+   buffer that large (PHP's binding starts with 4 KiB and grows it so).
+
+ Unless the status is OK, nothing is written to `out` and `*fields` has
+ every value absent.
 
  # Safety
  `policy` from [`crate::policy::resale_policy_new`]; `url` valid for
  reads of `url_len` bytes; `out` valid for writes of `out_cap` bytes (NULL
- when `out_cap` is 0); `out_len` valid for writes; `error` NULL or valid
+ when `out_cap` is 0); `fields` valid for writes; `error` NULL or valid
  for writes.
  */
 enum resale_status resale_buy_link(const struct resale_policy *policy_,
@@ -448,7 +444,7 @@ enum resale_status resale_buy_link(const struct resale_policy *policy_,
                                    size_t url_len,
                                    uint8_t *out,
                                    size_t out_cap,
-                                   size_t *out_len,
+                                   struct resale_shop_request_fields *fields,
                                    struct resale_error **error);
 
 /*

@@ -16,9 +16,9 @@ use crate::string::resale_str;
 /// free with [`resale_shop_request_free`].
 pub struct resale_shop_request {
     request: ShopRequest,
-    /// The redirect URL, then a copy of every value of `request`, one after
-    /// the other: the one block `resale_shop_request_fields` points into, so
-    /// that a host paying per foreign read (PHP's FFI) copies it once.
+    /// The request laid out by [`lay_out`]: the one block
+    /// `resale_shop_request_fields` points into, so that a host paying per
+    /// foreign read (PHP's FFI) copies it once.
     block: String,
     /// `block`'s layout by field name, `data` pointing into `block` (its
     /// heap bytes do not move with the handle).
@@ -30,61 +30,24 @@ impl resale_shop_request {
         &self.request
     }
 
-    /// The accepted request laid out as one block: the redirect URL, the
-    /// accepted query as it arrived, then [`values`]. The owned request is
-    /// kept for the calls that take the handle (the license plan).
-    fn new(policy: &Policy, request: ShopRequestRef<'_>) -> resale_shop_request {
+    /// The accepted request checked from `query`, laid out as one block;
+    /// the owned request is kept for the calls that take the handle (the
+    /// license plan).
+    fn new(policy: &Policy, request: ShopRequestRef<'_>, query: &str) -> resale_shop_request {
         let mut block = String::new();
-        policy.write_shop_redirect_url(&request, &mut block);
-        let redirect_url = span(0, block.len());
-        let at = block.len();
-        push_forward_query(&request, &mut block);
-        let forward_query = span(at, block.len() - at);
-        let mut put = |value: Option<&str>| {
-            value.map_or(ABSENT_SPAN, |v| {
-                let at = block.len();
-                block.push_str(v);
-                span(at, v.len())
-            })
-        };
-        let [extension_id, key_number, token, product_id, coupon, extension_key_number] =
-            values(&request).map(&mut put);
-        let request = request.into_owned();
-        let action = match request.action {
-            Action::Buy => resale_action::Buy,
-            Action::Upgrade => resale_action::Upgrade,
-        };
-        let fields = resale_shop_request_fields {
-            data: block.as_ptr(),
-            len: block.len(),
-            extension_id_at: extension_id.0,
-            extension_id_len: extension_id.1,
-            key_number_at: key_number.0,
-            key_number_len: key_number.1,
-            token_at: token.0,
-            token_len: token.1,
-            product_id_at: product_id.0,
-            product_id_len: product_id.1,
-            coupon_at: coupon.0,
-            coupon_len: coupon.1,
-            action,
-            extension_key_number_at: extension_key_number.0,
-            extension_key_number_len: extension_key_number.1,
-            forward_query_at: forward_query.0,
-            forward_query_len: forward_query.1,
-            redirect_url_at: redirect_url.0,
-            redirect_url_len: redirect_url.1,
-        };
+        let mut fields = lay_out(policy, &request, query, &mut block);
+        fields.data = block.as_ptr();
         resale_shop_request {
-            request,
+            request: request.into_owned(),
             block,
             fields,
         }
     }
 
-    /// The redirect URL, the block's first bytes.
+    /// The redirect URL, read back from the block.
     fn redirect_url(&self) -> &str {
-        &self.block[..self.fields.redirect_url_len as usize]
+        let at = self.fields.redirect_url_at as usize;
+        &self.block[at..at + self.fields.redirect_url_len as usize]
     }
 }
 
@@ -94,6 +57,44 @@ pub const RESALE_ABSENT: u32 = u32::MAX;
 
 const ABSENT_SPAN: (u32, u32) = (0, RESALE_ABSENT);
 
+/// Lay the accepted `request`, checked from `query`, out in `block`
+/// (emptied first) and answer where each value is: the one layout of a
+/// request for both of the C ABI's ways to it (the handle's block and
+/// [`crate::buy_link::resale_buy_link`]'s output), so that a host reads both
+/// with one reader. `data` is NULL: the caller points it at the block
+/// where it ends up.
+pub(crate) fn lay_out(
+    policy: &Policy,
+    request: &ShopRequestRef<'_>,
+    query: &str,
+    block: &mut String,
+) -> resale_shop_request_fields {
+    block.clear();
+    let mut f = no_fields();
+    let mut put = |write: &dyn Fn(&mut String)| {
+        let at = block.len();
+        write(block);
+        span(at, block.len() - at)
+    };
+    (f.redirect_url_at, f.redirect_url_len) = put(&|b| policy.write_shop_redirect_url(request, b));
+    (f.forward_query_at, f.forward_query_len) = put(&|b| push_forward_query(request, b));
+    (f.query_at, f.query_len) = put(&|b| b.push_str(query));
+    let mut value = |v: Option<&str>| v.map_or(ABSENT_SPAN, |v| put(&|b| b.push_str(v)));
+    (f.extension_id_at, f.extension_id_len) = value(Some(&request.extension_id));
+    (f.key_number_at, f.key_number_len) = value(Some(&request.key_number));
+    (f.token_at, f.token_len) = value(request.token.as_deref());
+    (f.product_id_at, f.product_id_len) = value(request.product_id.as_deref());
+    (f.coupon_at, f.coupon_len) = value(request.coupon.as_deref());
+    (f.extension_key_number_at, f.extension_key_number_len) =
+        value(request.extension_key_number.as_deref());
+    f.action = match request.action {
+        Action::Buy => resale_action::Buy,
+        Action::Upgrade => resale_action::Upgrade,
+    };
+    f.len = block.len();
+    f
+}
+
 /// An offset and a length in a request's block as `u32`. They always fit: the
 /// block is the redirect URL (the policy's shop URL, the policy being at
 /// most `MAX_POLICY_BYTES`, 1 MiB, plus the query, at most
@@ -101,23 +102,6 @@ const ABSENT_SPAN: (u32, u32) = (0, RESALE_ABSENT);
 fn span(at: usize, len: usize) -> (u32, u32) {
     let fit = |n: usize| u32::try_from(n).unwrap_or(RESALE_ABSENT - 1);
     (fit(at), fit(len))
-}
-
-/// The request's values in the one order both of the C ABI's layouts
-/// take them ([`resale_shop_request_fields`] and
-/// [`crate::buy_link::resale_buy_link`]'s fields): `extension-id`, `kn`,
-/// `token`, `product-id`, `buyUrlCoupon`, `ekn`, each `None` when absent.
-/// One list, so that no value can be in one layout and missing from the
-/// other.
-pub(crate) fn values<'a>(request: &'a ShopRequestRef<'_>) -> [Option<&'a str>; 6] {
-    [
-        Some(&request.extension_id),
-        Some(&request.key_number),
-        request.token.as_deref(),
-        request.product_id.as_deref(),
-        request.coupon.as_deref(),
-        request.extension_key_number.as_deref(),
-    ]
 }
 
 /// Append the accepted parameters as they arrived, joined by `&`
@@ -166,17 +150,20 @@ pub unsafe extern "C" fn resale_check_shop_request(
 }
 
 /// An accepted request's values by name (`resale_core::ShopRequest`'s
-/// fields, and the redirect), all in one block: value `x` is the `x_len`
-/// bytes at `data + x_at`, absent when `x_len` is [`RESALE_ABSENT`]. The
-/// block belongs to the request it was read from (valid until it is freed).
-/// One block rather than a view per field because a host like PHP's FFI pays
-/// for every pointer it reads: it copies `data[0..len]` once and cuts it by
-/// the offsets. Read the values by name: their order in the block is not
-/// part of the ABI.
+/// fields, the redirect and the text checked), all in one block: value `x`
+/// is the `x_len` bytes at `data + x_at`, absent when `x_len` is
+/// [`RESALE_ABSENT`]. The block is the request's (from
+/// [`resale_shop_request_get_fields`]: valid until the request is freed) or
+/// the caller's own buffer ([`crate::buy_link::resale_buy_link`]'s `out`):
+/// one layout, so a host reads a request with one reader whichever call
+/// answered it. One block rather than a view per field because a host like
+/// PHP's FFI pays for every pointer it reads: it copies `data[0..len]` once
+/// and cuts it by the offsets. Read the values by name: their order in the
+/// block is not part of the ABI.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct resale_shop_request_fields {
-    /// The first byte of the block (NULL for a NULL request).
+    /// The first byte of the block (NULL when there is none: a NULL request).
     pub data: *const u8,
     /// The block's length in bytes.
     pub len: usize,
@@ -214,6 +201,12 @@ pub struct resale_shop_request_fields {
     pub redirect_url_at: u32,
     /// Its length; [`RESALE_ABSENT`] when absent.
     pub redirect_url_len: u32,
+    /// The text that was checked: the query, path or URL given to
+    /// [`resale_check_shop_request_fields`], or the rewritten link
+    /// [`crate::buy_link::resale_buy_link`] checked. Offset in `data`.
+    pub query_at: u32,
+    /// Its length; [`RESALE_ABSENT`] when absent.
+    pub query_len: u32,
 }
 
 /// [`resale_check_shop_request`] and [`resale_shop_request_get_fields`] in one
@@ -236,8 +229,9 @@ pub unsafe extern "C" fn resale_check_shop_request_fields(
     unsafe {
         let status = guard_new(request, "request", error, || {
             let policy = policy(policy_)?;
-            let accepted = policy.check_shop_request_ref(args!(text(query, query_len)))?;
-            Ok(resale_shop_request::new(policy, accepted))
+            let query = args!(text(query, query_len));
+            let accepted = policy.check_shop_request_ref(query)?;
+            Ok(resale_shop_request::new(policy, accepted, query))
         });
         if status == resale_status::Ok {
             if let (Some(slot), Some(r)) = (fields.as_mut(), request.as_ref()) {
@@ -271,7 +265,8 @@ unsafe fn view<'a>(
     unsafe { resale_str::of_opt(request.as_ref().and_then(value)) }
 }
 
-fn no_fields() -> resale_shop_request_fields {
+/// A layout with every value absent and no block (`data` NULL, `len` 0).
+pub(crate) fn no_fields() -> resale_shop_request_fields {
     let (at, len) = ABSENT_SPAN;
     resale_shop_request_fields {
         data: std::ptr::null(),
@@ -293,6 +288,8 @@ fn no_fields() -> resale_shop_request_fields {
         forward_query_len: len,
         redirect_url_at: at,
         redirect_url_len: len,
+        query_at: at,
+        query_len: len,
     }
 }
 

@@ -161,11 +161,12 @@ static void shop_request(resale_policy *p) {
     resale_str forward = resale_shop_request_forward_query(r);
     resale_str fforward = FIELD(f, forward_query);
     CHECK(fforward.len == forward.len && memcmp(fforward.data, forward.data, forward.len) == 0);
+    CHECK(STR_IS(FIELD(f, query), q));
     /* Every value lies in the one block, and the block holds nothing else. */
     size_t sum = 0;
     resale_str all[] = {FIELD(f, extension_id), FIELD(f, key_number), FIELD(f, token), FIELD(f, product_id),
                         FIELD(f, coupon), FIELD(f, extension_key_number), FIELD(f, forward_query),
-                        FIELD(f, redirect_url)};
+                        FIELD(f, redirect_url), FIELD(f, query)};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (all[i].data) {
             CHECK((const uint8_t *)all[i].data >= f.data && (const uint8_t *)all[i].data + all[i].len <= f.data + f.len);
@@ -373,101 +374,91 @@ static void gateway_reply(void) {
     resale_gateway_free(g);
 }
 
-/* The i-th NUL-terminated field of a resale_buy_link block ("" past its end). */
-static const char *block_field(const uint8_t *block, size_t len, int i) {
-    const char *f = (const char *)block, *end = (const char *)block + len;
-    for (; i > 0 && f < end; i--) {
-        const char *nul = memchr(f, 0, (size_t)(end - f));
-        f = nul ? nul + 1 : end;
-    }
-    return f < end ? f : "";
-}
-
 /* resale_buy_link: the rewrite and the check in one call, into the
- * caller's buffer; the same answers as the two calls. */
+ * caller's buffer, read by name as a checked request's fields are; the
+ * same answers as the two calls. */
 static void buy_link(resale_policy *p) {
     uint8_t out[1024];
-    size_t len = 7;
+    resale_shop_request_fields f;
     resale_error *e = (resale_error *)1;
     const char url[] =
         "https://go.plesk.com/buy-plesk-ext/wp-toolkit?kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE&utm=x#f";
-    CHECK(resale_buy_link(p, url, strlen(url), out, sizeof out, &len, &e) == RESALE_STATUS_OK);
+    CHECK(resale_buy_link(p, url, strlen(url), out, sizeof out, &f, &e) == RESALE_STATUS_OK);
     CHECK(e == NULL);
-    int nuls = 0;
-    for (size_t i = 0; i < len; i++) nuls += out[i] == 0;
-    CHECK(nuls == RESALE_BUY_LINK_FIELDS && out[len - 1] == 0);
+    CHECK(f.data == out && f.len > 0 && f.len <= sizeof out);
     const char link[] =
         "https://shop.example.com/store?extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE&utm=x";
     const char forward[] = "extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE";
-    CHECK(strcmp(block_field(out, len, 0), link) == 0);
-    CHECK(strcmp(block_field(out, len, 1), "https://shop.example.com/store?extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE") == 0);
-    CHECK(strcmp(block_field(out, len, 2), "wp-toolkit") == 0);
-    CHECK(strcmp(block_field(out, len, 3), "PLSK.12345678.0001") == 0);
-    CHECK(strcmp(block_field(out, len, 4), "U29NZVVuaXF1ZUdVSUQxMjM=") == 0);
-    CHECK(strcmp(block_field(out, len, 5), "WPT_DELUXE") == 0);
-    CHECK(strcmp(block_field(out, len, 6), "") == 0);
-    CHECK(strcmp(block_field(out, len, 7), "buy") == 0);
-    CHECK(strcmp(block_field(out, len, 8), "") == 0);
-    CHECK(strcmp(block_field(out, len, 9), forward) == 0);
+    CHECK(STR_IS(FIELD(f, query), link));
+    CHECK(STR_IS(FIELD(f, redirect_url), "https://shop.example.com/store?extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE"));
+    CHECK(STR_IS(FIELD(f, extension_id), "wp-toolkit"));
+    CHECK(STR_IS(FIELD(f, key_number), "PLSK.12345678.0001"));
+    CHECK(STR_IS(FIELD(f, token), "U29NZVVuaXF1ZUdVSUQxMjM="));
+    CHECK(STR_IS(FIELD(f, product_id), "WPT_DELUXE"));
+    CHECK(f.coupon_len == RESALE_ABSENT && f.extension_key_number_len == RESALE_ABSENT);
+    CHECK(f.action == RESALE_ACTION_BUY);
+    CHECK(STR_IS(FIELD(f, forward_query), forward));
 
-    /* The same as the two calls it replaces. */
+    /* The same as the two calls it replaces, to the byte: the one layout. */
     resale_buffer rewritten = {0};
     CHECK(resale_rewrite_buy_url(p, url, strlen(url), &rewritten, NULL) == RESALE_STATUS_OK);
     CHECK(strcmp(rewritten.data, link) == 0);
     resale_shop_request *r = NULL;
-    CHECK(resale_check_shop_request(p, rewritten.data, rewritten.len, &r, NULL) == RESALE_STATUS_OK);
-    CHECK(STR_IS(resale_shop_request_redirect_url(r), block_field(out, len, 1)));
-    CHECK(STR_IS(resale_shop_request_forward_query(r), forward));
+    resale_shop_request_fields g;
+    CHECK(resale_check_shop_request_fields(p, rewritten.data, rewritten.len, &r, &g, NULL) == RESALE_STATUS_OK);
+    CHECK(g.len == f.len && memcmp(g.data, f.data, f.len) == 0);
+    CHECK(g.token_at == f.token_at && g.query_at == f.query_at && g.redirect_url_len == f.redirect_url_len);
     resale_shop_request_free(r);
     resale_buffer_free(&rewritten);
 
     const char upgrade[] = "https://go.plesk.com/buy-plesk-ext/docker?kn=PLSK.12345678.0001&a=upgrade&ekn=123456&buyUrlCoupon=A%2DB";
-    CHECK(resale_buy_link(p, upgrade, strlen(upgrade), out, sizeof out, &len, NULL) == RESALE_STATUS_OK);
-    CHECK(strcmp(block_field(out, len, 4), "") == 0);
-    CHECK(strcmp(block_field(out, len, 6), "A-B") == 0);
-    CHECK(strcmp(block_field(out, len, 7), "upgrade") == 0);
-    CHECK(strcmp(block_field(out, len, 8), "123456") == 0);
+    CHECK(resale_buy_link(p, upgrade, strlen(upgrade), out, sizeof out, &f, NULL) == RESALE_STATUS_OK);
+    CHECK(f.token_len == RESALE_ABSENT);
+    CHECK(STR_IS(FIELD(f, coupon), "A-B"));
+    CHECK(f.action == RESALE_ACTION_UPGRADE);
+    CHECK(STR_IS(FIELD(f, extension_key_number), "123456"));
 
-    /* Not a buy link: UNCHANGED with the rewrite's reason, nothing written. */
+    /* Not a buy link: UNCHANGED with the rewrite's reason, no block. */
     const char lookalike[] = "https://go.plesk.com.evil.example/buy-plesk-ext/docker";
-    CHECK(resale_buy_link(p, lookalike, strlen(lookalike), out, sizeof out, &len, &e) == RESALE_STATUS_UNCHANGED);
-    CHECK(len == 0);
+    CHECK(resale_buy_link(p, lookalike, strlen(lookalike), out, sizeof out, &f, &e) == RESALE_STATUS_UNCHANGED);
+    CHECK(f.data == NULL && f.len == 0 && f.query_len == RESALE_ABSENT);
     CHECK(STR_IS(resale_error_code(e), "host.not_plesk_store"));
     resale_error_free(e);
-    CHECK(resale_buy_link(p, "x", 1, out, sizeof out, &len, &e) == RESALE_STATUS_REJECTED);
-    CHECK(STR_IS(resale_error_code(e), "url.invalid") && len == 0);
+    CHECK(resale_buy_link(p, "x", 1, out, sizeof out, &f, &e) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "url.invalid") && f.data == NULL && f.len == 0);
     resale_error_free(e);
 
-    /* Refused by the check: the check's error, and the rewritten link. */
+    /* Refused by the check: the check's error, no block. */
     const char unsold[] = "https://go.plesk.com/buy-plesk-ext/imunify360?kn=PLSK.12345678.0001";
-    CHECK(resale_buy_link(p, unsold, strlen(unsold), out, sizeof out, &len, &e) == RESALE_STATUS_REJECTED);
+    CHECK(resale_buy_link(p, unsold, strlen(unsold), out, sizeof out, &f, &e) == RESALE_STATUS_REJECTED);
     CHECK(STR_IS(resale_error_code(e), "extension.not_sold"));
     CHECK(STR_IS(resale_error_field(e), "extension-id"));
+    CHECK(f.data == NULL && f.len == 0 && f.extension_id_len == RESALE_ABSENT);
     resale_error_free(e);
-    CHECK(len == strlen("https://shop.example.com/store?extension-id=imunify360&kn=PLSK.12345678.0001") + 1);
-    CHECK(strcmp((const char *)out, "https://shop.example.com/store?extension-id=imunify360&kn=PLSK.12345678.0001") == 0);
 
     /* Too small: the size needed, nothing written; then it fits. */
     uint8_t small[16] = {0};
-    CHECK(resale_buy_link(p, url, strlen(url), small, sizeof small, &len, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(resale_buy_link(p, url, strlen(url), small, sizeof small, &f, &e) == RESALE_STATUS_INVALID_ARGUMENT);
     CHECK(STR_IS(resale_error_code(e), "argument.too_small"));
     CHECK(STR_IS(resale_error_field(e), "out"));
     resale_error_free(e);
-    CHECK(small[0] == 0);
-    size_t needed = len;
+    CHECK(small[0] == 0 && f.data == NULL && f.extension_id_len == RESALE_ABSENT);
+    size_t needed = f.len;
+    CHECK(needed > sizeof small);
     uint8_t *exact = malloc(needed);
-    CHECK(resale_buy_link(p, url, strlen(url), exact, needed, &len, NULL) == RESALE_STATUS_OK && len == needed);
+    CHECK(resale_buy_link(p, url, strlen(url), exact, needed, &f, NULL) == RESALE_STATUS_OK && f.len == needed);
+    CHECK(STR_IS(FIELD(f, query), link));
     free(exact);
-    CHECK(resale_buy_link(p, url, strlen(url), NULL, 0, &len, NULL) == RESALE_STATUS_INVALID_ARGUMENT && len == needed);
+    CHECK(resale_buy_link(p, url, strlen(url), NULL, 0, &f, NULL) == RESALE_STATUS_INVALID_ARGUMENT && f.len == needed);
 
     /* NULL arguments. */
     CHECK(resale_buy_link(p, url, strlen(url), out, sizeof out, NULL, &e) == RESALE_STATUS_INVALID_ARGUMENT);
-    CHECK(STR_IS(resale_error_field(e), "out_len"));
+    CHECK(STR_IS(resale_error_field(e), "fields"));
     resale_error_free(e);
-    CHECK(resale_buy_link(p, url, strlen(url), NULL, 8, &len, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(resale_buy_link(p, url, strlen(url), NULL, 8, &f, &e) == RESALE_STATUS_INVALID_ARGUMENT);
     CHECK(STR_IS(resale_error_field(e), "out"));
     resale_error_free(e);
-    CHECK(resale_buy_link(NULL, url, strlen(url), out, sizeof out, &len, &e) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(resale_buy_link(NULL, url, strlen(url), out, sizeof out, &f, &e) == RESALE_STATUS_INVALID_ARGUMENT);
     CHECK(STR_IS(resale_error_field(e), "policy"));
     resale_error_free(e);
 }

@@ -39,11 +39,9 @@ final class Policy
     private readonly CData $fieldsAddr;
     /** `resale_shop_request *`, parsed once (FFI::new with a string parses it per call). */
     private readonly \FFI\CType $requestPtr;
-    /** buyLink's answer block (`uint8_t[]`), grown when the library asks for more. */
+    /** buyLink's block (`uint8_t[]`, laid out as `$fields` says), grown when the library asks for more. */
     private CData $out;
     private int $outCap = 4096;
-    private readonly CData $outLen;
-    private readonly CData $outLenAddr;
 
     private function __construct(Library $lib, CData $handle)
     {
@@ -60,8 +58,6 @@ final class Policy
         $this->fieldsAddr = FFI::addr($this->fields);
         $this->requestPtr = $this->ffi->type('resale_shop_request*');
         $this->out = $this->ffi->new("uint8_t[{$this->outCap}]");
-        $this->outLen = $this->ffi->new('size_t');
-        $this->outLenAddr = FFI::addr($this->outLen);
     }
 
     // ---- rewrite ----------------------------------------------------------
@@ -117,9 +113,9 @@ final class Policy
      * that the rewritten link brings (its `query` is the rewritten link,
      * its `redirectUrl` where the shop sends the customer on), or null when
      * `$url` is not a Plesk buy link (keep the original). The same answers
-     * as rewriteBuyUrl() then checkShopRequest(), at the cost of one call;
-     * the ShopRequest holds no library handle (License::plan checks its
-     * query again).
+     * as rewriteBuyUrl() then checkShopRequest(), at the cost of one call,
+     * read by the same reader (ShopRequest::read); the ShopRequest holds no
+     * library handle (License::plan checks its query again).
      *
      * @throws Rejection when the shop would refuse the rewritten link (`extension.not_sold`, …)
      * @throws InvalidInput when `$url` is not a URL (`url.invalid`, `url.too_long`)
@@ -128,9 +124,10 @@ final class Policy
     public function buyLink(string $url): ?ShopRequest
     {
         // No error object on the hot path, as for rewriteBuyUrl.
-        $status = $this->ffi->resale_buy_link($this->handle, $url, \strlen($url), $this->out, $this->outCap, $this->outLenAddr, null);
+        $status = $this->ffi->resale_buy_link($this->handle, $url, \strlen($url), $this->out, $this->outCap, $this->fieldsAddr, null);
         if ($status === 0) {
-            return ShopRequest::fromBuyLink(explode("\0", FFI::string($this->out, $this->outLen->cdata)));
+            $f = $this->fields;
+            return ShopRequest::read(FFI::string($this->out, $f->len), $f);
         }
         if ($status === Library::STATUS_UNCHANGED) {
             return null;
@@ -141,13 +138,13 @@ final class Policy
     /** buyLink() after a failure: a larger block, or the error object. */
     private function buyLinkFailure(string $url, int $status): ?ShopRequest
     {
-        $needed = $this->outLen->cdata;
+        $needed = $this->fields->len;
         if ($status === Library::STATUS_INVALID_ARGUMENT && $needed > $this->outCap) {
             $this->outCap = max($needed, 2 * $this->outCap);
             $this->out = $this->ffi->new("uint8_t[{$this->outCap}]");
             return $this->buyLink($url);
         }
-        $status = $this->ffi->resale_buy_link($this->handle, $url, \strlen($url), $this->out, $this->outCap, $this->outLenAddr, $this->errAddr);
+        $status = $this->ffi->resale_buy_link($this->handle, $url, \strlen($url), $this->out, $this->outCap, $this->fieldsAddr, $this->errAddr);
         if ($status === 0 || $status === Library::STATUS_UNCHANGED) {
             throw new InternalError('internal.unstable', 'resale_buy_link changed its answer');
         }
@@ -190,7 +187,7 @@ final class Policy
         if ($status !== 0) {
             throw $this->lib->failure($status, $this->errSlot);
         }
-        return ShopRequest::accepted($this->lib, $handle, $this->fields, $query);
+        return ShopRequest::checked($this->lib, $handle, $this->fields);
     }
 
     /**

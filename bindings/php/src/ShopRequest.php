@@ -22,9 +22,8 @@ final class ShopRequest
     public const BUY = 'buy';
     public const UPGRADE = 'upgrade';
 
-    /** The `resale_shop_request *`, when the library checked this request. */
-    private ?CData $handle = null;
-    private ?Library $lib = null;
+    /** The library's checked request, when checkShopRequest made this one. */
+    private ?RequestHandle $handle = null;
 
     public function __construct(
         /** `extension-id`: the extension's code. */
@@ -54,67 +53,50 @@ final class ShopRequest
      */
     public const ABSENT = 0xFFFFFFFF;
 
+    /** `RESALE_ACTION_UPGRADE`, the struct's `action` for an upgrade (ShapesTest pins it). */
+    public const ACTION_UPGRADE = 1;
+
     /**
-     * @internal From `resale_check_shop_request_fields`: `$fields` (a
-     * `resale_shop_request_fields`: one block in `$handle` and each value's
-     * offset and length in it) read by name; the new object owns `$handle`.
-     * The block is copied into PHP once and cut with substr: each pointer or
-     * nested struct read through FFI costs more than the whole copy.
+     * @internal The one reader of a request the library laid out: `$f` a
+     * `resale_shop_request_fields` (from checkShopRequest's
+     * `resale_check_shop_request_fields` or buyLink's `resale_buy_link`)
+     * read by name, `$b` its block copied into PHP once: each value is cut
+     * from it with substr, as each pointer or nested struct read through
+     * FFI costs more than the whole copy.
      */
-    public static function accepted(Library $lib, CData $handle, CData $fields, string $query): self
+    public static function read(string $b, CData $f): self
     {
-        $b = FFI::string($fields->data, $fields->len);
-        $r = new self(
-            substr($b, $fields->extension_id_at, $fields->extension_id_len),
-            substr($b, $fields->key_number_at, $fields->key_number_len),
-            ($n = $fields->token_len) === self::ABSENT ? null : substr($b, $fields->token_at, $n),
-            ($n = $fields->product_id_len) === self::ABSENT ? null : substr($b, $fields->product_id_at, $n),
-            ($n = $fields->coupon_len) === self::ABSENT ? null : substr($b, $fields->coupon_at, $n),
-            $fields->action === 1 ? self::UPGRADE : self::BUY,
-            ($n = $fields->extension_key_number_len) === self::ABSENT
+        return new self(
+            \substr($b, $f->extension_id_at, $f->extension_id_len),
+            \substr($b, $f->key_number_at, $f->key_number_len),
+            ($n = $f->token_len) === self::ABSENT ? null : \substr($b, $f->token_at, $n),
+            ($n = $f->product_id_len) === self::ABSENT ? null : \substr($b, $f->product_id_at, $n),
+            ($n = $f->coupon_len) === self::ABSENT ? null : \substr($b, $f->coupon_at, $n),
+            $f->action === self::ACTION_UPGRADE ? self::UPGRADE : self::BUY,
+            ($n = $f->extension_key_number_len) === self::ABSENT
                 ? null
-                : substr($b, $fields->extension_key_number_at, $n),
-            substr($b, $fields->redirect_url_at, $fields->redirect_url_len),
-            $query,
+                : \substr($b, $f->extension_key_number_at, $n),
+            \substr($b, $f->redirect_url_at, $f->redirect_url_len),
+            \substr($b, $f->query_at, $f->query_len),
         );
-        $r->handle = $handle;
-        $r->lib = $lib;
+    }
+
+    /**
+     * @internal read() for checkShopRequest: the new object also keeps the
+     * request `$handle` (a `resale_shop_request *` it now owns) for
+     * License::plan.
+     */
+    public static function checked(Library $lib, CData $handle, CData $fields): self
+    {
+        $r = self::read(FFI::string($fields->data, $fields->len), $fields);
+        $r->handle = new RequestHandle($lib, $handle);
         return $r;
     }
 
-    /**
-     * @internal From `resale_buy_link`: its NUL-terminated fields, split
-     * (rewritten link, redirect URL, extension-id, kn, token, product-id,
-     * buyUrlCoupon, action, ekn, forward query); an absent value is empty.
-     *
-     * @param list<string> $f
-     */
-    public static function fromBuyLink(array $f): self
-    {
-        return new self(
-            $f[2],
-            $f[3],
-            $f[4] === '' ? null : $f[4],
-            $f[5] === '' ? null : $f[5],
-            $f[6] === '' ? null : $f[6],
-            $f[7] === self::UPGRADE ? self::UPGRADE : self::BUY,
-            $f[8] === '' ? null : $f[8],
-            $f[1],
-            $f[0],
-        );
-    }
-
-    /** @internal The library's checked request, or null for one made with `new`. */
+    /** @internal The library's checked request, or null for one made with `new` or by buyLink. */
     public function handle(): ?CData
     {
-        return $this->handle;
-    }
-
-    public function __destruct()
-    {
-        if ($this->handle !== null && $this->lib !== null) {
-            $this->lib->ffi->resale_shop_request_free($this->handle);
-        }
+        return $this->handle?->cdata;
     }
 
     public function isUpgrade(): bool

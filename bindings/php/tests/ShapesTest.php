@@ -58,7 +58,7 @@ final class ShapesTest extends ResaleTestCase
         $core = self::schemaFields('shop_request');
         $this->assertContains('extension_key_number', $core);
         // PHP adds the redirect and the query it was checked from; C the
-        // forwarded query and the redirect.
+        // forwarded query, the redirect and the query.
         $this->assertSame([...$core, 'redirect_url', 'query'], self::phpFields(ShopRequest::class));
         // C: the block (data, len), then each value by name as `<name>_at`
         // and `<name>_len`, `action` as itself.
@@ -74,11 +74,13 @@ final class ShapesTest extends ResaleTestCase
                 $names[] = $field;
             }
         }
-        $this->assertSame([...$core, 'forward_query', 'redirect_url'], $names);
+        $this->assertSame([...$core, 'forward_query', 'redirect_url', 'query'], $names);
         // The absent length PHP compares with is the header's.
         $h = (string) file_get_contents(self::ROOT . '/ffi/include/resale.h');
         $this->assertMatchesRegularExpression('/^#define RESALE_ABSENT UINT32_MAX$/m', $h);
         $this->assertSame(0xFFFFFFFF, ShopRequest::ABSENT);
+        preg_match('/^\s*RESALE_ACTION_UPGRADE = (\d+),$/m', $h, $m);
+        $this->assertSame(ShopRequest::ACTION_UPGRADE, (int) ($m[1] ?? -1));
     }
 
     /**
