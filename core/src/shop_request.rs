@@ -189,6 +189,17 @@ const COUPON: usize = 4;
 const EXTENSION_KEY_NUMBER: usize = 5;
 const ACTION: usize = 6;
 
+// The check takes the slots apart by position, in this order.
+const _: () = assert!(
+    EXTENSION_ID == 0
+        && KEY_NUMBER == 1
+        && TOKEN == 2
+        && PRODUCT_ID == 3
+        && COUPON == 4
+        && EXTENSION_KEY_NUMBER == 5
+        && ACTION == 6
+);
+
 /// The slot of a (decoded) parameter name, `None` for a name the engine
 /// does not read.
 /// A `match` rather than a search of [`FORWARD_ORDER`]: it compares the
@@ -295,19 +306,14 @@ impl<'q> Fields<'q> {
                 return Err(QueryError::TooManyParams);
             }
             let name = pair.name()?;
-            let field = field_of(&name);
-            let value = match field {
-                Some(_) => Some(pair.value(&name)?),
-                None => {
-                    pair.validate_value(&name)?;
-                    None
-                }
-            };
-            if own_left.take(own, pair.raw) || duplicate.is_some() {
-                continue;
-            }
-            match (field, value) {
-                (Some(f), Some(value)) => {
+            // Each arm checks the value (the per-pair checks stay in pair
+            // order), then sets the shop URL's own pairs aside.
+            match field_of(&name) {
+                Some(f) => {
+                    let value = pair.value(&name)?;
+                    if own_left.take(own, pair.raw) || duplicate.is_some() {
+                        continue;
+                    }
                     if seen & (1 << f) != 0 {
                         duplicate = Some(name);
                         continue;
@@ -320,7 +326,11 @@ impl<'q> Fields<'q> {
                         slots[f] = Some((value, pair.raw));
                     }
                 }
-                _ => {
+                None => {
+                    pair.validate_value(&name)?;
+                    if own_left.take(own, pair.raw) || duplicate.is_some() {
+                        continue;
+                    }
                     if others.contains(&name) {
                         duplicate = Some(name);
                     } else {
@@ -335,10 +345,6 @@ impl<'q> Fields<'q> {
             }),
             None => Ok(Fields { slots, plain, run }),
         }
-    }
-
-    fn take(&mut self, slot: usize) -> Option<Field<'q>> {
-        self.slots[slot].take()
     }
 }
 
@@ -539,15 +545,11 @@ impl Policy {
             Some(query) => query,
             None => query_and_fragment(query_or_url),
         };
-        let mut fields = Fields::parse(self, query)?;
-        let forward_plain = fields.plain;
-        let ext = fields.take(EXTENSION_ID);
-        let kn = fields.take(KEY_NUMBER);
-        let token = fields.take(TOKEN);
-        let product = fields.take(PRODUCT_ID);
-        let coupon = fields.take(COUPON);
-        let ekn = fields.take(EXTENSION_KEY_NUMBER);
-        let action_field = fields.take(ACTION);
+        let Fields {
+            slots: [ext, kn, token, product, coupon, ekn, action_field],
+            plain: forward_plain,
+            run,
+        } = Fields::parse(self, query)?;
 
         // ---- syntax, field by field ----
         let Some(ext) = ext else {
@@ -692,7 +694,7 @@ impl Policy {
             raw(&ekn),
             raw(&action_field),
         ];
-        let forward_joined = fields.run.joined(query);
+        let forward_joined = run.joined(query);
         let value = |f: Option<Field<'q>>| f.map(|(v, _)| v);
         Ok(ShopRequestRef {
             extension_id: ext.0,
