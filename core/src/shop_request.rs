@@ -179,7 +179,7 @@ fn query_and_fragment(input: &str) -> &str {
     }
 }
 
-/// The fields the engine reads: a field's slot in [`Fields`] is its index
+/// The fields the engine reads: a field's slot in [`Slots`] is its index
 /// in [`FORWARD_ORDER`] (the test `slots_follow_the_forward_order` says so).
 const EXTENSION_ID: usize = 0;
 const KEY_NUMBER: usize = 1;
@@ -221,10 +221,14 @@ fn field_of(name: &str) -> Option<usize> {
 /// percent-decoded) and its raw pair (forwarded as it arrived).
 type Field<'q> = (Cow<'q, str>, &'q str);
 
-/// What one pass over the query keeps: the first non-empty value of each
-/// field. Everything else is checked and dropped on the way.
-struct Fields<'q> {
-    slots: [Option<Field<'q>>; 7],
+/// What one pass over the query keeps of the fields: the first non-empty
+/// value of each, by slot. Everything else is checked and dropped on the
+/// way. The caller owns the array and the pass fills it, so that the
+/// values are not moved again on the way out.
+type Slots<'q> = [Option<Field<'q>>; 7];
+
+/// What one pass over the query learns besides the [`Slots`].
+struct Pass {
     /// No kept pair holds a byte a link must percent-encode.
     plain: bool,
     /// Where the kept pairs lie in the query.
@@ -273,8 +277,8 @@ impl Run {
     }
 }
 
-impl<'q> Fields<'q> {
-    /// Take the query apart in one pass, with the checks of
+impl Pass {
+    /// Take the query apart in one pass, into `slots` (all `None`), with the checks of
     /// [`crate::query::parse_pairs`] (size, count, encoding, lengths, in
     /// pair order), the shop URL's own pairs set aside (once each, so a
     /// shop's `a=add` is not read as Plesk's `a`), and then the duplicate
@@ -286,7 +290,11 @@ impl<'q> Fields<'q> {
     /// percent-decoded, the shop URL has more than 64 pairs of its own, or
     /// more than [`INLINE_NAMES`] unknown names arrive.
     #[inline(always)]
-    fn parse(policy: &Policy, query: &'q str) -> Result<Fields<'q>, QueryError> {
+    fn read<'q>(
+        policy: &Policy,
+        query: &'q str,
+        slots: &mut Slots<'q>,
+    ) -> Result<Pass, QueryError> {
         // `query` may still carry its fragment, which the pairs end at; only
         // a text over the limit is cut first, to measure the query alone.
         if query.len() > limits::MAX_QUERY_BYTES {
@@ -295,7 +303,6 @@ impl<'q> Fields<'q> {
         }
         let own = policy.shop_query_pairs();
         let mut own_left = OwnPairs::new(own.len());
-        let mut slots: [Option<Field<'q>>; 7] = Default::default();
         let mut seen = 0u8; // the fields met, as bits
         let mut others = Names::default(); // the other names met
         let mut duplicate: Option<Cow<'q, str>> = None;
@@ -343,7 +350,7 @@ impl<'q> Fields<'q> {
             Some(name) => Err(QueryError::Duplicate {
                 name: name.into_owned(),
             }),
-            None => Ok(Fields { slots, plain, run }),
+            None => Ok(Pass { plain, run }),
         }
     }
 }
@@ -545,11 +552,12 @@ impl Policy {
             Some(query) => query,
             None => query_and_fragment(query_or_url),
         };
-        let Fields {
-            slots: [ext, kn, token, product, coupon, ekn, action_field],
+        let mut slots: Slots<'q> = Default::default();
+        let Pass {
             plain: forward_plain,
             run,
-        } = Fields::parse(self, query)?;
+        } = Pass::read(self, query, &mut slots)?;
+        let [ext, kn, token, product, coupon, ekn, action_field] = slots;
 
         // ---- syntax, field by field ----
         let Some(ext) = ext else {
