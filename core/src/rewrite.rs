@@ -346,13 +346,22 @@ const QUERY_KEEP: [bool; 256] = {
 /// Is every byte of `bytes` in `table`? Eight bytes a step (links are
 /// a hundred bytes or so, and this runs on each).
 fn all_in(table: &[bool; 256], bytes: &[u8]) -> bool {
-    let mut chunks = bytes.chunks_exact(8);
+    // The table's entries and-ed as bytes, one test per 32 bytes: a link
+    // is almost always all in, so the early exit rarely pays for a branch.
+    let mut chunks = bytes.chunks_exact(32);
     for chunk in &mut chunks {
-        if !chunk.iter().fold(true, |all, &b| all & table[b as usize]) {
+        let all = chunk
+            .iter()
+            .fold(1u8, |all, &b| all & u8::from(table[b as usize]));
+        if all == 0 {
             return false;
         }
     }
-    chunks.remainder().iter().all(|&b| table[b as usize])
+    chunks
+        .remainder()
+        .iter()
+        .fold(1u8, |all, &b| all & u8::from(table[b as usize]))
+        != 0
 }
 
 /// The extension ID of a Plesk buy link, or why `url` is not one.
@@ -395,6 +404,29 @@ mod tests {
         match p.rewrite_buy_url(url).unwrap() {
             RewriteOutcome::Unchanged(r) => r.code(),
             other => panic!("{url}: {other:?}"),
+        }
+    }
+
+    /// Every byte value at every position of texts up to 70 bytes, the
+    /// other bytes kept by both tables: `all_in` answers what a byte-by-byte
+    /// look does, in the 32-byte blocks and in the rest.
+    #[test]
+    fn all_in_is_the_byte_loop() {
+        for table in [&CANONICAL, &QUERY_KEEP] {
+            for len in [1, 7, 31, 32, 33, 64, 70] {
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut bytes = vec![b'a'; len];
+                        bytes[at] = b;
+                        assert_eq!(
+                            all_in(table, &bytes),
+                            table[b as usize],
+                            "{len} {at} {b:#x}"
+                        );
+                    }
+                }
+            }
+            assert!(all_in(table, b""));
         }
     }
 
