@@ -377,7 +377,12 @@ fn decode_classified(raw: &str, seen: u8) -> Result<Cow<'_, str>, DecodeError> {
     let mut out = String::with_capacity(bytes.len());
     let mut suspect_control = seen & CONTROL_LEAD != 0;
     let mut rest = raw;
-    while let Some(at) = memchr::memchr(b'%', rest.as_bytes()) {
+    // A value often ends with its escape (base64 padding, `%3D`): the
+    // search is not called for the empty rest.
+    while let Some(at) = (!rest.is_empty())
+        .then(|| memchr::memchr(b'%', rest.as_bytes()))
+        .flatten()
+    {
         out.push_str(&rest[..at]);
         let b = escaped(rest.as_bytes(), at).ok_or(DecodeError::Encoding)?;
         suspect_control |= BYTE_CLASS[b as usize] & CONTROL_LEAD != 0;

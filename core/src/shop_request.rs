@@ -204,6 +204,7 @@ const _: () = assert!(
 /// does not read.
 /// A `match` rather than a search of [`FORWARD_ORDER`]: it compares the
 /// length first, so most unknown names cost one comparison.
+#[inline]
 fn field_of(name: &str) -> Option<usize> {
     match name {
         param::EXTENSION_ID => Some(EXTENSION_ID),
