@@ -351,8 +351,8 @@ fn all_in(table: &[bool; 256], bytes: &[u8]) -> bool {
     let t = |b: u8| u8::from(table[b as usize]);
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
-        let all = (t(w[0]) & t(w[1])) & (t(w[2]) & t(w[3]))
-            & ((t(w[4]) & t(w[5])) & (t(w[6]) & t(w[7])));
+        let all =
+            (t(w[0]) & t(w[1])) & (t(w[2]) & t(w[3])) & ((t(w[4]) & t(w[5])) & (t(w[6]) & t(w[7])));
         if all == 0 {
             return false;
         }
