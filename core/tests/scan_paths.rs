@@ -289,3 +289,49 @@ fn specials_at_every_offset_of_long_strings() {
         }
     }
 }
+
+/// A chunk longer than the filter's scan batch (64 KiB) is read batch by
+/// batch: one shot, it answers exactly as when it is cut into small
+/// chunks; an error found in a later batch (structure or UTF-8, whichever
+/// comes first) has the same code and offset, and the failed chunk leaves
+/// none of its items in the output or the explanation.
+#[test]
+fn one_shot_is_read_in_batches() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
+    let feed = std::fs::read(format!("{root}packages.json")).unwrap();
+    assert!(feed.len() > 4 * 65536);
+    let small: Vec<usize> = (1000..feed.len()).step_by(1000).collect();
+    let whole = same_on_every_path(&feed, &[]);
+    assert!(matches!(whole, Answer::Done(..)));
+    assert_eq!(whole, same_on_every_path(&feed, &small));
+
+    // Damage inside a string far past the first batch: a control byte, an
+    // invalid UTF-8 byte, both (either first).
+    let strings: Vec<usize> = (200_000..feed.len() - 1000)
+        .filter(|&k| feed[k].is_ascii_alphabetic() && feed[k - 1].is_ascii_alphabetic())
+        .step_by(40_000)
+        .collect();
+    let policy = policy();
+    for (k, &at) in strings.iter().enumerate() {
+        for damage in [&[0x01u8][..], &[0xff], &[0x01, 0xff], &[0xff, 0x01]] {
+            let mut bad = feed.clone();
+            bad[at..at + damage.len()].copy_from_slice(damage);
+            let Answer::Failed(code, offset, out) = same_on_every_path(&bad, &[]) else {
+                panic!("damage at {at} accepted");
+            };
+            assert!(out.is_empty(), "a failed chunk left {} bytes", out.len());
+            let Answer::Failed(c, o, _) = same_on_every_path(&bad, &small) else {
+                panic!("damage at {at} accepted in chunks");
+            };
+            assert_eq!((code, offset), (c, o), "damage {damage:?} at {at}");
+            assert_eq!(offset, Some(at as u64));
+            if k == 0 {
+                let mut f = CatalogFilter::new(&policy, CatalogKind::Packages).explaining();
+                assert!(f.push(&bad, &mut Vec::new()).is_err());
+                let explained = f.explanation().unwrap();
+                assert!(explained.items.is_empty());
+                assert_eq!(explained.summary.items, 0);
+            }
+        }
+    }
+}

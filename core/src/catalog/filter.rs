@@ -63,6 +63,46 @@ fn first_error(
     }
 }
 
+/// How many bytes of a chunk the scanner reads before its events are
+/// acted on. A chunk of megabytes read whole would be scanned out of the
+/// cache and then read again from memory to copy the kept items out; a
+/// batch this size is copied while it is still in L2. Every answer,
+/// count, error and offset is the same for any batch size: the scanner
+/// resumes anywhere, as between chunks.
+const SCAN_BATCH: usize = 64 * 1024;
+
+/// What a chunk may have changed before its error was found in a later
+/// batch: the output, the counts and the decisions recorded, put back so
+/// that a failed chunk leaves none of its items behind, as when it is
+/// scanned whole before any event is read.
+struct Undo {
+    out_len: usize,
+    stats: CatalogStats,
+    items: usize,
+    categories: usize,
+}
+
+impl Undo {
+    fn of(filter: &CatalogFilter, out_len: usize) -> Undo {
+        let rec = filter.explain.as_deref();
+        Undo {
+            out_len,
+            stats: filter.stats.clone(),
+            items: rec.map_or(0, |r| r.items.len()),
+            categories: rec.map_or(0, |r| r.categories.len()),
+        }
+    }
+
+    fn apply(self, filter: &mut CatalogFilter, out: &mut Vec<u8>) {
+        out.truncate(self.out_len);
+        filter.stats = self.stats;
+        if let Some(rec) = filter.explain.as_deref_mut() {
+            rec.items.truncate(self.items);
+            rec.categories.truncate(self.categories);
+        }
+    }
+}
+
 /// A catalog filter fed in chunks split anywhere.
 ///
 /// Output is emitted as soon as it is decided: an element (one extension or
@@ -253,24 +293,36 @@ impl CatalogFilter {
             self.stats.bytes_out += chunk.len() as u64;
             return Ok(());
         }
+        // UTF-8 of the whole chunk in one call; its error, if any, is
+        // weighed against the scanner's below, as for any chunk.
+        let encoding = self.utf8.feed(chunk, base);
+        let undo = Undo::of(self, before);
         let mut events = std::mem::take(&mut self.events);
-        events.clear();
-        let scanned = first_error(
-            self.scanner.feed(chunk, &mut events),
-            self.utf8.feed(chunk, base),
-        );
-        // Events before a syntax error are still consistent; the error wins.
-        let result = scanned.and_then(|()| {
-            let mut cursor = 0usize;
+        let mut cursor = 0usize;
+        let mut result = Ok(());
+        for batch in chunk.chunks(SCAN_BATCH) {
+            events.clear();
+            // The batch's events are read against the whole chunk: their
+            // offsets are absolute, and an element that spans batches is
+            // still in `chunk`, so nothing is copied into `pending`.
+            if let Err(e) = self.scanner.feed(batch, &mut events) {
+                result = Err(e);
+                break;
+            }
             for &event in &events {
                 cursor = self.on_event(event, chunk, base, cursor, out)?;
             }
-            self.end_of_chunk(chunk, cursor, out);
-            Ok(())
-        });
+        }
         self.events = events;
+        // Events before a syntax error are still consistent, but the error
+        // wins, and a failed chunk leaves no trace.
+        if let Err(e) = first_error(result, encoding) {
+            undo.apply(self, out);
+            return Err(e);
+        }
+        self.end_of_chunk(chunk, cursor, out);
         self.stats.bytes_out += (out.len() - before) as u64;
-        result
+        Ok(())
     }
 
     /// The bytes `[s, e)` of the current element, from `pending` and `chunk`.
