@@ -139,7 +139,7 @@ export class Policy {
   /** The filtered feed of `body`, read in blocks of at least `block` bytes where the runtime can. */
   catalogStream(path: string, body: ReadableStream<Uint8Array>, block?: number): ReadableStream<Uint8Array>;
   panelIni(catalogUrl?: string | null): { status: "ok"; text: string };
-  /** `request`: an answer of checkShopRequest (taken as it is, not checked again) or a query to check. */
+  /** `request`: an answer of checkShopRequest (its query is checked again; a copy's fields are read as a query) or a query to check. */
   licensePlan(request: CheckResult | string | Record<string, string>, order: OrderContext | string): { status: "ok"; plan: LicensePlan };
   newInstancePlan(mainItem: string, extensions: string[], order: OrderContext | string): { status: "ok"; plan: LicensePlan };
 }

@@ -12,8 +12,8 @@ use crate::shop_request::AcceptedRequest;
 
 #[wasm_bindgen]
 impl Policy {
-    /// The plan for an accepted request (from `checkShopRequest`, taken as
-    /// it is: the query is not checked again) as JSON text; `order` is the
+    /// The plan for an accepted request (from `acceptShopRequest`) as JSON
+    /// text; `order` is the
     /// order context as JSON text (`{"order_id", "api", "owner_id"?,
     /// "server_ips"?}`). Throws the license error.
     #[wasm_bindgen(js_name = licensePlan)]

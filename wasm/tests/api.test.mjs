@@ -99,18 +99,18 @@ test("shop check from an object keeps + as +", () => {
   assert.throws(() => p.checkShopRequest("extension-id=docker&kn=1&kn=2"), (e) => e.code === "param.duplicate" && e.field === "kn");
 });
 
-test("licensePlan takes checkShopRequest's answer as it is, or checks a query itself", () => {
+test("licensePlan takes checkShopRequest's answer (its query) or checks a query itself", () => {
   const ka = Policy.fromJson(readFileSync(new URL("../../tests/vectors/policies/ka.json", import.meta.url), "utf8"));
   const query = "extension-id=wp-toolkit&kn=PLSK.12345678.0001&token=QUJD&product-id=WPT_DELUXE";
   const order = { order_id: "order-1001", api: "v3", owner_id: "12345" };
   const answer = ka.checkShopRequest(query);
   assert.equal(answer.status, "accepted");
-  // The kept request travels with the answer but is not one of its fields.
+  // The query kept for the answer is not one of its fields.
   assert.deepEqual(Object.keys(answer), ["status", "request", "redirect_url"]);
   const fromAnswer = ka.licensePlan(answer, order);
   assert.equal(fromAnswer.status, "ok");
   assert.deepEqual(fromAnswer, ka.licensePlan(query, order));
-  // A copy of the answer holds no accepted request: its fields are checked as a query would be.
+  // A copy of the answer has no query kept: its fields are checked as a query would be.
   assert.throws(() => ka.licensePlan({ ...answer }, order), (e) => e instanceof ResaleError && e.code === "extension_id.missing");
   assert.throws(() => ka.licensePlan("extension-id=wp-toolkit", order), (e) => e instanceof ResaleError && e.field === "kn");
 });
