@@ -34,7 +34,9 @@ pub enum ScanPath {
     Scalar,
     /// 64-byte blocks classified with SSE2 (every x86_64 CPU has it).
     Sse2,
-    /// 64-byte blocks classified with AVX2 (chosen at run time when the CPU has it).
+    /// 64-byte blocks classified with AVX2, the quote parity by carry-less
+    /// multiply (chosen at run time when the CPU has AVX2 and PCLMULQDQ, as
+    /// every AVX2 CPU does).
     Avx2,
     /// 64-byte blocks classified with WebAssembly `simd128` (a build with
     /// `-C target-feature=+simd128`).
@@ -59,7 +61,10 @@ impl ScanPath {
             #[cfg(target_arch = "x86_64")]
             ScanPath::Sse2 => true,
             #[cfg(target_arch = "x86_64")]
-            ScanPath::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            ScanPath::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("pclmulqdq")
+            }
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             ScanPath::Simd128 => true,
             #[allow(unreachable_patterns)]
@@ -184,6 +189,13 @@ pub(crate) trait Classify {
         }
         i
     }
+
+    /// [`prefix_xor`] of `x`: which bytes of a block are inside strings,
+    /// from its real quotes.
+    #[inline(always)]
+    fn parity(x: u64) -> u64 {
+        prefix_xor(x)
+    }
 }
 
 /// The byte-by-byte classifier (the paths without SIMD).
@@ -213,7 +225,9 @@ pub(crate) fn run_on<L: BlockLoop>(path: ScanPath, l: L) -> L::Output {
         #[cfg(target_arch = "x86_64")]
         ScanPath::Sse2 => l.run::<x86::Sse2>(),
         #[cfg(target_arch = "x86_64")]
-        ScanPath::Avx2 => l.run::<x86::Avx2>(),
+        // SAFETY: a filter takes the AVX2 path only after
+        // `ScanPath::is_available` saw the CPU has AVX2 and PCLMULQDQ.
+        ScanPath::Avx2 => unsafe { x86::run_avx2(l) },
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         ScanPath::Simd128 => l.run::<wasm::Simd128>(),
         _ => l.run::<Bytewise>(),
@@ -275,7 +289,7 @@ pub(crate) struct Layout {
 /// the first wrong byte of a feed is visited before any mask that it could
 /// have put wrong.
 #[inline]
-pub(crate) fn layout(m: Masks, in_string: bool) -> Layout {
+pub(crate) fn layout<C: Classify>(m: Masks, in_string: bool) -> Layout {
     // Most blocks of a feed have no backslash at all.
     let esc = if m.backslash == 0 {
         0
@@ -284,7 +298,7 @@ pub(crate) fn layout(m: Masks, in_string: bool) -> Layout {
     };
     let real_quotes = m.quote & !esc;
     // 1 from an opening quote up to (not including) its closing quote.
-    let inside = prefix_xor(real_quotes) ^ if in_string { !0 } else { 0 };
+    let inside = C::parity(real_quotes) ^ if in_string { !0 } else { 0 };
     Layout {
         visit: real_quotes | (inside & m.control) | (!inside & !m.space),
         escaped: esc & inside & !(m.quote | m.slash),
@@ -302,7 +316,7 @@ const SPACE_BY_LOW_NIBBLE: [u8; 16] = [
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Classify, Masks, SPACE_BY_LOW_NIBBLE};
+    use super::{BlockLoop, Classify, Masks, SPACE_BY_LOW_NIBBLE};
     use std::arch::x86_64::*;
 
     pub(super) struct Sse2;
@@ -362,6 +376,32 @@ mod x86 {
             // SAFETY: as for `masks`.
             unsafe { string_run_avx2(chunk, i) }
         }
+
+        #[inline(always)]
+        fn parity(x: u64) -> u64 {
+            // SAFETY: the AVX2 path runs only on a CPU with PCLMULQDQ
+            // (`ScanPath::is_available`), inside `run_avx2`.
+            unsafe { clmul_prefix_xor(x) }
+        }
+    }
+
+    /// The block loop `l` with the AVX2 classifier, compiled with PCLMULQDQ
+    /// so that the quote parity's multiply inlines into it (the loop itself
+    /// is not compiled for AVX2: see `avx2`). Only for a CPU that has both.
+    #[target_feature(enable = "pclmulqdq")]
+    pub(super) fn run_avx2<L: BlockLoop>(l: L) -> L::Output {
+        l.run::<Avx2>()
+    }
+
+    /// [`super::prefix_xor`] as a carry-less multiply by all ones (as in
+    /// simdjson): bit `k` of the product is the XOR of bits `0..=k` of
+    /// `x`, in three instructions where the shifts take twelve. Only for a
+    /// CPU that has PCLMULQDQ.
+    #[target_feature(enable = "pclmulqdq")]
+    #[inline]
+    pub(super) fn clmul_prefix_xor(x: u64) -> u64 {
+        let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set1_epi8(-1), 0);
+        _mm_cvtsi128_si64(product) as u64
     }
 
     /// [`Classify::string_run`], 32 bytes at a time; only for a CPU that
@@ -591,6 +631,11 @@ mod tests {
                     want |= acc << k;
                 }
                 assert_eq!(prefix_xor(bs), want);
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("pclmulqdq") {
+                    // SAFETY: the CPU was just checked to have PCLMULQDQ.
+                    assert_eq!(unsafe { x86::clmul_prefix_xor(bs) }, want, "{bs:064b}");
+                }
             }
         }
     }

@@ -455,7 +455,7 @@ impl Scanner {
                     (C::masks(&block), (1u64 << (n - i)) - 1)
                 }
             };
-            let l = layout(masks, self.state == State::Str);
+            let l = layout::<C>(masks, self.state == State::Str);
             let mut bits = l.visit;
             if l.backslash != 0 {
                 // A run of backslashes reaching the block's last byte
