@@ -137,6 +137,11 @@ setup_fastly() {
     log "npm ci (bindings/fastly-compute: the Fastly CLI)"
     (cd bindings/fastly-compute && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  # binaryen's wasm-dis (wasm/tools): test/simd.test.mjs counts the service's SIMD instructions.
+  if ! (cd wasm/tools && npm ls --depth=0 >/dev/null 2>&1); then
+    log "npm ci (wasm/tools: binaryen's wasm-dis)"
+    (cd wasm/tools && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 # ---- fuzzing: nightly toolchain and cargo-fuzz ---------------------------
