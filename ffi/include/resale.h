@@ -665,7 +665,7 @@ enum resale_status resale_gateway_new(const char *json,
  policy at start-up (nginx's `resale_policy`) calls, so that reading it is
  not written again there. A file that cannot be read is
  `RESALE_STATUS_REJECTED` with `policy.file.unreadable` (field `path`),
- as in PHP.
+ as for [`crate::policy::resale_policy_from_file`].
 
  # Safety
  `path` valid for reads of `path_len` bytes; the rest as `resale_gateway_new`.
@@ -1017,6 +1017,20 @@ enum resale_status resale_policy_new(const char *json,
                                      size_t json_len,
                                      struct resale_policy **policy,
                                      struct resale_error **error);
+
+/*
+ Read the policy file at `path` (`path_len` bytes of UTF-8, not
+ NUL-terminated) and compile it, as [`resale_policy_new`]. A file that
+ cannot be read is `RESALE_STATUS_REJECTED` with `policy.file.unreadable`
+ (field `path`).
+
+ # Safety
+ `path` valid for reads of `path_len` bytes; the rest as [`resale_policy_new`].
+ */
+enum resale_status resale_policy_from_file(const char *path,
+                                           size_t path_len,
+                                           struct resale_policy **policy,
+                                           struct resale_error **error);
 
 /*
  Free a policy. NULL is accepted. Filters made from it stay valid (they

@@ -29,6 +29,7 @@ use resale_core::gateway::{Answer, CatalogPlan, Decision, Gateway, Reply, Reques
 use crate::answer::{arg, args, with_output};
 use crate::errors::{resale_error, resale_status, Failure};
 use crate::panic_guard::{guard_new, guard_or};
+use crate::policy::policy_file;
 use crate::string::{resale_buffer, resale_str, Output};
 
 /// A compiled policy and its digest (`resale_core::gateway::Gateway`).
@@ -174,7 +175,7 @@ pub unsafe extern "C" fn resale_gateway_new(
 /// policy at start-up (nginx's `resale_policy`) calls, so that reading it is
 /// not written again there. A file that cannot be read is
 /// `RESALE_STATUS_REJECTED` with `policy.file.unreadable` (field `path`),
-/// as in PHP.
+/// as for [`crate::policy::resale_policy_from_file`].
 ///
 /// # Safety
 /// `path` valid for reads of `path_len` bytes; the rest as `resale_gateway_new`.
@@ -187,14 +188,7 @@ pub unsafe extern "C" fn resale_gateway_from_file(
 ) -> resale_status {
     unsafe {
         guard_new(gateway, "gateway", error, || {
-            let path = args!(text(path, path_len));
-            let json = std::fs::read_to_string(path).map_err(|e| {
-                resale_core::Error::at_field(
-                    "policy.file.unreadable",
-                    "path",
-                    format!("cannot read the policy file {path}: {e}"),
-                )
-            })?;
+            let json = policy_file(args!(text(path, path_len)))?;
             Ok(resale_gateway::new(Gateway::from_json(&json)?))
         })
     }

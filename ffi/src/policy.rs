@@ -47,6 +47,43 @@ pub unsafe extern "C" fn resale_policy_new(
     }
 }
 
+/// Read the policy file at `path` (`path_len` bytes of UTF-8, not
+/// NUL-terminated) and compile it, as [`resale_policy_new`]. A file that
+/// cannot be read is `RESALE_STATUS_REJECTED` with `policy.file.unreadable`
+/// (field `path`).
+///
+/// # Safety
+/// `path` valid for reads of `path_len` bytes; the rest as [`resale_policy_new`].
+#[no_mangle]
+pub unsafe extern "C" fn resale_policy_from_file(
+    path: *const c_char,
+    path_len: usize,
+    policy: *mut *mut resale_policy,
+    error: *mut *mut resale_error,
+) -> resale_status {
+    unsafe {
+        guard_new(policy, "policy", error, || {
+            let json = policy_file(args!(text(path, path_len)))?;
+            let inner = resale_core::Policy::from_json(&json)?;
+            Ok(resale_policy { inner })
+        })
+    }
+}
+
+/// The text of the policy file at `path`: the one place a policy file is
+/// read for a host (nginx's `resale_policy`, PHP's `fromFile`, through
+/// [`resale_policy_from_file`] and `resale_gateway_from_file`), so the
+/// one place that answers `policy.file.unreadable`.
+pub(crate) fn policy_file(path: &str) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Failure::from(resale_core::Error::at_field(
+            "policy.file.unreadable",
+            "path",
+            format!("cannot read the policy file {path}: {e}"),
+        ))
+    })
+}
+
 /// Free a policy. NULL is accepted. Filters made from it stay valid (they
 /// keep what they need).
 ///

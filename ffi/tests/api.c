@@ -55,6 +55,19 @@ static void policy_errors_name_the_path(void) {
     resale_error_free(e);
     /* error == NULL: the status alone. */
     CHECK(resale_policy_new(bad, strlen(bad), &p, NULL) == RESALE_STATUS_REJECTED);
+
+    /* A policy file: read by the library, which alone answers
+       policy.file.unreadable (PHP's fromFile and nginx come here). */
+    const char file[] = "tests/vectors/policies/example.json", missing[] = "tests/vectors/policies/none.json";
+    CHECK(resale_policy_from_file(file, strlen(file), &p, &e) == RESALE_STATUS_OK && p != NULL && e == NULL);
+    resale_policy_free(p);
+    CHECK(resale_policy_from_file(missing, strlen(missing), &p, &e) == RESALE_STATUS_REJECTED && p == NULL);
+    CHECK(STR_IS(resale_error_code(e), "policy.file.unreadable") && STR_IS(resale_error_field(e), "path"));
+    resale_error_free(e);
+    resale_gateway *g = (resale_gateway *)1;
+    CHECK(resale_gateway_from_file(missing, strlen(missing), &g, &e) == RESALE_STATUS_REJECTED && g == NULL);
+    CHECK(STR_IS(resale_error_code(e), "policy.file.unreadable") && STR_IS(resale_error_field(e), "path"));
+    resale_error_free(e);
 }
 
 static void arguments(resale_policy *p) {

@@ -172,32 +172,19 @@ final class Library
     }
 
     /**
-     * @internal A policy handle compiled by `resale_<kind>_new` (`policy` or
-     * `gateway`): both take the policy's JSON text and answer its error.
+     * @internal A policy handle compiled by `resale_<kind>_<from>` (`kind`
+     * `policy` or `gateway`; `from` `new`, the policy's JSON text, or
+     * `from_file`, the path of a policy file, which the library reads: it
+     * alone answers `policy.file.unreadable`), or its error thrown.
      */
-    public function compile(string $kind, string $json): CData
+    public function compile(string $kind, string $from, string $text): CData
     {
         $handle = $this->ffi->new("resale_{$kind}*");
-        $status = $this->ffi->{"resale_{$kind}_new"}($json, \strlen($json), FFI::addr($handle), $this->errAddr);
+        $status = $this->ffi->{"resale_{$kind}_{$from}"}($text, \strlen($text), FFI::addr($handle), $this->errAddr);
         if ($status !== self::STATUS_OK) {
             throw $this->failure($status, $this->errSlot);
         }
         return $handle;
-    }
-
-    /**
-     * @internal The text of a policy file, for Policy::fromFile and
-     * Gateway::fromFile.
-     *
-     * @throws PolicyError `policy.file.unreadable` when the file cannot be read
-     */
-    public static function policyFile(string $path): string
-    {
-        $json = is_file($path) ? @file_get_contents($path) : false;
-        if ($json === false) {
-            throw new PolicyError('policy.file.unreadable', "cannot read the policy file {$path}", $path);
-        }
-        return $json;
     }
 
     /** @internal A `resale_str` as a PHP string, null when absent. */

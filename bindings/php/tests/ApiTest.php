@@ -6,6 +6,7 @@ namespace Resale\Tests;
 
 use Resale\CatalogError;
 use Resale\Declarations;
+use Resale\Gateway;
 use Resale\InvalidArgument;
 use Resale\InvalidInput;
 use Resale\Library;
@@ -110,8 +111,19 @@ final class ApiTest extends ResaleTestCase
         } catch (PolicyError $e) {
             $this->assertSame('$.shop', $e->getField());
         }
-        $this->expectException(PolicyError::class);
-        Policy::fromFile('/nonexistent/policy.json');
+        // The library reads the file, so the code and field are the C ABI's
+        // (as nginx gets them from resale_gateway_from_file).
+        foreach ([Policy::class, Gateway::class] as $class) {
+            try {
+                $class::fromFile('/nonexistent/policy.json');
+                $this->fail('no exception');
+            } catch (PolicyError $e) {
+                $this->assertSame('policy.file.unreadable', $e->getErrorCode());
+                $this->assertSame('path', $e->getField());
+                $this->assertStringContainsString('/nonexistent/policy.json', $e->getReason());
+                $this->assertSame(Library::STATUS_REJECTED, $e->getStatus());
+            }
+        }
     }
 
     public function testRewriteAndLookAlikes(): void
