@@ -100,16 +100,19 @@ typedef enum resale_catalog_kind {
 } resale_catalog_kind;
 
 /*
- What [`resale_gateway_route`] decided.
+ Which of the three [`Decision`]s it is: the tag every edge reads it by
+ (wasm's `kind`, `"reply"`/`"catalog"`/`"webhook"`). `repr(C)`: the C ABI
+ exports this enum itself (`resale_gateway_decision`), so the tags are
+ listed once.
  */
 typedef enum resale_gateway_decision {
   /*
-   Send the reply in the buffer.
+   Send the reply.
    */
   RESALE_GATEWAY_DECISION_REPLY = 0,
   /*
-   Fetch the catalog from the upstream, then ask
-   [`resale_gateway_catalog_answer`].
+   Fetch the catalog from the upstream as planned, then ask the plan
+   (the C ABI: `resale_gateway_catalog_answer`).
    */
   RESALE_GATEWAY_DECISION_CATALOG = 1,
   /*
@@ -119,7 +122,10 @@ typedef enum resale_gateway_decision {
 } resale_gateway_decision;
 
 /*
- What [`resale_gateway_catalog_answer`] decided.
+ Which of the three [`Answer`]s it is: the tag every edge reads it by
+ (wasm's `action`, `"pass"`/`"reply"`/`"filter"`). `repr(C)`: the C ABI
+ exports this enum itself (`resale_catalog_action`), so the tags are
+ listed once.
  */
 typedef enum resale_catalog_action {
   /*
@@ -127,11 +133,11 @@ typedef enum resale_catalog_action {
    */
   RESALE_CATALOG_ACTION_PASS = 0,
   /*
-   Send the reply in the buffer instead (`502`, `304`).
+   Send the reply (`502`, `304`) instead.
    */
   RESALE_CATALOG_ACTION_REPLY = 1,
   /*
-   Filter the body under the status and headers in the buffer.
+   Filter the body under the reply's status and headers.
    */
   RESALE_CATALOG_ACTION_FILTER = 2,
 } resale_catalog_action;

@@ -24,7 +24,9 @@
 use std::ffi::c_char;
 use std::fmt::Write;
 
-use resale_core::gateway::{Answer, CatalogPlan, Decision, Gateway, Reply, Request, UpstreamHead};
+use resale_core::gateway::{
+    AnswerAction, CatalogPlan, Decision, DecisionKind, Gateway, Reply, Request, UpstreamHead,
+};
 
 use crate::answer::{arg, args, with_output};
 use crate::errors::{resale_error, resale_status, Failure};
@@ -64,31 +66,6 @@ pub struct resale_http_request {
     pub if_none_match: resale_str,
     /// The `Accept-Encoding` header.
     pub accept_encoding: resale_str,
-}
-
-/// What [`resale_gateway_route`] decided.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum resale_gateway_decision {
-    /// Send the reply in the buffer.
-    Reply = 0,
-    /// Fetch the catalog from the upstream, then ask
-    /// [`resale_gateway_catalog_answer`].
-    Catalog = 1,
-    /// `POST /webhooks/github`.
-    Webhook = 2,
-}
-
-/// What [`resale_gateway_catalog_answer`] decided.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum resale_catalog_action {
-    /// Send the upstream's answer as it is.
-    Pass = 0,
-    /// Send the reply in the buffer instead (`502`, `304`).
-    Reply = 1,
-    /// Filter the body under the status and headers in the buffer.
-    Filter = 2,
 }
 
 unsafe fn gateway<'a>(ptr: *const resale_gateway) -> Result<&'a Gateway, Failure> {
@@ -231,7 +208,7 @@ pub unsafe extern "C" fn resale_gateway_free(gateway: *mut resale_gateway) {
 pub unsafe extern "C" fn resale_gateway_route(
     gateway_: *const resale_gateway,
     request_: *const resale_http_request,
-    decision: *mut resale_gateway_decision,
+    decision: *mut DecisionKind,
     reply: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
@@ -239,11 +216,12 @@ pub unsafe extern "C" fn resale_gateway_route(
         with_output(error, reply, "reply", |out| {
             let (gw, req) = (gateway(gateway_)?, &request(request_)?);
             let slot = args!(arg_mut(decision));
-            match gw.route(req) {
-                Decision::Reply(r) => decide(slot, resale_gateway_decision::Reply, Some(&r), out),
-                Decision::Catalog(_) => decide(slot, resale_gateway_decision::Catalog, None, out),
-                Decision::Webhook => decide(slot, resale_gateway_decision::Webhook, None, out),
-            }
+            let decision = gw.route(req);
+            let reply = match &decision {
+                Decision::Reply(r) => Some(r),
+                _ => None,
+            };
+            decide(slot, decision.kind(), reply, out)
         })
     }
 }
@@ -269,7 +247,7 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
     status: u16,
     header_lines: resale_str,
     decodes: resale_str,
-    action: *mut resale_catalog_action,
+    action: *mut AnswerAction,
     reply: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
@@ -286,28 +264,20 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
                 .collect();
             // Not a feed: whatever the upstream (or the host) answered goes on.
             if gw.policy().catalog_kind(req.target) == resale_core::catalog::CatalogKind::Other {
-                return decide(slot, resale_catalog_action::Pass, None, out);
+                return decide(slot, AnswerAction::Pass, None, out);
             }
             let plan = match gw.route(req) {
                 Decision::Catalog(plan) => plan,
                 // A request the gateway answers itself (a POST: 405), proxied
                 // by a host that could not ask first: its reply replaces the upstream's.
-                Decision::Reply(r) => {
-                    return decide(slot, resale_catalog_action::Reply, Some(&r), out)
-                }
+                Decision::Reply(r) => return decide(slot, AnswerAction::Reply, Some(&r), out),
                 Decision::Webhook => return Err(not_catalog()),
             };
             let answer = match lines {
                 Some(lines) => plan.answer(&UpstreamHead::from_lines(status, lines), &decodes),
                 None => plan.answer_without_upstream(status),
             };
-            match answer {
-                Answer::Pass => decide(slot, resale_catalog_action::Pass, None, out),
-                Answer::Reply(r) => decide(slot, resale_catalog_action::Reply, Some(&r), out),
-                Answer::Filter { reply: r, .. } => {
-                    decide(slot, resale_catalog_action::Filter, Some(&r), out)
-                }
-            }
+            decide(slot, answer.action(), answer.reply(), out)
         })
     }
 }

@@ -1,12 +1,17 @@
 //! The gateway: an edge's routes and HTTP answers, decided by the core.
 //! Every answer crosses as JSON text (`{"kind": …}`), which `js/api.js`
-//! parses; a `Reply` is `{"status","headers":[[name,value]…],"body"}`.
+//! parses; a `Reply` is `{"status","headers":[[name,value]…],"body"}`. The
+//! route's and the catalog answer's tags are the core's (`DecisionKind`,
+//! `AnswerAction`, the enums the C ABI exports too).
 
+use resale_core::catalog::CatalogKind;
 use resale_core::gateway::{
-    self, webhook, Answer, Decision, RecentFeeds, Request, UpstreamHead, Validator,
+    self, webhook, AnswerAction, Decision, DecisionKind, RecentFeeds, Reply, Request, UpstreamHead,
+    Validator,
 };
 use resale_core::marketplace::entitlement::Entitlement;
 use resale_core::report;
+use serde::Serialize;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
@@ -20,8 +25,60 @@ pub struct Gateway {
     recent: RecentFeeds,
 }
 
-fn reply(r: &gateway::Reply) -> Value {
-    json!({"status": r.status, "headers": r.headers, "body": r.body})
+fn reply(r: &Reply) -> Value {
+    json!(r)
+}
+
+/// An answer as JSON text (these types always serialise).
+fn text(answer: &impl Serialize) -> String {
+    serde_json::to_string(answer).unwrap_or_default()
+}
+
+/// `route`'s answer: the core's tag ([`DecisionKind`]) and what the
+/// decision carries.
+#[derive(Serialize)]
+struct RouteAnswer<'a> {
+    kind: DecisionKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply: Option<&'a Reply>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    catalog: Option<CatalogRoute>,
+}
+
+/// What to fetch for a [`DecisionKind::Catalog`].
+#[derive(Serialize)]
+struct CatalogRoute {
+    feed: CatalogKind,
+    method: &'static str,
+    url: String,
+    headers: [(&'static str, &'static str); 2],
+    cache_key: String,
+    accepts_gzip: bool,
+}
+
+/// `catalogAnswer`'s answer: the core's tag ([`AnswerAction`]) and what the
+/// answer carries; for a filter given the whole feed, the reply to hold it
+/// under too.
+#[derive(Serialize)]
+struct CatalogAnswer<'a> {
+    action: AnswerAction,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply: Option<&'a Reply>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ttl: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hold: Option<Reply>,
+}
+
+impl CatalogAnswer<'_> {
+    fn pass() -> String {
+        text(&CatalogAnswer {
+            action: AnswerAction::Pass,
+            reply: None,
+            ttl: None,
+            hold: None,
+        })
+    }
 }
 
 /// Headers handed in as JSON `[[name, value]…]`; anything else is refused
@@ -91,20 +148,28 @@ impl Gateway {
             accept_encoding: accept_encoding.as_deref(),
             ..request(method, target, accept.as_deref(), if_none_match.as_deref())
         };
-        match self.inner.route(&req) {
-            Decision::Reply(r) => json!({"kind": "reply", "reply": reply(&r)}),
-            Decision::Webhook => json!({"kind": "webhook"}),
-            Decision::Catalog(p) => json!({
-                "kind": "catalog",
-                "feed": p.kind.as_str(),
-                "method": p.upstream_method(),
-                "url": p.upstream_url(upstream),
-                "headers": p.upstream_headers(),
-                "cache_key": p.cache_key(upstream),
-                "accepts_gzip": p.accepts_encoding("gzip"),
-            }),
-        }
-        .to_string()
+        let decision = self.inner.route(&req);
+        let (reply, catalog) = match &decision {
+            Decision::Reply(r) => (Some(r), None),
+            Decision::Webhook => (None, None),
+            Decision::Catalog(p) => {
+                let catalog = CatalogRoute {
+                    feed: p.kind,
+                    method: p.upstream_method(),
+                    url: p.upstream_url(upstream),
+                    headers: p.upstream_headers(),
+                    cache_key: p.cache_key(upstream),
+                    accepts_gzip: p.accepts_encoding("gzip"),
+                };
+                (None, Some(catalog))
+            }
+        };
+        let kind = decision.kind();
+        text(&RouteAnswer {
+            kind,
+            reply,
+            catalog,
+        })
     }
 
     /// What to do with the upstream's answer to a catalog request:
@@ -130,21 +195,24 @@ impl Gateway {
     ) -> Result<String, JsValue> {
         let headers = headers_arg(headers)?;
         let Some(plan) = self.plan(method, target, if_none_match.as_deref()) else {
-            return Ok(json!({"action": "pass"}).to_string());
+            return Ok(CatalogAnswer::pass());
         };
         let decodes: Vec<&str> = decodes.iter().map(String::as_str).collect();
-        let answer = match plan.answer(&UpstreamHead { status, headers }, &decodes) {
-            Answer::Reply(r) => json!({"action": "reply", "reply": reply(&r)}),
-            Answer::Pass => json!({"action": "pass"}),
-            Answer::Filter { reply: r, ttl } => {
-                let mut filter = json!({"action": "filter", "reply": reply(&r), "ttl": ttl});
-                if let Some(feed) = feed {
-                    filter["hold"] = reply(&plan.to_hold(r, &feed));
-                }
-                filter
+        let answer = plan.answer(&UpstreamHead { status, headers }, &decodes);
+        let (ttl, hold) = match (&answer, feed) {
+            (gateway::Answer::Filter { reply, ttl }, feed) => {
+                (Some(*ttl), feed.map(|f| plan.to_hold(reply.clone(), &f)))
             }
+            _ => (None, None),
         };
-        Ok(answer.to_string())
+        let action = answer.action();
+        let reply = answer.reply();
+        Ok(text(&CatalogAnswer {
+            action,
+            reply,
+            ttl,
+            hold,
+        }))
     }
 
     /// The `502 upstream.unreachable` reply (JSON text).
@@ -237,13 +305,13 @@ impl Gateway {
 
     /// `/buy` alone (JSON text of the reply).
     pub fn buy(&self, query: &str, accept: Option<String>) -> String {
-        reply(&self.inner.buy(query, accept.as_deref())).to_string()
+        text(&self.inner.buy(query, accept.as_deref()))
     }
 
     /// A coded error reply, `{"status":"error","code","message"}` (JSON text).
     #[wasm_bindgen(js_name = errorReply)]
     pub fn error_reply(status: u16, code: &str, message: &str) -> String {
-        reply(&gateway::Reply::error(status, code, message)).to_string()
+        text(&Reply::error(status, code, message))
     }
 
     /// The webhook secrets of an edge's one setting (one per line, two
@@ -331,7 +399,7 @@ impl Gateway {
     #[wasm_bindgen(js_name = webhookRedelivered)]
     pub fn webhook_redelivered(answer: &str) -> String {
         let first = serde_json::from_str::<Value>(answer).unwrap_or_default();
-        reply(&webhook::redelivered(&first)).to_string()
+        text(&webhook::redelivered(&first))
     }
 }
 

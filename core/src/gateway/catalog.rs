@@ -97,6 +97,42 @@ pub enum Answer {
     },
 }
 
+/// Which of the three [`Answer`]s it is: the tag every edge reads it by
+/// (wasm's `action`, `"pass"`/`"reply"`/`"filter"`). `repr(C)`: the C ABI
+/// exports this enum itself (`resale_catalog_action`), so the tags are
+/// listed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[repr(C)]
+pub enum AnswerAction {
+    /// Send the upstream's answer as it is.
+    Pass = 0,
+    /// Send the reply (`502`, `304`) instead.
+    Reply = 1,
+    /// Filter the body under the reply's status and headers.
+    Filter = 2,
+}
+
+impl Answer {
+    /// The answer's tag.
+    pub fn action(&self) -> AnswerAction {
+        match self {
+            Answer::Pass => AnswerAction::Pass,
+            Answer::Reply(_) => AnswerAction::Reply,
+            Answer::Filter { .. } => AnswerAction::Filter,
+        }
+    }
+
+    /// The reply it carries: what to send, or the filtered feed's status
+    /// and headers; `None` for [`Answer::Pass`].
+    pub fn reply(&self) -> Option<&Reply> {
+        match self {
+            Answer::Pass => None,
+            Answer::Reply(reply) | Answer::Filter { reply, .. } => Some(reply),
+        }
+    }
+}
+
 /// Is `path` (no query) the catalog route, `/api/…`?
 pub(super) fn is_catalog(path: &str) -> bool {
     path.starts_with("/api/")

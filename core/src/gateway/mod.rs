@@ -28,7 +28,7 @@ pub mod webhook;
 
 use crate::{Error, Policy};
 
-pub use catalog::{Answer, CatalogPlan, Held, UpstreamHead, Validator};
+pub use catalog::{Answer, AnswerAction, CatalogPlan, Held, UpstreamHead, Validator};
 pub use recent::{HeldFeed, RecentFeeds};
 pub use reply::Reply;
 
@@ -84,6 +84,34 @@ pub enum Decision {
     Catalog(CatalogPlan),
     /// `POST /webhooks/github`: read the body and answer with [`webhook`].
     Webhook,
+}
+
+/// Which of the three [`Decision`]s it is: the tag every edge reads it by
+/// (wasm's `kind`, `"reply"`/`"catalog"`/`"webhook"`). `repr(C)`: the C ABI
+/// exports this enum itself (`resale_gateway_decision`), so the tags are
+/// listed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[repr(C)]
+pub enum DecisionKind {
+    /// Send the reply.
+    Reply = 0,
+    /// Fetch the catalog from the upstream as planned, then ask the plan
+    /// (the C ABI: `resale_gateway_catalog_answer`).
+    Catalog = 1,
+    /// `POST /webhooks/github`.
+    Webhook = 2,
+}
+
+impl Decision {
+    /// The decision's tag.
+    pub fn kind(&self) -> DecisionKind {
+        match self {
+            Decision::Reply(_) => DecisionKind::Reply,
+            Decision::Catalog(_) => DecisionKind::Catalog,
+            Decision::Webhook => DecisionKind::Webhook,
+        }
+    }
 }
 
 /// A compiled policy and its digest: everything the routes need.
