@@ -25,6 +25,27 @@ pub mod limits {
     pub const MAX_VALUE_BYTES: usize = 2048;
     /// Maximum length of a raw parameter name, in bytes.
     pub const MAX_NAME_BYTES: usize = 64;
+
+    /// How an error names a parameter whose raw name may be longer than
+    /// [`MAX_NAME_BYTES`]: its longest prefix within that limit that ends
+    /// on a char boundary, so that no error carries more of a name than
+    /// the limit allows.
+    ///
+    /// ```
+    /// use resale_core::query::limits::{shown_name, MAX_NAME_BYTES};
+    /// assert_eq!(shown_name("kn"), "kn");
+    /// assert_eq!(shown_name(&"é".repeat(40)).len(), MAX_NAME_BYTES);
+    /// ```
+    pub fn shown_name(raw_name: &str) -> &str {
+        if raw_name.len() <= MAX_NAME_BYTES {
+            return raw_name;
+        }
+        let mut end = MAX_NAME_BYTES;
+        while !raw_name.is_char_boundary(end) {
+            end -= 1;
+        }
+        &raw_name[..end]
+    }
 }
 
 /// One `name=value` pair of a query, raw and decoded.
@@ -167,7 +188,7 @@ impl<'q> RawPair<'q> {
     /// [`RawPair::name`] of a name to decode, or to refuse.
     #[inline(never)]
     fn decode_name(&self) -> Result<Cow<'q, str>, QueryError> {
-        let shown = || truncate(self.raw_name, limits::MAX_NAME_BYTES).to_owned();
+        let shown = || limits::shown_name(self.raw_name).to_owned();
         let name =
             decode_classified(self.raw_name, self.name_class).map_err(|e| e.for_name(shown()))?;
         if self.raw_name.len() > limits::MAX_NAME_BYTES {
@@ -476,18 +497,6 @@ fn hex(b: u8) -> Option<u8> {
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     }
-}
-
-/// The longest prefix of `s` of at most `max` bytes that ends on a char boundary.
-pub(crate) fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 #[cfg(test)]

@@ -36,21 +36,21 @@ pub mod param {
     pub const ACTION: &str = "a";
     /// The extension key being upgraded.
     pub const EXTENSION_KEY_NUMBER: &str = "ekn";
-}
 
-/// The order in which validated parameters are forwarded. The code reads
-/// it through the slot constants and [`field_of`]; the test
-/// `slots_follow_the_forward_order` holds them to it.
-#[cfg_attr(not(test), allow(dead_code))]
-const FORWARD_ORDER: [&str; 7] = [
-    param::EXTENSION_ID,
-    param::KEY_NUMBER,
-    param::TOKEN,
-    param::PRODUCT_ID,
-    param::COUPON,
-    param::EXTENSION_KEY_NUMBER,
-    param::ACTION,
-];
+    /// The order in which checked parameters are forwarded to the shop
+    /// ([`super::ShopRequest::forward_query`] and the redirect), whatever
+    /// order they arrived in. The check reads it through its slot
+    /// constants; the test `slots_follow_the_forward_order` holds them to it.
+    pub const FORWARD_ORDER: [&str; 7] = [
+        EXTENSION_ID,
+        KEY_NUMBER,
+        TOKEN,
+        PRODUCT_ID,
+        COUPON,
+        EXTENSION_KEY_NUMBER,
+        ACTION,
+    ];
+}
 
 /// Purchase or upgrade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -64,6 +64,27 @@ pub enum Action {
 }
 
 impl Action {
+    /// The action the value of `a` asks for: absent, a purchase;
+    /// `upgrade`, an upgrade; anything else `action.unknown` (field `a`).
+    ///
+    /// ```
+    /// use resale_core::Action;
+    /// assert_eq!(Action::from_param(None).unwrap(), Action::Buy);
+    /// assert_eq!(Action::from_param(Some("upgrade")).unwrap(), Action::Upgrade);
+    /// assert_eq!(Action::from_param(Some("downgrade")).unwrap_err().code, "action.unknown");
+    /// ```
+    pub fn from_param(value: Option<&str>) -> Result<Action, Error> {
+        match value {
+            None => Ok(Action::Buy),
+            Some("upgrade") => Ok(Action::Upgrade),
+            Some(_) => Err(reject(
+                "action.unknown",
+                param::ACTION,
+                "`a` must be `upgrade` or absent",
+            )),
+        }
+    }
+
     /// The action's name as every answer writes it (`buy`, `upgrade`; the
     /// same text serde writes), for a binding that lays it out as text.
     pub fn as_str(self) -> &'static str {
@@ -180,7 +201,7 @@ fn query_and_fragment(input: &str) -> &str {
 }
 
 /// The fields the engine reads: a field's slot in [`Slots`] is its index
-/// in [`FORWARD_ORDER`] (the test `slots_follow_the_forward_order` says so).
+/// in [`param::FORWARD_ORDER`] (the test `slots_follow_the_forward_order` says so).
 const EXTENSION_ID: usize = 0;
 const KEY_NUMBER: usize = 1;
 const TOKEN: usize = 2;
@@ -202,7 +223,7 @@ const _: () = assert!(
 
 /// The slot of a (decoded) parameter name, `None` for a name the engine
 /// does not read.
-/// A `match` rather than a search of [`FORWARD_ORDER`]: it compares the
+/// A `match` rather than a search of [`param::FORWARD_ORDER`]: it compares the
 /// length first, so most unknown names cost one comparison.
 #[inline]
 fn field_of(name: &str) -> Option<usize> {
@@ -237,7 +258,7 @@ struct Pass {
 }
 
 /// Where the kept pairs lie in the query, and whether they follow one
-/// another there in [`FORWARD_ORDER`], one byte (the `&` between two
+/// another there in [`param::FORWARD_ORDER`], one byte (the `&` between two
 /// pairs) apart, as in a link Plesk wrote: then the forward query is one
 /// slice of the query, copied at once.
 #[derive(Clone, Copy)]
@@ -447,7 +468,7 @@ pub struct ShopRequestRef<'q> {
     pub action: Action,
     /// The extension key being upgraded (`ekn`).
     pub extension_key_number: Option<Cow<'q, str>>,
-    /// The accepted pairs as they arrived, in [`FORWARD_ORDER`] (`None`
+    /// The accepted pairs as they arrived, in [`param::FORWARD_ORDER`] (`None`
     /// when absent).
     forward: [Option<&'q str>; 7],
     /// The forwarded pairs joined by `&`, when `query` holds them so
@@ -616,17 +637,7 @@ impl Policy {
             param::COUPON,
             "`buyUrlCoupon` is not a coupon code (letters, digits, `-`, `_`, `.`)",
         )?;
-        let action = match action_field.as_ref().map(|(a, _)| a.as_ref()) {
-            None => Action::Buy,
-            Some("upgrade") => Action::Upgrade,
-            Some(_) => {
-                return Err(reject(
-                    "action.unknown",
-                    param::ACTION,
-                    "`a` must be `upgrade` or absent",
-                ))
-            }
-        };
+        let action = Action::from_param(action_field.as_ref().map(|(a, _)| a.as_ref()))?;
         match (action, &ekn) {
             (Action::Upgrade, None) => {
                 return Err(reject(
@@ -790,7 +801,7 @@ mod tests {
             EXTENSION_KEY_NUMBER,
             ACTION,
         ];
-        for (i, name) in FORWARD_ORDER.iter().enumerate() {
+        for (i, name) in param::FORWARD_ORDER.iter().enumerate() {
             assert_eq!(field_of(name), Some(slots[i]), "{name}");
         }
         assert_eq!(field_of("utm"), None);

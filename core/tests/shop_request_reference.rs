@@ -12,7 +12,11 @@ use resale_core::{Action, Error, Policy, ShopRequest};
 
 mod reference {
     //! The check as it was before the one-pass rewrite, verbatim but for
-    //! paths (`resale_core::…`).
+    //! paths (`resale_core::…`), decode errors built where they are found,
+    //! and three things taken from the core so that each is written once:
+    //! the forward order (`param::FORWARD_ORDER`), the action rule
+    //! (`Action::from_param`) and how an over-long name is shown
+    //! (`limits::shown_name`).
     use super::*;
     use resale_core::query::limits;
     use resale_core::shop_request::param;
@@ -48,8 +52,8 @@ mod reference {
                 Some(i) => (&raw[..i], &raw[i + 1..]),
                 None => (raw, ""),
             };
-            let shown = || truncate(raw_name, limits::MAX_NAME_BYTES).to_owned();
-            let name = decode_component(raw_name).map_err(|e| e.for_name(shown()))?;
+            let shown = || limits::shown_name(raw_name).to_owned();
+            let name = decode_component(raw_name, shown)?;
             if raw_name.len() > limits::MAX_NAME_BYTES {
                 return Err(QueryError::ParamTooLong { name: shown() });
             }
@@ -58,7 +62,7 @@ mod reference {
                     name: name.into_owned(),
                 });
             }
-            let value = decode_component(raw_value).map_err(|e| e.for_name(name.to_string()))?;
+            let value = decode_component(raw_value, || name.to_string())?;
             params.push(Param { name, value, raw });
         }
         Ok(params)
@@ -87,26 +91,12 @@ mod reference {
         })
     }
 
-    #[derive(Clone, Copy)]
-    enum DecodeError {
-        Encoding,
-        Control,
-    }
-
-    impl DecodeError {
-        fn for_name(self, name: String) -> QueryError {
-            match self {
-                DecodeError::Encoding => QueryError::BadEncoding { name },
-                DecodeError::Control => QueryError::ControlChar { name },
-            }
-        }
-    }
-
-    fn decode_component(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
+    /// `raw` decoded; its errors name the parameter `name()`.
+    fn decode_component(raw: &str, name: impl Fn() -> String) -> Result<Cow<'_, str>, QueryError> {
         let bytes = raw.as_bytes();
         if !bytes.contains(&b'%') {
             return if has_control(bytes) {
-                Err(DecodeError::Control)
+                Err(QueryError::ControlChar { name: name() })
             } else {
                 Ok(Cow::Borrowed(raw))
             };
@@ -119,7 +109,7 @@ mod reference {
                 let lo = bytes.get(i + 2).and_then(|b| hex(*b));
                 match (hi, lo) {
                     (Some(h), Some(l)) => out.push(h << 4 | l),
-                    _ => return Err(DecodeError::Encoding),
+                    _ => return Err(QueryError::BadEncoding { name: name() }),
                 }
                 i += 3;
             } else {
@@ -128,11 +118,11 @@ mod reference {
             }
         }
         if has_control(&out) {
-            return Err(DecodeError::Control);
+            return Err(QueryError::ControlChar { name: name() });
         }
         String::from_utf8(out)
             .map(Cow::Owned)
-            .map_err(|_| DecodeError::Encoding)
+            .map_err(|_| QueryError::BadEncoding { name: name() })
     }
 
     /// Naively: decode (lossily, so that invalid UTF-8 still has its
@@ -143,17 +133,6 @@ mod reference {
 
     fn hex(b: u8) -> Option<u8> {
         char::from(b).to_digit(16).map(|d| d as u8)
-    }
-
-    fn truncate(s: &str, max: usize) -> &str {
-        if s.len() <= max {
-            return s;
-        }
-        let mut end = max;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        &s[..end]
     }
 
     fn query_part(input: &str) -> &str {
@@ -180,16 +159,6 @@ mod reference {
     fn reject(code: &'static str, field: &str, message: impl Into<String>) -> Error {
         Error::at_field(code, field, message)
     }
-
-    const FORWARD_ORDER: [&str; 7] = [
-        param::EXTENSION_ID,
-        param::KEY_NUMBER,
-        param::TOKEN,
-        param::PRODUCT_ID,
-        param::COUPON,
-        param::EXTENSION_KEY_NUMBER,
-        param::ACTION,
-    ];
 
     pub fn check_shop_request(policy: &Policy, query_or_url: &str) -> Result<ShopRequest, Error> {
         let mut params = parse_pairs(query_part(query_or_url))?;
@@ -258,17 +227,7 @@ mod reference {
                 return Err(reject(code, field, message));
             }
         }
-        let action = match get(&params, param::ACTION).map(|a| a.value.as_ref()) {
-            None => Action::Buy,
-            Some("upgrade") => Action::Upgrade,
-            Some(_) => {
-                return Err(reject(
-                    "action.unknown",
-                    param::ACTION,
-                    "`a` must be `upgrade` or absent",
-                ))
-            }
-        };
+        let action = Action::from_param(get(&params, param::ACTION).map(|a| a.value.as_ref()))?;
         let ekn = get(&params, param::EXTENSION_KEY_NUMBER);
         // Spelled as three questions, not as the product's one `match`.
         let upgrade = action == Action::Upgrade;
@@ -329,7 +288,7 @@ mod reference {
             }
         }
 
-        let forward_query = FORWARD_ORDER
+        let forward_query = param::FORWARD_ORDER
             .iter()
             .filter_map(|name| get(&params, name).map(|p| p.raw))
             .collect::<Vec<_>>()
