@@ -334,6 +334,13 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
     }
 }
 
+/// A member name as a JSON path writes it between brackets (`["my key"]`):
+/// a JSON string, so the path a vector pins does not depend on how Rust's
+/// `Debug` happens to escape a `str`.
+fn quoted(key: &str) -> String {
+    serde_json::Value::from(key).to_string()
+}
+
 /// Turn a serde path (`extensions.docker.products[0]`) into `$`-rooted form.
 fn json_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -345,7 +352,7 @@ fn json_path(path: &serde_path_to_error::Path) -> String {
                 out.push('.');
                 out.push_str(key);
             }
-            Segment::Map { key } => out.push_str(&format!("[{key:?}]")),
+            Segment::Map { key } => out.push_str(&format!("[{}]", quoted(key))),
             Segment::Enum { variant } => {
                 out.push('.');
                 out.push_str(variant);
@@ -389,7 +396,7 @@ fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
             if syntax::is_identifier(key) {
                 format!("{path}.{key}")
             } else {
-                format!("{path}[{key:?}]")
+                format!("{path}[{}]", quoted(key))
             }
         }
         _ => path,
@@ -453,7 +460,7 @@ impl Policy {
 
         let mut extensions = BTreeMap::new();
         for (code, ext) in raw.extensions.0 {
-            let path = format!("$.extensions[{code:?}]");
+            let path = format!("$.extensions[{}]", quoted(&code));
             if !syntax::is_extension_code(&code) {
                 return Err(err(
                     "policy.extensions.code_malformed",
@@ -474,7 +481,7 @@ impl Policy {
             let mut product_partner_v1 = BTreeMap::new();
             for (i, (product, settings)) in ext.products.list.into_iter().enumerate() {
                 let at = if ext.products.object {
-                    format!("{path}.products[{product:?}]")
+                    format!("{path}.products[{}]", quoted(&product))
                 } else {
                     format!("{path}.products[{i}]")
                 };
@@ -831,6 +838,25 @@ fn compile_shop_url(text: &str, at: &str) -> Result<Url, Error> {
 
 #[cfg(test)]
 mod tests {
+    /// A path names an odd member as a JSON string (`\u0001`, not Rust's
+    /// `Debug` spelling `\u{1}`; `\u{200b}` left as it is).
+    #[test]
+    fn paths_quote_member_names_as_json() {
+        let policy = |code: &str| {
+            let json = serde_json::json!({"shop_url": "https://shop.example.com/", "extensions": {code: {}}});
+            Policy::from_json(&json.to_string()).unwrap_err()
+        };
+        for (code, path) in [
+            ("a\u{1}", "$.extensions[\"a\\u0001\"]"),
+            ("a\u{200b}", "$.extensions[\"a\u{200b}\"]"),
+            ("a\"b", "$.extensions[\"a\\\"b\"]"),
+        ] {
+            let e = policy(code);
+            assert_eq!(e.code, "policy.extensions.code_malformed");
+            assert_eq!(e.field.as_deref(), Some(path), "{code:?}");
+        }
+    }
+
     use super::*;
 
     fn code(json: &str) -> (&'static str, String) {
