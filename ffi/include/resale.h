@@ -277,6 +277,41 @@ typedef struct resale_shop_request_fields {
 } resale_shop_request_fields;
 
 /*
+ The arguments of [`resale_buy_link`] that stay the same from call to
+ call, set once by the caller: [`resale_buy_link_run`] takes them as one
+ pointer.
+
+ Why a struct: PHP's FFI converts and classifies every argument on every
+ call (libffi's `ffi_prep_cif` runs per call there), about 400
+ instructions each, so the seven arguments of [`resale_buy_link`] cost
+ more than the rewrite itself; with the fixed ones behind one pointer a
+ call passes three.
+ */
+typedef struct resale_buy_link_job {
+  /*
+   The policy, from [`crate::policy::resale_policy_new`].
+   */
+  const struct resale_policy *policy;
+  /*
+   The caller's block, `out_cap` bytes (NULL when `out_cap` is 0).
+   */
+  uint8_t *out;
+  /*
+   Its size in bytes.
+   */
+  size_t out_cap;
+  /*
+   Where the request's layout is written (never NULL).
+   */
+  struct resale_shop_request_fields *fields;
+  /*
+   NULL, or where the error object of a failure goes (the caller frees
+   it). NULL on a hot path that asks again for the error when it needs it.
+   */
+  struct resale_error **error;
+} resale_buy_link_job;
+
+/*
  An output buffer owned by the caller and filled by the library.
 
  Start from all zeroes (`resale_buffer buf = {0};`); pass it to any number
@@ -452,6 +487,21 @@ enum resale_status resale_buy_link(const struct resale_policy *policy_,
                                    size_t out_cap,
                                    struct resale_shop_request_fields *fields,
                                    struct resale_error **error);
+
+/*
+ [`resale_buy_link`] with its fixed arguments in `*job`: the same call
+ as `resale_buy_link(job->policy, url, url_len, job->out, job->out_cap,
+ job->fields, job->error)`, with the same statuses and writes. A NULL
+ `job` is `RESALE_STATUS_INVALID_ARGUMENT` (with no error object: there is
+ nowhere to put it).
+
+ # Safety
+ `job` NULL or valid for reads, its members as [`resale_buy_link`]
+ requires them; `url` valid for reads of `url_len` bytes.
+ */
+enum resale_status resale_buy_link_run(const struct resale_buy_link_job *job,
+                                       const char *url,
+                                       size_t url_len);
 
 /*
  Which feed the request `path` (with or without its query) asks for.

@@ -90,6 +90,53 @@ pub unsafe extern "C" fn resale_buy_link(
     }
 }
 
+/// The arguments of [`resale_buy_link`] that stay the same from call to
+/// call, set once by the caller: [`resale_buy_link_run`] takes them as one
+/// pointer.
+///
+/// Why a struct: PHP's FFI converts and classifies every argument on every
+/// call (libffi's `ffi_prep_cif` runs per call there), about 400
+/// instructions each, so the seven arguments of [`resale_buy_link`] cost
+/// more than the rewrite itself; with the fixed ones behind one pointer a
+/// call passes three.
+#[repr(C)]
+pub struct resale_buy_link_job {
+    /// The policy, from [`crate::policy::resale_policy_new`].
+    pub policy: *const resale_policy,
+    /// The caller's block, `out_cap` bytes (NULL when `out_cap` is 0).
+    pub out: *mut u8,
+    /// Its size in bytes.
+    pub out_cap: usize,
+    /// Where the request's layout is written (never NULL).
+    pub fields: *mut resale_shop_request_fields,
+    /// NULL, or where the error object of a failure goes (the caller frees
+    /// it). NULL on a hot path that asks again for the error when it needs it.
+    pub error: *mut *mut resale_error,
+}
+
+/// [`resale_buy_link`] with its fixed arguments in `*job`: the same call
+/// as `resale_buy_link(job->policy, url, url_len, job->out, job->out_cap,
+/// job->fields, job->error)`, with the same statuses and writes. A NULL
+/// `job` is `RESALE_STATUS_INVALID_ARGUMENT` (with no error object: there is
+/// nowhere to put it).
+///
+/// # Safety
+/// `job` NULL or valid for reads, its members as [`resale_buy_link`]
+/// requires them; `url` valid for reads of `url_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn resale_buy_link_run(
+    job: *const resale_buy_link_job,
+    url: *const c_char,
+    url_len: usize,
+) -> resale_status {
+    unsafe {
+        match job.as_ref() {
+            Some(j) => resale_buy_link(j.policy, url, url_len, j.out, j.out_cap, j.fields, j.error),
+            None => resale_status::InvalidArgument,
+        }
+    }
+}
+
 /// The job on the core's side: the rewritten link in `link`, and the
 /// request it brings laid out in `block`.
 fn buy_link(

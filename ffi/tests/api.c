@@ -474,6 +474,31 @@ static void buy_link(resale_policy *p) {
     CHECK(resale_buy_link(NULL, url, strlen(url), out, sizeof out, &f, &e) == RESALE_STATUS_INVALID_ARGUMENT);
     CHECK(STR_IS(resale_error_field(e), "policy"));
     resale_error_free(e);
+
+    /* resale_buy_link_run: the same call with the fixed arguments in a job. */
+    uint8_t jout[1024];
+    resale_shop_request_fields jf;
+    resale_buy_link_job job = {p, jout, sizeof jout, &jf, NULL};
+    CHECK(resale_buy_link(p, url, strlen(url), out, sizeof out, &f, NULL) == RESALE_STATUS_OK);
+    CHECK(resale_buy_link_run(&job, url, strlen(url)) == RESALE_STATUS_OK);
+    CHECK(jf.data == jout && jf.len == f.len && memcmp(jout, out, f.len) == 0);
+    CHECK(jf.query_at == f.query_at && jf.query_len == f.query_len && jf.token_at == f.token_at);
+    CHECK(resale_buy_link_run(&job, lookalike, strlen(lookalike)) == RESALE_STATUS_UNCHANGED);
+    CHECK(jf.data == NULL && jf.len == 0);
+    job.error = &e;
+    CHECK(resale_buy_link_run(&job, unsold, strlen(unsold)) == RESALE_STATUS_REJECTED);
+    CHECK(STR_IS(resale_error_code(e), "extension.not_sold"));
+    resale_error_free(e);
+    job.out_cap = 16;
+    CHECK(resale_buy_link_run(&job, url, strlen(url)) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_code(e), "argument.too_small") && jf.len == needed);
+    resale_error_free(e);
+    job.out_cap = sizeof jout;
+    job.policy = NULL;
+    CHECK(resale_buy_link_run(&job, url, strlen(url)) == RESALE_STATUS_INVALID_ARGUMENT);
+    CHECK(STR_IS(resale_error_field(e), "policy"));
+    resale_error_free(e);
+    CHECK(resale_buy_link_run(NULL, url, strlen(url)) == RESALE_STATUS_INVALID_ARGUMENT);
 }
 
 int main(int argc, char **argv) {

@@ -42,6 +42,13 @@ final class Policy
     /** buyLink's block (`uint8_t[]`, laid out as `$fields` says), grown when the library asks for more. */
     private CData $out;
     private int $outCap = 4096;
+    /**
+     * buyLink's fixed arguments (`resale_buy_link_job`: this policy, `$out`,
+     * `$fields`, no error slot), so that a call passes three arguments, not
+     * seven: PHP's FFI pays for each on every call.
+     */
+    private readonly CData $job;
+    private readonly CData $jobAddr;
 
     private function __construct(Library $lib, CData $handle)
     {
@@ -58,6 +65,19 @@ final class Policy
         $this->fieldsAddr = FFI::addr($this->fields);
         $this->requestPtr = $this->ffi->type('resale_shop_request*');
         $this->out = $this->ffi->new("uint8_t[{$this->outCap}]");
+        $this->job = $this->ffi->new('resale_buy_link_job');
+        $this->job->policy = $handle;
+        $this->job->fields = $this->fieldsAddr;
+        $this->job->error = null;
+        $this->jobAddr = FFI::addr($this->job);
+        $this->setOut();
+    }
+
+    /** Point buyLink's job at `$out` (after it was allocated or grown). */
+    private function setOut(): void
+    {
+        $this->job->out = FFI::cast('uint8_t*', $this->out);
+        $this->job->out_cap = $this->outCap;
     }
 
     // ---- rewrite ----------------------------------------------------------
@@ -123,8 +143,9 @@ final class Policy
      */
     public function buyLink(string $url): ?ShopRequest
     {
-        // No error object on the hot path, as for rewriteBuyUrl.
-        $status = $this->ffi->resale_buy_link($this->handle, $url, \strlen($url), $this->out, $this->outCap, $this->fieldsAddr, null);
+        // No error object on the hot path, as for rewriteBuyUrl; the job
+        // holds the other arguments of resale_buy_link.
+        $status = $this->ffi->resale_buy_link_run($this->jobAddr, $url, \strlen($url));
         if ($status === 0) {
             $f = $this->fields;
             return ShopRequest::read(FFI::string($this->out, $f->len), $f);
@@ -142,6 +163,7 @@ final class Policy
         if ($status === Library::STATUS_INVALID_ARGUMENT && $needed > $this->outCap) {
             $this->outCap = max($needed, 2 * $this->outCap);
             $this->out = $this->ffi->new("uint8_t[{$this->outCap}]");
+            $this->setOut();
             return $this->buyLink($url);
         }
         $status = $this->ffi->resale_buy_link($this->handle, $url, \strlen($url), $this->out, $this->outCap, $this->fieldsAddr, $this->errAddr);
