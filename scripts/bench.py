@@ -229,6 +229,10 @@ def bench_php_ffi(t, quick, feeds, baselines, native_pair_ns):
           ratio_to_native=b["ffi_one_call_us_per_pair"] * 1e3 / native_pair_ns)
     t.add("buy link", "resale PHP FFI: buyLink minus 1 call floor", ns_per_call=b["ffi_one_call_minus_floor_us_per_pair"] * 1e3,
           ratio_to_native=b["ffi_one_call_minus_floor_us_per_pair"] * 1e3 / native_pair_ns)
+    # Its foreign call alone (resale_buy_link_run, nothing read): buyLink
+    # minus this is PHP reading the answer into a ShopRequest.
+    t.add("buy link", "resale PHP FFI: buyLink's call alone (nothing read)", ns_per_call=b["ffi_one_call_raw_us_per_pair"] * 1e3,
+          ratio_to_native=b["ffi_one_call_raw_us_per_pair"] * 1e3 / native_pair_ns)
     for label, feed, wl in feeds:
         r = json.loads(run(["php", "bench/filter.php", str(feed), str(whitelist_policy(wl)), "2" if quick else "20"],
                            cwd=php, env=env).stdout)

@@ -99,10 +99,22 @@ $rawCheck = static function (string $q) use ($f, $h, $slot, $slotAddr, $fieldsAd
     $f->resale_shop_request_free($slot);
 };
 $trivial = static fn (mixed $u) => $f->resale_abi_version();
-// The buy-link job as one call (Policy::buyLink: resale_buy_link into the
+// The buy-link job as one call (Policy::buyLink: resale_buy_link_run into the
 // policy's preallocated block): the ShopRequest of the rewritten link.
 $one = static fn (string $u) => $policy->buyLink($u);
 $same = static fn (mixed $r) => $r;
+// buyLink's foreign call alone (resale_buy_link_run into a job like the
+// policy's), nothing read back: buyLink minus this is what reading the
+// answer into a ShopRequest costs in PHP.
+$job = $f->new('resale_buy_link_job');
+$jobOut = $f->new('uint8_t[4096]');
+$jobFields = $f->new('resale_shop_request_fields');
+$job->policy = $h;
+$job->out = FFI::cast('uint8_t*', $jobOut);
+$job->out_cap = 4096;
+$job->fields = FFI::addr($jobFields);
+$jobAddr = FFI::addr($job);
+$oneRaw = static fn (string $u) => $f->resale_buy_link_run($jobAddr, $u, strlen($u));
 foreach ($links as $link) {
     $r = $policy->buyLink($link);
     $want = $policy->checkShopRequest($policy->rewriteBuyUrl($link));
@@ -112,7 +124,7 @@ foreach ($links as $link) {
     }
 }
 
-$best = ['ffi' => INF, 'php' => INF, 'raw' => INF, 'trivial' => INF, 'one' => INF];
+$best = ['ffi' => INF, 'php' => INF, 'raw' => INF, 'trivial' => INF, 'one' => INF, 'one_raw' => INF];
 for ($round = 0; $round < 3; $round++) {
     $best['ffi'] = min($best['ffi'], measure(
         $calls,
@@ -129,6 +141,7 @@ for ($round = 0; $round < 3; $round++) {
     $best['raw'] = min($best['raw'], measure($calls, $links, $rawRewrite, $rawCheck));
     $best['trivial'] = min($best['trivial'], measure($calls, $links, $trivial, $trivial) / 2);
     $best['one'] = min($best['one'], measure($calls, $links, $one, $same));
+    $best['one_raw'] = min($best['one_raw'], measure($calls, $links, $oneRaw, $same));
 }
 
 // The foreign calls under a pair: rewriteBuyUrl is one
@@ -154,6 +167,8 @@ $result = [
     // under it is one trivial call.
     'ffi_one_call_us_per_pair' => round($best['one'], 3),
     'ffi_one_call_minus_floor_us_per_pair' => round($best['one'] - $best['trivial'], 3),
+    // buyLink's call alone, nothing read (resale_buy_link_run).
+    'ffi_one_call_raw_us_per_pair' => round($best['one_raw'], 3),
 ];
 if ($json) {
     echo json_encode($result, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES), "\n";
@@ -167,4 +182,5 @@ if ($json) {
         $result['trivial_ffi_call_us'], $callsPerPair, $result['ffi_minus_floor_us_per_pair']);
     printf("  buyLink, one call  : %.3f µs per pair (minus one trivial call: %.3f µs)\n",
         $result['ffi_one_call_us_per_pair'], $result['ffi_one_call_minus_floor_us_per_pair']);
+    printf("  (buyLink's call alone, resale_buy_link_run, nothing read: %.3f µs)\n", $result['ffi_one_call_raw_us_per_pair']);
 }
