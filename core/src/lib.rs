@@ -21,7 +21,7 @@
 //!
 //! // 2. Shop entry: what arrives at the shop, checked against the policy.
 //! let request = policy.check_shop_request("extension-id=docker&kn=PLSK.12345678.0001").unwrap();
-//! assert_eq!(request.extension_id, "docker");
+//! assert_eq!(request.extension_id(), "docker");
 //! ```
 //!
 //! Modules are named after what they decide: [`host`] (is a URL Plesk's

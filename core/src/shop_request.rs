@@ -96,28 +96,167 @@ impl Action {
 }
 
 /// An accepted shop request. Values are percent-decoded (`+` stays `+`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+///
+/// Read with its methods. It holds one text, the forward query followed by
+/// any value that had to be percent-decoded, and where in it each value
+/// lies (a value that needed no decoding is a slice of its forwarded
+/// pair): an accepted request costs one allocation, not one per field.
+/// Two requests are equal when their values and forward queries are.
+#[derive(Clone)]
 pub struct ShopRequest {
+    /// [`ShopRequest::forward_query`], then the decoded values.
+    text: String,
+    forward_len: u32,
+    extension_id: Span,
+    key_number: Span,
+    token: Option<Span>,
+    product_id: Option<Span>,
+    coupon: Option<Span>,
+    extension_key_number: Option<Span>,
+    action: Action,
+}
+
+/// Where a value lies in a [`ShopRequest`]'s text. `u32` is enough: the
+/// text is a query of at most [`limits::MAX_QUERY_BYTES`] and values
+/// decoded from it, which are no longer.
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl ShopRequest {
+    fn at(&self, span: Span) -> &str {
+        &self.text[span.start as usize..span.end as usize]
+    }
+
+    fn at_opt(&self, span: Option<Span>) -> Option<&str> {
+        span.map(|span| self.at(span))
+    }
+
     /// The extension's code (`extension-id`).
-    pub extension_id: String,
+    pub fn extension_id(&self) -> &str {
+        self.at(self.extension_id)
+    }
+
     /// The main Plesk key number (`kn`).
-    pub key_number: String,
+    pub fn key_number(&self) -> &str {
+        self.at(self.key_number)
+    }
+
     /// Individual Offers token (`token`), base64.
-    pub token: Option<String>,
+    pub fn token(&self) -> Option<&str> {
+        self.at_opt(self.token)
+    }
+
     /// Individual Offers product (`product-id`).
-    pub product_id: Option<String>,
+    pub fn product_id(&self) -> Option<&str> {
+        self.at_opt(self.product_id)
+    }
+
     /// Coupon code (`buyUrlCoupon`).
-    pub coupon: Option<String>,
+    pub fn coupon(&self) -> Option<&str> {
+        self.at_opt(self.coupon)
+    }
+
     /// Purchase or upgrade (`a`).
-    pub action: Action,
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
     /// The extension key being upgraded (`ekn`).
-    pub extension_key_number: Option<String>,
+    pub fn extension_key_number(&self) -> Option<&str> {
+        self.at_opt(self.extension_key_number)
+    }
+
     /// The accepted parameters exactly as they arrived, in a fixed order
     /// (`extension-id`, `kn`, `token`, `product-id`, `buyUrlCoupon`, `ekn`,
-    /// `a`), joined by `&`; unknown parameters are left out.
-    #[serde(skip)]
-    pub forward_query: String,
+    /// `a`), joined by `&`; unknown parameters are left out. Not part of
+    /// the serialised answer.
+    pub fn forward_query(&self) -> &str {
+        &self.text[..self.forward_len as usize]
+    }
+
+    /// The fields as the answer serialises them.
+    fn fields(&self) -> ShopRequestFields<'_> {
+        ShopRequestFields {
+            extension_id: self.extension_id(),
+            key_number: self.key_number(),
+            token: self.token(),
+            product_id: self.product_id(),
+            coupon: self.coupon(),
+            action: self.action,
+            extension_key_number: self.extension_key_number(),
+        }
+    }
+}
+
+impl PartialEq for ShopRequest {
+    fn eq(&self, other: &ShopRequest) -> bool {
+        self.fields() == other.fields() && self.forward_query() == other.forward_query()
+    }
+}
+
+impl Eq for ShopRequest {}
+
+impl std::fmt::Debug for ShopRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.fields();
+        f.debug_struct("ShopRequest")
+            .field("extension_id", &v.extension_id)
+            .field("key_number", &v.key_number)
+            .field("token", &v.token)
+            .field("product_id", &v.product_id)
+            .field("coupon", &v.coupon)
+            .field("action", &v.action)
+            .field("extension_key_number", &v.extension_key_number)
+            .field("forward_query", &self.forward_query())
+            .finish()
+    }
+}
+
+impl serde::Serialize for ShopRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.fields().serialize(serializer)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for ShopRequest {
+    fn schema_name() -> Cow<'static, str> {
+        ShopRequestFields::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        ShopRequestFields::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ShopRequestFields::json_schema(generator)
+    }
+}
+
+// The serialised `ShopRequest`: its values, borrowed from it. The doc
+// comment below is the answer's schema description.
+/// An accepted shop request. Values are percent-decoded (`+` stays `+`).
+#[derive(Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename = "ShopRequest")]
+struct ShopRequestFields<'a> {
+    /// The extension's code (`extension-id`).
+    extension_id: &'a str,
+    /// The main Plesk key number (`kn`).
+    key_number: &'a str,
+    /// Individual Offers token (`token`), base64.
+    token: Option<&'a str>,
+    /// Individual Offers product (`product-id`).
+    product_id: Option<&'a str>,
+    /// Coupon code (`buyUrlCoupon`).
+    coupon: Option<&'a str>,
+    /// Purchase or upgrade (`a`).
+    action: Action,
+    /// The extension key being upgraded (`ekn`).
+    extension_key_number: Option<&'a str>,
 }
 
 fn reject(code: &'static str, field: &str, message: impl Into<String>) -> Error {
@@ -496,32 +635,87 @@ impl<'q> ShopRequestRef<'q> {
         joined.into_iter().chain(pairs.flatten().copied())
     }
 
-    /// The owned request (each value copied once).
+    /// The owned request, in one allocation: the forward query, then
+    /// the values that were percent-decoded; the others are found in
+    /// their forwarded pairs.
     pub fn into_owned(self) -> ShopRequest {
-        let owned = |v: Option<Cow<'q, str>>| v.map(Cow::into_owned);
-        let forward_query = match self.forward_joined {
-            Some(joined) => joined.to_owned(),
+        let decoded = |v: Option<&Cow<'q, str>>| match v {
+            Some(Cow::Owned(v)) => v.len(),
+            _ => 0,
+        };
+        let forward_len = match self.forward_joined {
+            Some(joined) => joined.len(),
+            None => self
+                .forward_pairs()
+                .map(|p| p.len() + 1)
+                .sum::<usize>()
+                .saturating_sub(1),
+        };
+        let extra = decoded(Some(&self.extension_id))
+            + decoded(Some(&self.key_number))
+            + decoded(self.token.as_ref())
+            + decoded(self.product_id.as_ref())
+            + decoded(self.coupon.as_ref())
+            + decoded(self.extension_key_number.as_ref());
+        let mut text = String::with_capacity(forward_len + extra);
+        // Where each slot's pair starts in `text`: from the joined slice's
+        // start, or as laid out here.
+        let mut pair_at = [0usize; 7];
+        let joined_at = match self.forward_joined {
+            Some(joined) => {
+                text.push_str(joined);
+                Some(joined.as_ptr() as usize)
+            }
             None => {
-                let mut query =
-                    String::with_capacity(self.forward_pairs().map(|p| p.len() + 1).sum());
-                for (i, pair) in self.forward_pairs().enumerate() {
-                    if i > 0 {
-                        query.push('&');
+                for (at, pair) in pair_at.iter_mut().zip(&self.forward) {
+                    if let Some(pair) = pair {
+                        if !text.is_empty() {
+                            text.push('&');
+                        }
+                        *at = text.len();
+                        text.push_str(pair);
                     }
-                    query.push_str(pair);
                 }
-                query
+                None
             }
         };
+        let forward_len = text.len();
+        let forward = self.forward;
+        let mut place = |slot: usize, value: Cow<'q, str>| -> Span {
+            let span = |start: usize, len: usize| Span {
+                start: start as u32,
+                end: (start + len) as u32,
+            };
+            if let (Cow::Borrowed(v), Some(pair)) = (&value, forward[slot]) {
+                // A value read from the query is a slice of its pair.
+                let off = (v.as_ptr() as usize).wrapping_sub(pair.as_ptr() as usize);
+                if off <= pair.len() && v.len() <= pair.len() - off {
+                    let pair_at = joined_at.map_or(pair_at[slot], |j| pair.as_ptr() as usize - j);
+                    return span(pair_at + off, v.len());
+                }
+            }
+            let start = text.len();
+            text.push_str(&value);
+            span(start, value.len())
+        };
+        let extension_id = place(EXTENSION_ID, self.extension_id);
+        let key_number = place(KEY_NUMBER, self.key_number);
+        let token = self.token.map(|v| place(TOKEN, v));
+        let product_id = self.product_id.map(|v| place(PRODUCT_ID, v));
+        let coupon = self.coupon.map(|v| place(COUPON, v));
+        let extension_key_number = self
+            .extension_key_number
+            .map(|v| place(EXTENSION_KEY_NUMBER, v));
         ShopRequest {
-            extension_id: self.extension_id.into_owned(),
-            key_number: self.key_number.into_owned(),
-            token: owned(self.token),
-            product_id: owned(self.product_id),
-            coupon: owned(self.coupon),
+            text,
+            forward_len: forward_len as u32,
+            extension_id,
+            key_number,
+            token,
+            product_id,
+            coupon,
+            extension_key_number,
             action: self.action,
-            extension_key_number: owned(self.extension_key_number),
-            forward_query,
         }
     }
 }
@@ -538,8 +732,8 @@ impl Policy {
     /// let req = policy.check_shop_request(
     ///     "https://shop.com/?extension-id=some-extension-name&kn=PLESK.12345678.0001&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=SomeProductID",
     /// ).unwrap();
-    /// assert_eq!(req.key_number, "PLESK.12345678.0001");
-    /// assert_eq!(req.token.as_deref(), Some("U29NZVVuaXF1ZUdVSUQxMjM="));
+    /// assert_eq!(req.key_number(), "PLESK.12345678.0001");
+    /// assert_eq!(req.token(), Some("U29NZVVuaXF1ZUdVSUQxMjM="));
     ///
     /// let no = policy.check_shop_request("extension-id=docker&kn=PLSK.12345678.0001").unwrap_err();
     /// assert_eq!((no.code, no.field.as_deref()), ("extension.not_sold", Some("extension-id")));
@@ -743,10 +937,10 @@ impl Policy {
     ///            "https://shop.example/store?extension-id=docker&kn=PLSK.12345678.0001");
     /// ```
     pub fn shop_redirect_url(&self, request: &ShopRequest) -> String {
-        let target = self.shop_target(&request.extension_id, request.product_id.as_deref());
+        let target = self.shop_target(request.extension_id(), request.product_id());
         let mut out =
-            String::with_capacity(target.as_str().len() + request.forward_query.len() + 1);
-        self.write_target_link(&mut out, target, [request.forward_query.as_str()], false);
+            String::with_capacity(target.as_str().len() + request.forward_query().len() + 1);
+        self.write_target_link(&mut out, target, [request.forward_query()], false);
         out
     }
 
@@ -827,7 +1021,7 @@ mod tests {
             let mut url = String::new();
             p.write_shop_redirect_url(&r, &mut url);
             let owned = r.into_owned();
-            assert_eq!(owned.forward_query, want, "{q}");
+            assert_eq!(owned.forward_query(), want, "{q}");
             assert_eq!(url, p.shop_redirect_url(&owned), "{q}");
             assert!(url.ends_with(&format!("?{want}")), "{url}");
         }
@@ -851,9 +1045,9 @@ mod tests {
                 "extension-id=wp-toolkit&{KN}&token=a+b/cQ%3D%3D&product-id=WPT_DELUXE"
             ))
             .unwrap();
-        assert_eq!(r.token.as_deref(), Some("a+b/cQ=="));
+        assert_eq!(r.token(), Some("a+b/cQ=="));
         assert_eq!(
-            r.forward_query,
+            r.forward_query(),
             format!("extension-id=wp-toolkit&{KN}&token=a+b/cQ%3D%3D&product-id=WPT_DELUXE")
         );
     }
@@ -865,9 +1059,9 @@ mod tests {
                 "extension-id=docker&{KN}&ekn=123456&a=upgrade&buyUrlCoupon=SPRING"
             ))
             .unwrap();
-        assert_eq!(r.action, Action::Upgrade);
-        assert_eq!(r.extension_key_number.as_deref(), Some("123456"));
-        assert_eq!(r.coupon.as_deref(), Some("SPRING"));
+        assert_eq!(r.action(), Action::Upgrade);
+        assert_eq!(r.extension_key_number(), Some("123456"));
+        assert_eq!(r.coupon(), Some("SPRING"));
         assert!(policy()
             .check_shop_request(&format!(
                 "extension-id=docker&{KN}&ekn=EXT.12345678.0001&a=upgrade"

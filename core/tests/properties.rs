@@ -118,12 +118,12 @@ proptest! {
             other => return Err(TestCaseError::fail(format!("{link}: {other:?}"))),
         };
         let req = p.check_shop_request(&rewritten).map_err(|r| TestCaseError::fail(format!("{rewritten}: {r}")))?;
-        prop_assert_eq!(&req.extension_id, &code);
-        prop_assert_eq!(&req.key_number, &kn);
-        prop_assert_eq!(&req.token, &token);
-        prop_assert_eq!(&req.product_id, &product);
-        prop_assert_eq!(&req.coupon, &coupon);
-        prop_assert_eq!(req.action, Action::Buy);
+        prop_assert_eq!(req.extension_id(), &code);
+        prop_assert_eq!(req.key_number(), &kn);
+        prop_assert_eq!(req.token(), token.as_deref());
+        prop_assert_eq!(req.product_id(), product.as_deref());
+        prop_assert_eq!(req.coupon(), coupon.as_deref());
+        prop_assert_eq!(req.action(), Action::Buy);
         prop_assert_eq!(p.shop_redirect_url(&req), rewritten);
     }
 
@@ -135,7 +135,7 @@ proptest! {
         let lossy = String::from_utf8_lossy(&bytes).into_owned();
         for candidate in [input, lossy, format!("extension-id=docker&kn=PLSK.12345678.0001&{}", enc_some(&bytes))] {
             if let Ok(req) = p.check_shop_request(&candidate) {
-                for v in [Some(&req.extension_id), Some(&req.key_number), req.token.as_ref(), req.product_id.as_ref()].into_iter().flatten() {
+                for v in [Some(req.extension_id()), Some(req.key_number()), req.token(), req.product_id()].into_iter().flatten() {
                     prop_assert!(!v.chars().any(char::is_control));
                 }
                 let redirect = Url::parse(&p.shop_redirect_url(&req)).unwrap();

@@ -301,7 +301,7 @@ pub(crate) fn no_fields() -> resale_shop_request_fields {
 pub unsafe extern "C" fn resale_shop_request_extension_id(
     request: *const resale_shop_request,
 ) -> resale_str {
-    unsafe { view(request, |r| Some(r.request.extension_id.as_str())) }
+    unsafe { view(request, |r| Some(r.request.extension_id())) }
 }
 
 /// The main Plesk key number (`kn`). A view valid until the request is freed; `data` NULL for a NULL request.
@@ -312,7 +312,7 @@ pub unsafe extern "C" fn resale_shop_request_extension_id(
 pub unsafe extern "C" fn resale_shop_request_key_number(
     request: *const resale_shop_request,
 ) -> resale_str {
-    unsafe { view(request, |r| Some(r.request.key_number.as_str())) }
+    unsafe { view(request, |r| Some(r.request.key_number())) }
 }
 
 /// The Individual Offers token (`token`), percent-decoded; `data` NULL when absent. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -323,7 +323,7 @@ pub unsafe extern "C" fn resale_shop_request_key_number(
 pub unsafe extern "C" fn resale_shop_request_token(
     request: *const resale_shop_request,
 ) -> resale_str {
-    unsafe { view(request, |r| r.request.token.as_deref()) }
+    unsafe { view(request, |r| r.request.token()) }
 }
 
 /// The Individual Offers product (`product-id`); `data` NULL when absent. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -334,7 +334,7 @@ pub unsafe extern "C" fn resale_shop_request_token(
 pub unsafe extern "C" fn resale_shop_request_product_id(
     request: *const resale_shop_request,
 ) -> resale_str {
-    unsafe { view(request, |r| r.request.product_id.as_deref()) }
+    unsafe { view(request, |r| r.request.product_id()) }
 }
 
 /// The coupon code (`buyUrlCoupon`); `data` NULL when absent. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -345,7 +345,7 @@ pub unsafe extern "C" fn resale_shop_request_product_id(
 pub unsafe extern "C" fn resale_shop_request_coupon(
     request: *const resale_shop_request,
 ) -> resale_str {
-    unsafe { view(request, |r| r.request.coupon.as_deref()) }
+    unsafe { view(request, |r| r.request.coupon()) }
 }
 
 /// The extension key being upgraded (`ekn`); `data` NULL when absent. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -356,7 +356,7 @@ pub unsafe extern "C" fn resale_shop_request_coupon(
 pub unsafe extern "C" fn resale_shop_request_extension_key_number(
     request: *const resale_shop_request,
 ) -> resale_str {
-    unsafe { view(request, |r| r.request.extension_key_number.as_deref()) }
+    unsafe { view(request, |r| r.request.extension_key_number()) }
 }
 
 /// The accepted parameters as they arrived, in a fixed order, joined by `&`. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -367,7 +367,7 @@ pub unsafe extern "C" fn resale_shop_request_extension_key_number(
 pub unsafe extern "C" fn resale_shop_request_forward_query(
     request: *const resale_shop_request,
 ) -> resale_str {
-    unsafe { view(request, |r| Some(r.request.forward_query.as_str())) }
+    unsafe { view(request, |r| Some(r.request.forward_query())) }
 }
 
 /// Where to send the customer: the shop URL with the accepted parameters. A view valid until the request is freed; `data` NULL for a NULL request.
@@ -389,7 +389,7 @@ pub unsafe extern "C" fn resale_shop_request_redirect_url(
 pub unsafe extern "C" fn resale_shop_request_action(
     request: *const resale_shop_request,
 ) -> resale_action {
-    match unsafe { request.as_ref() }.map(|r| r.request.action) {
+    match unsafe { request.as_ref() }.map(|r| r.request.action()) {
         Some(Action::Upgrade) => resale_action::Upgrade,
         _ => resale_action::Buy,
     }

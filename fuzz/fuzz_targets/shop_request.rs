@@ -16,10 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     match policy().check_shop_request(text) {
         Ok(req) => {
-            for v in [Some(&req.extension_id), Some(&req.key_number), req.token.as_ref(), req.product_id.as_ref(), req.coupon.as_ref(), req.extension_key_number.as_ref()].into_iter().flatten() {
+            for v in [Some(req.extension_id()), Some(req.key_number()), req.token(), req.product_id(), req.coupon(), req.extension_key_number()].into_iter().flatten() {
                 assert!(!v.chars().any(char::is_control));
             }
-            assert!(policy().sells(&req.extension_id));
+            assert!(policy().sells(req.extension_id()));
             let redirect = policy().shop_redirect_url(&req);
             assert!(redirect.starts_with("https://shop.example/store?ref=plesk&extension-id="), "{redirect}");
         }

@@ -262,10 +262,10 @@ impl Policy {
         request: &ShopRequest,
         order: &OrderContext,
     ) -> Result<LicensePlan, Error> {
-        let ext = request.extension_id.as_str();
-        let c = self.constants(ext, request.product_id.as_deref())?;
+        let ext = request.extension_id();
+        let c = self.constants(ext, request.product_id())?;
         let owner = order.owner_id.as_deref();
-        let (scenario, steps) = match (request.action, request.extension_key_number.as_deref()) {
+        let (scenario, steps) = match (request.action(), request.extension_key_number()) {
             (Action::Upgrade, Some(ekn)) => (
                 Scenario::Upgrade,
                 match order.api {
@@ -319,7 +319,7 @@ impl Policy {
                         c.v3_item()?,
                         &order.order_id,
                         owner,
-                        Some(&request.key_number),
+                        Some(request.key_number()),
                     ),
                     PartnerApi::V1 => {
                         let keytype = c.v1_keytype()?;
@@ -329,7 +329,7 @@ impl Policy {
                             ips,
                             owner,
                             keytype,
-                            Some(&request.key_number),
+                            Some(request.key_number()),
                             &[],
                         )
                     }
@@ -340,7 +340,7 @@ impl Policy {
             .into_iter()
             .map(|step| Step {
                 extension_id: Some(ext.to_owned()),
-                product_id: request.product_id.clone(),
+                product_id: request.product_id().map(str::to_owned),
                 ..step
             })
             .collect();
