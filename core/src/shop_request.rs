@@ -639,6 +639,12 @@ impl<'q> ShopRequestRef<'q> {
     /// the values that were percent-decoded; the others are found in
     /// their forwarded pairs.
     pub fn into_owned(self) -> ShopRequest {
+        self.to_request()
+    }
+
+    /// [`ShopRequestRef::into_owned`] from a reference, so that the
+    /// owned check builds its answer where the borrowed one lies.
+    fn to_request(&self) -> ShopRequest {
         let decoded = |v: Option<&Cow<'q, str>>| match v {
             Some(Cow::Owned(v)) => v.len(),
             _ => 0,
@@ -681,12 +687,12 @@ impl<'q> ShopRequestRef<'q> {
         };
         let forward_len = text.len();
         let forward = self.forward;
-        let mut place = |slot: usize, value: Cow<'q, str>| -> Span {
+        let mut place = |slot: usize, value: &Cow<'q, str>| -> Span {
             let span = |start: usize, len: usize| Span {
                 start: start as u32,
                 end: (start + len) as u32,
             };
-            if let (Cow::Borrowed(v), Some(pair)) = (&value, forward[slot]) {
+            if let (Cow::Borrowed(v), Some(pair)) = (value, forward[slot]) {
                 // A value read from the query is a slice of its pair.
                 let off = (v.as_ptr() as usize).wrapping_sub(pair.as_ptr() as usize);
                 if off <= pair.len() && v.len() <= pair.len() - off {
@@ -695,16 +701,17 @@ impl<'q> ShopRequestRef<'q> {
                 }
             }
             let start = text.len();
-            text.push_str(&value);
+            text.push_str(value);
             span(start, value.len())
         };
-        let extension_id = place(EXTENSION_ID, self.extension_id);
-        let key_number = place(KEY_NUMBER, self.key_number);
-        let token = self.token.map(|v| place(TOKEN, v));
-        let product_id = self.product_id.map(|v| place(PRODUCT_ID, v));
-        let coupon = self.coupon.map(|v| place(COUPON, v));
+        let extension_id = place(EXTENSION_ID, &self.extension_id);
+        let key_number = place(KEY_NUMBER, &self.key_number);
+        let token = self.token.as_ref().map(|v| place(TOKEN, v));
+        let product_id = self.product_id.as_ref().map(|v| place(PRODUCT_ID, v));
+        let coupon = self.coupon.as_ref().map(|v| place(COUPON, v));
         let extension_key_number = self
             .extension_key_number
+            .as_ref()
             .map(|v| place(EXTENSION_KEY_NUMBER, v));
         ShopRequest {
             text,
@@ -741,8 +748,11 @@ impl Policy {
     /// assert_eq!(no.code, "param.duplicate");
     /// ```
     pub fn check_shop_request(&self, query_or_url: &str) -> Result<ShopRequest, Error> {
-        self.check_shop_request_ref(query_or_url)
-            .map(ShopRequestRef::into_owned)
+        // By reference: the borrowed answer is not moved to be copied.
+        match self.check_shop_request_ref(query_or_url) {
+            Ok(ref request) => Ok(request.to_request()),
+            Err(e) => Err(e),
+        }
     }
 
     /// [`Policy::check_shop_request`] without copying the accepted values:
