@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: schema test-examples playground test-playground soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick profile-scan profile-buylink clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: test-wasm-paths schema test-examples playground test-playground soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-wasm-paths test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick profile-scan profile-buylink clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -52,9 +52,16 @@ wasm:
 	scripts/setup.sh rust wasm
 	wasm/build.sh
 
-## test-wasm: every shared vector and the JS API through the npm package in Node.
-test-wasm: wasm
+## test-wasm: every shared vector and the JS API through the npm package in Node;
+## then the core's unit and scanner-path tests built for wasm32 (simd128) and
+## run in Node's WASI, so that the simd128 path is compared with the scalar
+## reference as the host's paths are (cargo test on the host has no simd128).
+test-wasm: wasm test-wasm-paths
 	node --test wasm/tests/
+
+test-wasm-paths:
+	scripts/setup.sh rust node wasm
+	scripts/wasi-tests.sh
 
 ## playground: the browser playground (bindings/playground) on 127.0.0.1:8088,
 ## on the npm package's browser entry; only its own files are served.

@@ -62,6 +62,8 @@ setup_worker() {
 # ---- WebAssembly: the target and wasm-bindgen-cli at the crate's exact version
 setup_wasm() {
   rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || { log "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
+  # The core's tests built for wasm32-wasip1 and run in Node's WASI (make test-wasm-paths).
+  rustup target list --installed | grep -q '^wasm32-wasip1$' || { log "rustup target add wasm32-wasip1"; rustup target add wasm32-wasip1; }
   local want
   want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' wasm/Cargo.toml)
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $want$"; then

@@ -85,6 +85,19 @@ const FEED: &[u8] = r#"[ {"code":"docker","buy_url":"https:\/\/go.plesk.com\/buy
 ]"#
 .as_bytes();
 
+/// The comparisons below test a SIMD path only if the build has one: SSE2
+/// on every x86_64, simd128 in the wasm32 build (`make test-wasm-paths`).
+#[test]
+fn the_build_runs_its_simd_path() {
+    let paths = ScanPath::available();
+    if cfg!(target_arch = "x86_64") {
+        assert!(paths.contains(&ScanPath::Sse2), "{paths:?}");
+    }
+    if cfg!(target_arch = "wasm32") {
+        assert!(paths.contains(&ScanPath::Simd128), "{paths:?}");
+    }
+}
+
 #[test]
 fn the_reference_feed_is_filtered() {
     let Answer::Done(out, _) = same_on_every_path(FEED, &[]) else {
