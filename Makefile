@@ -190,7 +190,8 @@ bench-quick:
 ## profile-scan: instructions per catalog filter of the 672 KB fixture, per
 ## scanner path and for serde_json's validate-only parse (callgrind counts
 ## are repeatable on a busy machine, where timings are not; each count
-## includes about 0.5M of start-up).
+## includes about 0.5M of start-up). Not the AVX-512 path: valgrind 3.19
+## hides AVX-512 from the program (make bench times it).
 profile-scan:
 	$(CARGO) build -q --profile profiling -p resale-core --example scan_profile
 	for p in scalar sse2 avx2 serde_json; do \

@@ -157,7 +157,7 @@ def bench_catalog_native(t, quick, feeds):
                 one_shot[label] = mbps(ns)
         # One row per scanner path (criterion's `path_<name>`, one shot): the
         # scalar reference and each SIMD path this CPU runs.
-        for path in ("scalar", "sse2", "avx2"):
+        for path in ("scalar", "sse2", "avx2", "avx512"):
             try:
                 ns = criterion_mean_ns(f"catalog_{group}", f"path_{path}")
             except FileNotFoundError:

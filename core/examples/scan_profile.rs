@@ -11,7 +11,7 @@ use resale_core::Policy;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, path, feed, ..] = &args[..] else {
-        eprintln!("usage: scan_profile scalar|sse2|avx2|serde_json FEED [ROUNDS]");
+        eprintln!("usage: scan_profile scalar|sse2|avx2|avx512|serde_json FEED [ROUNDS]");
         std::process::exit(2);
     };
     let rounds: usize = args.get(3).map_or(1, |r| r.parse().expect("rounds"));

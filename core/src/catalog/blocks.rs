@@ -38,20 +38,30 @@ pub enum ScanPath {
     /// multiply (chosen at run time when the CPU has AVX2 and PCLMULQDQ, as
     /// every AVX2 CPU does).
     Avx2,
+    /// 64-byte blocks classified with AVX-512 (one 64-byte register a
+    /// block, each class a mask compare), the quote parity by carry-less
+    /// multiply (chosen at run time when the CPU has AVX512BW and
+    /// PCLMULQDQ).
+    Avx512,
     /// 64-byte blocks classified with WebAssembly `simd128` (a build with
     /// `-C target-feature=+simd128`).
     Simd128,
 }
 
 impl ScanPath {
-    /// The fastest path this machine runs: AVX2 when the CPU has it, else
-    /// SSE2 on x86_64; `simd128` in a WebAssembly build with that feature;
+    /// The fastest path this machine runs: AVX-512 when the CPU has it,
+    /// else AVX2, else SSE2 on x86_64; `simd128` in a WebAssembly build with that feature;
     /// the scalar scanner elsewhere.
     pub fn detect() -> ScanPath {
-        [ScanPath::Avx2, ScanPath::Sse2, ScanPath::Simd128]
-            .into_iter()
-            .find(|p| p.is_available())
-            .unwrap_or(ScanPath::Scalar)
+        [
+            ScanPath::Avx512,
+            ScanPath::Avx2,
+            ScanPath::Sse2,
+            ScanPath::Simd128,
+        ]
+        .into_iter()
+        .find(|p| p.is_available())
+        .unwrap_or(ScanPath::Scalar)
     }
 
     /// Whether this build on this CPU can run the path.
@@ -63,6 +73,11 @@ impl ScanPath {
             #[cfg(target_arch = "x86_64")]
             ScanPath::Avx2 => {
                 std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("pclmulqdq")
+            }
+            #[cfg(target_arch = "x86_64")]
+            ScanPath::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512bw")
                     && std::arch::is_x86_feature_detected!("pclmulqdq")
             }
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -78,6 +93,7 @@ impl ScanPath {
             ScanPath::Scalar,
             ScanPath::Sse2,
             ScanPath::Avx2,
+            ScanPath::Avx512,
             ScanPath::Simd128,
         ]
         .into_iter()
@@ -85,12 +101,13 @@ impl ScanPath {
         .collect()
     }
 
-    /// `scalar`, `sse2`, `avx2` or `simd128`.
+    /// `scalar`, `sse2`, `avx2`, `avx512` or `simd128`.
     pub fn as_str(self) -> &'static str {
         match self {
             ScanPath::Scalar => "scalar",
             ScanPath::Sse2 => "sse2",
             ScanPath::Avx2 => "avx2",
+            ScanPath::Avx512 => "avx512",
             ScanPath::Simd128 => "simd128",
         }
     }
@@ -228,6 +245,10 @@ pub(crate) fn run_on<L: BlockLoop>(path: ScanPath, l: L) -> L::Output {
         // SAFETY: a filter takes the AVX2 path only after
         // `ScanPath::is_available` saw the CPU has AVX2 and PCLMULQDQ.
         ScanPath::Avx2 => unsafe { x86::run_avx2(l) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a filter takes the AVX-512 path only after
+        // `ScanPath::is_available` saw the CPU has AVX512BW and PCLMULQDQ.
+        ScanPath::Avx512 => unsafe { x86::run_avx512(l) },
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         ScanPath::Simd128 => l.run::<wasm::Simd128>(),
         _ => l.run::<Bytewise>(),
@@ -486,6 +507,85 @@ mod x86 {
             m.space |= bits32(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(space_table, v), v)) << shift;
         }
         m
+    }
+
+    pub(super) struct Avx512;
+
+    impl Classify for Avx512 {
+        #[inline(always)]
+        fn masks(block: &[u8; 64]) -> Masks {
+            // SAFETY: a filter takes the AVX-512 path only after
+            // `ScanPath::is_available` saw the CPU has AVX512BW.
+            unsafe { avx512(block) }
+        }
+
+        #[inline(always)]
+        fn string_run(chunk: &[u8], i: usize) -> usize {
+            // SAFETY: as for `masks`.
+            unsafe { string_run_avx512(chunk, i) }
+        }
+
+        #[inline(always)]
+        fn parity(x: u64) -> u64 {
+            // SAFETY: the AVX-512 path runs only on a CPU with PCLMULQDQ
+            // (`ScanPath::is_available`), inside `run_avx512`.
+            unsafe { clmul_prefix_xor(x) }
+        }
+    }
+
+    /// The block loop `l` with the AVX-512 classifier, compiled with
+    /// PCLMULQDQ as `run_avx2` is (the classifier is compiled apart, for
+    /// AVX512BW). Only for a CPU that has both.
+    #[target_feature(enable = "pclmulqdq")]
+    pub(super) fn run_avx512<L: BlockLoop>(l: L) -> L::Output {
+        l.run::<Avx512>()
+    }
+
+    /// A block's masks from one 64-byte register: each class is one
+    /// compare into a mask register, no movemask and no shifts. Only for a
+    /// CPU that has AVX512BW; not inlined, as `avx2`.
+    #[target_feature(enable = "avx512bw")]
+    #[inline(never)]
+    fn avx512(block: &[u8; 64]) -> Masks {
+        // SAFETY: `block` holds 64 bytes and the table 16; `loadu` needs
+        // no alignment.
+        let (v, table) = unsafe {
+            (
+                _mm512_loadu_si512(block.as_ptr().cast::<__m512i>()),
+                _mm_loadu_si128(SPACE_BY_LOW_NIBBLE.as_ptr().cast::<__m128i>()),
+            )
+        };
+        let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c as i8));
+        Masks {
+            quote: eq(b'"'),
+            backslash: eq(b'\\'),
+            control: _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)),
+            // Whitespace by table, as on AVX2.
+            space: _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(_mm512_broadcast_i32x4(table), v), v),
+            slash: eq(b'/'),
+        }
+    }
+
+    /// [`Classify::string_run`], 64 bytes at a time; only for a CPU that
+    /// has AVX512BW. Not inlined, as `avx512`.
+    #[target_feature(enable = "avx512bw")]
+    #[inline(never)]
+    fn string_run_avx512(chunk: &[u8], mut i: usize) -> usize {
+        let (quote, backslash) = (_mm512_set1_epi8(b'"' as i8), _mm512_set1_epi8(b'\\' as i8));
+        let space = _mm512_set1_epi8(0x20);
+        while i + 64 <= chunk.len() {
+            // SAFETY: bytes i..i+64 are in `chunk`; `loadu` has no
+            // alignment requirement.
+            let v = unsafe { _mm512_loadu_si512(chunk.as_ptr().add(i).cast::<__m512i>()) };
+            let special = _mm512_cmpeq_epi8_mask(v, quote)
+                | _mm512_cmpeq_epi8_mask(v, backslash)
+                | _mm512_cmplt_epu8_mask(v, space);
+            if special != 0 {
+                return i + special.trailing_zeros() as usize;
+            }
+            i += 64;
+        }
+        i
     }
 
     /// The top bits of the 32 bytes of `x`.

@@ -16,7 +16,7 @@
 //!   SIMD) reads byte by byte and skips inside strings to the next `"`, `\`
 //!   or control byte eight bytes at a time;
 //! - the **block** path ([`ScanPath::Sse2`], [`ScanPath::Avx2`],
-//!   [`ScanPath::Simd128`]) classifies 64 bytes at once ([`super::blocks`])
+//!   [`ScanPath::Avx512`], [`ScanPath::Simd128`]) classifies 64 bytes at once ([`super::blocks`])
 //!   and visits only structural positions, string ends and the first byte
 //!   of each number or literal. The common steps of a feed are taken inline
 //!   (a string's two quotes with the `:` or `,` after it; an integer, `true`,
