@@ -382,37 +382,48 @@ mod x86 {
         }
     }
 
-    pub(super) struct Avx2;
+    /// A classifier the CPU is checked for at run time (`ScanPath::
+    /// is_available`): its masks and string runs from functions compiled
+    /// for `$feature` (out of line, see `avx2`), its quote parity by
+    /// carry-less multiply, and `$run`, the block loop compiled with
+    /// PCLMULQDQ so that the multiply inlines into it (the loop itself is not
+    /// compiled for `$feature`). Only for a CPU that has both.
+    macro_rules! detected_classifier {
+        ($name:ident, $feature:literal, $masks:ident, $string_run:ident, $run:ident) => {
+            pub(super) struct $name;
 
-    impl Classify for Avx2 {
-        #[inline(always)]
-        fn masks(block: &[u8; 64]) -> Masks {
-            // SAFETY: a filter takes the AVX2 path only after
-            // `ScanPath::is_available` saw the CPU has AVX2.
-            unsafe { avx2(block) }
-        }
+            impl Classify for $name {
+                #[inline(always)]
+                fn masks(block: &[u8; 64]) -> Masks {
+                    // SAFETY: a filter takes this path only after
+                    // `ScanPath::is_available` saw the CPU has the feature.
+                    unsafe { $masks(block) }
+                }
 
-        #[inline(always)]
-        fn string_run(chunk: &[u8], i: usize) -> usize {
-            // SAFETY: as for `masks`.
-            unsafe { string_run_avx2(chunk, i) }
-        }
+                #[inline(always)]
+                fn string_run(chunk: &[u8], i: usize) -> usize {
+                    // SAFETY: as for `masks`.
+                    unsafe { $string_run(chunk, i) }
+                }
 
-        #[inline(always)]
-        fn parity(x: u64) -> u64 {
-            // SAFETY: the AVX2 path runs only on a CPU with PCLMULQDQ
-            // (`ScanPath::is_available`), inside `run_avx2`.
-            unsafe { clmul_prefix_xor(x) }
-        }
+                #[inline(always)]
+                fn parity(x: u64) -> u64 {
+                    // SAFETY: this path runs only on a CPU with PCLMULQDQ
+                    // (`ScanPath::is_available`), inside its block loop.
+                    unsafe { clmul_prefix_xor(x) }
+                }
+            }
+
+            #[doc = concat!("The block loop `l` with the ", $feature, " classifier.")]
+            #[target_feature(enable = "pclmulqdq")]
+            pub(super) fn $run<L: BlockLoop>(l: L) -> L::Output {
+                l.run::<$name>()
+            }
+        };
     }
 
-    /// The block loop `l` with the AVX2 classifier, compiled with PCLMULQDQ
-    /// so that the quote parity's multiply inlines into it (the loop itself
-    /// is not compiled for AVX2: see `avx2`). Only for a CPU that has both.
-    #[target_feature(enable = "pclmulqdq")]
-    pub(super) fn run_avx2<L: BlockLoop>(l: L) -> L::Output {
-        l.run::<Avx2>()
-    }
+    detected_classifier!(Avx2, "AVX2", avx2, string_run_avx2, run_avx2);
+    detected_classifier!(Avx512, "AVX-512", avx512, string_run_avx512, run_avx512);
 
     /// [`super::prefix_xor`] as a carry-less multiply by all ones (as in
     /// simdjson): bit `k` of the product is the XOR of bits `0..=k` of
@@ -507,38 +518,6 @@ mod x86 {
             m.space |= bits32(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(space_table, v), v)) << shift;
         }
         m
-    }
-
-    pub(super) struct Avx512;
-
-    impl Classify for Avx512 {
-        #[inline(always)]
-        fn masks(block: &[u8; 64]) -> Masks {
-            // SAFETY: a filter takes the AVX-512 path only after
-            // `ScanPath::is_available` saw the CPU has AVX512BW.
-            unsafe { avx512(block) }
-        }
-
-        #[inline(always)]
-        fn string_run(chunk: &[u8], i: usize) -> usize {
-            // SAFETY: as for `masks`.
-            unsafe { string_run_avx512(chunk, i) }
-        }
-
-        #[inline(always)]
-        fn parity(x: u64) -> u64 {
-            // SAFETY: the AVX-512 path runs only on a CPU with PCLMULQDQ
-            // (`ScanPath::is_available`), inside `run_avx512`.
-            unsafe { clmul_prefix_xor(x) }
-        }
-    }
-
-    /// The block loop `l` with the AVX-512 classifier, compiled with
-    /// PCLMULQDQ as `run_avx2` is (the classifier is compiled apart, for
-    /// AVX512BW). Only for a CPU that has both.
-    #[target_feature(enable = "pclmulqdq")]
-    pub(super) fn run_avx512<L: BlockLoop>(l: L) -> L::Output {
-        l.run::<Avx512>()
     }
 
     /// A block's masks from one 64-byte register: each class is one
