@@ -87,6 +87,16 @@ impl Policy {
     /// assert!(matches!(out, RewriteOutcome::Unchanged(_)));
     /// ```
     pub fn rewrite_buy_url(&self, input: &str) -> Result<RewriteOutcome, Error> {
+        // A link as Plesk writes it: the output allocated once, at its
+        // size (through `rewrite_buy_url_into`, an empty `String` would
+        // grow into it).
+        if input.len() <= MAX_URL_BYTES {
+            if let Some((id, query)) = canonical_buy_link(input) {
+                let mut out = String::with_capacity(self.shop_link_len(id, query));
+                self.write_shop_link(&mut out, id, query, true);
+                return Ok(RewriteOutcome::Rewritten(out));
+            }
+        }
         let mut out = String::new();
         Ok(match self.rewrite_buy_url_into(input, &mut out)? {
             Ok(()) => RewriteOutcome::Rewritten(out),
@@ -155,7 +165,7 @@ impl Policy {
     /// to encode.
     fn write_shop_link(&self, out: &mut String, id: &str, query: Option<&str>, plain: bool) {
         let (base, sep) = self.shop_link_base();
-        out.reserve(base.len() + 15 + id.len() + query.map_or(0, str::len));
+        out.reserve(self.shop_link_len(id, query));
         out.push_str(base);
         out.push(sep);
         out.push_str("extension-id=");
@@ -168,6 +178,13 @@ impl Policy {
                 push_query_safe(out, q);
             }
         }
+    }
+
+    /// The length of [`Policy::write_shop_link`]'s link when nothing in
+    /// `query` is encoded (its least).
+    fn shop_link_len(&self, id: &str, query: Option<&str>) -> usize {
+        // `?` or `&`, `extension-id=`, and the `&` before the query.
+        self.shop_link_base().0.len() + 15 + id.len() + query.map_or(0, str::len)
     }
 
     /// [`write_link`] to `target`, one of this policy's shop targets (the
