@@ -217,6 +217,35 @@ impl<'q> RawPair<'q> {
         decode_classified(self.raw_value, self.value_class).map_err(|e| e.for_name(name.to_owned()))
     }
 
+    /// Does the value hold a `%` (so that reading it decodes)?
+    pub(crate) fn is_escaped(&self) -> bool {
+        self.value_class & PERCENT != 0
+    }
+
+    /// [`RawPair::value`] with a decoded value appended to `text`
+    /// rather than allocated: the same checks and errors.
+    #[inline]
+    pub(crate) fn value_in(
+        &self,
+        name: &str,
+        text: &mut String,
+    ) -> Result<ValueIn<'q>, QueryError> {
+        if self.value_class & PERCENT == 0 {
+            return self.value(name).map(|_| ValueIn::Raw(self.raw_value));
+        }
+        self.decode_value_in(name, text)
+    }
+
+    /// [`RawPair::value_in`] of a value to decode, or to refuse.
+    #[inline(never)]
+    fn decode_value_in(&self, name: &str, text: &mut String) -> Result<ValueIn<'q>, QueryError> {
+        self.check_value_length(name)?;
+        let start = text.len();
+        decode_escaped_into(self.raw_value, self.value_class, text)
+            .map_err(|e| e.for_name(name.to_owned()))?;
+        Ok(ValueIn::At(start..text.len()))
+    }
+
     /// [`RawPair::value`] for a value nobody reads (a parameter the
     /// engine does not know): the same checks, and no copy when the value
     /// needs no decoding.
@@ -240,6 +269,14 @@ impl<'q> RawPair<'q> {
     }
 }
 
+/// A value as [`RawPair::value_in`] gives it: the raw value, which needed
+/// no decoding, or where its decoded form lies in the caller's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ValueIn<'q> {
+    Raw(&'q str),
+    At(std::ops::Range<usize>),
+}
+
 /// The non-empty `&`-separated pairs of `query`, in order, split at their
 /// first `=` and classified: one table-driven pass over the bytes (queries
 /// are short, and calling `memchr` per pair and per `=` cost more than the
@@ -256,13 +293,33 @@ pub(crate) fn pairs_before_fragment(query: &str) -> impl Iterator<Item = RawPair
     pairs_in::<true>(query)
 }
 
-fn pairs_in<const FRAGMENT: bool>(query: &str) -> impl Iterator<Item = RawPair<'_>> {
-    let bytes = query.as_bytes();
-    let mut start = 0;
-    // Where the pairs end: the query's end, or its `#` once met.
-    let mut len = bytes.len();
-    std::iter::from_fn(move || {
-        while start < len {
+fn pairs_in<const FRAGMENT: bool>(query: &str) -> Pairs<'_, FRAGMENT> {
+    Pairs {
+        query,
+        start: 0,
+        len: query.len(),
+    }
+}
+
+/// The iterator of [`pairs_in`]: a type of its own rather than a closure,
+/// so that its `next` is inlined into the shop-request pass (which has two
+/// instances, one per [`RawPair::value`] and [`RawPair::value_in`]).
+pub(crate) struct Pairs<'q, const FRAGMENT: bool> {
+    query: &'q str,
+    start: usize,
+    /// Where the pairs end: the query's end, or its `#` once met.
+    len: usize,
+}
+
+impl<'q, const FRAGMENT: bool> Iterator for Pairs<'q, FRAGMENT> {
+    type Item = RawPair<'q>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<RawPair<'q>> {
+        let query = self.query;
+        let bytes = query.as_bytes();
+        while self.start < self.len {
+            let start = self.start;
             let mut eq = None;
             let mut seen = 0u8;
             let mut name_class = 0u8;
@@ -275,7 +332,7 @@ fn pairs_in<const FRAGMENT: bool>(query: &str) -> impl Iterator<Item = RawPair<'
                     break;
                 }
                 if FRAGMENT && b == b'#' {
-                    len = end;
+                    self.len = end;
                     break;
                 }
                 if b == b'=' && eq.is_none() {
@@ -288,15 +345,14 @@ fn pairs_in<const FRAGMENT: bool>(query: &str) -> impl Iterator<Item = RawPair<'
             }
             // `&` and `=` are ASCII: the cuts are on char boundaries.
             let raw = &query[start..end];
-            let pair_start = start;
-            start = end + 1;
+            self.start = end + 1;
             if raw.is_empty() {
                 continue;
             }
             return Some(match eq {
                 Some(i) => RawPair {
                     raw,
-                    raw_name: &query[pair_start..i],
+                    raw_name: &query[start..i],
                     raw_value: &query[i + 1..end],
                     name_class,
                     value_class: seen,
@@ -311,7 +367,7 @@ fn pairs_in<const FRAGMENT: bool>(query: &str) -> impl Iterator<Item = RawPair<'
             });
         }
         None
-    })
+    }
 }
 
 /// A position from `i` on, no later than the first byte that is not plain
@@ -389,13 +445,23 @@ fn decode_classified(raw: &str, seen: u8) -> Result<Cow<'_, str>, DecodeError> {
             Ok(Cow::Borrowed(raw))
         };
     }
+    let mut out = String::with_capacity(bytes.len());
+    decode_escaped_into(raw, seen, &mut out)?;
+    Ok(Cow::Owned(out))
+}
+
+/// [`decode_classified`] of `raw`, which holds a `%`, appended to `out`
+/// (which is left as it was on an error); the owned shop-request check
+/// decodes into its answer's text this way, with no buffer of its own.
+#[inline(always)]
+fn decode_escaped_into(raw: &str, seen: u8, out: &mut String) -> Result<(), DecodeError> {
     // Copy the runs between triplets whole (slices of `raw` cut at the
     // ASCII `%`, so each is UTF-8), and look at the output again for
     // control characters only when a raw or a decoded byte may be one.
     // While every decoded byte is ASCII the output is UTF-8 by
     // construction, so it is built as a `String` and never revalidated;
     // only a decoded byte of 0x80 or more sends it through `from_utf8`.
-    let mut out = String::with_capacity(bytes.len());
+    let start = out.len();
     let mut suspect_control = seen & CONTROL_LEAD != 0;
     let mut rest = raw;
     // A value often ends with its escape (base64 padding, `%3D`): the
@@ -405,20 +471,35 @@ fn decode_classified(raw: &str, seen: u8) -> Result<Cow<'_, str>, DecodeError> {
         .flatten()
     {
         out.push_str(&rest[..at]);
-        let b = escaped(rest.as_bytes(), at).ok_or(DecodeError::Encoding)?;
+        let Some(b) = escaped(rest.as_bytes(), at) else {
+            out.truncate(start);
+            return Err(DecodeError::Encoding);
+        };
         suspect_control |= BYTE_CLASS[b as usize] & CONTROL_LEAD != 0;
         // `%XX` is three ASCII bytes: the cut is on a char boundary.
         rest = &rest[at + 3..];
         if b >= 0x80 {
-            return decode_bytes(out.into_bytes(), b, rest.as_bytes(), suspect_control);
+            // The bytes decoded so far, as the start of a byte buffer (the
+            // whole of `out` when it held nothing before).
+            let done = if start == 0 {
+                std::mem::take(out).into_bytes()
+            } else {
+                let done = out.as_bytes()[start..].to_vec();
+                out.truncate(start);
+                done
+            };
+            let decoded = decode_bytes(done, b, rest.as_bytes(), suspect_control)?;
+            out.push_str(&decoded);
+            return Ok(());
         }
         out.push(char::from(b));
     }
     out.push_str(rest);
-    if suspect_control && has_control(out.as_bytes()) {
+    if suspect_control && has_control(&out.as_bytes()[start..]) {
+        out.truncate(start);
         return Err(DecodeError::Control);
     }
-    Ok(Cow::Owned(out))
+    Ok(())
 }
 
 /// The byte the triplet `%XX` at `at` in `bytes` stands for, `None` when
@@ -502,6 +583,38 @@ fn hex(b: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decoding into a text that already holds something appends what
+    /// `decode_classified` answers, or the same error with the text left
+    /// as it was (the owned shop-request check decodes into its answer).
+    #[test]
+    fn decoding_into_a_text_appends_the_decoded_value() {
+        for raw in [
+            "a%3D",
+            "%41%C3%A9b",
+            "%C3%A9",
+            "x%e9",
+            "%zz",
+            "a%0d",
+            "%C2%85",
+            "%C3",
+            "%41%",
+        ] {
+            let seen = raw.bytes().fold(0, |seen, b| seen | BYTE_CLASS[b as usize]);
+            let mut text = String::from("before");
+            let into = decode_escaped_into(raw, seen, &mut text);
+            match decode_classified(raw, seen) {
+                Ok(v) => {
+                    assert_eq!(into, Ok(()), "{raw}");
+                    assert_eq!(text, format!("before{v}"), "{raw}");
+                }
+                Err(e) => {
+                    assert_eq!(into, Err(e), "{raw}");
+                    assert_eq!(text, "before", "{raw}");
+                }
+            }
+        }
+    }
 
     /// Every byte value at every position of a word and of the tail:
     /// `skip_plain` passes only plain bytes, stops at the first one that is

@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use crate::query::{limits, QueryError};
+use crate::query::{limits, QueryError, RawPair, ValueIn};
 use crate::syntax;
 use crate::{Error, Policy};
 
@@ -97,16 +97,17 @@ impl Action {
 
 /// An accepted shop request. Values are percent-decoded (`+` stays `+`).
 ///
-/// Read with its methods. It holds one text, the forward query followed by
-/// any value that had to be percent-decoded, and where in it each value
-/// lies (a value that needed no decoding is a slice of its forwarded
-/// pair): an accepted request costs one allocation, not one per field.
+/// Read with its methods. It holds one text, any value that had to be
+/// percent-decoded (the check decodes into it) followed by the forward
+/// query, and where in it each value lies (a value that needed no decoding
+/// is a slice of its forwarded pair): an accepted request costs one
+/// allocation, not one per field.
 /// Two requests are equal when their values and forward queries are.
 #[derive(Clone)]
 pub struct ShopRequest {
-    /// [`ShopRequest::forward_query`], then the decoded values.
+    /// The decoded values, then [`ShopRequest::forward_query`].
     text: String,
-    forward_len: u32,
+    forward: Span,
     extension_id: Span,
     key_number: Span,
     token: Option<Span>,
@@ -123,6 +124,15 @@ pub struct ShopRequest {
 struct Span {
     start: u32,
     end: u32,
+}
+
+impl Span {
+    fn of(at: std::ops::Range<usize>) -> Span {
+        Span {
+            start: at.start as u32,
+            end: at.end as u32,
+        }
+    }
 }
 
 impl ShopRequest {
@@ -174,7 +184,7 @@ impl ShopRequest {
     /// `a`), joined by `&`; unknown parameters are left out. Not part of
     /// the serialised answer.
     pub fn forward_query(&self) -> &str {
-        &self.text[..self.forward_len as usize]
+        self.at(self.forward)
     }
 
     /// The fields as the answer serialises them.
@@ -364,7 +374,7 @@ const _: () = assert!(
 /// does not read.
 /// A `match` rather than a search of [`param::FORWARD_ORDER`]: it compares the
 /// length first, so most unknown names cost one comparison.
-#[inline]
+#[inline(always)]
 fn field_of(name: &str) -> Option<usize> {
     match name {
         param::EXTENSION_ID => Some(EXTENSION_ID),
@@ -379,14 +389,84 @@ fn field_of(name: &str) -> Option<usize> {
 }
 
 /// A field's value (decoded; borrowed from the query unless it had to be
-/// percent-decoded) and its raw pair (forwarded as it arrived).
-type Field<'q> = (Cow<'q, str>, &'q str);
+/// percent-decoded; as [`Values`] keeps it) and its raw pair (forwarded as
+/// it arrived).
+type Field<'q, V = Cow<'q, str>> = (V, &'q str);
 
 /// What one pass over the query keeps of the fields: the first non-empty
 /// value of each, by slot. Everything else is checked and dropped on the
 /// way. The caller owns the array and the pass fills it, so that the
 /// values are not moved again on the way out.
-type Slots<'q> = [Option<Field<'q>>; 7];
+type Slots<'q, V = Cow<'q, str>> = [Option<Field<'q, V>>; 7];
+
+/// The raw pair of a field the pass kept.
+#[inline(always)]
+fn raw<'q, V>(field: &Option<Field<'q, V>>) -> Option<&'q str> {
+    field.as_ref().map(|(_, raw)| *raw)
+}
+
+/// The value of a field the pass kept.
+#[inline(always)]
+fn value<V>(field: Option<Field<'_, V>>) -> Option<V> {
+    field.map(|(v, _)| v)
+}
+
+/// How the pass keeps the fields' values: as `Cow`s for the borrowed answer
+/// ([`Cows`]), or, for the owned one, decoded into the answer's text
+/// ([`Text`]), so that the owned answer is its only allocation.
+trait Values<'q> {
+    /// A value as the pass keeps it.
+    type Value;
+    /// The value of `pair`, named `name`, with the per-pair value checks.
+    fn read(&mut self, pair: &RawPair<'q>, name: &str) -> Result<Self::Value, QueryError>;
+    /// Is the value empty (then the field counts as absent)?
+    fn is_empty(value: &Self::Value) -> bool;
+}
+
+/// [`Values`] of the borrowed answer: a decoded value is a `String` of its own.
+struct Cows;
+
+impl<'q> Values<'q> for Cows {
+    type Value = Cow<'q, str>;
+
+    #[inline(always)]
+    fn read(&mut self, pair: &RawPair<'q>, name: &str) -> Result<Cow<'q, str>, QueryError> {
+        pair.value(name)
+    }
+
+    fn is_empty(value: &Cow<'q, str>) -> bool {
+        value.is_empty()
+    }
+}
+
+/// [`Values`] of the owned answer: decoded values are appended to its text
+/// (which gets room for them and the forward query at the first one:
+/// `reserve` bytes, twice the query's length up to the limit, as neither
+/// can be longer than an accepted query). A value decoded and then set
+/// aside (a shop URL's own pair, a duplicate) stays in the text unread.
+struct Text {
+    text: String,
+    reserve: usize,
+}
+
+impl<'q> Values<'q> for Text {
+    type Value = ValueIn<'q>;
+
+    #[inline(always)]
+    fn read(&mut self, pair: &RawPair<'q>, name: &str) -> Result<ValueIn<'q>, QueryError> {
+        if pair.is_escaped() && self.text.capacity() == 0 {
+            self.text.reserve(self.reserve);
+        }
+        pair.value_in(name, &mut self.text)
+    }
+
+    fn is_empty(value: &ValueIn<'q>) -> bool {
+        match value {
+            ValueIn::Raw(v) => v.is_empty(),
+            ValueIn::At(at) => at.is_empty(),
+        }
+    }
+}
 
 /// What one pass over the query learns besides the [`Slots`].
 struct Pass {
@@ -451,10 +531,11 @@ impl Pass {
     /// percent-decoded, the shop URL has more than 64 pairs of its own, or
     /// more than [`INLINE_NAMES`] unknown names arrive.
     #[inline(always)]
-    fn read<'q>(
+    fn read<'q, V: Values<'q>>(
         policy: &Policy,
         query: &'q str,
-        slots: &mut Slots<'q>,
+        slots: &mut Slots<'q, V::Value>,
+        values: &mut V,
     ) -> Result<Pass, QueryError> {
         // `query` may still carry its fragment, which the pairs end at; only
         // a text over the limit is cut first, to measure the query alone.
@@ -469,16 +550,21 @@ impl Pass {
         let mut duplicate: Option<Cow<'q, str>> = None;
         let mut plain = true;
         let mut run = Run::EMPTY;
-        for (count, pair) in crate::query::pairs_before_fragment(query).enumerate() {
+        // Counted by hand: `enumerate`'s `next` was not inlined into both
+        // instances of the pass (callgrind: ~190 instructions a check).
+        let mut count = 0;
+        #[allow(clippy::explicit_counter_loop)]
+        for pair in crate::query::pairs_before_fragment(query) {
             if count == limits::MAX_PARAMS {
                 return Err(QueryError::TooManyParams);
             }
+            count += 1;
             let name = pair.name()?;
             // Each arm checks the value (the per-pair checks stay in pair
             // order), then sets the shop URL's own pairs aside.
             match field_of(&name) {
                 Some(f) => {
-                    let value = pair.value(&name)?;
+                    let value = values.read(&pair, &name)?;
                     if own_left.take(own, pair.raw) || duplicate.is_some() {
                         continue;
                     }
@@ -487,7 +573,7 @@ impl Pass {
                         continue;
                     }
                     seen |= 1 << f;
-                    if !value.is_empty() {
+                    if !V::is_empty(&value) {
                         plain &= !pair.needs_encoding();
                         let at = pair.raw.as_ptr() as usize - query.as_ptr() as usize;
                         run.keep(f, at, pair.raw.len());
@@ -635,27 +721,13 @@ impl<'q> ShopRequestRef<'q> {
         joined.into_iter().chain(pairs.flatten().copied())
     }
 
-    /// The owned request, in one allocation: the forward query, then
-    /// the values that were percent-decoded; the others are found in
+    /// The owned request, in one allocation: the values that were
+    /// percent-decoded, then the forward query; the others are found in
     /// their forwarded pairs.
     pub fn into_owned(self) -> ShopRequest {
-        self.to_request()
-    }
-
-    /// [`ShopRequestRef::into_owned`] from a reference, so that the
-    /// owned check builds its answer where the borrowed one lies.
-    fn to_request(&self) -> ShopRequest {
         let decoded = |v: Option<&Cow<'q, str>>| match v {
             Some(Cow::Owned(v)) => v.len(),
             _ => 0,
-        };
-        let forward_len = match self.forward_joined {
-            Some(joined) => joined.len(),
-            None => self
-                .forward_pairs()
-                .map(|p| p.len() + 1)
-                .sum::<usize>()
-                .saturating_sub(1),
         };
         let extra = decoded(Some(&self.extension_id))
             + decoded(Some(&self.key_number))
@@ -663,66 +735,134 @@ impl<'q> ShopRequestRef<'q> {
             + decoded(self.product_id.as_ref())
             + decoded(self.coupon.as_ref())
             + decoded(self.extension_key_number.as_ref());
-        let mut text = String::with_capacity(forward_len + extra);
+        let mut text =
+            String::with_capacity(extra + forward_len(&self.forward, self.forward_joined));
+        let mut place = |value: Option<Cow<'q, str>>| {
+            value.map(|value| match value {
+                Cow::Borrowed(v) => ValueIn::Raw(v),
+                Cow::Owned(v) => {
+                    let start = text.len();
+                    text.push_str(&v);
+                    ValueIn::At(start..text.len())
+                }
+            })
+        };
+        let values = [
+            place(Some(self.extension_id)),
+            place(Some(self.key_number)),
+            place(self.token),
+            place(self.product_id),
+            place(self.coupon),
+            place(self.extension_key_number),
+            None,
+        ];
+        ShopRequest::lay_out(
+            text,
+            &self.forward,
+            self.forward_joined,
+            values,
+            self.action,
+        )
+    }
+}
+
+/// The length of the forward query of `forward` (the pairs by slot, or
+/// `joined` when they arrived as one slice).
+fn forward_len(forward: &[Option<&str>; 7], joined: Option<&str>) -> usize {
+    match joined {
+        Some(joined) => joined.len(),
+        None => forward
+            .iter()
+            .flatten()
+            .map(|p| p.len() + 1)
+            .sum::<usize>()
+            .saturating_sub(1),
+    }
+}
+
+impl ShopRequest {
+    /// The request of `values` (by slot, the action's left out), `text`
+    /// holding those of them that were decoded: the forward query is
+    /// appended to it and each raw value found in its forwarded pair
+    /// (`forward`, or `joined` when they arrived as one slice). A raw value
+    /// that is not in its pair (a `ShopRequestRef` changed by its owner) is
+    /// appended too.
+    fn lay_out(
+        mut text: String,
+        forward: &[Option<&str>; 7],
+        joined: Option<&str>,
+        values: [Option<ValueIn<'_>>; 7],
+        action: Action,
+    ) -> ShopRequest {
+        text.reserve(forward_len(forward, joined));
+        let forward_start = text.len();
         // Where each slot's pair starts in `text`: from the joined slice's
         // start, or as laid out here.
         let mut pair_at = [0usize; 7];
-        let joined_at = match self.forward_joined {
+        match joined {
             Some(joined) => {
                 text.push_str(joined);
-                Some(joined.as_ptr() as usize)
+                for (at, pair) in pair_at.iter_mut().zip(forward) {
+                    if let Some(pair) = pair {
+                        *at = forward_start + (pair.as_ptr() as usize - joined.as_ptr() as usize);
+                    }
+                }
             }
             None => {
-                for (at, pair) in pair_at.iter_mut().zip(&self.forward) {
+                for (at, pair) in pair_at.iter_mut().zip(forward) {
                     if let Some(pair) = pair {
-                        if !text.is_empty() {
+                        if text.len() > forward_start {
                             text.push('&');
                         }
                         *at = text.len();
                         text.push_str(pair);
                     }
                 }
-                None
             }
-        };
-        let forward_len = text.len();
-        let forward = self.forward;
-        let mut place = |slot: usize, value: &Cow<'q, str>| -> Span {
-            let span = |start: usize, len: usize| Span {
-                start: start as u32,
-                end: (start + len) as u32,
-            };
-            if let (Cow::Borrowed(v), Some(pair)) = (value, forward[slot]) {
-                // A value read from the query is a slice of its pair.
-                let off = (v.as_ptr() as usize).wrapping_sub(pair.as_ptr() as usize);
-                if off <= pair.len() && v.len() <= pair.len() - off {
-                    let pair_at = joined_at.map_or(pair_at[slot], |j| pair.as_ptr() as usize - j);
-                    return span(pair_at + off, v.len());
+        }
+        let forward_span = Span::of(forward_start..text.len());
+        let [ext, kn, token, product, coupon, ekn, _] = values;
+        let mut place = |slot: usize, value: Option<ValueIn<'_>>| -> Option<Span> {
+            Some(match value? {
+                ValueIn::At(at) => Span::of(at),
+                ValueIn::Raw(v) => {
+                    // A value read from the query is a slice of its pair.
+                    let off = forward[slot].map(|pair| {
+                        (
+                            (v.as_ptr() as usize).wrapping_sub(pair.as_ptr() as usize),
+                            pair.len(),
+                        )
+                    });
+                    match off {
+                        Some((off, len)) if off <= len && v.len() <= len - off => {
+                            Span::of(pair_at[slot] + off..pair_at[slot] + off + v.len())
+                        }
+                        _ => {
+                            let start = text.len();
+                            text.push_str(v);
+                            Span::of(start..text.len())
+                        }
+                    }
                 }
-            }
-            let start = text.len();
-            text.push_str(value);
-            span(start, value.len())
+            })
         };
-        let extension_id = place(EXTENSION_ID, &self.extension_id);
-        let key_number = place(KEY_NUMBER, &self.key_number);
-        let token = self.token.as_ref().map(|v| place(TOKEN, v));
-        let product_id = self.product_id.as_ref().map(|v| place(PRODUCT_ID, v));
-        let coupon = self.coupon.as_ref().map(|v| place(COUPON, v));
-        let extension_key_number = self
-            .extension_key_number
-            .as_ref()
-            .map(|v| place(EXTENSION_KEY_NUMBER, v));
+        let empty = Span { start: 0, end: 0 };
+        let extension_id = place(EXTENSION_ID, ext).unwrap_or(empty);
+        let key_number = place(KEY_NUMBER, kn).unwrap_or(empty);
+        let token = place(TOKEN, token);
+        let product_id = place(PRODUCT_ID, product);
+        let coupon = place(COUPON, coupon);
+        let extension_key_number = place(EXTENSION_KEY_NUMBER, ekn);
         ShopRequest {
             text,
-            forward_len: forward_len as u32,
+            forward: forward_span,
             extension_id,
             key_number,
             token,
             product_id,
             coupon,
             extension_key_number,
-            action: self.action,
+            action,
         }
     }
 }
@@ -748,11 +888,46 @@ impl Policy {
     /// assert_eq!(no.code, "param.duplicate");
     /// ```
     pub fn check_shop_request(&self, query_or_url: &str) -> Result<ShopRequest, Error> {
-        // By reference: the borrowed answer is not moved to be copied.
-        match self.check_shop_request_ref(query_or_url) {
-            Ok(ref request) => Ok(request.to_request()),
-            Err(e) => Err(e),
-        }
+        // The pass of `check_shop_request_ref`, with decoded values written
+        // into the answer's text rather than into `String`s of their own.
+        let query = self.query_of(query_or_url);
+        let mut slots: Slots<'_, ValueIn<'_>> = Default::default();
+        let mut values = Text {
+            text: String::new(),
+            reserve: 2 * query.len().min(limits::MAX_QUERY_BYTES),
+        };
+        let run = Pass::read(self, query, &mut slots, &mut values)?.run;
+        let text = values.text;
+        let action = self.check_fields(&slots, |v| match v {
+            ValueIn::Raw(v) => v,
+            ValueIn::At(at) => text.get(at.clone()).unwrap_or_default(),
+        })?;
+        let [ext, kn, token, product, coupon, ekn, action_field] = slots;
+        let forward = [
+            raw(&ext),
+            raw(&kn),
+            raw(&token),
+            raw(&product),
+            raw(&coupon),
+            raw(&ekn),
+            raw(&action_field),
+        ];
+        let values = [
+            value(ext),
+            value(kn),
+            value(token),
+            value(product),
+            value(coupon),
+            value(ekn),
+            None,
+        ];
+        Ok(ShopRequest::lay_out(
+            text,
+            &forward,
+            run.joined(query),
+            values,
+            action,
+        ))
     }
 
     /// [`Policy::check_shop_request`] without copying the accepted values:
@@ -772,19 +947,68 @@ impl Policy {
         &self,
         query_or_url: &'q str,
     ) -> Result<ShopRequestRef<'q>, Error> {
-        // A link to the policy's own shop URL (what the rewrite writes) has
-        // its query right after that URL's `?`: no search for it.
-        let query = match query_or_url.strip_prefix(self.shop_query_prefix()) {
-            Some(query) => query,
-            None => query_and_fragment(query_or_url),
-        };
+        let query = self.query_of(query_or_url);
         let mut slots: Slots<'q> = Default::default();
         let Pass {
             plain: forward_plain,
             run,
-        } = Pass::read(self, query, &mut slots)?;
+        } = Pass::read(self, query, &mut slots, &mut Cows)?;
+        let action = self.check_fields(&slots, |v| v)?;
         let [ext, kn, token, product, coupon, ekn, action_field] = slots;
+        let forward = [
+            raw(&ext),
+            raw(&kn),
+            raw(&token),
+            raw(&product),
+            raw(&coupon),
+            raw(&ekn),
+            raw(&action_field),
+        ];
+        Ok(ShopRequestRef {
+            // Both present: `check_fields` said so.
+            extension_id: value(ext).unwrap_or_default(),
+            key_number: value(kn).unwrap_or_default(),
+            token: value(token),
+            product_id: value(product),
+            coupon: value(coupon),
+            action,
+            extension_key_number: value(ekn),
+            forward,
+            forward_joined: run.joined(query),
+            forward_plain,
+        })
+    }
 
+    /// The query part of what the shop received (see `query_and_fragment`).
+    #[inline(always)]
+    fn query_of<'q>(&self, query_or_url: &'q str) -> &'q str {
+        // A link to the policy's own shop URL (what the rewrite writes) has
+        // its query right after that URL's `?`: no search for it.
+        match query_or_url.strip_prefix(self.shop_query_prefix()) {
+            Some(query) => query,
+            None => query_and_fragment(query_or_url),
+        }
+    }
+
+    /// The checks on the values the pass kept (`slots`, each value's text
+    /// as `text` finds it), in their documented order: each field's
+    /// syntax, then the policy. Answers the action.
+    #[inline(always)]
+    fn check_fields<'v, V>(
+        &self,
+        slots: &'v Slots<'_, V>,
+        text: impl Fn(&'v V) -> &'v str,
+    ) -> Result<Action, Error> {
+        let value = |slot: usize| slots[slot].as_ref().map(|(v, _)| text(v));
+        let [ext, kn, token, product, coupon, ekn, action_field] = [
+            value(EXTENSION_ID),
+            value(KEY_NUMBER),
+            value(TOKEN),
+            value(PRODUCT_ID),
+            value(COUPON),
+            value(EXTENSION_KEY_NUMBER),
+            value(ACTION),
+        ];
         // ---- syntax, field by field ----
         let Some(ext) = ext else {
             return Err(reject(
@@ -794,7 +1018,7 @@ impl Policy {
             ));
         };
         require(
-            syntax::is_extension_code(&ext.0),
+            syntax::is_extension_code(ext),
             "extension_id.malformed",
             param::EXTENSION_ID,
             "`extension-id` is not an extension code (letters, digits, `-`, `_`, `.`)",
@@ -807,12 +1031,12 @@ impl Policy {
             ));
         };
         require(
-            self.is_key_number(&kn.0),
+            self.is_key_number(kn),
             "kn.malformed",
             param::KEY_NUMBER,
             "`kn` is not a Plesk key number (such as PLSK.12345678.0001)",
         )?;
-        if let Some((t, _)) = &token {
+        if let Some(t) = token {
             if t.len() > syntax::MAX_TOKEN_BYTES {
                 return Err(reject(
                     "token.too_long",
@@ -828,21 +1052,19 @@ impl Policy {
             )?;
         }
         require(
-            product
-                .as_ref()
-                .is_none_or(|(p, _)| syntax::is_product_id(p)),
+            product.is_none_or(syntax::is_product_id),
             "product_id.malformed",
             param::PRODUCT_ID,
             "`product-id` is not a product ID (letters, digits, `-`, `_`, `.`)",
         )?;
         require(
-            coupon.as_ref().is_none_or(|(c, _)| syntax::is_coupon(c)),
+            coupon.is_none_or(syntax::is_coupon),
             "coupon.malformed",
             param::COUPON,
             "`buyUrlCoupon` is not a coupon code (letters, digits, `-`, `_`, `.`)",
         )?;
-        let action = Action::from_param(action_field.as_ref().map(|(a, _)| a.as_ref()))?;
-        match (action, &ekn) {
+        let action = Action::from_param(action_field)?;
+        match (action, ekn) {
             (Action::Upgrade, None) => {
                 return Err(reject(
                     "ekn.missing",
@@ -857,7 +1079,7 @@ impl Policy {
                     "`ekn` is only meaningful with `a=upgrade`",
                 ))
             }
-            (_, Some((e, _))) if !(self.is_key_number(e) || syntax::is_bare_key_digits(e)) => {
+            (_, Some(e)) if !(self.is_key_number(e) || syntax::is_bare_key_digits(e)) => {
                 return Err(reject(
                     "ekn.malformed",
                     param::EXTENSION_KEY_NUMBER,
@@ -868,11 +1090,11 @@ impl Policy {
         }
 
         // ---- policy ----
-        let sold = self.sold(&ext.0).ok_or_else(|| {
+        let sold = self.sold(ext).ok_or_else(|| {
             reject(
                 "extension.not_sold",
                 param::EXTENSION_ID,
-                format!("this shop does not sell the extension `{}`", ext.0),
+                format!("this shop does not sell the extension `{}`", ext),
             )
         })?;
         let entry = &sold.policy;
@@ -883,7 +1105,7 @@ impl Policy {
                     param::TOKEN,
                     format!(
                         "`{}` is sold as Individual Offers: the link must carry `token`",
-                        ext.0
+                        ext
                     ),
                 ));
             }
@@ -893,45 +1115,21 @@ impl Policy {
                     param::PRODUCT_ID,
                     format!(
                         "`{}` is sold as Individual Offers: the link must carry `product-id`",
-                        ext.0
+                        ext
                     ),
                 ));
             }
         }
-        if let Some((p, _)) = &product {
+        if let Some(p) = product {
             if !entry.products.is_empty() && !sold.lists_product(p) {
                 return Err(reject(
                     "product_id.not_sold",
                     param::PRODUCT_ID,
-                    format!("this shop does not sell the product `{}` of `{}`", p, ext.0),
+                    format!("this shop does not sell the product `{}` of `{}`", p, ext),
                 ));
             }
         }
-
-        let raw = |f: &Option<Field<'q>>| f.as_ref().map(|(_, raw)| *raw);
-        let forward = [
-            Some(ext.1),
-            Some(kn.1),
-            raw(&token),
-            raw(&product),
-            raw(&coupon),
-            raw(&ekn),
-            raw(&action_field),
-        ];
-        let forward_joined = run.joined(query);
-        let value = |f: Option<Field<'q>>| f.map(|(v, _)| v);
-        Ok(ShopRequestRef {
-            extension_id: ext.0,
-            key_number: kn.0,
-            token: value(token),
-            product_id: value(product),
-            coupon: value(coupon),
-            action,
-            extension_key_number: value(ekn),
-            forward,
-            forward_joined,
-            forward_plain,
-        })
+        Ok(action)
     }
 
     /// Where to send the customer once `request` is accepted: the most
