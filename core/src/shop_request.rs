@@ -766,6 +766,12 @@ impl<'q> ShopRequestRef<'q> {
     }
 }
 
+/// Where `part` starts in `whole`, when it is a slice of it.
+fn offset_in(part: &str, whole: &str) -> Option<usize> {
+    let off = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    (off <= whole.len() && part.len() <= whole.len() - off).then_some(off)
+}
+
 /// The length of the forward query of `forward` (the pairs by slot, or
 /// `joined` when they arrived as one slice).
 fn forward_len(forward: &[Option<&str>; 7], joined: Option<&str>) -> usize {
@@ -784,9 +790,9 @@ impl ShopRequest {
     /// The request of `values` (by slot, the action's left out), `text`
     /// holding those of them that were decoded: the forward query is
     /// appended to it and each raw value found in its forwarded pair
-    /// (`forward`, or `joined` when they arrived as one slice). A raw value
-    /// that is not in its pair (a `ShopRequestRef` changed by its owner) is
-    /// appended too.
+    /// (`forward`), or in `joined` when the pairs arrived as one slice. A
+    /// raw value found in neither (a `ShopRequestRef` changed by its owner)
+    /// is appended too.
     fn lay_out(
         mut text: String,
         forward: &[Option<&str>; 7],
@@ -796,18 +802,10 @@ impl ShopRequest {
     ) -> ShopRequest {
         text.reserve(forward_len(forward, joined));
         let forward_start = text.len();
-        // Where each slot's pair starts in `text`: from the joined slice's
-        // start, or as laid out here.
+        // Where each slot's pair starts in `text`, when laid out here.
         let mut pair_at = [0usize; 7];
         match joined {
-            Some(joined) => {
-                text.push_str(joined);
-                for (at, pair) in pair_at.iter_mut().zip(forward) {
-                    if let Some(pair) = pair {
-                        *at = forward_start + (pair.as_ptr() as usize - joined.as_ptr() as usize);
-                    }
-                }
-            }
+            Some(joined) => text.push_str(joined),
             None => {
                 for (at, pair) in pair_at.iter_mut().zip(forward) {
                     if let Some(pair) = pair {
@@ -826,18 +824,17 @@ impl ShopRequest {
             Some(match value? {
                 ValueIn::At(at) => Span::of(at),
                 ValueIn::Raw(v) => {
-                    // A value read from the query is a slice of its pair.
-                    let off = forward[slot].map(|pair| {
-                        (
-                            (v.as_ptr() as usize).wrapping_sub(pair.as_ptr() as usize),
-                            pair.len(),
-                        )
-                    });
-                    match off {
-                        Some((off, len)) if off <= len && v.len() <= len - off => {
-                            Span::of(pair_at[slot] + off..pair_at[slot] + off + v.len())
-                        }
-                        _ => {
+                    // A value read from the query is a slice of its pair,
+                    // and so of the joined pairs.
+                    let at = match joined {
+                        Some(joined) => offset_in(v, joined).map(|off| forward_start + off),
+                        None => forward[slot]
+                            .and_then(|pair| offset_in(v, pair))
+                            .map(|off| pair_at[slot] + off),
+                    };
+                    match at {
+                        Some(at) => Span::of(at..at + v.len()),
+                        None => {
                             let start = text.len();
                             text.push_str(v);
                             Span::of(start..text.len())
@@ -1232,6 +1229,35 @@ mod tests {
             assert_eq!(owned.forward_query(), want, "{q}");
             assert_eq!(url, p.shop_redirect_url(&owned), "{q}");
             assert!(url.ends_with(&format!("?{want}")), "{url}");
+        }
+    }
+
+    /// `into_owned` reads each value where it lies: in its forwarded pair,
+    /// in the text it was decoded to, or, for a value its owner put there,
+    /// appended; the forward query stays the pairs as they arrived.
+    #[test]
+    fn owned_values_are_the_borrowed_ones_wherever_they_lie() {
+        let p = policy();
+        for q in [
+            format!("extension-id=docker&{KN}&buyUrlCoupon=A%2DB"),
+            format!("{KN}&extension-id=docker&buyUrlCoupon=A%2DB"),
+        ] {
+            let mut r = p.check_shop_request_ref(&q).unwrap();
+            let forward = r.forward_pairs().collect::<Vec<_>>().join("&");
+            let owned = r.clone().into_owned();
+            assert_eq!(owned, p.check_shop_request(&q).unwrap(), "{q}");
+            assert_eq!(
+                (owned.extension_id(), owned.coupon()),
+                ("docker", Some("A-B"))
+            );
+            r.extension_id = Cow::Borrowed("elsewhere");
+            r.token = Some(Cow::Owned("dG9rZW4=".into()));
+            let owned = r.into_owned();
+            assert_eq!(owned.extension_id(), "elsewhere", "{q}");
+            assert_eq!(owned.key_number(), "PLSK.12345678.0001", "{q}");
+            assert_eq!(owned.token(), Some("dG9rZW4="), "{q}");
+            assert_eq!(owned.coupon(), Some("A-B"), "{q}");
+            assert_eq!(owned.forward_query(), forward, "{q}");
         }
     }
 
