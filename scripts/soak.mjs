@@ -145,7 +145,10 @@ function wrk(base, [name, f, status]) {
     const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
     let text = "";
     child.stdout.on("data", (d) => (text += d));
-    child.on("exit", (code) => {
+    // "close", not "exit": the process may exit before its stdout is read
+    // to the end, and the JSON line is wrk's last output (a loaded CI
+    // machine saw "exit 0" with no line yet).
+    child.on("close", (code) => {
       const json = text.split("\n").find((l) => l.startsWith("{"));
       if (code !== 0 || !json) return reject(new Error(`wrk ${name}: exit ${code}\n${text}`));
       const r = JSON.parse(json);
