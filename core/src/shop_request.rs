@@ -907,16 +907,9 @@ impl Policy {
             ValueIn::Raw(v) => v,
             ValueIn::At(at) => text.get(at.clone()).unwrap_or_default(),
         })?;
-        let [ext, kn, token, product, coupon, ekn, action_field] = slots;
-        let forward = [
-            raw(&ext),
-            raw(&kn),
-            raw(&token),
-            raw(&product),
-            raw(&coupon),
-            raw(&ekn),
-            raw(&action_field),
-        ];
+        // The raw pairs in the slots' order, which is the forward order.
+        let forward = slots.each_ref().map(raw);
+        let [ext, kn, token, product, coupon, ekn, _] = slots;
         let values = [
             value(ext),
             value(kn),
@@ -959,16 +952,9 @@ impl Policy {
             run,
         } = Pass::read(self, query, &mut slots, &mut Cows)?;
         let action = self.check_fields(&slots, |v| v)?;
-        let [ext, kn, token, product, coupon, ekn, action_field] = slots;
-        let forward = [
-            raw(&ext),
-            raw(&kn),
-            raw(&token),
-            raw(&product),
-            raw(&coupon),
-            raw(&ekn),
-            raw(&action_field),
-        ];
+        // The raw pairs in the slots' order, which is the forward order.
+        let forward = slots.each_ref().map(raw);
+        let [ext, kn, token, product, coupon, ekn, _] = slots;
         Ok(ShopRequestRef {
             // Both present: `check_fields` said so.
             extension_id: value(ext).unwrap_or_default(),
