@@ -11,7 +11,8 @@ const [file, ...args] = process.argv.slice(2);
 const wasi = new WASI({
   version: "preview1",
   args: [file, ...args],
-  env: { RUST_BACKTRACE: "1", PROPTEST_CASES: process.env.PROPTEST_CASES ?? "" },
+  // PROPTEST_CASES passed on only when set (an empty one is not a count).
+  env: { RUST_BACKTRACE: "1", ...(process.env.PROPTEST_CASES ? { PROPTEST_CASES: process.env.PROPTEST_CASES } : {}) },
   preopens: { "/": "/" },
   returnOnExit: true,
 });
