@@ -50,8 +50,8 @@ pub enum ScanPath {
 
 impl ScanPath {
     /// The fastest path this machine runs: AVX-512 when the CPU has it,
-    /// else AVX2, else SSE2 on x86_64; `simd128` in a WebAssembly build with that feature;
-    /// the scalar scanner elsewhere.
+    /// else AVX2, else SSE2 on x86_64; `simd128` in a WebAssembly build
+    /// with that feature; the scalar scanner elsewhere.
     pub fn detect() -> ScanPath {
         [
             ScanPath::Avx512,

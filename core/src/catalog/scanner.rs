@@ -16,14 +16,15 @@
 //!   SIMD) reads byte by byte and skips inside strings to the next `"`, `\`
 //!   or control byte eight bytes at a time;
 //! - the **block** path ([`ScanPath::Sse2`], [`ScanPath::Avx2`],
-//!   [`ScanPath::Avx512`], [`ScanPath::Simd128`]) classifies 64 bytes at once ([`super::blocks`])
-//!   and visits only structural positions, string ends and the first byte
-//!   of each number or literal. The common steps of a feed are taken inline
-//!   (a string's two quotes with the `:` or `,` after it; an integer, `true`,
-//!   `false`, `null`); a block's escapes are checked from its masks and not
-//!   visited. Anything else (a fraction, a surrogate, an invalid byte, a
-//!   token cut by a chunk's end) is read by the state machine, which is
-//!   where every error is found, so codes and offsets are the reference's.
+//!   [`ScanPath::Avx512`], [`ScanPath::Simd128`]) classifies 64 bytes at
+//!   once ([`super::blocks`]) and visits only structural positions, string
+//!   ends and the first byte of each number or literal. The common steps of
+//!   a feed are taken inline (a string's two quotes with the `:` or `,`
+//!   after it; an integer, `true`, `false`, `null`); a block's escapes are
+//!   checked from its masks and not visited. Anything else (a fraction, a
+//!   surrogate, an invalid byte, a token cut by a chunk's end) is read by
+//!   the state machine, which is where every error is found, so codes and
+//!   offsets are the reference's.
 
 use super::blocks::{layout, run_on, BlockLoop, Classify, ScanPath};
 use super::error::{CatalogError, ErrorKind};
