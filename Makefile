@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: schema test-examples playground test-playground soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-wasm-paths test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick profile-scan profile-buylink clean fastly test-fastly serve-fastly bench-fastly
+.PHONY: schema test-examples playground test-playground soak soak-smoke test-packages deb test-deb test-php-fpm test-crates test-fastly-cli clean-counts all setup build test test-rust test-differential test-node test-wasm test-wasm-paths test-worker test-ffi test-php bench-php test-nginx nginx-module serve-nginx ffi ffi-header install wasm demo lint fmt serve fuzz fuzz-smoke bench bench-quick profile-scan profile-buylink profile-php clean fastly test-fastly serve-fastly bench-fastly
 
 all: build
 
@@ -211,6 +211,22 @@ profile-buylink:
 	  b=$$(valgrind --tool=callgrind --callgrind-out-file=target/callgrind.buylink.$$m.out \
 	    target/profiling/examples/buy_link_profile $$m 20000 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,); \
 	  echo "$$m: $$(( (b - a) / 10000 )) instructions per round (target/callgrind.buylink.$$m.out)"; \
+	done
+
+## profile-php: instructions per round of the buy-link job through PHP's FFI
+## (bindings/php/bench/profile.php: Policy::buyLink; its foreign call alone;
+## the call floor, resale_buy_link_run with a NULL job; a no-argument call;
+## the loop alone), from the difference of 20,000 and 10,000 rounds under
+## callgrind. PHP as configured (the CLI: no opcache, no JIT unless php.ini says).
+profile-php: ffi
+	for m in buylink raw floor trivial loop; do \
+	  a=$$(RESALE_LIB=$(CURDIR)/target/release/libresale.so valgrind --tool=callgrind \
+	    --callgrind-out-file=target/callgrind.php.$$m.10k.out \
+	    php bindings/php/bench/profile.php $$m 10000 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,); \
+	  b=$$(RESALE_LIB=$(CURDIR)/target/release/libresale.so valgrind --tool=callgrind \
+	    --callgrind-out-file=target/callgrind.php.$$m.out \
+	    php bindings/php/bench/profile.php $$m 20000 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,); \
+	  echo "$$m: $$(( (b - a) / 10000 )) instructions per round (target/callgrind.php.$$m.out)"; \
 	done
 
 fmt:

@@ -233,6 +233,11 @@ def bench_php_ffi(t, quick, feeds, baselines, native_pair_ns):
     # minus this is PHP reading the answer into a ShopRequest.
     t.add("buy link", "resale PHP FFI: buyLink's call alone (nothing read)", ns_per_call=b["ffi_one_call_raw_us_per_pair"] * 1e3,
           ratio_to_native=b["ffi_one_call_raw_us_per_pair"] * 1e3 / native_pair_ns)
+    # buyLink's own call floor: the same call (three arguments) with a NULL
+    # job, which returns at once; and buyLink minus it.
+    t.add("buy link", "PHP FFI call floor of buyLink (resale_buy_link_run, NULL job)", ns_per_call=b["ffi_one_call_floor_us"] * 1e3)
+    t.add("buy link", "resale PHP FFI: buyLink minus its call floor", ns_per_call=b["ffi_one_call_minus_call_floor_us_per_pair"] * 1e3,
+          ratio_to_native=b["ffi_one_call_minus_call_floor_us_per_pair"] * 1e3 / native_pair_ns)
     for label, feed, wl in feeds:
         r = json.loads(run(["php", "bench/filter.php", str(feed), str(whitelist_policy(wl)), "2" if quick else "20"],
                            cwd=php, env=env).stdout)

@@ -115,6 +115,12 @@ $job->out_cap = 4096;
 $job->fields = FFI::addr($jobFields);
 $jobAddr = FFI::addr($job);
 $oneRaw = static fn (string $u) => $f->resale_buy_link_run($jobAddr, $u, strlen($u));
+// buyLink's call floor: the same foreign function with the same three
+// arguments, given a NULL job (it returns RESALE_STATUS_INVALID_ARGUMENT at
+// once): what PHP's FFI costs for this call before any work is done.
+$oneFloor = static fn (string $u) => $f->resale_buy_link_run(null, $u, strlen($u));
+// The timing loop itself: two closures that do nothing, as every row calls two.
+$loop = static fn (mixed $u) => $u;
 foreach ($links as $link) {
     $r = $policy->buyLink($link);
     $want = $policy->checkShopRequest($policy->rewriteBuyUrl($link));
@@ -124,7 +130,7 @@ foreach ($links as $link) {
     }
 }
 
-$best = ['ffi' => INF, 'php' => INF, 'raw' => INF, 'trivial' => INF, 'one' => INF, 'one_raw' => INF];
+$best = ['ffi' => INF, 'php' => INF, 'raw' => INF, 'trivial' => INF, 'one' => INF, 'one_raw' => INF, 'one_floor' => INF, 'loop' => INF];
 for ($round = 0; $round < 3; $round++) {
     $best['ffi'] = min($best['ffi'], measure(
         $calls,
@@ -142,6 +148,8 @@ for ($round = 0; $round < 3; $round++) {
     $best['trivial'] = min($best['trivial'], measure($calls, $links, $trivial, $trivial) / 2);
     $best['one'] = min($best['one'], measure($calls, $links, $one, $same));
     $best['one_raw'] = min($best['one_raw'], measure($calls, $links, $oneRaw, $same));
+    $best['one_floor'] = min($best['one_floor'], measure($calls, $links, $oneFloor, $same));
+    $best['loop'] = min($best['loop'], measure($calls, $links, $loop, $loop));
 }
 
 // The foreign calls under a pair: rewriteBuyUrl is one
@@ -156,6 +164,9 @@ $result = [
     'calls' => $calls,
     'php_version' => PHP_VERSION,
     'opcache_jit' => (string) ini_get('opcache.jit'),
+    // Whether the JIT actually ran (opcache.jit alone does not say: the CLI
+    // has opcache off unless opcache.enable_cli).
+    'opcache_jit_on' => (bool) ((function_exists('opcache_get_status') ? opcache_get_status(false) : false)['jit']['on'] ?? false),
     'ffi_us_per_pair' => round($best['ffi'], 3),
     'php_us_per_pair' => round($best['php'], 3),
     'ratio_php_over_ffi' => round($best['php'] / $best['ffi'], 2),
@@ -169,11 +180,18 @@ $result = [
     'ffi_one_call_minus_floor_us_per_pair' => round($best['one'] - $best['trivial'], 3),
     // buyLink's call alone, nothing read (resale_buy_link_run).
     'ffi_one_call_raw_us_per_pair' => round($best['one_raw'], 3),
+    // buyLink's call floor (resale_buy_link_run with a NULL job: the same
+    // call, no work), and buyLink minus it: the engine's work plus PHP
+    // reading the answer. Both rows include the timing loop (loop_us).
+    'ffi_one_call_floor_us' => round($best['one_floor'], 3),
+    'ffi_one_call_minus_call_floor_us_per_pair' => round($best['one'] - $best['one_floor'], 3),
+    'loop_us' => round($best['loop'], 3),
 ];
 if ($json) {
     echo json_encode($result, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES), "\n";
 } else {
-    printf("rewriteBuyUrl + checkShopRequest, %d pairs each (best of 3 rounds), PHP %s\n", $calls, PHP_VERSION);
+    printf("rewriteBuyUrl + checkShopRequest, %d pairs each (best of 3 rounds), PHP %s, JIT %s\n",
+        $calls, PHP_VERSION, $result['opcache_jit_on'] ? 'on' : 'off');
     printf("  resale through FFI : %.3f µs per pair (%d foreign calls)\n", $result['ffi_us_per_pair'], $callsPerPair);
     printf("  pure PHP           : %.3f µs per pair\n", $result['php_us_per_pair']);
     printf("  pure PHP / FFI     : %.2f×\n", $result['ratio_php_over_ffi']);
@@ -183,4 +201,7 @@ if ($json) {
     printf("  buyLink, one call  : %.3f µs per pair (minus one trivial call: %.3f µs)\n",
         $result['ffi_one_call_us_per_pair'], $result['ffi_one_call_minus_floor_us_per_pair']);
     printf("  (buyLink's call alone, resale_buy_link_run, nothing read: %.3f µs)\n", $result['ffi_one_call_raw_us_per_pair']);
+    printf("  (buyLink's call floor, the same call with a NULL job: %.3f µs; buyLink minus it: %.3f µs;\n",
+        $result['ffi_one_call_floor_us'], $result['ffi_one_call_minus_call_floor_us_per_pair']);
+    printf("   the timing loop alone, in every row: %.3f µs)\n", $result['loop_us']);
 }
