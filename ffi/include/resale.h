@@ -185,7 +185,9 @@ typedef struct resale_shop_request resale_shop_request;
  answered it. One block rather than a view per field because a host like
  PHP's FFI pays for every pointer it reads: it copies `data[0..len]` once
  and cuts it by the offsets. Read the values by name: their order in the
- block is not part of the ABI.
+ block is not part of the ABI, and values may share bytes (a value that
+ arrived plain is a part of the query's text, and a rewritten link that
+ is its own redirect is there once, for both).
  */
 typedef struct resale_shop_request_fields {
   /*

@@ -63,6 +63,14 @@ const ABSENT_SPAN: (u32, u32) = (0, RESALE_ABSENT);
 /// [`crate::buy_link::resale_buy_link`]'s output), so that a host reads both
 /// with one reader. `data` is NULL: the caller points it at the block
 /// where it ends up.
+///
+/// Each text is written once and the values point into it: the redirect,
+/// then the query unless it is the redirect itself (a rewritten buy link
+/// is: the shop URL and the pairs as the rewrite wrote them), then only
+/// what is not a part of the query (a percent-decoded value, a forward
+/// query whose pairs did not arrive joined). Spans may therefore share
+/// bytes; a host that cuts one string per span (PHP) can tell equal spans
+/// and cut once, and the block it copies holds each text once.
 pub(crate) fn lay_out(
     policy: &Policy,
     request: &ShopRequestRef<'_>,
@@ -71,15 +79,29 @@ pub(crate) fn lay_out(
 ) -> resale_shop_request_fields {
     block.clear();
     let mut f = no_fields();
-    let mut put = |write: &dyn Fn(&mut String)| {
+    policy.write_shop_redirect_url(request, block);
+    (f.redirect_url_at, f.redirect_url_len) = span(0, block.len());
+    let query_at = if block.as_str() == query {
+        0
+    } else {
         let at = block.len();
-        write(block);
-        span(at, block.len() - at)
+        block.push_str(query);
+        at
     };
-    (f.redirect_url_at, f.redirect_url_len) = put(&|b| policy.write_shop_redirect_url(request, b));
-    (f.forward_query_at, f.forward_query_len) = put(&|b| push_forward_query(request, b));
-    (f.query_at, f.query_len) = put(&|b| b.push_str(query));
-    let mut value = |v: Option<&str>| v.map_or(ABSENT_SPAN, |v| put(&|b| b.push_str(v)));
+    (f.query_at, f.query_len) = span(query_at, query.len());
+    let text = Text {
+        query,
+        at: query_at,
+    };
+    (f.forward_query_at, f.forward_query_len) = match joined_in(query, request) {
+        Some(joined) => text.put(joined, block),
+        None => {
+            let at = block.len();
+            push_forward_query(request, block);
+            span(at, block.len() - at)
+        }
+    };
+    let mut value = |v: Option<&str>| v.map_or(ABSENT_SPAN, |v| text.put(v, block));
     (f.extension_id_at, f.extension_id_len) = value(Some(&request.extension_id));
     (f.key_number_at, f.key_number_len) = value(Some(&request.key_number));
     (f.token_at, f.token_len) = value(request.token.as_deref());
@@ -93,6 +115,53 @@ pub(crate) fn lay_out(
     };
     f.len = block.len();
     f
+}
+
+/// The checked text as laid out: `query`'s bytes are at `at` in the block.
+struct Text<'a> {
+    query: &'a str,
+    at: usize,
+}
+
+impl Text<'_> {
+    /// The span of `v`: inside the query's bytes when `v` is a slice of the
+    /// query (a value the check borrowed), else of a copy appended to `block`.
+    fn put(&self, v: &str, block: &mut String) -> (u32, u32) {
+        let at = offset_in(self.query, v).map_or_else(
+            || {
+                let at = block.len();
+                block.push_str(v);
+                at
+            },
+            |off| self.at + off,
+        );
+        span(at, v.len())
+    }
+}
+
+/// Where `part` starts in `text` when it is a slice of it (its bytes are
+/// `text`'s own, not equal bytes elsewhere).
+fn offset_in(text: &str, part: &str) -> Option<usize> {
+    let off = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    (off <= text.len() && part.len() <= text.len() - off).then_some(off)
+}
+
+/// The forward query as one slice of `query`, when the forwarded pairs lie
+/// there in their order one `&` apart (as in a link Plesk or the rewrite
+/// wrote); `None` otherwise, or when there are none.
+fn joined_in<'q>(query: &'q str, request: &ShopRequestRef<'_>) -> Option<&'q str> {
+    let mut pairs = request.forward_pairs();
+    let first = pairs.next()?;
+    let start = offset_in(query, first)?;
+    let mut end = start + first.len();
+    for pair in pairs {
+        // `end + 1` is a pair's start, so `end` is inside `query`.
+        if offset_in(query, pair)? != end + 1 || query.as_bytes()[end] != b'&' {
+            return None;
+        }
+        end += 1 + pair.len();
+    }
+    Some(&query[start..end])
 }
 
 /// An offset and a length in a request's block as `u32`. They always fit: the
@@ -159,7 +228,9 @@ pub unsafe extern "C" fn resale_check_shop_request(
 /// answered it. One block rather than a view per field because a host like
 /// PHP's FFI pays for every pointer it reads: it copies `data[0..len]` once
 /// and cuts it by the offsets. Read the values by name: their order in the
-/// block is not part of the ABI.
+/// block is not part of the ABI, and values may share bytes (a value that
+/// arrived plain is a part of the query's text, and a rewritten link that
+/// is its own redirect is there once, for both).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct resale_shop_request_fields {

@@ -175,18 +175,42 @@ static void shop_request(resale_policy *p) {
     resale_str fforward = FIELD(f, forward_query);
     CHECK(fforward.len == forward.len && memcmp(fforward.data, forward.data, forward.len) == 0);
     CHECK(STR_IS(FIELD(f, query), q));
-    /* Every value lies in the one block, and the block holds nothing else. */
-    size_t sum = 0;
+    /* Every value lies in the one block, and the block holds nothing else:
+       each byte is some value's (values may share bytes: most are parts of
+       the query, and the block holds the query once). */
+    unsigned char covered[1024] = {0};
+    CHECK(f.len <= sizeof covered);
     resale_str all[] = {FIELD(f, extension_id), FIELD(f, key_number), FIELD(f, token), FIELD(f, product_id),
                         FIELD(f, coupon), FIELD(f, extension_key_number), FIELD(f, forward_query),
                         FIELD(f, redirect_url), FIELD(f, query)};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (all[i].data) {
-            CHECK((const uint8_t *)all[i].data >= f.data && (const uint8_t *)all[i].data + all[i].len <= f.data + f.len);
-            sum += all[i].len;
+            const uint8_t *at = (const uint8_t *)all[i].data;
+            CHECK(at >= f.data && at + all[i].len <= f.data + f.len);
+            if (at >= f.data && at + all[i].len <= f.data + f.len && f.len <= sizeof covered)
+                memset(covered + (at - f.data), 1, all[i].len);
         }
     }
-    CHECK(sum == f.len);
+    size_t uncovered = 0;
+    for (size_t i = 0; i < f.len && i < sizeof covered; i++) uncovered += !covered[i];
+    CHECK(uncovered == 0);
+    /* Each text is in the block once: the redirect, the query, and the
+       token, the one value that is not a part of the query (it was
+       percent-decoded); the other values and the forward query point into
+       the query's bytes. */
+    CHECK(f.len == f.redirect_url_len + f.query_len + f.token_len);
+    /* Pairs that did not arrive joined in the forward order: the forward
+       query is written out, equal to the request's own. */
+    const char shuffled[] = "kn=PLSK.12345678.0001&utm=1&buyUrlCoupon=A%2DB&extension-id=docker";
+    resale_shop_request *r3 = NULL;
+    resale_shop_request_fields f3;
+    CHECK(resale_check_shop_request_fields(p, shuffled, strlen(shuffled), &r3, &f3, &e) == RESALE_STATUS_OK);
+    CHECK(STR_IS(FIELD(f3, forward_query), "extension-id=docker&kn=PLSK.12345678.0001&buyUrlCoupon=A%2DB"));
+    resale_str forward3 = resale_shop_request_forward_query(r3);
+    resale_str fforward3 = FIELD(f3, forward_query);
+    CHECK(fforward3.len == forward3.len && memcmp(fforward3.data, forward3.data, forward3.len) == 0);
+    CHECK(STR_IS(FIELD(f3, coupon), "A-B") && STR_IS(FIELD(f3, extension_id), "docker") && STR_IS(FIELD(f3, query), shuffled));
+    resale_shop_request_free(r3);
     resale_shop_request_fields again = resale_shop_request_get_fields(r2);
     CHECK(again.data == f.data && again.len == f.len && again.token_at == f.token_at);
     resale_shop_request_fields none = resale_shop_request_get_fields(NULL);
@@ -423,6 +447,14 @@ static void buy_link(resale_policy *p) {
     CHECK(g.token_at == f.token_at && g.query_at == f.query_at && g.redirect_url_len == f.redirect_url_len);
     resale_shop_request_free(r);
     resale_buffer_free(&rewritten);
+
+    /* A rewritten link with nothing the shop drops is its own redirect: one
+       span for both, and the block is that text alone. */
+    const char plain[] = "https://go.plesk.com/buy-plesk-ext/docker?kn=PLSK.12345678.0001";
+    CHECK(resale_buy_link(p, plain, strlen(plain), out, sizeof out, &f, NULL) == RESALE_STATUS_OK);
+    CHECK(STR_IS(FIELD(f, query), "https://shop.example.com/store?extension-id=docker&kn=PLSK.12345678.0001"));
+    CHECK(f.query_at == f.redirect_url_at && f.query_len == f.redirect_url_len && f.len == f.query_len);
+    CHECK(STR_IS(FIELD(f, key_number), "PLSK.12345678.0001") && STR_IS(FIELD(f, extension_id), "docker"));
 
     const char upgrade[] = "https://go.plesk.com/buy-plesk-ext/docker?kn=PLSK.12345678.0001&a=upgrade&ekn=123456&buyUrlCoupon=A%2DB";
     CHECK(resale_buy_link(p, upgrade, strlen(upgrade), out, sizeof out, &f, NULL) == RESALE_STATUS_OK);
