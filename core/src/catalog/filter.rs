@@ -63,10 +63,11 @@ fn first_error(
     }
 }
 
-/// How many bytes of a chunk the scanner reads before its events are
-/// acted on. A chunk of megabytes read whole would be scanned out of the
-/// cache and then read again from memory to copy the kept items out; a
-/// batch this size is copied while it is still in L2. Every answer,
+/// How many bytes of a chunk are checked as UTF-8 and scanned before the
+/// scanner's events are acted on. A chunk of megabytes read whole would be
+/// validated, scanned and copied from memory three times over; a batch
+/// this size is validated, scanned and its kept items copied out while it
+/// is still in L2. Every answer,
 /// count, error and offset is the same for any batch size: the scanner
 /// resumes anywhere, as between chunks.
 const SCAN_BATCH: usize = 64 * 1024;
@@ -293,20 +294,25 @@ impl CatalogFilter {
             self.stats.bytes_out += chunk.len() as u64;
             return Ok(());
         }
-        // UTF-8 of the whole chunk in one call; its error, if any, is
-        // weighed against the scanner's below, as for any chunk.
-        let encoding = self.utf8.feed(chunk, base);
         let undo = Undo::of(self, before);
         let mut events = std::mem::take(&mut self.events);
         let mut cursor = 0usize;
         let mut result = Ok(());
+        let mut batch_base = base;
         for batch in chunk.chunks(SCAN_BATCH) {
             events.clear();
+            // UTF-8 a batch at a time, just before it is scanned, so that a
+            // chunk of megabytes is read from memory once, not once for each
+            // pass. The first error of the batch wins, whichever pass found
+            // it; a later batch cannot hold an earlier one.
+            let encoding = self.utf8.feed(batch, batch_base);
+            batch_base += batch.len() as u64;
             // The batch's events are read against the whole chunk: their
             // offsets are absolute, and an element that spans batches is
             // still in `chunk`, so nothing is copied into `pending`.
-            if let Err(e) = self.scanner.feed(batch, &mut events) {
-                result = Err(e);
+            let scanned = self.scanner.feed(batch, &mut events);
+            if scanned.is_err() || encoding.is_err() {
+                result = first_error(scanned, encoding);
                 break;
             }
             for &event in &events {
@@ -316,7 +322,7 @@ impl CatalogFilter {
         self.events = events;
         // Events before a syntax error are still consistent, but the error
         // wins, and a failed chunk leaves no trace.
-        if let Err(e) = first_error(result, encoding) {
+        if let Err(e) = result {
             undo.apply(self, out);
             return Err(e);
         }

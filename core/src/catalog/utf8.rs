@@ -1,10 +1,10 @@
 //! UTF-8 validation of a byte stream cut anywhere.
 //!
 //! JSON text is UTF-8; a feed that is not would reach Plesk as garbage. Each
-//! chunk is validated with SIMD (`simdutf8`, whose `compat` errors say where
-//! and why exactly as the standard library's do) before it is scanned: a
-//! separate pass over a chunk still in cache, which keeps the scanner's
-//! blocks to the JSON classes. A validator works on whole slices, so a sequence cut by
+//! batch of a chunk is validated with SIMD (`simdutf8`, whose `compat`
+//! errors say where and why exactly as the standard library's do) just
+//! before it is scanned: a separate pass over bytes still in cache, which
+//! keeps the scanner's blocks to the JSON classes. A validator works on whole slices, so a sequence cut by
 //! a chunk boundary is carried over (at most 3 bytes).
 
 use super::error::{CatalogError, ErrorKind};
