@@ -214,6 +214,92 @@ fn feed() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// Whitespace between tokens: none (as Plesk writes), a space, or a
+/// pretty-printer's line break and indent.
+fn gap() -> impl Strategy<Value = &'static str> {
+    prop_oneof![4 => Just(""), 1 => Just(" "), 1 => Just("\n    ")]
+}
+
+/// A valid JSON string, short or running over several blocks, with the
+/// escapes a PHP-written feed has (`\/`, `\"`, `\u0411`, a surrogate pair).
+fn string() -> impl Strategy<Value = String> {
+    "\"([a-z <>.:-]|\\\\/|\\\\\"|\\\\u04[0-9a-f]{2}|\\\\ud83d\\\\ude00|\\\\n|é){0,160}\""
+}
+
+/// A valid JSON value of up to 4 levels: scalars of every kind, nested
+/// objects (keys among them the two the filter reads) and arrays, with
+/// whitespace anywhere a pretty-printer puts it.
+fn value() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("null".to_string()),
+        Just("true".to_string()),
+        Just("false".to_string()),
+        any::<i32>().prop_map(|n| n.to_string()),
+        Just("1.02".to_string()),
+        Just("-0.5e-7".to_string()),
+        string(),
+    ];
+    leaf.prop_recursive(4, 64, 6, |inner| {
+        let key = prop_oneof![
+            Just("\"code\"".to_string()),
+            Just("\"buy_url\"".to_string()),
+            Just("\"co\\u0064e\"".to_string()),
+            string(),
+        ];
+        prop_oneof![
+            (prop::collection::vec(inner.clone(), 0..5), gap())
+                .prop_map(|(v, g)| { format!("[{g}{}{g}]", v.join(&format!(",{g}"))) }),
+            (prop::collection::vec((key, inner), 0..5), gap()).prop_map(|(m, g)| {
+                let m: Vec<String> = m.iter().map(|(k, v)| format!("{k}{g}:{g}{v}")).collect();
+                format!("{{{g}{}{g}}}", m.join(&format!(",{g}")))
+            }),
+        ]
+    })
+}
+
+/// A valid feed of items whose members are nested values (the walk of
+/// the block path through objects and arrays, short and long strings and
+/// whitespace), then perhaps damaged by one byte.
+fn nested_feed() -> impl Strategy<Value = (Vec<u8>, bool)> {
+    let code = prop_oneof![
+        Just("\"docker\"".to_string()),
+        Just("\"seo\"".to_string()),
+        string()
+    ];
+    let url = prop_oneof![
+        Just("\"https:\\/\\/go.plesk.com\\/buy-plesk-ext\\/docker\"".to_string()),
+        Just("\"https://apps.example.net/buy\"".to_string()),
+        string(),
+    ];
+    let item = (
+        prop::collection::vec((string(), value()), 0..6),
+        code,
+        url,
+        gap(),
+    )
+        .prop_map(|(members, code, url, g)| {
+            let mut m: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!("{k}{g}:{g}{v}"))
+                .collect();
+            m.insert(m.len() / 2, format!("\"code\":{g}{code}"));
+            m.push(format!("\"buy_url\":{g}{url}"));
+            format!("{{{g}{}{g}}}", m.join(&format!(",{g}")))
+        });
+    (
+        prop::collection::vec(item, 0..5),
+        prop::option::of((any::<prop::sample::Index>(), any::<u8>())),
+    )
+        .prop_map(|(items, damage)| {
+            let mut bytes = format!("[{}]", items.join(",\n")).into_bytes();
+            if let Some((at, b)) = damage {
+                let at = at.index(bytes.len());
+                bytes[at] = b;
+            }
+            (bytes, damage.is_some())
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -222,6 +308,15 @@ proptest! {
         let mut cuts = cuts;
         cuts.sort_unstable();
         same_on_every_path(&feed, &cuts);
+    }
+
+    #[test]
+    fn valid_nested_feeds_random_cuts((feed, damaged) in nested_feed(), cuts in prop::collection::vec(0usize..3000, 0..4)) {
+        let mut cuts = cuts;
+        cuts.sort_unstable();
+        let answer = same_on_every_path(&feed, &cuts);
+        // The generator writes valid feeds: undamaged, every path keeps it.
+        prop_assert!(damaged || matches!(answer, Answer::Done(..)), "{answer:?}");
     }
 
     #[test]

@@ -293,6 +293,122 @@ fn plain_escapes(chunk: &[u8], i: usize, mut escaped: u64) -> bool {
     true
 }
 
+/// The block of `chunk` from `chunk[i]` (64 bytes, or the chunk's last
+/// ones in a zero-padded block whose extra bits are masked off), starting
+/// inside a string or not: the positions to visit and the backslashes
+/// inside strings. A block's escapes are checked from its masks
+/// ([`plain_escapes`]) and then not visited; when they do not all pass (an
+/// invalid one, a surrogate, one cut by the chunk's end), its backslashes
+/// are; a run of backslashes reaching the block's last byte escapes a byte
+/// of the next block, which the machine reads itself. `i` must be outside
+/// any escape.
+#[inline(always)]
+fn window<C: Classify>(chunk: &[u8], i: usize, in_string: bool) -> Block {
+    let n = chunk.len();
+    let (masks, valid) = match chunk.get(i..i + 64) {
+        Some(block) => (C::masks(block.try_into().expect("64 bytes")), u64::MAX),
+        None => {
+            let mut block = [0u8; 64];
+            block[..n - i].copy_from_slice(&chunk[i..]);
+            (C::masks(&block), (1u64 << (n - i)) - 1)
+        }
+    };
+    let l = layout::<C>(masks, in_string);
+    let mut visit = l.visit;
+    if l.backslash != 0 {
+        let tail = l.backslash.leading_ones();
+        let crossing = if tail == 0 {
+            0
+        } else {
+            l.backslash & (u64::MAX << (64 - tail))
+        };
+        visit |= if plain_escapes(chunk, i, l.escaped) {
+            crossing
+        } else {
+            l.backslash
+        };
+    }
+    Block {
+        start: i,
+        visit: visit & valid,
+        backslash: l.backslash,
+    }
+}
+
+/// The first position to visit at or after `from` (outside strings, and
+/// after the position last visited in `w`), classifying the blocks that
+/// follow `w` when it has none left; `None` at the chunk's end. The bytes
+/// skipped are whitespace, so a block may start at either place.
+#[inline(always)]
+fn next_position<C: Classify>(chunk: &[u8], w: &mut Block, from: usize) -> Option<usize> {
+    loop {
+        // `w` may start after `from` once it has moved on past whitespace.
+        let off = from.saturating_sub(w.start);
+        let (later, resume) = if off < 64 {
+            (w.visit & (u64::MAX << off), w.start + 64)
+        } else {
+            (0, from)
+        };
+        if later != 0 {
+            return Some(w.start + later.trailing_zeros() as usize);
+        }
+        if resume >= chunk.len() {
+            return None;
+        }
+        *w = window::<C>(chunk, resume, false);
+    }
+}
+
+/// `chunk[from]` when it is a position to visit (outside strings, not
+/// whitespace: a compact feed has its next token right there, and one
+/// load and compare find it), else [`next_position`].
+#[inline(always)]
+fn adjacent_position<C: Classify>(chunk: &[u8], w: &mut Block, from: usize) -> Option<usize> {
+    match chunk.get(from) {
+        Some(&b) if !is_ws(b) => Some(from),
+        _ => next_position::<C>(chunk, w, from),
+    }
+}
+
+/// The closing quote of the string opened at `chunk[p]` (a position of
+/// `w`, or one after it): the next position of `w` when it is a quote (escaped quotes are
+/// not visited, control bytes and unchecked backslashes are); or, when the
+/// string runs past `w`, the quote that [`Classify::string_run`] and the
+/// blocks from where it stops find, `w` moved on to the block that holds
+/// it. `None` for anything else (a control byte, an escape the blocks do
+/// not skip, the chunk's end), which the machine reads.
+#[inline(always)]
+fn string_close<C: Classify>(chunk: &[u8], w: &mut Block, p: usize) -> Option<usize> {
+    let n = chunk.len();
+    if p - w.start >= 64 {
+        // Found past `w` by `adjacent_position`: the block from the quote.
+        *w = window::<C>(chunk, p, false);
+    }
+    let later = w.visit & (u64::MAX << (p - w.start) << 1);
+    let at = if later != 0 {
+        w.start + later.trailing_zeros() as usize
+    } else {
+        // Nothing of the string's is left to visit in `w` (an escape that
+        // crossed its end would be): the string goes on past it.
+        let mut j = w.start + 64;
+        loop {
+            if j >= n {
+                return None;
+            }
+            j = C::string_run(chunk, j);
+            if j >= n {
+                return None;
+            }
+            *w = window::<C>(chunk, j, true);
+            if w.visit != 0 {
+                break w.start + w.visit.trailing_zeros() as usize;
+            }
+            j = w.start + 64;
+        }
+    };
+    (chunk[at] == b'"').then_some(at)
+}
+
 impl Scanner {
     /// A scanner reporting the members of element objects whose key is one
     /// of `keys` (or may be: a key with an escape, or one cut by a chunk's
@@ -448,41 +564,17 @@ impl Scanner {
                     break;
                 }
             }
-            let (masks, valid) = match chunk.get(i..i + 64) {
-                Some(block) => (C::masks(block.try_into().expect("64 bytes")), u64::MAX),
-                None => {
-                    let mut block = [0u8; 64];
-                    block[..n - i].copy_from_slice(&chunk[i..]);
-                    (C::masks(&block), (1u64 << (n - i)) - 1)
-                }
-            };
-            let l = layout::<C>(masks, self.state == State::Str);
-            let mut bits = l.visit;
-            if l.backslash != 0 {
-                // A run of backslashes reaching the block's last byte
-                // escapes a byte of the next block: the machine reads it.
-                let tail = l.backslash.leading_ones();
-                let crossing = if tail == 0 {
-                    0
-                } else {
-                    l.backslash & (u64::MAX << (64 - tail))
-                };
-                bits |= if plain_escapes(chunk, i, l.escaped) {
-                    crossing
-                } else {
-                    l.backslash
-                };
-            }
-            bits &= valid;
+            let w = window::<C>(chunk, i, self.state == State::Str);
+            let mut bits = w.visit;
             let mut next = i + 64;
             while bits != 0 {
                 let p = i + bits.trailing_zeros() as usize;
                 let block = Block {
                     start: i,
                     visit: bits,
-                    backslash: l.backslash,
+                    backslash: w.backslash,
                 };
-                let after = self.block_step(chunk, block, p, base, events)?;
+                let after = self.block_step::<C>(chunk, block, p, base, events)?;
                 let k = after - i;
                 if k >= 64 {
                     next = after;
@@ -500,7 +592,7 @@ impl Scanner {
     /// and closing brackets), the rest by the state machine. Returns the
     /// index of the next byte to read.
     #[inline(always)]
-    fn block_step(
+    fn block_step<C: Classify>(
         &mut self,
         chunk: &[u8],
         block: Block,
@@ -556,7 +648,7 @@ impl Scanner {
                 };
             }
             State::Key | State::ObjectFirst if b == b'"' => {
-                return Ok(self.members(chunk, block, p, base, events));
+                return Ok(self.walk::<C>(chunk, block, p, base, events));
             }
             State::Colon if b == b':' => {
                 self.state = State::Value;
@@ -632,14 +724,21 @@ impl Scanner {
         Ok(p + 1)
     }
 
-    /// The members of an object from the key whose opening quote is at
-    /// `chunk[p]` (state `Key` or `ObjectFirst`), as long as each is a key,
-    /// `:`, a whole string, integer or literal and a `,` in the block: the
-    /// run of a feed's items, taken without a turn of the state machine per
-    /// token. Stops at anything else, in the state the machine would be in
-    /// there; returns the index of the next byte to read.
+    /// The members of objects and the elements of arrays below the root's
+    /// elements, from the key whose opening quote is at `chunk[p]` (state
+    /// `Key` or `ObjectFirst`, depth 2 or more): keys, `:`, strings (short
+    /// or running past the block), integers and literals, nested objects
+    /// and arrays, `,` and closing brackets, each taken at the place in
+    /// this code that expects it, with no turn of the state machine and no
+    /// dispatch on its state. A block is classified wherever the walk needs
+    /// the next position ([`window`]), not at fixed 64-byte steps, so a
+    /// member that crosses a block's end does not end the walk. Stops at
+    /// anything else (an element's own `}`, a fraction, an escape to pair,
+    /// a token cut by the chunk's end, any error) in the state the machine
+    /// would be in there, and returns the index of the next byte to read,
+    /// which the machine reads next, so codes and offsets are its own.
     #[inline(always)]
-    fn members(
+    fn walk<C: Classify>(
         &mut self,
         chunk: &[u8],
         block: Block,
@@ -647,72 +746,126 @@ impl Scanner {
         base: u64,
         events: &mut Vec<Event>,
     ) -> usize {
-        let Block {
-            start: i,
-            visit: bits,
-            backslash,
-        } = block;
-        let depth = self.stack.len();
-        // The first position of the block at or after `from`, if any.
-        let next = |from: usize| {
-            let later = if from - i < 64 {
-                bits & (u64::MAX << (from - i))
-            } else {
-                0
-            };
-            (later != 0).then(|| i + later.trailing_zeros() as usize)
-        };
-        loop {
+        let mut w = block;
+        'key: loop {
+            // `p`: the opening quote of a key.
             let at = base + p as u64;
-            let Some(q) = string_end(chunk, i, p, bits) else {
+            let Some(q) = string_close::<C>(chunk, &mut w, p) else {
                 self.begin_string(at, true);
                 return p + 1;
             };
-            if depth == 2 {
+            if self.stack.len() == 2 {
                 let raw = &chunk[p + 1..q];
                 // A backslash inside: an escaped key, which the caller
-                // compares unescaped.
-                let escaped = backslash & (u64::MAX << (p - i)) & !(u64::MAX << (q - i)) != 0;
+                // compares unescaped (from the masks when the key lies in
+                // the block, as it nearly always does).
+                let escaped = if p >= w.start {
+                    w.backslash & (u64::MAX << (p - w.start)) & !(u64::MAX << (q - w.start)) != 0
+                } else {
+                    raw.contains(&b'\\')
+                };
                 let wanted = escaped || self.keys.contains(&raw);
                 self.key_end(at + 1, base + q as u64, wanted, events);
             }
-            // The `:` that must follow.
-            let Some(colon) = next(q + 1).filter(|&c| chunk[c] == b':') else {
-                self.state = State::Colon;
+            self.state = State::Colon;
+            let Some(colon) = adjacent_position::<C>(chunk, &mut w, q + 1) else {
                 return q + 1;
             };
-            self.state = State::Value;
-            // The value.
-            let Some(v) = next(colon + 1) else {
-                return colon + 1;
-            };
-            let value_at = base + v as u64;
-            let (end, kind) = match chunk[v] {
-                b'"' => {
-                    let Some(e) = string_end(chunk, i, v, bits) else {
-                        return colon + 1;
-                    };
-                    self.str_start = value_at + 1;
-                    (e + 1, ValueKind::String)
-                }
-                b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => match plain_scalar(chunk, v) {
-                    Some(scalar) => scalar,
-                    None => return colon + 1,
-                },
-                _ => return colon + 1,
-            };
-            if depth == 2 {
-                self.member_value_start = value_at;
+            if chunk[colon] != b':' {
+                return colon;
             }
-            self.value_done(kind, base + end as u64, events);
-            // The `,` and the next key.
-            let Some(comma) = next(end).filter(|&c| chunk[c] == b',') else {
-                return end;
-            };
-            self.state = State::Key;
-            match next(comma + 1) {
-                Some(k) if chunk[k] == b'"' => p = k,
-                _ => return comma + 1,
+            self.state = State::Value;
+            let mut from = colon + 1;
+            'value: loop {
+                // A value from `from` (state `Value` or `ArrayFirst`).
+                let Some(v) = adjacent_position::<C>(chunk, &mut w, from) else {
+                    return from;
+                };
+                let depth = self.stack.len();
+                let value_at = base + v as u64;
+                let end = match chunk[v] {
+                    b'"' => {
+                        if depth == 2 {
+                            self.member_value_start = value_at;
+                        }
+                        let Some(e) = string_close::<C>(chunk, &mut w, v) else {
+                            self.begin_string(value_at, false);
+                            return v + 1;
+                        };
+                        self.str_start = value_at + 1;
+                        self.value_done(ValueKind::String, base + e as u64 + 1, events);
+                        e + 1
+                    }
+                    b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                        let Some((end, kind)) = plain_scalar(chunk, v) else {
+                            return v;
+                        };
+                        if depth == 2 {
+                            self.member_value_start = value_at;
+                        }
+                        self.value_done(kind, base + end as u64, events);
+                        end
+                    }
+                    b @ (b'{' | b'[') if depth < self.max_depth => {
+                        if depth == 2 {
+                            self.member_value_start = value_at;
+                        }
+                        self.open(b);
+                        let Some(f) = adjacent_position::<C>(chunk, &mut w, v + 1) else {
+                            return v + 1;
+                        };
+                        match (b, chunk[f]) {
+                            (b'{', b'"') => {
+                                p = f;
+                                continue 'key;
+                            }
+                            (b'{', b'}') | (b'[', b']') => {
+                                self.stack.pop();
+                                self.value_done(ValueKind::Other, base + f as u64 + 1, events);
+                                f + 1
+                            }
+                            (b'[', _) => {
+                                from = f;
+                                continue 'value;
+                            }
+                            _ => return f,
+                        }
+                    }
+                    _ => return v,
+                };
+                // After a value (state `CommaOrClose`): `,` or a bracket.
+                from = end;
+                loop {
+                    let Some(a) = adjacent_position::<C>(chunk, &mut w, from) else {
+                        return from;
+                    };
+                    match (chunk[a], self.stack.last()) {
+                        (b',', Some(Frame::Object)) => {
+                            self.state = State::Key;
+                            let Some(k) = adjacent_position::<C>(chunk, &mut w, a + 1) else {
+                                return a + 1;
+                            };
+                            if chunk[k] != b'"' {
+                                return k;
+                            }
+                            p = k;
+                            continue 'key;
+                        }
+                        (b',', Some(Frame::Array)) => {
+                            self.state = State::Value;
+                            from = a + 1;
+                            continue 'value;
+                        }
+                        (b'}', Some(Frame::Object)) | (b']', Some(Frame::Array))
+                            if self.stack.len() > 2 =>
+                        {
+                            self.stack.pop();
+                            self.value_done(ValueKind::Other, base + a as u64 + 1, events);
+                            from = a + 1;
+                        }
+                        _ => return a,
+                    }
+                }
             }
         }
     }
@@ -942,6 +1095,7 @@ impl Scanner {
     }
 
     /// A value ended just before `end` (exclusive), at the current depth.
+    #[inline(always)]
     fn value_done(&mut self, kind: ValueKind, end: u64, events: &mut Vec<Event>) {
         match self.stack.len() {
             1 => events.push(Event::ElementEnd(end)),
