@@ -293,6 +293,16 @@ fn plain_escapes(chunk: &[u8], i: usize, mut escaped: u64) -> bool {
     true
 }
 
+/// Whether `raw` (a key's bytes, unescaped or not) is one of `keys`. Each
+/// key of an element is tested, a score of them an item, nearly all of
+/// them not wanted: the length and first byte rule them out without a call
+/// to `memcmp` (`slice::contains` made one per key of the same length).
+#[inline(always)]
+fn is_key(keys: &[&[u8]], raw: &[u8]) -> bool {
+    keys.iter()
+        .any(|k| k.len() == raw.len() && k.first() == raw.first() && *k == raw)
+}
+
 /// The block of `chunk` from `chunk[i]` (64 bytes, or the chunk's last
 /// ones in a zero-padded block whose extra bits are masked off), starting
 /// inside a string or not: the positions to visit and the backslashes
@@ -764,7 +774,7 @@ impl Scanner {
                 } else {
                     raw.contains(&b'\\')
                 };
-                let wanted = escaped || self.keys.contains(&raw);
+                let wanted = escaped || is_key(self.keys, raw);
                 self.key_end(at + 1, base + q as u64, wanted, events);
             }
             self.state = State::Colon;
@@ -1239,7 +1249,7 @@ impl Scanner {
                 let wanted = match self.str_start.checked_sub(base) {
                     Some(s) => {
                         let raw = &chunk[s as usize..(end - base) as usize];
-                        raw.contains(&b'\\') || self.keys.contains(&raw)
+                        raw.contains(&b'\\') || is_key(self.keys, raw)
                     }
                     // Begun in an earlier chunk: the caller holds its bytes.
                     None => !self.keys.is_empty(),
