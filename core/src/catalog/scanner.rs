@@ -220,12 +220,14 @@ fn string_end(chunk: &[u8], i: usize, p: usize, bits: u64) -> Option<usize> {
     (later != 0 && chunk[q] == b'"').then_some(q)
 }
 
-/// The end (exclusive) and kind of the literal or integer starting at
+/// The end (exclusive) and kind of the literal or number starting at
 /// `chunk[p]`, when it is a whole one in the chunk: `true`, `false`,
-/// `null`, or `-?(0|[1-9][0-9]*)` followed by a byte that cannot continue
-/// it. Anything else (a fraction, an exponent, a malformed or cut token) is
-/// `None`, for the state machine; whatever follows is read as the machine
-/// would, from the state after a value.
+/// `null`, or `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` followed by a
+/// byte of the chunk (so that the number cannot go on in the next one).
+/// Anything else (a malformed or cut token) is `None`, for the state
+/// machine; whatever follows is read as the machine would, from the state
+/// after a value (which is where the machine, too, finds a number's wrong
+/// byte: `01` or `1.5.3`).
 #[inline(always)]
 fn plain_scalar(chunk: &[u8], p: usize) -> Option<(usize, ValueKind)> {
     let rest = &chunk[p..];
@@ -247,20 +249,34 @@ fn plain_scalar(chunk: &[u8], p: usize) -> Option<(usize, ValueKind)> {
         }
         _ => {}
     }
-    let sign = usize::from(rest[0] == b'-');
-    let digits = match rest.get(sign)? {
-        b'0' => 1,
-        b'1'..=b'9' => rest[sign..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count(),
-        _ => return None,
+    let digits_from = |k: usize| {
+        rest.get(k..)
+            .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count())
     };
-    let end = sign + digits;
-    match rest.get(end)? {
-        b'.' | b'e' | b'E' => None,
-        _ => Some((p + end, ValueKind::Other)),
+    let sign = usize::from(rest[0] == b'-');
+    let mut end = sign
+        + match rest.get(sign)? {
+            b'0' => 1,
+            b'1'..=b'9' => digits_from(sign),
+            _ => return None,
+        };
+    if rest.get(end) == Some(&b'.') {
+        let fraction = digits_from(end + 1);
+        if fraction == 0 {
+            return None;
+        }
+        end += 1 + fraction;
     }
+    if matches!(rest.get(end), Some(b'e' | b'E')) {
+        let at = end + 1 + usize::from(matches!(rest.get(end + 1), Some(b'+' | b'-')));
+        let exponent = digits_from(at);
+        if exponent == 0 {
+            return None;
+        }
+        end = at + exponent;
+    }
+    rest.get(end)?;
+    Some((p + end, ValueKind::Other))
 }
 
 /// Hexadecimal digits.
@@ -734,19 +750,19 @@ impl Scanner {
         Ok(p + 1)
     }
 
-    /// The members of objects and the elements of arrays below the root's
-    /// elements, from the key whose opening quote is at `chunk[p]` (state
-    /// `Key` or `ObjectFirst`, depth 2 or more): keys, `:`, strings (short
-    /// or running past the block), integers and literals, nested objects
-    /// and arrays, `,` and closing brackets, each taken at the place in
-    /// this code that expects it, with no turn of the state machine and no
-    /// dispatch on its state. A block is classified wherever the walk needs
-    /// the next position ([`window`]), not at fixed 64-byte steps, so a
-    /// member that crosses a block's end does not end the walk. Stops at
-    /// anything else (an element's own `}`, a fraction, an escape to pair,
-    /// a token cut by the chunk's end, any error) in the state the machine
-    /// would be in there, and returns the index of the next byte to read,
-    /// which the machine reads next, so codes and offsets are its own.
+    /// The feed's items from the key whose opening quote is at `chunk[p]`
+    /// (state `Key` or `ObjectFirst`, depth 2 or more): keys, `:`, strings
+    /// (short or running past the block), numbers and literals, nested
+    /// objects and arrays, `,` and closing brackets, and from one item to
+    /// the next, each taken at the place in this code that expects it, with
+    /// no turn of the state machine and no dispatch on its state. A block is
+    /// classified wherever the walk needs the next position ([`window`]),
+    /// not at fixed 64-byte steps, so a member that crosses a block's end
+    /// does not end the walk. Stops at anything else (the root's `]`, an
+    /// escape to pair, a token cut by the chunk's end, any error) in the
+    /// state the machine would be in there, and returns the index of the
+    /// next byte to read, which the machine reads next, so codes and offsets
+    /// are its own.
     #[inline(always)]
     fn walk<C: Classify>(
         &mut self,
@@ -792,6 +808,11 @@ impl Scanner {
                     return from;
                 };
                 let depth = self.stack.len();
+                if depth == 1 && chunk[v] != b'{' {
+                    // The root's elements are objects: the machine says
+                    // what else this is.
+                    return v;
+                }
                 let value_at = base + v as u64;
                 let end = match chunk[v] {
                     b'"' => {
@@ -817,8 +838,11 @@ impl Scanner {
                         end
                     }
                     b @ (b'{' | b'[') if depth < self.max_depth => {
-                        if depth == 2 {
-                            self.member_value_start = value_at;
+                        match depth {
+                            // The next item.
+                            1 => events.push(Event::ElementStart(value_at)),
+                            2 => self.member_value_start = value_at,
+                            _ => {}
                         }
                         self.open(b);
                         let Some(f) = adjacent_position::<C>(chunk, &mut w, v + 1) else {
@@ -866,8 +890,10 @@ impl Scanner {
                             from = a + 1;
                             continue 'value;
                         }
+                        // Up to the item's own `}`; the root's `]` is the
+                        // machine's.
                         (b'}', Some(Frame::Object)) | (b']', Some(Frame::Array))
-                            if self.stack.len() > 2 =>
+                            if self.stack.len() > 1 =>
                         {
                             self.stack.pop();
                             self.value_done(ValueKind::Other, base + a as u64 + 1, events);
