@@ -216,8 +216,17 @@ fn feed() -> impl Strategy<Value = Vec<u8>> {
         token(),
     ];
     let item = prop::collection::vec(member, 0..6).prop_map(|m| format!("{{{}}}", m.join(",")));
+    feed_of(item, 6).prop_map(|(bytes, _)| bytes)
+}
+
+/// A feed of up to `most - 1` of `item`, then perhaps damaged by one byte
+/// (and whether it was).
+fn feed_of(
+    item: impl Strategy<Value = String>,
+    most: usize,
+) -> impl Strategy<Value = (Vec<u8>, bool)> {
     (
-        prop::collection::vec(item, 0..6),
+        prop::collection::vec(item, 0..most),
         prop::option::of((any::<prop::sample::Index>(), any::<u8>())),
     )
         .prop_map(|(items, damage)| {
@@ -226,7 +235,7 @@ fn feed() -> impl Strategy<Value = Vec<u8>> {
                 let at = at.index(bytes.len());
                 bytes[at] = b;
             }
-            bytes
+            (bytes, damage.is_some())
         })
 }
 
@@ -302,18 +311,7 @@ fn nested_feed() -> impl Strategy<Value = (Vec<u8>, bool)> {
             m.push(format!("\"buy_url\":{g}{url}"));
             format!("{{{g}{}{g}}}", m.join(&format!(",{g}")))
         });
-    (
-        prop::collection::vec(item, 0..5),
-        prop::option::of((any::<prop::sample::Index>(), any::<u8>())),
-    )
-        .prop_map(|(items, damage)| {
-            let mut bytes = format!("[{}]", items.join(",\n")).into_bytes();
-            if let Some((at, b)) = damage {
-                let at = at.index(bytes.len());
-                bytes[at] = b;
-            }
-            (bytes, damage.is_some())
-        })
+    feed_of(item, 5)
 }
 
 proptest! {

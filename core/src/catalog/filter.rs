@@ -67,9 +67,8 @@ fn first_error(
 /// scanner's events are acted on. A chunk of megabytes read whole would be
 /// validated, scanned and copied from memory three times over; a batch
 /// this size is validated, scanned and its kept items copied out while it
-/// is still in L2. Every answer,
-/// count, error and offset is the same for any batch size: the scanner
-/// resumes anywhere, as between chunks.
+/// is still in L2. Every answer, count, error and offset is the same for
+/// any batch size: the scanner resumes anywhere, as between chunks.
 const SCAN_BATCH: usize = 64 * 1024;
 
 /// What a chunk may have changed before its error was found in a later

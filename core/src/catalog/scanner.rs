@@ -322,7 +322,7 @@ fn is_key(keys: &[&[u8]], raw: &[u8]) -> bool {
 /// The block of `chunk` from `chunk[i]` (64 bytes, or the chunk's last
 /// ones in a zero-padded block whose extra bits are masked off), starting
 /// inside a string or not: the positions to visit and the backslashes
-/// inside strings. A block's escapes are checked from its masks
+/// inside strings. A block's escapes, found from its masks, are checked
 /// ([`plain_escapes`]) and then not visited; when they do not all pass (an
 /// invalid one, a surrogate, one cut by the chunk's end), its backslashes
 /// are; a run of backslashes reaching the block's last byte escapes a byte
@@ -397,11 +397,11 @@ fn adjacent_position<C: Classify>(chunk: &[u8], w: &mut Block, from: usize) -> O
 }
 
 /// The closing quote of the string opened at `chunk[p]` (a position of
-/// `w`, or one after it): the next position of `w` when it is a quote (escaped quotes are
-/// not visited, control bytes and unchecked backslashes are); or, when the
-/// string runs past `w`, the quote that [`Classify::string_run`] and the
-/// blocks from where it stops find, `w` moved on to the block that holds
-/// it. `None` for anything else (a control byte, an escape the blocks do
+/// `w`, or one after it): the next position of `w` when it is a quote
+/// (escaped quotes are not visited, control bytes and unchecked
+/// backslashes are); or, when the string runs past `w`, the quote that
+/// [`Classify::string_run`] and the blocks from where it stops find, `w`
+/// moved on to the block that holds it. `None` for anything else (a control byte, an escape the blocks do
 /// not skip, the chunk's end), which the machine reads.
 #[inline(always)]
 fn string_close<C: Classify>(chunk: &[u8], w: &mut Block, p: usize) -> Option<usize> {
