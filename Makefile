@@ -205,7 +205,7 @@ profile-scan:
 ## (callgrind counts repeat exactly on a busy machine).
 profile-buylink:
 	$(CARGO) build -q --profile profiling -p resale-core --example buy_link_profile
-	for m in owned ref; do \
+	for m in owned fused ref; do \
 	  a=$$(valgrind --tool=callgrind --callgrind-out-file=target/callgrind.buylink.$$m.10k.out \
 	    target/profiling/examples/buy_link_profile $$m 10000 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,); \
 	  b=$$(valgrind --tool=callgrind --callgrind-out-file=target/callgrind.buylink.$$m.out \

@@ -3,7 +3,8 @@
 //! (pure PHP, pure JS) and a baseline (the `url` crate's parse of the same
 //! link) measured in the same run.
 //!
-//! Two forms of each: the owned answers (`rewrite_buy_url`,
+//! Two forms of each: the owned answers (`buy_link`, one call with both
+//! answers in one allocation; and `rewrite_buy_url` then
 //! `check_shop_request`: a `String` and a `ShopRequest` per call), and the
 //! hot path the C ABI takes (`rewrite_buy_url_into` into a reused buffer,
 //! `check_shop_request_ref` borrowing from the query, the redirect URL
@@ -25,7 +26,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("check", |b| {
         b.iter(|| policy.check_shop_request(black_box(SHOP)))
     });
+    // The job in one call (`buy_link`: the rewrite and the check of what it
+    // wrote, fused), and as the two calls it answers as.
     g.bench_function("rewrite+check", |b| {
+        b.iter(|| policy.buy_link(black_box(LINK)))
+    });
+    g.bench_function("rewrite then check", |b| {
         b.iter(|| {
             let out = policy.rewrite_buy_url(black_box(LINK)).unwrap();
             let resale_core::RewriteOutcome::Rewritten(url) = out else {

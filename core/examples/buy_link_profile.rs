@@ -7,7 +7,7 @@
 //!     valgrind --tool=callgrind target/profiling/examples/buy_link_profile owned 10000
 //!
 //! `owned` calls `rewrite_buy_url` and `check_shop_request` (owned
-//! answers); `ref` what the C ABI calls (`rewrite_buy_url_into` and
+//! answers); `fused` `buy_link` (the same answers from one call); `ref` what the C ABI calls (`rewrite_buy_url_into` and
 //! `check_shop_request_ref`, the redirect URL written out, buffers reused).
 //! The inputs are those of `benches/buy_link.rs`.
 use resale_core::{Policy, RewriteOutcome};
@@ -32,6 +32,10 @@ fn main() {
                 };
                 accepted += usize::from(policy.check_shop_request(&url).is_ok());
             }
+            "fused" => {
+                let done = policy.buy_link(link).expect("a URL");
+                accepted += usize::from(std::hint::black_box(done).is_ok());
+            }
             "ref" => {
                 url.clear();
                 redirect.clear();
@@ -42,7 +46,7 @@ fn main() {
                     accepted += 1;
                 }
             }
-            _ => panic!("usage: buy_link_profile owned|ref [ROUNDS]"),
+            _ => panic!("usage: buy_link_profile owned|fused|ref [ROUNDS]"),
         }
     }
     println!("{mode}: {accepted} of {rounds} accepted");

@@ -57,7 +57,7 @@ pub mod vectors;
 pub use error::{Domain, Error};
 pub use policy::Policy;
 pub use rewrite::{RewriteOutcome, UnchangedReason};
-pub use shop_request::{Action, ShopRequest, ShopRequestRef};
+pub use shop_request::{Action, BuyLink, ShopRequest, ShopRequestRef};
 
 /// The crate's README (its crates.io page) as a doctest, so its example runs.
 #[doc = include_str!("../README.md")]

@@ -163,7 +163,13 @@ impl Policy {
     /// and then `query` appended to its own query. `query` is encoded
     /// as [`push_query_safe`] does, unless `plain` says it has no byte
     /// to encode.
-    fn write_shop_link(&self, out: &mut String, id: &str, query: Option<&str>, plain: bool) {
+    pub(crate) fn write_shop_link(
+        &self,
+        out: &mut String,
+        id: &str,
+        query: Option<&str>,
+        plain: bool,
+    ) {
         let (base, sep) = self.shop_link_base();
         out.reserve(self.shop_link_len(id, query));
         out.push_str(base);
@@ -182,7 +188,7 @@ impl Policy {
 
     /// The length of [`Policy::write_shop_link`]'s link when nothing in
     /// `query` is encoded (its least).
-    fn shop_link_len(&self, id: &str, query: Option<&str>) -> usize {
+    pub(crate) fn shop_link_len(&self, id: &str, query: Option<&str>) -> usize {
         // `?` or `&`, `extension-id=`, and the `&` before the query.
         self.shop_link_base().0.len() + 15 + id.len() + query.map_or(0, str::len)
     }
@@ -217,7 +223,7 @@ impl Policy {
 /// is one the WHATWG path and query keep as they are. The property test
 /// `canonical_fast_path_equals_full_parse` checks the answer against the
 /// `url` crate. One pass over the bytes.
-fn canonical_buy_link(input: &str) -> Option<(&str, Option<&str>)> {
+pub(crate) fn canonical_buy_link(input: &str) -> Option<(&str, Option<&str>)> {
     const CANONICAL_PREFIX: &str = "https://go.plesk.com/buy-plesk-ext/";
     let rest = input.strip_prefix(CANONICAL_PREFIX)?;
     // The path is an extension code (whose alphabet is canonical), perhaps

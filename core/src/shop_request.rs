@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 
 use crate::query::{limits, QueryError, RawPair, ValueIn};
+use crate::rewrite::{canonical_buy_link, UnchangedReason, MAX_URL_BYTES};
 use crate::syntax;
 use crate::{Error, Policy};
 
@@ -514,10 +515,44 @@ impl Run {
     /// The kept pairs, joined by `&`, as a slice of `query` (the text they
     /// were found in), when they lie so.
     fn joined<'q>(&self, query: &'q str) -> Option<&'q str> {
-        (self.joined && self.next_slot > 0)
-            .then(|| query.get(self.start..self.end))
-            .flatten()
+        self.span().and_then(|at| query.get(at))
     }
+
+    /// Where the kept pairs lie, joined by `&`, when they lie so.
+    fn span(&self) -> Option<std::ops::Range<usize>> {
+        (self.joined && self.next_slot > 0).then_some(self.start..self.end)
+    }
+}
+
+/// Where [`Pass::read`] starts: before the first pair of its query
+/// ([`Start::QUERY`]), or, for [`Policy::buy_link`], after the pair the
+/// rewrite wrote in front of the link's own query (`extension-id=<id>`,
+/// whose checks the rewrite already made), as the pass over the whole
+/// rewritten query would be there.
+#[derive(Clone, Copy)]
+struct Start {
+    /// Pairs already counted.
+    count: usize,
+    /// Fields already met, as bits.
+    seen: u8,
+    /// The pairs already kept.
+    run: Run,
+    /// Where the query's first byte lies in the text the run's positions
+    /// are in.
+    at: usize,
+}
+
+// A canonical link's rewritten query is within the query limit.
+const _: () = assert!(MAX_URL_BYTES - 22 <= limits::MAX_QUERY_BYTES);
+
+impl Start {
+    /// Before the first pair; positions are in the query.
+    const QUERY: Start = Start {
+        count: 0,
+        seen: 0,
+        run: Run::EMPTY,
+        at: 0,
+    };
 }
 
 impl Pass {
@@ -538,6 +573,7 @@ impl Pass {
         query: &'q str,
         slots: &mut Slots<'q, V::Value>,
         values: &mut V,
+        start: Start,
     ) -> Result<Pass, QueryError> {
         // `query` may still carry its fragment, which the pairs end at; only
         // a text over the limit is cut first, to measure the query alone.
@@ -547,14 +583,14 @@ impl Pass {
         }
         let own = policy.shop_query_pairs();
         let mut own_left = OwnPairs::new(own.len());
-        let mut seen = 0u8; // the fields met, as bits
+        let mut seen = start.seen; // the fields met, as bits
         let mut others = Names::default(); // the other names met
         let mut duplicate: Option<Cow<'q, str>> = None;
         let mut plain = true;
-        let mut run = Run::EMPTY;
+        let mut run = start.run;
         // Counted by hand: `enumerate`'s `next` was not inlined into both
         // instances of the pass (callgrind: ~190 instructions a check).
-        let mut count = 0;
+        let mut count = start.count;
         #[allow(clippy::explicit_counter_loop)]
         for pair in crate::query::pairs_before_fragment(query) {
             if count == limits::MAX_PARAMS {
@@ -577,7 +613,7 @@ impl Pass {
                     seen |= 1 << f;
                     if !V::is_empty(&value) {
                         plain &= !pair.needs_encoding();
-                        let at = pair.raw.as_ptr() as usize - query.as_ptr() as usize;
+                        let at = start.at + (pair.raw.as_ptr() as usize - query.as_ptr() as usize);
                         run.keep(f, at, pair.raw.len());
                         slots[f] = Some((value, pair.raw));
                     }
@@ -872,6 +908,51 @@ impl ShopRequest {
     }
 }
 
+/// A Plesk buy link rewritten to the shop, and the request it brings
+/// there, accepted: what [`Policy::buy_link`] answers. The rewritten link
+/// is kept in the request's text (one allocation for both).
+#[derive(Clone)]
+pub struct BuyLink {
+    request: ShopRequest,
+    /// Where the rewritten link lies in the request's text.
+    url: Span,
+}
+
+impl BuyLink {
+    /// The rewritten link (what [`Policy::rewrite_buy_url`] answers).
+    pub fn url(&self) -> &str {
+        self.request.at(self.url)
+    }
+
+    /// The accepted request (what [`Policy::check_shop_request`] of
+    /// [`BuyLink::url`] answers).
+    pub fn request(&self) -> &ShopRequest {
+        &self.request
+    }
+
+    /// The request alone.
+    pub fn into_request(self) -> ShopRequest {
+        self.request
+    }
+}
+
+impl PartialEq for BuyLink {
+    fn eq(&self, other: &BuyLink) -> bool {
+        self.url() == other.url() && self.request == other.request
+    }
+}
+
+impl Eq for BuyLink {}
+
+impl std::fmt::Debug for BuyLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuyLink")
+            .field("url", &self.url())
+            .field("request", &self.request)
+            .finish()
+    }
+}
+
 impl Policy {
     /// Check what arrived at the shop.
     ///
@@ -901,7 +982,7 @@ impl Policy {
             text: String::new(),
             reserve: 2 * query.len().min(limits::MAX_QUERY_BYTES),
         };
-        let run = Pass::read(self, query, &mut slots, &mut values)?.run;
+        let run = Pass::read(self, query, &mut slots, &mut values, Start::QUERY)?.run;
         let text = values.text;
         let action = self.check_fields(&slots, |v| match v {
             ValueIn::Raw(v) => v,
@@ -950,7 +1031,7 @@ impl Policy {
         let Pass {
             plain: forward_plain,
             run,
-        } = Pass::read(self, query, &mut slots, &mut Cows)?;
+        } = Pass::read(self, query, &mut slots, &mut Cows, Start::QUERY)?;
         let action = self.check_fields(&slots, |v| v)?;
         // The raw pairs in the slots' order, which is the forward order.
         let forward = slots.each_ref().map(raw);
@@ -967,6 +1048,142 @@ impl Policy {
             forward,
             forward_joined: run.joined(query),
             forward_plain,
+        })
+    }
+
+    /// A Plesk buy link rewritten to the shop and the request it brings
+    /// there checked, in one call: what [`Policy::rewrite_buy_url`] then
+    /// [`Policy::check_shop_request`] of the rewritten link answer, the
+    /// same link, request, rejections and unchanged reasons
+    /// (`Ok(Err(reason))`), with one allocation for both.
+    ///
+    /// A link written as Plesk writes it, to a shop URL without a query of
+    /// its own, is checked where the rewrite left it: the pass over the
+    /// rewritten query starts after the `extension-id=<id>` pair the
+    /// rewrite wrote (an extension code, so its checks are the rewrite's),
+    /// reads the link's own pairs from the link, and decodes into the
+    /// answer's text behind the rewritten link. Any other link takes the
+    /// two calls. The property test `buy_link_is_rewrite_then_check` holds
+    /// the two ways to the same answers.
+    ///
+    /// ```
+    /// use resale_core::Policy;
+    /// let policy = Policy::from_json(r#"{"shop_url": "https://shop.com", "extensions": {"docker": {}}}"#).unwrap();
+    /// let link = policy.buy_link("https://go.plesk.com/buy-plesk-ext/docker?kn=PLSK.12345678.0001").unwrap().unwrap();
+    /// assert_eq!(link.url(), "https://shop.com/?extension-id=docker&kn=PLSK.12345678.0001");
+    /// assert_eq!(link.request().key_number(), "PLSK.12345678.0001");
+    /// let no = policy.buy_link("https://go.plesk.com/buy-plesk-ext/docker?kn=1").unwrap_err();
+    /// assert_eq!(no.code, "kn.malformed");
+    /// assert!(policy.buy_link("https://example.com/").unwrap().is_err()); // not a buy link
+    /// ```
+    pub fn buy_link(&self, input: &str) -> Result<Result<BuyLink, UnchangedReason>, Error> {
+        // `?` after the base: the shop URL has no pairs of its own, so the
+        // rewritten query is `extension-id=<id>` and the link's query.
+        if input.len() <= MAX_URL_BYTES && self.shop_link_base().1 == '?' {
+            if let Some((id, query)) = canonical_buy_link(input) {
+                return self
+                    .check_canonical_link(id, query.unwrap_or_default())
+                    .map(Ok);
+            }
+        }
+        let mut url = String::new();
+        if let Err(reason) = self.rewrite_buy_url_into(input, &mut url)? {
+            return Ok(Err(reason));
+        }
+        let mut request = self.check_shop_request(&url)?;
+        let start = request.text.len();
+        request.text.push_str(&url);
+        let url = Span::of(start..request.text.len());
+        Ok(Ok(BuyLink { request, url }))
+    }
+
+    /// [`Policy::buy_link`] of a link [`canonical_buy_link`] answered
+    /// (`id`, `query`) to a shop URL without a query: the check of the
+    /// rewritten link, reading the link's own query where it lies in
+    /// `input` (the same bytes as the rewritten link's tail).
+    fn check_canonical_link(&self, id: &str, query: &str) -> Result<BuyLink, Error> {
+        // The rewritten link, and room behind it for values to decode
+        // (no longer than the query they come from).
+        let mut text = String::with_capacity(self.shop_link_len(id, Some(query)) + query.len());
+        self.write_shop_link(&mut text, id, Some(query), true);
+        let url_len = text.len();
+        // `<base>?extension-id=<id>[&<query>]`: where each part lies.
+        let query_at = url_len - query.len();
+        let id_end = if query.is_empty() {
+            url_len
+        } else {
+            query_at - 1
+        };
+        let id_at = id_end - id.len();
+        let pair_at = id_at - param::EXTENSION_ID.len() - 1;
+        // The pass over the rewritten query, after its first pair: counted,
+        // its field met and kept, its value where the rewrite wrote it (the
+        // raw pair beside it is not read: positions are).
+        let mut slots: Slots<'_, ValueIn<'_>> = Default::default();
+        slots[EXTENSION_ID] = Some((ValueIn::At(id_at..id_end), id));
+        let mut run = Run::EMPTY;
+        run.keep(EXTENSION_ID, pair_at, id_end - pair_at);
+        let start = Start {
+            count: 1,
+            seen: 1 << EXTENSION_ID,
+            run,
+            at: query_at,
+        };
+        // The rewritten query is the link's length less 22 bytes (35 of
+        // prefix, 13 of `extension-id=`, the `?` and `&`), so within the
+        // limit the pass would measure (the assertion below).
+        let mut values = Text { text, reserve: 0 };
+        let run = Pass::read(self, query, &mut slots, &mut values, start)?.run;
+        let mut text = values.text;
+        let action = self.check_fields(&slots, |v| match v {
+            ValueIn::Raw(v) => v,
+            ValueIn::At(at) => text.get(at.clone()).unwrap_or_default(),
+        })?;
+        // Where a kept pair or value lies in `text`: what the pass read
+        // from `query` lies in the link's tail.
+        let in_text = |part: &str| query_at + (part.as_ptr() as usize - query.as_ptr() as usize);
+        let forward = match run.span() {
+            Some(at) => Span::of(at),
+            None => {
+                // Not one slice: the pairs in forward order, copied behind.
+                let start = text.len();
+                for (slot, field) in slots.iter().enumerate() {
+                    let Some((_, raw)) = field else { continue };
+                    let at = if slot == EXTENSION_ID {
+                        pair_at..id_end
+                    } else {
+                        in_text(raw)..in_text(raw) + raw.len()
+                    };
+                    if text.len() > start {
+                        text.push('&');
+                    }
+                    text.extend_from_within(at);
+                }
+                Span::of(start..text.len())
+            }
+        };
+        let span = |field: &Option<Field<'_, ValueIn<'_>>>| {
+            field.as_ref().map(|(v, _)| match v {
+                ValueIn::At(at) => Span::of(at.clone()),
+                ValueIn::Raw(v) => Span::of(in_text(v)..in_text(v) + v.len()),
+            })
+        };
+        let empty = Span { start: 0, end: 0 };
+        let request = ShopRequest {
+            forward,
+            // Both present: `check_fields` said so.
+            extension_id: span(&slots[EXTENSION_ID]).unwrap_or(empty),
+            key_number: span(&slots[KEY_NUMBER]).unwrap_or(empty),
+            token: span(&slots[TOKEN]),
+            product_id: span(&slots[PRODUCT_ID]),
+            coupon: span(&slots[COUPON]),
+            extension_key_number: span(&slots[EXTENSION_KEY_NUMBER]),
+            action,
+            text,
+        };
+        Ok(BuyLink {
+            request,
+            url: Span::of(0..url_len),
         })
     }
 
