@@ -98,9 +98,10 @@ test-php: ffi build
 	cd bindings/php && RESALE_LIB=$(CURDIR)/target/release/libresale.so phpunit
 	RESALE_LIB=$(CURDIR)/target/release/libresale.so node --test bindings/php/test/
 
-## bench-php: rewrite + check through PHP's FFI against a pure-PHP implementation.
+## bench-php: rewrite + check through PHP's FFI against a pure-PHP implementation,
+## both with opcache on and the JIT off, as PHP-FPM runs them on Debian.
 bench-php: ffi
-	RESALE_LIB=$(CURDIR)/target/release/libresale.so php bindings/php/bench/bench.php
+	RESALE_LIB=$(CURDIR)/target/release/libresale.so php -d opcache.enable_cli=1 -d opcache.jit=off bindings/php/bench/bench.php
 
 ## nginx-module: ngx_http_resale_module.so for Debian's nginx, linking libresale.a
 ## (target/nginx-build/nginx-<version>/objs/).

@@ -76,6 +76,13 @@ def have(tool):
     return shutil.which(tool) is not None
 
 
+# PHP as PHP-FPM runs it on Debian: opcache on (php8.2-opcache, which the CLI
+# leaves off unless opcache.enable_cli), the JIT off as Debian ships it
+# (opcache.jit=off). Every PHP row of the buy link, FFI and pure-PHP peers
+# alike, runs with these flags, so their ratios compare like with like.
+PHP_PROD = ["php", "-d", "opcache.enable_cli=1", "-d", "opcache.jit=off"]
+
+
 def criterion(quick, secs):
     """Criterion's timing flags: the real thing, or a brief pass that only proves the bench runs."""
     if quick:
@@ -110,9 +117,9 @@ def bench_buy_link(t, quick):
     # The same rewrite + check written in each peer language, run by its tool.
     for tool, script, name, how in (
             ("node", "benches/peers/js-buy-link.mjs", "peer: plain JS", "new URL + URLSearchParams"),
-            ("php", "benches/peers/php-buy-link.php", "peer: pure PHP", "parse_url/parse_str")):
+            ("php", "benches/peers/php-buy-link.php", "peer: pure PHP", "parse_url/parse_str, opcache on")):
         if have(tool):
-            peer = json.loads(run([tool, script, iters]).stdout)
+            peer = json.loads(run([*(PHP_PROD if tool == "php" else [tool]), script, iters]).stdout)
             t.add("buy link", f"{name} ({how})", ns_per_call=peer["ns_per_call"],
                   ratio_to_native=peer["ns_per_call"] / native)
         else:
@@ -213,11 +220,13 @@ def bench_php_ffi(t, quick, feeds, baselines, native_pair_ns):
     run(["cargo", "build", "--release", "-q", "-p", "resale-ffi"])
     env = dict(os.environ, RESALE_LIB=str(lib))
     php = ROOT / "bindings" / "php"
-    b = json.loads(run(["php", "bench/bench.php", "--json", "--calls", "5000" if quick else "100000"],
+    # Both implementations in one run of PHP, opcache on as in production
+    # (PHP_PROD; the JSON says whether opcache and the JIT were on).
+    b = json.loads(run([*PHP_PROD, "bench/bench.php", "--json", "--calls", "5000" if quick else "100000"],
                        cwd=php, env=env).stdout)
-    t.add("buy link", "resale PHP FFI: rewrite+check", ns_per_call=b["ffi_us_per_pair"] * 1e3,
+    t.add("buy link", "resale PHP FFI: rewrite+check (opcache on, JIT off)", ns_per_call=b["ffi_us_per_pair"] * 1e3,
           ratio_to_native=b["ffi_us_per_pair"] * 1e3 / native_pair_ns)
-    t.add("buy link", "peer: pure PHP, same run as the FFI row", ns_per_call=b["php_us_per_pair"] * 1e3,
+    t.add("buy link", "peer: pure PHP, same run as the FFI row (opcache on, JIT off)", ns_per_call=b["php_us_per_pair"] * 1e3,
           ratio_to_native=b["php_us_per_pair"] * 1e3 / native_pair_ns)
     # The FFI row against pure PHP in the same run (baseline / row), and the
     # floor under it: one trivial foreign call, ffi_calls_per_pair of them a pair.
@@ -228,7 +237,7 @@ def bench_php_ffi(t, quick, feeds, baselines, native_pair_ns):
           ratio_to_native=b["ffi_minus_floor_us_per_pair"] * 1e3 / native_pair_ns)
     # The same job as one foreign call (Policy::buyLink, resale_buy_link),
     # and that minus its one call floor.
-    t.add("buy link", "resale PHP FFI: buyLink (rewrite+check, one call)", ns_per_call=b["ffi_one_call_us_per_pair"] * 1e3,
+    t.add("buy link", "resale PHP FFI: buyLink (rewrite+check, one call; opcache on, JIT off)", ns_per_call=b["ffi_one_call_us_per_pair"] * 1e3,
           ratio_to_native=b["ffi_one_call_us_per_pair"] * 1e3 / native_pair_ns)
     t.add("buy link", "resale PHP FFI: buyLink minus 1 call floor", ns_per_call=b["ffi_one_call_minus_floor_us_per_pair"] * 1e3,
           ratio_to_native=b["ffi_one_call_minus_floor_us_per_pair"] * 1e3 / native_pair_ns)

@@ -36,8 +36,10 @@ apt_install() {
 
 setup_apt() {
   # jq and php8.2-cli: peers of `make bench`; PHP also reads feeds as Plesk
-  # does, for the differential tests.
-  apt_install jq php8.2-cli
+  # does, for the differential tests. php8.2-opcache: `make bench` runs its
+  # PHP rows with opcache on, as PHP-FPM does (not a dependency of the CLI
+  # once recommends are left out).
+  apt_install jq php8.2-cli php8.2-opcache
   command -v node >/dev/null || apt_install nodejs npm
 }
 
@@ -104,7 +106,7 @@ setup_ffi() {
 # executor, Resale\License\Executor), xml (its XML-RPC answers), PDO SQLite
 # (the entitlement store's concurrency test) and PHPUnit 9
 setup_php() {
-  apt_install php8.2-cli php8.2-curl php8.2-xml php8.2-sqlite3 phpunit
+  apt_install php8.2-cli php8.2-opcache php8.2-curl php8.2-xml php8.2-sqlite3 phpunit
 }
 
 # ---- the nginx module: Debian's nginx, its module build tree (nginx-dev), wrk for the load test

@@ -10,6 +10,11 @@ declare(strict_types=1);
  * each, in the same run.
  *
  *   RESALE_LIB=target/release/libresale.so php bench/bench.php [--json] [--calls N]
+ *
+ * `make bench` and `make bench-php` run it as PHP-FPM runs PHP on Debian:
+ * `php -d opcache.enable_cli=1 -d opcache.jit=off` (opcache on, JIT off, as
+ * php8.2-opcache ships), both implementations in the same run; `opcache_on`
+ * and `opcache_jit_on` in the JSON say what this run had.
  */
 
 require __DIR__ . '/../autoload.php';
@@ -163,6 +168,7 @@ $floor = $callsPerPair * $best['trivial'];
 $result = [
     'calls' => $calls,
     'php_version' => PHP_VERSION,
+    'opcache_on' => (bool) ((function_exists('opcache_get_status') ? opcache_get_status(false) : false)['opcache_enabled'] ?? false),
     'opcache_jit' => (string) ini_get('opcache.jit'),
     // Whether the JIT actually ran (opcache.jit alone does not say: the CLI
     // has opcache off unless opcache.enable_cli).
@@ -190,8 +196,8 @@ $result = [
 if ($json) {
     echo json_encode($result, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES), "\n";
 } else {
-    printf("rewriteBuyUrl + checkShopRequest, %d pairs each (best of 3 rounds), PHP %s, JIT %s\n",
-        $calls, PHP_VERSION, $result['opcache_jit_on'] ? 'on' : 'off');
+    printf("rewriteBuyUrl + checkShopRequest, %d pairs each (best of 3 rounds), PHP %s, opcache %s, JIT %s\n",
+        $calls, PHP_VERSION, $result['opcache_on'] ? 'on' : 'off', $result['opcache_jit_on'] ? 'on' : 'off');
     printf("  resale through FFI : %.3f µs per pair (%d foreign calls)\n", $result['ffi_us_per_pair'], $callsPerPair);
     printf("  pure PHP           : %.3f µs per pair\n", $result['php_us_per_pair']);
     printf("  pure PHP / FFI     : %.2f×\n", $result['ratio_php_over_ffi']);
