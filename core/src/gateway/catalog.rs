@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::{hex, Gateway, Reply, Request, ENGINE_VERSION};
 use crate::catalog::{catalog_kind, CatalogKind};
+use crate::{report, Error};
 
 /// How to fetch one catalog request from the upstream.
 #[derive(Debug, Clone)]
@@ -87,7 +88,11 @@ pub enum Answer {
     /// Send the upstream's answer as it is (not a feed, or not a success).
     Pass,
     /// Stream the body through the catalog filter under these status and
-    /// headers (`reply.body` is empty), unless the request was `HEAD`.
+    /// headers (`reply.body` is empty), unless the request was `HEAD`; or,
+    /// where the edge reads it whole first, filter it in one call, and
+    /// answer a feed that cannot be filtered with
+    /// [`CatalogPlan::invalid_feed`] (a body cut short of its
+    /// `Content-Length`: [`CatalogPlan::truncated`]).
     /// `ttl` is how long the edge may keep the filtered feed (0: not at all).
     Filter {
         /// Status and headers for the filtered feed.
@@ -448,6 +453,46 @@ impl CatalogPlan {
         self.body_for_method(Reply::error(502, "upstream.unreachable", &message))
     }
 
+    /// The `502` for a feed an edge read whole and could not filter
+    /// (`error`: the filter's, `catalog.*`). Nothing of the feed was sent
+    /// yet, so the edge can say why instead of aborting a stream: the body
+    /// is the catalog error's report (`report::catalog_error`, the shared
+    /// vectors' shape: `code`, `offset`, `message`), its message saying that
+    /// the upstream sent it. An edge that streams aborts instead.
+    ///
+    /// ```
+    /// use resale_core::gateway::{Decision, Gateway, Request};
+    /// let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+    /// let Decision::Catalog(plan) = gw.route(&Request::get("/api/v4/packages")) else { panic!() };
+    /// let e = gw.policy().filter_catalog("/api/v4/packages", b"[{\"code\":").unwrap_err();
+    /// let r = plan.invalid_feed(&e);
+    /// assert_eq!(r.status, 502);
+    /// assert!(r.body.starts_with("{\"status\":\"error\",\"code\":\"catalog.json.truncated\",\"offset\":9,"));
+    /// ```
+    pub fn invalid_feed(&self, error: &Error) -> Reply {
+        let said = Error {
+            message: format!(
+                "the catalog upstream sent a feed that cannot be filtered: {}",
+                error.message
+            ),
+            ..error.clone()
+        };
+        self.body_for_method(Reply::json(502, &report::catalog_error(&said)))
+    }
+
+    /// The `502 upstream.truncated` for a body that ended (or broke off)
+    /// before the `expected` bytes its `Content-Length` announced, of which
+    /// `received` arrived (`None`: not known, the read failed as a whole);
+    /// `detail` says how, for a person. Never a `200`: what arrived is not
+    /// the feed.
+    pub fn truncated(&self, received: Option<u64>, expected: u64, detail: &str) -> Reply {
+        let got = received.map_or(String::new(), |n| format!("{n} of "));
+        let message = format!(
+            "the catalog upstream's body ended before its Content-Length ({got}{expected} bytes): {detail}"
+        );
+        self.body_for_method(Reply::error(502, "upstream.truncated", &message))
+    }
+
     /// The filtered feed's validator, or `None` when there is nothing to
     /// derive it from (no upstream `ETag` or `Last-Modified`). Strong when
     /// the source is (a strong upstream `ETag`, the body), weak otherwise.
@@ -744,6 +789,40 @@ mod tests {
             plan("/api/v4/packages/docker").answer_without_upstream(502),
             Answer::Pass
         ));
+    }
+
+    #[test]
+    fn a_feed_read_whole_that_fails_is_a_coded_502() {
+        let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+        let plan = CatalogPlan::new(&gw, &Request::get("/api/v4/packages"));
+        let e = gw
+            .policy()
+            .filter_catalog(&plan.target, b"[1]")
+            .unwrap_err();
+        let r = plan.invalid_feed(&e);
+        assert_eq!(r.status, 502);
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/json; charset=utf-8")
+        );
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["status"], "error");
+        assert_eq!(body["code"], "catalog.item.not_object");
+        assert_eq!(body["offset"], 1);
+        assert!(body["message"].as_str().unwrap().contains(&e.message));
+        let cut = plan.truncated(Some(10), 20, "connection reset");
+        assert_eq!(cut.status, 502);
+        assert!(cut.body.contains("\"upstream.truncated\""));
+        assert!(cut.body.contains("10 of 20 bytes"));
+        let head = CatalogPlan::new(
+            &gw,
+            &Request {
+                method: "HEAD",
+                ..Request::get("/api/v4/packages")
+            },
+        );
+        assert_eq!(head.invalid_feed(&e).body, "");
+        assert_eq!(head.truncated(None, 20, "x").body, "");
     }
 
     #[test]
