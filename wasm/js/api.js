@@ -249,6 +249,23 @@ export function bind(raw) {
       const answer = call(() => this.#g.catalogAnswer(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes ?? [], bytes(feed)));
       return answer.action === "filter" ? answer.hold : null;
     }
+    /**
+     * The whole `feed` (bytes) filtered in one call, for an edge that read the body before
+     * answering: `{body}` (Uint8Array), or `{reply}` for a feed that cannot be filtered: the
+     * gateway's `502` with the catalog error's code and offset (CatalogPlan::invalid_feed).
+     */
+    catalogWhole({ method, target }, feed) {
+      try {
+        return { body: call(() => this.#g.catalogWhole(method, target, bytes(feed))) };
+      } catch (e) {
+        if (e instanceof ResaleError && e.domain === "catalog") return { reply: e.report };
+        throw e;
+      }
+    }
+    /** The `502 upstream.truncated` reply for a body that ended before its Content-Length (`expected`), after `received` bytes (null: not known). */
+    catalogTruncated({ method, target }, received, expected, detail) {
+      return JSON.parse(this.#g.catalogTruncated(method, target, received ?? -1, expected, String(detail)));
+    }
     /** The 502 reply for an upstream that did not answer. */
     catalogUnreachable({ method, target }, detail) {
       return JSON.parse(this.#g.catalogUnreachable(method, target, String(detail)));

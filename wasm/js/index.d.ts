@@ -177,6 +177,10 @@ export class Gateway {
   catalogAnswer(request: GatewayRequest, status: number, headers: Iterable<[string, string]>, decodes?: string[]): CatalogAnswer;
   /** The reply to hold the whole filtered `feed` under, for the upstream answer catalogAnswer said `filter` to: its headers and, where the upstream gave no validator, an `etag` of the feed; null for another answer. */
   catalogToHold(request: GatewayRequest, status: number, headers: Iterable<[string, string]>, decodes: string[] | undefined, feed: Uint8Array | ArrayBuffer | string): Reply | null;
+  /** The whole `feed` filtered in one call: `{body}`, or `{reply}`: the gateway's 502 with the catalog error's code and offset (CatalogPlan::invalid_feed). */
+  catalogWhole(request: GatewayRequest, feed: Uint8Array | ArrayBuffer | string): { body: Uint8Array; reply?: undefined } | { body?: undefined; reply: Reply };
+  /** The `502 upstream.truncated` reply for a body that ended before its Content-Length (`expected` bytes), after `received` (null: not known). */
+  catalogTruncated(request: GatewayRequest, received: number | null, expected: number, detail: string): Reply;
   catalogUnreachable(request: GatewayRequest, detail: string): Reply;
   catalogCached(request: GatewayRequest, etag: string, cacheControl: string): Reply | null;
   /** A cached feed (gzip-compressed when `gzipped`): 304, or 200 with the headers of the representation sent (gzip: the ETag weakened, RFC 9110 §8.8.3). */

@@ -215,6 +215,50 @@ impl Gateway {
         }))
     }
 
+    /// The whole feed `feed` filtered for the catalog request, in one call:
+    /// its bytes; for a feed that cannot be filtered, throws the catalog
+    /// error with, as its report, the reply to send instead
+    /// (`CatalogPlan::invalid_feed`: `502`, the error's code and offset).
+    /// For an edge that has read the whole body before answering
+    /// (`js/api.js` `catalogWhole`); a target that is no catalog route
+    /// throws `argument.target`.
+    #[wasm_bindgen(js_name = catalogWhole)]
+    pub fn catalog_whole(
+        &self,
+        method: &str,
+        target: &str,
+        feed: &[u8],
+    ) -> Result<Vec<u8>, JsValue> {
+        let Some(plan) = self.plan(method, target, None) else {
+            let message = format!("`{target}` is not a catalog route");
+            return Err(argument("argument.target", "target", message));
+        };
+        let filtered = self.inner.policy().filter_catalog(&plan.target, feed);
+        filtered
+            .map(|f| f.body)
+            .map_err(|e| throw(&e, reply(&plan.invalid_feed(&e))))
+    }
+
+    /// The `502 upstream.truncated` reply (JSON text) for a body that ended
+    /// before its `Content-Length` (`expected` bytes), after `received`
+    /// (negative: not known).
+    #[wasm_bindgen(js_name = catalogTruncated)]
+    pub fn catalog_truncated(
+        &self,
+        method: &str,
+        target: &str,
+        received: f64,
+        expected: f64,
+        detail: &str,
+    ) -> String {
+        let plan = self.plan(method, target, None);
+        let received = (received >= 0.0).then_some(received as u64);
+        plan.map_or(Value::Null, |p| {
+            reply(&p.truncated(received, expected as u64, detail))
+        })
+        .to_string()
+    }
+
     /// The `502 upstream.unreachable` reply (JSON text).
     #[wasm_bindgen(js_name = catalogUnreachable)]
     pub fn catalog_unreachable(&self, method: &str, target: &str, detail: &str) -> String {

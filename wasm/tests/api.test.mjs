@@ -60,6 +60,24 @@ test("Gateway.catalogToHold: the filter reply's headers, with an ETag of the fee
   assert.throws(() => gw.catalogAnswer(req, 200, [["etag"]], []), (e) => e instanceof ResaleError && e.code === "argument.headers");
 });
 
+test("Gateway.catalogWhole: filterCatalog's bytes, or the gateway's coded 502 for a feed that cannot be filtered; catalogTruncated", () => {
+  const gw = Gateway.fromJson({ shop_url: "https://shop.example.com/store" });
+  const req = { method: "GET", target: "/api/v4/packages" };
+  const feed = readFileSync(new URL("../../tests/fixtures/packages.json", import.meta.url));
+  assert.deepEqual(gw.catalogWhole(req, feed), { body: gw.policy.filterCatalog(req.target, feed) });
+  const { reply } = gw.catalogWhole(req, '[{"code":"docker"},{"code":');
+  assert.equal(reply.status, 502);
+  const { message, ...rest } = JSON.parse(reply.body);
+  assert.deepEqual(rest, { status: "error", code: "catalog.json.truncated", offset: 27 });
+  assert.match(message, /^the catalog upstream sent a feed that cannot be filtered: /);
+  assert.equal(gw.catalogWhole({ ...req, method: "HEAD" }, "[1]").reply.body, "");
+  assert.throws(() => gw.catalogWhole({ method: "GET", target: "/buy" }, "[]"), (e) => e instanceof ResaleError && e.code === "argument.target");
+  const cut = gw.catalogTruncated(req, 10, 20, "reset");
+  assert.equal(cut.status, 502);
+  assert.equal(JSON.parse(cut.body).code, "upstream.truncated");
+  assert.match(JSON.parse(gw.catalogTruncated(req, null, 20, "reset").body).message, /\(20 bytes\): reset$/);
+});
+
 test("Gateway.webhookSecrets: the core's reading of a one-per-line setting", () => {
   assert.deepEqual(Gateway.webhookSecrets(" old \r\n\nnew\n"), ["old", "new"]);
   assert.deepEqual(Gateway.webhookSecrets(undefined), []);
