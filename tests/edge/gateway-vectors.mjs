@@ -20,7 +20,7 @@ export function gatewayCases({ only } = {}) {
   for (const f of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
     const doc = JSON.parse(readFileSync(path.join(dir, f), "utf8"));
     for (const c of doc.cases) {
-      const steps = (c.steps ?? [c]).map((s) => ({ policy: s.policy ?? c.policy ?? doc.policy, request: s.request, upstream: s.upstream ?? null, expect: s.expect, expect_undecoded: s.expect_undecoded }));
+      const steps = (c.steps ?? [c]).map((s) => ({ policy: s.policy ?? c.policy ?? doc.policy, request: s.request, upstream: s.upstream ?? null, expect: s.expect, expect_undecoded: s.expect_undecoded, expect_whole: s.expect_whole }));
       cases.push({ name: `${f}: ${c.name}`, steps });
     }
   }
@@ -48,7 +48,8 @@ export async function scriptedUpstream() {
       body = gzipSync(body);
       headers["content-encoding"] = "gzip";
     }
-    headers["content-length"] = body.length;
+    // `length: false`: no Content-Length, the body sent chunked (its length unknown until it ends).
+    if (b.length !== false) headers["content-length"] = body.length;
     res.writeHead(b.status ?? 200, headers);
     if (req.method === "HEAD") return res.end();
     if (b.truncate) {
@@ -147,10 +148,12 @@ const sortKeys = (v) => (v && typeof v === "object" && !Array.isArray(v) ? Objec
  * the encodings the edge's runtime inflates (a step's `expect_undecoded`
  * holds where it does not). `endsErroredBodies`: the runtime is known to end
  * an errored response body cleanly, so `aborted` is checked as "not a whole
- * feed" and each such step is listed in `weakened`.
+ * feed" and each such step is listed in `weakened`. `readsWhole`: the edge reads
+ * a feed of known length (a Content-Length, a body not decoded) whole before
+ * answering, so a step's `expect_whole` holds for such an upstream answer.
  * Returns `{total, failed, failures, weakened}`.
  */
-export async function runGatewayVectors({ start, decodes = [], only, endsErroredBodies = false }) {
+export async function runGatewayVectors({ start, decodes = [], only, endsErroredBodies = false, readsWhole = false }) {
   const cases = gatewayCases({ only });
   const upstream = await scriptedUpstream();
   const edges = new Map();
@@ -169,7 +172,8 @@ export async function runGatewayVectors({ start, decodes = [], only, endsErrored
         const headers = Object.fromEntries(Object.entries(step.request.headers ?? {}).map(([k, v]) => [k, fill(v, vars)]));
         const got = await send(url, { ...step.request, headers });
         const undecoded = step.upstream?.gzip && !decodes.includes("gzip");
-        const expect = undecoded && step.expect_undecoded ? step.expect_undecoded : step.expect;
+        const whole = readsWhole && step.upstream && step.upstream.length !== false && !step.upstream.gzip;
+        const expect = whole && step.expect_whole ? step.expect_whole : undecoded && step.expect_undecoded ? step.expect_undecoded : step.expect;
         const errs = compare(got, expect, vars, endsErroredBodies);
         if (expect.aborted && endsErroredBodies && !got.aborted) weakened.push(c.name);
         for (const [v, header] of Object.entries(expect.capture ?? {})) vars[v] = got.headers[header] ?? "";

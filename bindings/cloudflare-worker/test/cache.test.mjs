@@ -61,7 +61,9 @@ before(async () => {
   build();
   upstream = createServer((req, res) => {
     hits++;
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=60", ...(req.url.includes("novalidator") ? {} : { etag: '"v1"' }) });
+    // `known` in the URL: with a Content-Length, so the worker reads the feed whole (else chunked: streamed).
+    const length = req.url.includes("known") ? { "content-length": Buffer.byteLength(FEED) } : {};
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=60", ...length, ...(req.url.includes("novalidator") ? {} : { etag: '"v1"' }) });
     res.end(FEED);
   });
   await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
@@ -175,4 +177,19 @@ test("another isolate reads the entry from the Cache API (this one holds it in m
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a feed read whole (known length) is kept as a streamed one is: the same bytes and validator from the cache", async () => {
+  const mf = await worker(policy("docker-only"));
+  const before = hits;
+  const base = await mf.ready;
+  const [first, body] = await raw(base, "/api/v4/packages?case=known", { "accept-encoding": "identity" });
+  assert.equal(first["content-length"], String(body.length), "answered whole");
+  await settle(mf, policy("docker-only"), "/api/v4/packages?case=known");
+  const [hit, bytes] = await raw(base, "/api/v4/packages?case=known", { "accept-encoding": "identity" });
+  assert.equal(hits, before + 1, "the second poll came from the cache");
+  assert.deepEqual(bytes, body);
+  assert.equal(hit.etag.replace(/^W\//, ""), first.etag, "the feed's validator (weakened on the gzipped copy Miniflare's front asks for)");
+  const [, streamed] = await raw(base, "/api/v4/packages?case=streamed", { "accept-encoding": "identity" });
+  assert.deepEqual(streamed, body, "the streamed path's bytes");
 });

@@ -20,6 +20,7 @@ test("gateway vectors: the worker in workerd", async () => {
   const result = await runGatewayVectors({
     decodes: ["gzip"],
     endsErroredBodies,
+    readsWhole: true, // a Content-Length up to 8 MiB (src/index.js, WHOLE_LIMIT)
     start: async (policyText, upstream) => {
       const w = await start({ port: await freePort(), upstream, policyText });
       return { url: w.url, stop: async () => w.child.kill() };
