@@ -203,9 +203,9 @@ def bench_wasm_and_worker(t, quick, feeds, baselines, one_shot):
         t.add("catalog", "peer: plain JS worker in the same workerd [672 KB fixture]", mb_per_s=mb(r["js"]),
               kept=r["js"]["kept"], requests_per_s=r["js"]["requests_per_s"], ratio_to_js=r["ratio"])
         # CPU of the workerd process per request (/proc/<pid>/stat), resale and plain JS.
-        t.add("catalog", "workerd CPU per request: resale worker [672 KB fixture]",
+        t.add("catalog", "workerd CPU per request (V8 heap sizing left to V8): resale worker [672 KB fixture]",
               cpu_ms_per_request=r["wasm"]["cpu_ms_per_request"])
-        t.add("catalog", "workerd CPU per request: plain JS worker [672 KB fixture]",
+        t.add("catalog", "workerd CPU per request (V8 heap sizing left to V8): plain JS worker [672 KB fixture]",
               cpu_ms_per_request=r["js"]["cpu_ms_per_request"], cpu_ratio_js_to_resale=r["cpu_ratio_js_to_wasm"])
     else:
         t.skip("catalog", "worker in workerd", "run `scripts/setup.sh worker`")
