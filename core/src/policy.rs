@@ -87,6 +87,9 @@ struct Inner {
     /// `shop_url` up to and including its own query, and the separator
     /// the next parameter takes: the start of every link to the shop.
     shop_link_base: (Box<str>, char),
+    /// The start of every rewritten buy link: the base, its separator and
+    /// `extension-id=`, copied at once rather than in three pieces.
+    buy_link_head: Box<str>,
     /// `shop_url` up to and including the `?` that starts its query (one
     /// added when it has none): a link the rewrite wrote starts so, and its
     /// query part is then what follows, without a search for the `?`.
@@ -610,6 +613,7 @@ impl Policy {
             .collect();
         let mut base = String::new();
         let sep = crate::rewrite::write_link_base(&mut base, &shop_url);
+        let buy_link_head = format!("{base}{sep}extension-id=").into();
         let whole = shop_url.as_str();
         let shop_query_prefix = match shop_url.query() {
             Some(q) => whole[..whole.len() - q.len()].into(),
@@ -621,6 +625,7 @@ impl Policy {
         Ok(Policy {
             inner: Arc::new(Inner {
                 shop_link_base: (base.into(), sep),
+                buy_link_head,
                 shop_query_prefix,
                 shop_url,
                 shop_query_pairs,
@@ -703,6 +708,12 @@ impl Policy {
     /// next parameter takes (`?`, or `&` after a query of its own).
     pub(crate) fn shop_link_base(&self) -> (&str, char) {
         (&self.inner.shop_link_base.0, self.inner.shop_link_base.1)
+    }
+
+    /// [`Policy::shop_link_base`] with its separator and `extension-id=`:
+    /// how every rewritten buy link starts.
+    pub(crate) fn buy_link_head(&self) -> &str {
+        &self.inner.buy_link_head
     }
 
     /// Every extension the shop sells, by code, in code order.

@@ -170,11 +170,8 @@ impl Policy {
         query: Option<&str>,
         plain: bool,
     ) {
-        let (base, sep) = self.shop_link_base();
         out.reserve(self.shop_link_len(id, query));
-        out.push_str(base);
-        out.push(sep);
-        out.push_str("extension-id=");
+        out.push_str(self.buy_link_head());
         out.push_str(id);
         if let Some(q) = query.filter(|q| !q.is_empty()) {
             out.push('&');
@@ -189,8 +186,9 @@ impl Policy {
     /// The length of [`Policy::write_shop_link`]'s link when nothing in
     /// `query` is encoded (its least).
     pub(crate) fn shop_link_len(&self, id: &str, query: Option<&str>) -> usize {
-        // `?` or `&`, `extension-id=`, and the `&` before the query.
-        self.shop_link_base().0.len() + 15 + id.len() + query.map_or(0, str::len)
+        // The head (the base, `?` or `&`, `extension-id=`), and the `&`
+        // before the query.
+        self.buy_link_head().len() + 1 + id.len() + query.map_or(0, str::len)
     }
 
     /// [`write_link`] to `target`, one of this policy's shop targets (the
