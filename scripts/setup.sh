@@ -8,7 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf 'setup: %s\n' "$*" >&2; }
+# Each line says how long the run has taken so far (bash's SECONDS), so a
+# fresh machine's log shows which step its time went to.
+log() { printf 'setup: [%ss] %s\n' "$SECONDS" "$*" >&2; }
 
 # ---- Rust components and targets ---------------------------------------
 setup_rust() {
