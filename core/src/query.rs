@@ -277,6 +277,18 @@ pub(crate) enum ValueIn<'q> {
     At(std::ops::Range<usize>),
 }
 
+impl ValueIn<'_> {
+    /// The value's text: the raw value, or its decoded form in `text` (the
+    /// caller's text it was decoded into; empty if `text` does not hold it).
+    #[inline(always)]
+    pub(crate) fn read<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            ValueIn::Raw(v) => v,
+            ValueIn::At(at) => text.get(at.clone()).unwrap_or_default(),
+        }
+    }
+}
+
 /// The non-empty `&`-separated pairs of `query`, in order, split at their
 /// first `=` and classified: one table-driven pass over the bytes (queries
 /// are short, and calling `memchr` per pair and per `=` cost more than the

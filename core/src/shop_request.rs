@@ -887,18 +887,36 @@ impl ShopRequest {
                 }
             })
         };
+        let spans = [
+            place(EXTENSION_ID, ext),
+            place(KEY_NUMBER, kn),
+            place(TOKEN, token),
+            place(PRODUCT_ID, product),
+            place(COUPON, coupon),
+            place(EXTENSION_KEY_NUMBER, ekn),
+        ];
+        ShopRequest::of_spans(text, forward_span, spans, action)
+    }
+
+    /// The request whose values lie in `text` at `spans` (in field order:
+    /// extension id, key number, token, product id, coupon, extension key
+    /// number), its forward query at `forward`. The extension id and key
+    /// number are present in every accepted request (`check_fields` said
+    /// so); an absent one would read as empty.
+    #[inline(always)]
+    fn of_spans(
+        text: String,
+        forward: Span,
+        spans: [Option<Span>; 6],
+        action: Action,
+    ) -> ShopRequest {
         let empty = Span { start: 0, end: 0 };
-        let extension_id = place(EXTENSION_ID, ext).unwrap_or(empty);
-        let key_number = place(KEY_NUMBER, kn).unwrap_or(empty);
-        let token = place(TOKEN, token);
-        let product_id = place(PRODUCT_ID, product);
-        let coupon = place(COUPON, coupon);
-        let extension_key_number = place(EXTENSION_KEY_NUMBER, ekn);
+        let [ext, kn, token, product_id, coupon, extension_key_number] = spans;
         ShopRequest {
             text,
-            forward: forward_span,
-            extension_id,
-            key_number,
+            forward,
+            extension_id: ext.unwrap_or(empty),
+            key_number: kn.unwrap_or(empty),
             token,
             product_id,
             coupon,
@@ -984,10 +1002,7 @@ impl Policy {
         };
         let run = Pass::read(self, query, &mut slots, &mut values, Start::QUERY)?.run;
         let text = values.text;
-        let action = self.check_fields(&slots, |v| match v {
-            ValueIn::Raw(v) => v,
-            ValueIn::At(at) => text.get(at.clone()).unwrap_or_default(),
-        })?;
+        let action = self.check_fields(&slots, |v| v.read(&text))?;
         // The raw pairs in the slots' order, which is the forward order.
         let forward = slots.each_ref().map(raw);
         let [ext, kn, token, product, coupon, ekn, _] = slots;
@@ -1131,14 +1146,11 @@ impl Policy {
         };
         // The rewritten query is the link's length less 22 bytes (35 of
         // prefix, 13 of `extension-id=`, the `?` and `&`), so within the
-        // limit the pass would measure (the assertion below).
+        // limit the pass would measure (the assertion beside `Start`).
         let mut values = Text { text, reserve: 0 };
         let run = Pass::read(self, query, &mut slots, &mut values, start)?.run;
         let mut text = values.text;
-        let action = self.check_fields(&slots, |v| match v {
-            ValueIn::Raw(v) => v,
-            ValueIn::At(at) => text.get(at.clone()).unwrap_or_default(),
-        })?;
+        let action = self.check_fields(&slots, |v| v.read(&text))?;
         // Where a kept pair or value lies in `text`: what the pass read
         // from `query` lies in the link's tail.
         let in_text = |part: &str| query_at + (part.as_ptr() as usize - query.as_ptr() as usize);
@@ -1168,21 +1180,16 @@ impl Policy {
                 ValueIn::Raw(v) => Span::of(in_text(v)..in_text(v) + v.len()),
             })
         };
-        let empty = Span { start: 0, end: 0 };
-        let request = ShopRequest {
-            forward,
-            // Both present: `check_fields` said so.
-            extension_id: span(&slots[EXTENSION_ID]).unwrap_or(empty),
-            key_number: span(&slots[KEY_NUMBER]).unwrap_or(empty),
-            token: span(&slots[TOKEN]),
-            product_id: span(&slots[PRODUCT_ID]),
-            coupon: span(&slots[COUPON]),
-            extension_key_number: span(&slots[EXTENSION_KEY_NUMBER]),
-            action,
-            text,
-        };
+        let spans = [
+            span(&slots[EXTENSION_ID]),
+            span(&slots[KEY_NUMBER]),
+            span(&slots[TOKEN]),
+            span(&slots[PRODUCT_ID]),
+            span(&slots[COUPON]),
+            span(&slots[EXTENSION_KEY_NUMBER]),
+        ];
         Ok(BuyLink {
-            request,
+            request: ShopRequest::of_spans(text, forward, spans, action),
             url: Span::of(0..url_len),
         })
     }
