@@ -17,6 +17,7 @@ import json
 import os
 import pathlib
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -145,52 +146,72 @@ def native_kept(feed, wl):
 
 
 def bench_catalog_native(t, quick, feeds):
-    run(["cargo", "bench", "-p", "resale-core", "--bench", "catalog", "--", *criterion(quick, "4")])
+    """The native filter beside serde_json: core/benches/catalog.rs times every
+    subject once a round, in rotating order, and gives the median over the rounds
+    of each subject's ratio to serde_json in the same round (with its quartiles:
+    how much the machine moved it), not a ratio of two means taken seconds apart."""
+    out = OUT / "catalog-paired.json"
+    OUT.mkdir(parents=True, exist_ok=True)
+    run(["cargo", "bench", "-p", "resale-core", "--bench", "catalog", "--",
+         "--seconds", "0.2" if quick else "15", "--json", str(out)])
+    labels = {"fixture-672k": "672 KB fixture", "generated-10m": "10 MB feed"}
     feeds = {label: (feed, wl) for label, feed, wl in feeds}
-    # serde_json's MB/s per feed (what most rows compare to), and the native
-    # one-shot filter's (what the wasm row compares to: same engine, same feed).
-    baselines, one_shot = {}, {}
-    for group, label in (("fixture-672k", "672 KB fixture"), ("generated-10m", "10 MB feed")):
-        try:
-            base = criterion_mean_ns(f"catalog_{group}", "serde_json_validate")
-        except FileNotFoundError:
-            continue
-        size = (fixture("packages.json").stat().st_size if group == "fixture-672k"
-                else (OUT / "packages-4500.json").stat().st_size)
-        mbps = lambda ns: size / (ns / 1e9) / 1e6
-        t.add("catalog", f"baseline: serde_json validate only [{label}]", mb_per_s=mbps(base), ratio_to_baseline=1.0)
+    # serde_json's MB/s per feed (what most rows compare to).
+    baselines = {}
+    for f in json.loads(out.read_text()):
+        label = labels[f["feed"]]
+        rows = {r["subject"]: r for r in f["subjects"]}
+        spread = lambda r: {"ratio_q1": r["ratio_q1"], "ratio_q3": r["ratio_q3"]}
+        base = rows["serde_json_validate"]
+        t.add("catalog", f"baseline: serde_json validate only [{label}]", mb_per_s=base["mb_per_s"], ratio_to_baseline=1.0)
         for bench, name in (("filter_one_shot", "resale native, one shot"), ("filter_64k_chunks", "resale native, 64 KiB chunks")):
-            ns = criterion_mean_ns(f"catalog_{group}", bench)
-            t.add("catalog", f"{name} [{label}]", mb_per_s=mbps(ns), ratio_to_baseline=base / ns,
-                  kept=native_kept(*feeds[label]))
-            if bench == "filter_one_shot":
-                one_shot[label] = mbps(ns)
-        # One row per scanner path (criterion's `path_<name>`, one shot): the
-        # scalar reference and each SIMD path this CPU runs.
+            r = rows[bench]
+            t.add("catalog", f"{name} [{label}]", mb_per_s=r["mb_per_s"], ratio_to_baseline=r["ratio_median"],
+                  kept=native_kept(*feeds[label]), **spread(r))
+        # One row per scanner path (`path_<name>`, one shot): the scalar
+        # reference and each SIMD path this CPU runs.
         for path in ("scalar", "sse2", "avx2", "avx512"):
-            try:
-                ns = criterion_mean_ns(f"catalog_{group}", f"path_{path}")
-            except FileNotFoundError:
+            r = rows.get(f"path_{path}")
+            if r is None:
                 t.skip("catalog", f"scanner path {path}, one shot [{label}]", "not available on this CPU")
                 continue
-            t.add("catalog", f"scanner path {path}, one shot [{label}]", mb_per_s=mbps(ns), ratio_to_baseline=base / ns)
-        baselines[label] = mbps(base)
-    return baselines, one_shot
+            t.add("catalog", f"scanner path {path}, one shot [{label}]", mb_per_s=r["mb_per_s"],
+                  ratio_to_baseline=r["ratio_median"], **spread(r))
+        baselines[label] = base["mb_per_s"]
+    return baselines
 
 
-def bench_wasm_and_worker(t, quick, feeds, baselines, one_shot):
+def bench_wasm_and_worker(t, quick, feeds, baselines):
     """The npm package in Node, and the worker in workerd over loopback."""
     if not (ROOT / "wasm" / "pkg" / "node.js").exists() or not have("node"):
         t.skip("catalog", "wasm in node / worker in workerd", "run `make wasm` first")
         return
+    groups = {"672 KB fixture": "fixture-672k", "10 MB feed": "generated-10m"}
     for label, feed, wl in feeds:
-        w = json.loads(run(["node", "wasm/bench/filter.mjs", str(feed), str(wl), "3" if quick else "30"]).stdout)
-        base, native = baselines.get(label), one_shot.get(label)
         # speed_to_native: the wasm filter's MB/s over the native one-shot
-        # filter's, same feed, same run (issue 17's ">= 0.6x").
+        # filter's, same feed (issue 17's ">= 0.6x"). Timed in turns, native
+        # then wasm then wasm then native ..., and the median of each turn's
+        # ratio taken, so that a minute of a busy machine does not land on
+        # one side only.
+        turns, w = [], None
+        for k in range(1 if quick else 6):
+            def native():
+                r = run(["cargo", "bench", "-q", "-p", "resale-core", "--bench", "catalog", "--", "--seconds",
+                         "0.2" if quick else "1", "--only", "filter_one_shot", "--feeds", groups[label],
+                         "--json", str(OUT / "catalog-turn.json")])
+                return json.loads((OUT / "catalog-turn.json").read_text())[0]["subjects"][1]["mb_per_s"]
+            def wasm():
+                return json.loads(run(["node", "wasm/bench/filter.mjs", str(feed), str(wl), "3" if quick else "30"]).stdout)
+            if k % 2 == 0:
+                n = native(); w = wasm()
+            else:
+                w = wasm(); n = native()
+            turns.append(w["mb_per_s"] / n)
+        base = baselines.get(label)
         t.add("catalog", f"resale wasm in node (scanner path simd128) [{label}]", mb_per_s=w["mb_per_s"],
               ratio_to_baseline=(w["mb_per_s"] / base) if base else None,
-              speed_to_native=(w["mb_per_s"] / native) if native else None, kept=w["kept"])
+              speed_to_native=statistics.median(turns), speed_to_native_turns=[round(x, 3) for x in turns],
+              kept=w["kept"])
         if label == "672 KB fixture":
             t.add("buy link", "resale wasm from JS: rewrite+check", ns_per_call=w["buy_link_ns"])
     worker = ROOT / "bindings" / "cloudflare-worker"
@@ -384,8 +405,8 @@ def main():
     feeds_native = feeds if not a.quick else feeds + [("10 MB feed", *big_feed())]
     print("resale bench" + (" (quick: no timing claims)" if a.quick else ""), flush=True)
     bench_buy_link(t, a.quick)
-    baselines, one_shot = bench_catalog_native(t, a.quick, feeds_native)
-    bench_wasm_and_worker(t, a.quick, feeds, baselines, one_shot)
+    baselines = bench_catalog_native(t, a.quick, feeds_native)
+    bench_wasm_and_worker(t, a.quick, feeds, baselines)
     bench_php_ffi(t, a.quick, feeds, baselines, criterion_mean_ns("buy_link", "rewrite+check"))
     bench_nginx(t, a.quick, baselines)
     bench_fastly(t, a.quick, baselines)
@@ -399,7 +420,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {"quick": a.quick, "seconds": round(time.time() - started, 1), "cpus": os.cpu_count()}
     (OUT / "results.json").write_text(json.dumps({"meta": meta, "rows": t.rows}, indent=1))
-    cols = ["area", "subject", "mb_per_s", "ratio_to_baseline", "requests_per_s", "ratio_to_js", "cpu_ms_per_request", "cpu_ratio_js_to_resale", "ns_per_call", "ratio_to_native", "speed_to_native", "kept", "skipped"]
+    cols = ["area", "subject", "mb_per_s", "ratio_to_baseline", "ratio_q1", "ratio_q3", "requests_per_s", "ratio_to_js", "cpu_ms_per_request", "cpu_ratio_js_to_resale", "ns_per_call", "ratio_to_native", "speed_to_native", "kept", "skipped"]
     fmt = lambda v: "" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v))
     md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     md += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in t.rows]

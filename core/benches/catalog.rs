@@ -3,11 +3,28 @@
 //! costs over merely checking the JSON. The 10 MB feed is generated into
 //! target/bench/ by `gen_catalog.py packages --items 4500 --seed 7` when
 //! missing (the generator is committed in `tests/fixtures/tools/`).
+//!
+//! Paired, not one subject after the other: on a shared machine the time a
+//! subject takes moves by tens of percent from one second to the next (other
+//! processes, the host's other tenants), and a ratio of two means taken
+//! seconds apart mostly measures that. So each round times every subject
+//! twice, milliseconds apart, forward then backward through the list from a
+//! start that rotates from round to round, and a subject's figure is the median over the rounds of its ratio
+//! to the baseline **in the same round**, with the quartiles of that ratio
+//! beside it (how much the machine moved it). Times are medians too.
+//!
+//! ```text
+//! cargo bench -p resale-core --bench catalog                    # about 10 s a feed
+//! cargo bench -p resale-core --bench catalog -- --seconds 2     # shorter
+//! cargo bench -p resale-core --bench catalog -- --json FILE     # also as JSON (make bench)
+//! cargo bench -p resale-core --bench catalog -- --only filter_one_shot --feeds fixture-672k
+//! ```
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use resale_core::catalog::{CatalogFilter, ScanPath};
+use resale_core::Policy;
 
 #[path = "../tests/support/whitelist.rs"]
 mod whitelist;
@@ -37,60 +54,190 @@ fn big_feed(root: &Path) -> Option<(Vec<u8>, String)> {
     Some((std::fs::read(feed).ok()?, std::fs::read_to_string(wl).ok()?))
 }
 
-fn bench(c: &mut Criterion) {
+/// One timed subject: a name and what one iteration does.
+struct Subject<'a> {
+    name: String,
+    run: Box<dyn Fn() -> usize + 'a>,
+}
+
+/// The subjects of one feed: the baseline first.
+fn subjects<'a>(policy: &'a Policy, feed: &'a [u8]) -> Vec<Subject<'a>> {
+    let mut all: Vec<Subject<'a>> = vec![
+        Subject {
+            name: "serde_json_validate".into(),
+            run: Box::new(move || {
+                serde_json::from_slice::<serde::de::IgnoredAny>(std::hint::black_box(feed))
+                    .map(|_| 1)
+                    .expect("the feed is valid JSON")
+            }),
+        },
+        Subject {
+            name: "filter_one_shot".into(),
+            run: Box::new(move || {
+                let f = policy
+                    .filter_catalog("/api/v4/packages", std::hint::black_box(feed))
+                    .expect("the feed filters");
+                f.body.len()
+            }),
+        },
+        Subject {
+            name: "filter_64k_chunks".into(),
+            run: Box::new(move || {
+                let mut f = policy.catalog_filter("/api/v4/packages");
+                let mut out = Vec::with_capacity(feed.len());
+                for chunk in std::hint::black_box(feed).chunks(64 * 1024) {
+                    f.push(chunk, &mut out).expect("the feed filters");
+                }
+                f.finish(&mut out).expect("the feed is complete");
+                out.len()
+            }),
+        },
+    ];
+    // Each scanner path this machine runs, one shot (the rows of `make
+    // bench` per path; `filter_one_shot` is the detected one).
+    for path in ScanPath::available() {
+        all.push(Subject {
+            name: format!("path_{}", path.as_str()),
+            run: Box::new(move || {
+                let kind = policy.catalog_kind("/api/v4/packages");
+                let mut f = CatalogFilter::new(policy, kind)
+                    .with_scan_path(path)
+                    .expect("an available path");
+                let mut out = Vec::with_capacity(feed.len());
+                f.push(std::hint::black_box(feed), &mut out)
+                    .expect("the feed filters");
+                f.finish(&mut out).expect("the feed is complete");
+                out.len()
+            }),
+        });
+    }
+    all
+}
+
+/// The `q`-quantile of `v` (sorted here), by nearest rank.
+fn quantile(v: &mut [f64], q: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
+/// A subject's figures over the rounds.
+struct Figures {
+    name: String,
+    ns_median: f64,
+    ratio: [f64; 3],
+}
+
+/// Time every subject twice a round (forward, then backward), for
+/// `budget`, from a rotating start.
+fn paired(subjects: &[Subject<'_>], budget: Duration) -> Vec<Figures> {
+    for s in subjects {
+        for _ in 0..3 {
+            std::hint::black_box((s.run)());
+        }
+    }
+    let n = subjects.len();
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let started = Instant::now();
+    let mut round = 0usize;
+    // At least 10 rounds, however long the feed takes.
+    while round < 10 || started.elapsed() < budget {
+        // Forward then backward (A B C C B A), from a start that moves
+        // round by round: whatever favours a place in the order (the feed
+        // still in cache, the clock ramping) reaches every subject alike.
+        let order: Vec<usize> = (0..n).map(|k| (k + round) % n).collect();
+        let mut took = vec![0f64; n];
+        for &i in order.iter().chain(order.iter().rev()) {
+            let t = Instant::now();
+            std::hint::black_box((subjects[i].run)());
+            took[i] += t.elapsed().as_nanos() as f64;
+        }
+        for (i, t) in took.into_iter().enumerate() {
+            times[i].push(t / 2.0);
+        }
+        round += 1;
+    }
+    (0..n)
+        .map(|i| {
+            let mut ratios: Vec<f64> = (0..round).map(|r| times[0][r] / times[i][r]).collect();
+            let ratio = [0.25, 0.5, 0.75].map(|q| quantile(&mut ratios, q));
+            Figures {
+                name: subjects[i].name.clone(),
+                ns_median: quantile(&mut times[i].clone(), 0.5),
+                ratio,
+            }
+        })
+        .collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let opt = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
+    let seconds: f64 = opt("--seconds").map_or(10.0, |s| s.parse().expect("--seconds N"));
+    let json = opt("--json");
+    // --only filter_one_shot: those subjects (and the baseline) alone;
+    // --feeds fixture-672k: that feed alone (bench.py's wasm pairing).
+    let list = |name: &str| opt(name).map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>());
+    let (only, only_feeds) = (list("--only"), list("--feeds"));
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut feeds = vec![(
         "fixture-672k",
-        std::fs::read(root.join("tests/fixtures/packages.json")).unwrap(),
-        std::fs::read_to_string(root.join("tests/fixtures/whitelist.txt")).unwrap(),
+        std::fs::read(root.join("tests/fixtures/packages.json")).expect("the fixture"),
+        std::fs::read_to_string(root.join("tests/fixtures/whitelist.txt")).expect("its whitelist"),
     )];
     if let Some((feed, wl)) = big_feed(&root) {
         feeds.push(("generated-10m", feed, wl));
     }
-    for (name, feed, wl) in feeds {
-        let policy = whitelist_policy(&wl, "");
-        let mut g = c.benchmark_group(format!("catalog/{name}"));
-        g.throughput(Throughput::Bytes(feed.len() as u64));
-        g.bench_function("serde_json_validate", |b| {
-            b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&feed)).unwrap())
-        });
-        g.bench_function("filter_one_shot", |b| {
-            b.iter(|| {
-                policy
-                    .filter_catalog("/api/v4/packages", black_box(&feed))
-                    .unwrap()
-            })
-        });
-        g.bench_function("filter_64k_chunks", |b| {
-            b.iter(|| {
-                let mut f = policy.catalog_filter("/api/v4/packages");
-                let mut out = Vec::with_capacity(feed.len());
-                for chunk in black_box(&feed).chunks(64 * 1024) {
-                    f.push(chunk, &mut out).unwrap();
-                }
-                f.finish(&mut out).unwrap();
-                out
-            })
-        });
-        // Each scanner path this machine runs, one shot (the rows of
-        // `make bench` per path; `filter_one_shot` is the detected one).
-        for path in ScanPath::available() {
-            g.bench_function(format!("path_{}", path.as_str()), |b| {
-                b.iter(|| {
-                    let kind = policy.catalog_kind("/api/v4/packages");
-                    let mut f = CatalogFilter::new(&policy, kind)
-                        .with_scan_path(path)
-                        .unwrap();
-                    let mut out = Vec::with_capacity(feed.len());
-                    f.push(black_box(&feed), &mut out).unwrap();
-                    f.finish(&mut out).unwrap();
-                    out
-                })
+    let mut report = Vec::new();
+    for (name, feed, wl) in &feeds {
+        if only_feeds
+            .as_ref()
+            .is_some_and(|o| !o.iter().any(|f| f == name))
+        {
+            continue;
+        }
+        let policy = whitelist_policy(wl, "");
+        let mut chosen = subjects(&policy, feed);
+        if let Some(only) = &only {
+            let mut k = 0;
+            chosen.retain(|s| {
+                k += 1;
+                k == 1 || only.contains(&s.name)
             });
         }
-        g.finish();
+        let figures = paired(&chosen, Duration::from_secs_f64(seconds));
+        println!("catalog/{name} ({} bytes), paired rounds:", feed.len());
+        println!(
+            "  {:<22} {:>10} {:>8}  ratio to serde_json (q1 median q3)",
+            "subject", "MB/s", "µs"
+        );
+        let mut rows = Vec::new();
+        for f in &figures {
+            let mbps = feed.len() as f64 / f.ns_median * 1e3;
+            println!(
+                "  {:<22} {:>10.0} {:>8.0}  {:.2} {:.2} {:.2}",
+                f.name,
+                mbps,
+                f.ns_median / 1e3,
+                f.ratio[0],
+                f.ratio[1],
+                f.ratio[2]
+            );
+            rows.push(format!(
+                r#"{{"subject":"{}","ns_median":{:.0},"mb_per_s":{:.1},"ratio_q1":{:.4},"ratio_median":{:.4},"ratio_q3":{:.4}}}"#,
+                f.name, f.ns_median, mbps, f.ratio[0], f.ratio[1], f.ratio[2]
+            ));
+        }
+        report.push(format!(
+            r#"{{"feed":"{name}","bytes":{},"subjects":[{}]}}"#,
+            feed.len(),
+            rows.join(",")
+        ));
+    }
+    if let Some(path) = json {
+        std::fs::write(path, format!("[{}]\n", report.join(","))).expect("the JSON file");
     }
 }
-
-criterion_group!(benches, bench);
-criterion_main!(benches);
