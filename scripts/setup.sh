@@ -12,6 +12,48 @@ cd "$(dirname "$0")/.."
 # fresh machine's log shows which step its time went to.
 log() { printf 'setup: [%ss] %s\n' "$SECONDS" "$*" >&2; }
 
+# ---- A second lane for the longest build ---------------------------------
+# On a fresh machine the four `cargo install`s are most of setup's time, and
+# Viceroy's alone (wasmtime and cranelift, some 400 crates) about as long as
+# the rest of setup together. No one build keeps both cores busy throughout
+# (each has stretches of one large crate, then one link), and the apt and npm
+# steps mostly wait on the network. So when the fastly group is asked for and
+# Viceroy is missing, its install starts first, in the background, and the
+# other steps run beside it; the script waits for it before it exits, and
+# fails with the tail of its log (target/setup/viceroy.log) if it failed.
+LANES=()
+lane() {
+  local name=$1; shift
+  mkdir -p target/setup
+  log "$name: started in a second lane (log: target/setup/$name.log)"
+  ( "$@" ) >"target/setup/$name.log" 2>&1 &
+  LANES+=("$!:$name")
+}
+# A failed step ends the script (set -e): a build still running in the
+# second lane is stopped then, not left to race the next run's install.
+stop_lanes() {
+  local entry
+  for entry in "${LANES[@]}"; do
+    pkill -TERM -P "${entry%%:*}" 2>/dev/null || true
+    kill -TERM "${entry%%:*}" 2>/dev/null || true
+  done
+}
+trap stop_lanes EXIT
+wait_lanes() {
+  local entry pid name
+  for entry in "${LANES[@]}"; do
+    pid=${entry%%:*}; name=${entry#*:}
+    if wait "$pid"; then
+      log "$name: done (second lane)"
+    else
+      log "$name: FAILED in the second lane; the end of target/setup/$name.log:"
+      tail -n 40 "target/setup/$name.log" >&2
+      exit 1
+    fi
+  done
+  LANES=()
+}
+
 # ---- Rust components and targets ---------------------------------------
 setup_rust() {
   local have
@@ -131,11 +173,13 @@ setup_php_fpm() {
 
 # ---- Fastly Compute: the wasm32-wasip1 target and Fastly's local runtime Viceroy, pinned
 VICEROY_VERSION=0.22.0
+viceroy_missing() { ! viceroy --version 2>/dev/null | grep -q " $VICEROY_VERSION$"; }
+install_viceroy() { cargo install viceroy --version "$VICEROY_VERSION" --locked; }
 setup_fastly() {
   rustup target list --installed | grep -q '^wasm32-wasip1$' || { log "rustup target add wasm32-wasip1"; rustup target add wasm32-wasip1; }
-  if ! viceroy --version 2>/dev/null | grep -q " $VICEROY_VERSION$"; then
+  if [ -z "$VICEROY_IN_LANE" ] && viceroy_missing; then
     log "cargo install viceroy $VICEROY_VERSION (about 10 minutes)"
-    cargo install viceroy --version "$VICEROY_VERSION" --locked
+    install_viceroy
   fi
   # The Fastly CLI (npm package @fastly/cli-linux-x64, pinned): fastly compute build / pack.
   command -v npm >/dev/null || apt_install nodejs npm
@@ -162,4 +206,12 @@ setup_fuzz() {
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(rust apt node wasm playground worker ffi php nginx fastly fuzz deb php_fpm)
+VICEROY_IN_LANE=
+if [[ " ${groups[*]} " == *" fastly "* ]] && [ ${#groups[@]} -gt 1 ] && viceroy_missing; then
+  log "cargo install viceroy $VICEROY_VERSION (about 10 minutes alone)"
+  VICEROY_IN_LANE=1
+  lane viceroy install_viceroy
+fi
 for g in "${groups[@]}"; do "setup_$g"; done
+wait_lanes
+log "done"
