@@ -13,6 +13,33 @@ use super::{hex, Gateway, Reply, Request, ENGINE_VERSION};
 use crate::catalog::{catalog_kind, CatalogKind};
 use crate::{report, Error};
 
+/// The longest feed an edge reads whole (8 MiB): an upstream body whose
+/// `Content-Length` is at most this is read in one piece and filtered in
+/// one call ([`Answer::Filter`]'s `whole`); a longer one, or one of
+/// unknown length, is streamed.
+///
+/// Why read whole at all: nothing is sent before the feed is known to be
+/// whole and valid, so a cut or invalid feed gets a coded `502`
+/// ([`CatalogPlan::truncated`], [`CatalogPlan::invalid_feed`]) instead of
+/// an aborted stream, and the answer has a known length; in workerd it also
+/// spares the streaming path's per-block reads, copies and enqueues, which
+/// cost about as much CPU as filtering the 672 KB fixture.
+///
+/// Why 8 MiB: it is the most [`RecentFeeds`](super::RecentFeeds) holds
+/// (a filtered feed is never longer than its input), and it bounds an
+/// edge's memory for one request: in the worker the body, its copy in wasm
+/// memory and the output in wasm and in JavaScript, about 4x this (32 MiB
+/// of an isolate's 128 MB; wasm memory does not shrink).
+///
+/// Which lengths count ([`CatalogPlan::answer`]): the upstream's one
+/// `Content-Length`, a plain decimal (digits only: no sign, no
+/// whitespace, no list), of a body the runtime hands over as it came
+/// (no `Content-Encoding` but `identity`: a body the runtime inflates has
+/// the encoded size as its length) and without `Transfer-Encoding` (which
+/// overrides `Content-Length`, RFC 9112 §6.3). Two `Content-Length`
+/// headers, even equal ones, are streamed: a duplicate cannot slip past.
+pub const WHOLE_FEED_LIMIT: u64 = 8 * 1024 * 1024;
+
 /// How to fetch one catalog request from the upstream.
 #[derive(Debug, Clone)]
 pub struct CatalogPlan {
@@ -43,6 +70,16 @@ impl UpstreamHead {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of header `name` (compared case-insensitively), in
+    /// order: the checks that a second header must not slip past read
+    /// them all (`Content-Encoding`, `Content-Length`).
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
@@ -87,18 +124,23 @@ pub enum Answer {
     Reply(Reply),
     /// Send the upstream's answer as it is (not a feed, or not a success).
     Pass,
-    /// Stream the body through the catalog filter under these status and
-    /// headers (`reply.body` is empty), unless the request was `HEAD`; or,
-    /// where the edge reads it whole first, filter it in one call, and
-    /// answer a feed that cannot be filtered with
-    /// [`CatalogPlan::invalid_feed`] (a body cut short of its
-    /// `Content-Length`: [`CatalogPlan::truncated`]).
-    /// `ttl` is how long the edge may keep the filtered feed (0: not at all).
+    /// Filter the body under these status and headers (`reply.body` is
+    /// empty), unless the request was `HEAD`: read whole when `whole`
+    /// says so, streamed otherwise. `ttl` is how long the edge may keep the
+    /// filtered feed (0: not at all).
     Filter {
         /// Status and headers for the filtered feed.
         reply: Reply,
         /// Seconds the filtered feed may be kept.
         ttl: u32,
+        /// `Some(length)`: read the body whole (at most `length + 1`
+        /// bytes, so that a longer one is seen), filter it in one call and
+        /// answer it with a known length; a body of another length gets
+        /// [`CatalogPlan::truncated`], a feed that cannot be filtered
+        /// [`CatalogPlan::invalid_feed`] (nothing was sent yet). `None`:
+        /// stream it through the incremental filter, and abort the stream
+        /// on an invalid feed. The rule is [`WHOLE_FEED_LIMIT`]'s.
+        whole: Option<u64>,
     },
 }
 
@@ -303,7 +345,9 @@ impl CatalogPlan {
     /// Decide on the upstream's answer. `decodes` lists the content
     /// encodings this runtime has already undone in the body it will hand
     /// the filter (`["gzip"]` where `fetch` inflates); any other encoding of
-    /// a feed is `502 upstream.encoding`, never passed on unfiltered.
+    /// a feed is `502 upstream.encoding`, never passed on unfiltered. A
+    /// feed to filter is read whole or streamed as [`WHOLE_FEED_LIMIT`]
+    /// says (`whole`; always `None` for `HEAD`, which has no body).
     ///
     /// ```
     /// use resale_core::gateway::{Answer, Decision, Gateway, Request, UpstreamHead};
@@ -312,6 +356,19 @@ impl CatalogPlan {
     /// let head = UpstreamHead { status: 503, headers: vec![] };
     /// let Answer::Reply(r) = plan.answer(&head, &[]) else { panic!() };
     /// assert_eq!((r.status, r.body.contains("upstream.failed")), (502, true));
+    ///
+    /// // A plain body of known length is read whole; chunked or inflated ones stream.
+    /// let head = |h: &[(&str, &str)]| UpstreamHead {
+    ///     status: 200,
+    ///     headers: h.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+    /// };
+    /// let whole = |h| match plan.answer(&head(h), &["gzip"]) {
+    ///     Answer::Filter { whole, .. } => whole,
+    ///     _ => unreachable!(),
+    /// };
+    /// assert_eq!(whole(&[("content-length", "672000")]), Some(672_000));
+    /// assert_eq!(whole(&[]), None);
+    /// assert_eq!(whole(&[("content-length", "99"), ("content-encoding", "gzip")]), None);
     /// ```
     pub fn answer(&self, head: &UpstreamHead, decodes: &[&str]) -> Answer {
         if head.status >= 500 {
@@ -325,7 +382,7 @@ impl CatalogPlan {
         if !self.filters(head.status) {
             return Answer::Pass;
         }
-        if let Some(encoding) = undecoded_encoding(head.header("content-encoding"), decodes) {
+        if let Some(encoding) = undecoded_encoding(head, decodes) {
             let message = format!(
                 "the catalog upstream sent Content-Encoding `{encoding}`, which this edge cannot decode"
             );
@@ -349,6 +406,7 @@ impl CatalogPlan {
         Answer::Filter {
             reply: reply.with_header("x-resale-filtered", "1"),
             ttl,
+            whole: if self.head { None } else { whole_length(head) },
         }
     }
 
@@ -480,15 +538,31 @@ impl CatalogPlan {
         self.body_for_method(Reply::json(502, &report::catalog_error(&said)))
     }
 
-    /// The `502 upstream.truncated` for a body that ended (or broke off)
-    /// before the `expected` bytes its `Content-Length` announced, of which
-    /// `received` arrived (`None`: not known, the read failed as a whole);
-    /// `detail` says how, for a person. Never a `200`: what arrived is not
-    /// the feed.
+    /// The `502 upstream.truncated` for a body read whole that is not the
+    /// `expected` bytes its `Content-Length` announced: it ended (or broke
+    /// off) before them, of which `received` arrived (`None`: not known,
+    /// the read failed as a whole), or ran past them (`received` more: an
+    /// HTTP stack that frames by `Content-Length` never hands that over, but
+    /// an edge that reads `expected + 1` bytes sees it); `detail` says how,
+    /// for a person. Never a `200`: what arrived is not the feed.
+    ///
+    /// ```
+    /// use resale_core::gateway::{Decision, Gateway, Request};
+    /// let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+    /// let Decision::Catalog(plan) = gw.route(&Request::get("/api/v4/packages")) else { panic!() };
+    /// let r = plan.truncated(Some(3), 9, "the body ended early");
+    /// assert_eq!(r.status, 502);
+    /// assert!(r.body.contains("\"upstream.truncated\"") && r.body.contains("ended before"));
+    /// assert!(plan.truncated(Some(10), 9, "longer").body.contains("ran past"));
+    /// ```
     pub fn truncated(&self, received: Option<u64>, expected: u64, detail: &str) -> Reply {
         let got = received.map_or(String::new(), |n| format!("{n} of "));
+        let how = match received {
+            Some(n) if n > expected => "ran past",
+            _ => "ended before",
+        };
         let message = format!(
-            "the catalog upstream's body ended before its Content-Length ({got}{expected} bytes): {detail}"
+            "the catalog upstream's body {how} its Content-Length ({got}{expected} bytes): {detail}"
         );
         self.body_for_method(Reply::error(502, "upstream.truncated", &message))
     }
@@ -548,13 +622,36 @@ impl CatalogPlan {
     }
 }
 
-/// The first coding of `Content-Encoding` the runtime has not undone.
-fn undecoded_encoding<'a>(header: Option<&'a str>, decodes: &[&str]) -> Option<&'a str> {
-    header?
-        .split(',')
+/// The codings of every `Content-Encoding` header, in order, `identity`
+/// and empty list items left out.
+fn codings(head: &UpstreamHead) -> impl Iterator<Item = &str> {
+    head.headers_named("content-encoding")
+        .flat_map(|v| v.split(','))
         .map(str::trim)
         .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
-        .find(|c| !decodes.iter().any(|d| d.eq_ignore_ascii_case(c)))
+}
+
+/// The first coding of any `Content-Encoding` header the runtime has not
+/// undone (a second header is read too: it cannot slip past).
+fn undecoded_encoding<'a>(head: &'a UpstreamHead, decodes: &[&str]) -> Option<&'a str> {
+    codings(head).find(|c| !decodes.iter().any(|d| d.eq_ignore_ascii_case(c)))
+}
+
+/// The length to read the body whole at, or `None`: stream it. The rule
+/// and its reasons are [`WHOLE_FEED_LIMIT`]'s.
+fn whole_length(head: &UpstreamHead) -> Option<u64> {
+    if codings(head).next().is_some() || head.header("transfer-encoding").is_some() {
+        return None;
+    }
+    let mut lengths = head.headers_named("content-length");
+    let (Some(value), None) = (lengths.next(), lengths.next()) else {
+        return None;
+    };
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Digits only, so a parse can fail by overflow alone: far over the limit.
+    value.parse::<u64>().ok().filter(|&n| n <= WHOLE_FEED_LIMIT)
 }
 
 /// `etag` as a weak validator (unchanged if it is one already).
@@ -825,12 +922,91 @@ mod tests {
         assert_eq!(head.truncated(None, 20, "x").body, "");
     }
 
+    fn upstream(headers: &[(&str, &str)]) -> UpstreamHead {
+        let headers = headers.iter().map(|(n, v)| ((*n).into(), (*v).into()));
+        UpstreamHead {
+            status: 200,
+            headers: headers.collect(),
+        }
+    }
+
     #[test]
     fn encodings_not_undone_are_named() {
-        assert_eq!(undecoded_encoding(None, &[]), None);
-        assert_eq!(undecoded_encoding(Some("identity"), &[]), None);
-        assert_eq!(undecoded_encoding(Some("gzip"), &[]), Some("gzip"));
-        assert_eq!(undecoded_encoding(Some("GZIP"), &["gzip"]), None);
-        assert_eq!(undecoded_encoding(Some("gzip, br"), &["gzip"]), Some("br"));
+        let coded = |e: &[(&str, &str)], decodes: &[&str]| {
+            undecoded_encoding(&upstream(e), decodes).map(str::to_owned)
+        };
+        assert_eq!(coded(&[], &[]), None);
+        assert_eq!(coded(&[("content-encoding", "identity")], &[]), None);
+        assert_eq!(coded(&[("content-encoding", "gzip")], &[]).unwrap(), "gzip");
+        assert_eq!(coded(&[("Content-Encoding", "GZIP")], &["gzip"]), None);
+        let listed = coded(&[("content-encoding", "gzip, br")], &["gzip"]);
+        assert_eq!(listed.unwrap(), "br");
+        let second = [("content-encoding", "identity"), ("content-encoding", "br")];
+        assert_eq!(coded(&second, &["gzip"]).unwrap(), "br", "a second header");
+    }
+
+    /// The `whole` of the answer to a `GET` of the packages feed.
+    fn whole(headers: &[(&str, &str)], decodes: &[&str]) -> Result<Option<u64>, String> {
+        let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+        let plan = CatalogPlan::new(&gw, &Request::get("/api/v4/packages"));
+        match plan.answer(&upstream(headers), decodes) {
+            Answer::Filter { whole, .. } => Ok(whole),
+            Answer::Reply(r) => Err(r.body),
+            Answer::Pass => Err("pass".into()),
+        }
+    }
+
+    #[test]
+    fn a_plain_decimal_length_up_to_the_limit_is_read_whole() {
+        let len = |v: &str| whole(&[("content-length", v)], &["gzip"]);
+        assert_eq!(len("0"), Ok(Some(0)));
+        assert_eq!(len("5"), Ok(Some(5)));
+        assert_eq!(len("0005"), Ok(Some(5)), "leading zeros are digits");
+        assert_eq!(len("8388608"), Ok(Some(WHOLE_FEED_LIMIT)), "the limit");
+        assert_eq!(len("8388609"), Ok(None), "the limit + 1");
+        assert_eq!(len("99999999999999999999999"), Ok(None), "past u64");
+        for odd in [
+            "", "+5", "-5", " 5 ", "5 ", "5, 5", "5,5", "5;x", "0x10", "5.0", "５",
+        ] {
+            assert_eq!(len(odd), Ok(None), "{odd:?}");
+        }
+        assert_eq!(whole(&[], &[]), Ok(None), "unknown length: streamed");
+        let name = whole(&[("Content-Length", "5")], &[]);
+        assert_eq!(name, Ok(Some(5)), "names in any case");
+    }
+
+    #[test]
+    fn a_second_length_or_a_coding_streams() {
+        let two_equal = [("content-length", "5"), ("Content-Length", "5")];
+        assert_eq!(whole(&two_equal, &[]), Ok(None));
+        let conflicting = [("content-length", "5"), ("content-length", "900")];
+        assert_eq!(whole(&conflicting, &[]), Ok(None));
+        let chunked = [("content-length", "5"), ("transfer-encoding", "chunked")];
+        assert_eq!(whole(&chunked, &[]), Ok(None), "TE overrides CL");
+        let identity = [("content-length", "5"), ("content-encoding", "identity")];
+        assert_eq!(whole(&identity, &[]), Ok(Some(5)));
+        // gzip the runtime inflates: the length is the encoded size.
+        let gzip = [("content-length", "5"), ("content-encoding", "gzip")];
+        assert_eq!(whole(&gzip, &["gzip"]), Ok(None));
+        let undecoded = whole(&gzip, &[]).unwrap_err();
+        assert!(undecoded.contains("\"upstream.encoding\""), "{undecoded}");
+        let hidden = [
+            ("content-length", "5"),
+            ("content-encoding", "identity"),
+            ("content-encoding", "gzip"),
+        ];
+        assert_eq!(whole(&hidden, &["gzip"]), Ok(None), "a second coding");
+    }
+
+    #[test]
+    fn head_reads_nothing_whole() {
+        let gw = Gateway::from_json(r#"{"shop_url": "https://shop.example"}"#).unwrap();
+        let req = Request {
+            method: "HEAD",
+            ..Request::get("/api/v4/packages")
+        };
+        let plan = CatalogPlan::new(&gw, &req);
+        let answer = plan.answer(&upstream(&[("content-length", "5")]), &[]);
+        assert!(matches!(answer, Answer::Filter { whole: None, .. }));
     }
 }

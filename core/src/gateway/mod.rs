@@ -28,7 +28,9 @@ pub mod webhook;
 
 use crate::{Error, Policy};
 
-pub use catalog::{Answer, AnswerAction, CatalogPlan, Held, UpstreamHead, Validator};
+pub use catalog::{
+    Answer, AnswerAction, CatalogPlan, Held, UpstreamHead, Validator, WHOLE_FEED_LIMIT,
+};
 pub use recent::{HeldFeed, RecentFeeds};
 pub use reply::Reply;
 

@@ -140,7 +140,7 @@ fn catalog_plan_asks_for_the_feed_unencoded() {
 fn catalog_answers() {
     let g = gw(POLICY);
     let p = plan(&g, &Request::get("/api/v4/packages"));
-    let Answer::Filter { reply, ttl } = p.answer(
+    let Answer::Filter { reply, ttl, whole } = p.answer(
         &head(
             200,
             &[
@@ -153,7 +153,7 @@ fn catalog_answers() {
     ) else {
         panic!()
     };
-    assert_eq!(ttl, 60);
+    assert_eq!((ttl, whole), (60, Some(9)));
     assert_eq!(reply.header("cache-control"), Some("max-age=60"));
     assert_eq!(reply.header("content-length"), None);
     let etag = reply.header("etag").unwrap().to_owned();
@@ -241,7 +241,7 @@ fn catalog_answers() {
 fn cache_seconds_bounds_the_lifetime() {
     let g = gw(r#"{"shop_url": "https://shop.example", "catalog": {"cache_seconds": 0}}"#);
     let p = plan(&g, &Request::get("/api/v4/packages"));
-    let Answer::Filter { reply, ttl } =
+    let Answer::Filter { reply, ttl, .. } =
         p.answer(&head(200, &[("cache-control", "max-age=60")]), &[])
     else {
         panic!()
