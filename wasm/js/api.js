@@ -236,7 +236,12 @@ export function bind(raw) {
     route({ method, target, accept, ifNoneMatch, acceptEncoding }, upstream = "") {
       return JSON.parse(this.#g.route(method, target, accept ?? undefined, ifNoneMatch ?? undefined, acceptEncoding ?? undefined, upstream));
     }
-    /** `{action:"reply", reply}`, `{action:"pass"}` or `{action:"filter", reply, ttl}` for the upstream's status and headers. */
+    /**
+     * `{action:"reply", reply}`, `{action:"pass"}` or `{action:"filter", reply, ttl, whole}` for the
+     * upstream's status and headers. `whole`: the Content-Length to read the body whole at (then
+     * catalogWhole; a body of another length: catalogTruncated), or null: stream it (catalogStream).
+     * The rule is the core's (resale_core::gateway::WHOLE_FEED_LIMIT, 8 MiB).
+     */
     catalogAnswer({ method, target, ifNoneMatch }, status, headers, decodes = []) {
       return call(() => this.#g.catalogAnswer(method, target, ifNoneMatch ?? undefined, status, JSON.stringify([...headers]), decodes, undefined));
     }

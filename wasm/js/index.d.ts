@@ -166,7 +166,8 @@ export type Route =
   | { kind: "webhook" }
   | { kind: "catalog"; feed: CatalogKind; method: "GET" | "HEAD"; url: string; headers: [string, string][]; cache_key: string; accepts_gzip: boolean };
 
-export type CatalogAnswer = { action: "reply"; reply: Reply } | { action: "pass" } | { action: "filter"; reply: Reply; ttl: number };
+/** `whole`: the Content-Length to read the body whole at (up to 8 MiB, a body not decoded), or null: stream it. */
+export type CatalogAnswer = { action: "reply"; reply: Reply } | { action: "pass" } | { action: "filter"; reply: Reply; ttl: number; whole: number | null };
 
 /** The edge's routes and answers (resale_core::gateway). */
 export class Gateway {

@@ -57,8 +57,9 @@ struct CatalogRoute {
 }
 
 /// `catalogAnswer`'s answer: the core's tag ([`AnswerAction`]) and what the
-/// answer carries; for a filter given the whole feed, the reply to hold it
-/// under too.
+/// answer carries (a filter: `ttl` and `whole`, the length to read the body
+/// whole at or `null` to stream it); for a filter given the whole feed, the
+/// reply to hold it under too.
 #[derive(Serialize)]
 struct CatalogAnswer<'a> {
     action: AnswerAction,
@@ -66,6 +67,8 @@ struct CatalogAnswer<'a> {
     reply: Option<&'a Reply>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ttl: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    whole: Option<Option<u64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hold: Option<Reply>,
 }
@@ -76,6 +79,7 @@ impl CatalogAnswer<'_> {
             action: AnswerAction::Pass,
             reply: None,
             ttl: None,
+            whole: None,
             hold: None,
         })
     }
@@ -174,7 +178,9 @@ impl Gateway {
 
     /// What to do with the upstream's answer to a catalog request:
     /// `{"action":"reply","reply"}`, `{"action":"pass"}` or
-    /// `{"action":"filter","reply","ttl"}`. `headers`: JSON `[[name, value]…]`;
+    /// `{"action":"filter","reply","ttl","whole"}` (`whole`: the
+    /// `Content-Length` to read the body whole at, `null`: stream it; the
+    /// core's rule, `gateway::WHOLE_FEED_LIMIT`). `headers`: JSON `[[name, value]…]`;
     /// `decodes`: the encodings the runtime has undone. Given the whole
     /// filtered `feed`, a `filter` answer also carries `"hold"`: the reply to
     /// hold that feed under (`CatalogPlan::to_hold`: the filter reply's
@@ -199,11 +205,13 @@ impl Gateway {
         };
         let decodes: Vec<&str> = decodes.iter().map(String::as_str).collect();
         let answer = plan.answer(&UpstreamHead { status, headers }, &decodes);
-        let (ttl, hold) = match (&answer, feed) {
-            (gateway::Answer::Filter { reply, ttl }, feed) => {
-                (Some(*ttl), feed.map(|f| plan.to_hold(reply.clone(), &f)))
-            }
-            _ => (None, None),
+        let (ttl, whole, hold) = match (&answer, feed) {
+            (gateway::Answer::Filter { reply, ttl, whole }, feed) => (
+                Some(*ttl),
+                Some(*whole),
+                feed.map(|f| plan.to_hold(reply.clone(), &f)),
+            ),
+            _ => (None, None, None),
         };
         let action = answer.action();
         let reply = answer.reply();
@@ -211,6 +219,7 @@ impl Gateway {
             action,
             reply,
             ttl,
+            whole,
             hold,
         }))
     }

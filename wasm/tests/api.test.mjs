@@ -60,6 +60,23 @@ test("Gateway.catalogToHold: the filter reply's headers, with an ETag of the fee
   assert.throws(() => gw.catalogAnswer(req, 200, [["etag"]], []), (e) => e instanceof ResaleError && e.code === "argument.headers");
 });
 
+test("Gateway.catalogAnswer: whole, the core's rule of which bodies are read whole (a plain Content-Length up to 8 MiB, not decoded)", () => {
+  const gw = Gateway.fromJson({ shop_url: "https://shop.example.com/store" });
+  const req = { method: "GET", target: "/api/v4/packages" };
+  const whole = (headers, decodes = ["gzip"]) => gw.catalogAnswer(req, 200, headers, decodes).whole;
+  assert.equal(whole(new Headers({ "content-length": "672000" })), 672000);
+  assert.equal(whole([["content-length", "0"]]), 0);
+  assert.equal(whole([["content-length", String(8 * 1024 * 1024)]]), 8 * 1024 * 1024, "the limit");
+  assert.equal(whole([["content-length", String(8 * 1024 * 1024 + 1)]]), null, "over the limit");
+  assert.equal(whole([]), null, "unknown length");
+  for (const odd of ["+5", " 5 ", "5, 5"]) assert.equal(whole([["content-length", odd]]), null, JSON.stringify(odd));
+  assert.equal(whole([["content-length", "5"], ["content-length", "5"]]), null, "two headers");
+  assert.equal(whole([["content-length", "5"], ["content-encoding", "gzip"]]), null, "inflated: the length is the encoded size");
+  assert.equal(gw.catalogAnswer(req, 200, [["content-length", "5"], ["content-encoding", "gzip"]], []).action, "reply", "not inflated: 502 upstream.encoding");
+  assert.equal(gw.catalogAnswer({ ...req, method: "HEAD" }, 200, [["content-length", "5"]], []).whole, null, "HEAD reads no body");
+  assert.equal("whole" in gw.catalogAnswer(req, 503, [], []), false, "only a filter answer carries it");
+});
+
 test("Gateway.catalogWhole: filterCatalog's bytes, or the gateway's coded 502 for a feed that cannot be filtered; catalogTruncated", () => {
   const gw = Gateway.fromJson({ shop_url: "https://shop.example.com/store" });
   const req = { method: "GET", target: "/api/v4/packages" };

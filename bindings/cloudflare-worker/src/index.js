@@ -13,26 +13,6 @@ export { EntitlementStore } from "./entitlement-store.js";
 /** The encodings workerd's fetch inflates before the body reaches the filter. */
 const DECODES = ["gzip"];
 
-/**
- * The largest feed read whole (8 MiB, the size RecentFeeds holds at most): an upstream answer with
- * a Content-Length up to this, of a body not being decoded, is read in one piece, filtered in one
- * call and answered with a known length; a feed that cannot be filtered then gets the gateway's
- * coded 502 instead of an aborted stream. Why: in workerd the streaming path's per-block reads,
- * copies and enqueues cost about as much CPU as filtering the 672 KB fixture. Memory: the body, its
- * copy in wasm memory and the output (in wasm and in JS), about 4x this at most (32 MiB of the
- * isolate's 128 MB), and wasm memory does not shrink. Longer, unknown (chunked) or decoded (gzip:
- * Content-Length is the encoded size) bodies are streamed, in 256 KiB blocks.
- */
-const WHOLE_LIMIT = 8 * 1024 * 1024;
-
-/** The length of a body to read whole (see WHOLE_LIMIT), or null: stream it. */
-function wholeLength(upstream) {
-  const coding = (upstream.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
-  const length = (upstream.headers.get("content-length") ?? "").trim();
-  if (coding !== "identity" || !/^[0-9]{1,10}$/.test(length)) return null;
-  return Number(length) <= WHOLE_LIMIT ? Number(length) : null;
-}
-
 let compiled = { text: null, gateway: null };
 
 /** The gateway, compiled once per isolate (and again only if the binding changes). */
@@ -66,10 +46,14 @@ async function catalog(gw, req, route, env, ctx) {
   const { status, headers } = answer.reply;
   if (sample) headers.push(["x-resale-source", "bundled-sample"]);
   if (route.method === "HEAD" || !upstream.body) return new Response(null, { status, headers });
-  const length = wholeLength(upstream);
+  // The gateway says which bodies are read whole (answer.whole: a plain Content-Length up to 8 MiB
+  // of a body not decoded; resale_core::gateway::WHOLE_FEED_LIMIT says why). Read whole, filtered
+  // in one call: nothing is sent before the feed is known to be whole and valid, so a cut or
+  // invalid one gets the gateway's coded 502. In workerd this also spares the streaming path's
+  // per-block reads, copies and enqueues. Memory: about 4x the length (body, its copy in wasm,
+  // the output in wasm and in JS). Any other body is streamed, in 256 KiB blocks.
+  const length = answer.whole;
   if (length !== null) {
-    // Read whole, filtered in one call: nothing is sent before the feed is known to be
-    // whole and valid, so a cut or invalid one gets the gateway's coded 502.
     let feed;
     try {
       feed = new Uint8Array(await upstream.arrayBuffer());

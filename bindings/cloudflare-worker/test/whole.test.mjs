@@ -1,6 +1,6 @@
-// The worker's two catalog paths in workerd (src/index.js): a feed whose
-// length is known (Content-Length up to WHOLE_LIMIT, 8 MiB, of a body not
-// decoded) is read whole and filtered in one call, answered with a known
+// The worker's two catalog paths in workerd (src/index.js): a feed the
+// gateway says to read whole (Content-Length up to 8 MiB, of a body not
+// decoded: resale_core::gateway::WHOLE_FEED_LIMIT) is read whole and filtered in one call, answered with a known
 // length, and a cut or invalid one gets the gateway's coded 502; any other
 // is streamed, and an invalid one aborts the stream. Which path answered is
 // read off the answer's framing: Content-Length (whole) or chunked (streamed).
