@@ -1,13 +1,22 @@
 //! The catalog route: the core's plan fetched from the `catalog` backend,
-//! the upstream's head handed back to the core, and the feed streamed
-//! through the core's incremental `CatalogFilter` under the headers the
-//! core gives.
+//! the upstream's head handed back to the core, and the feed filtered under
+//! the headers the core gives, read whole or streamed as the core says
+//! (`Answer::Filter`'s `whole`, the rule of `gateway::WHOLE_FEED_LIMIT`).
 //!
-//! Memory stays bounded by the chunk size (plus the one element the filter
-//! holds), and Plesk starts reading before the upstream has finished. An
-//! invalid or broken feed aborts the stream (the `StreamingBody` is dropped
-//! without `finish()`), so a client never receives a truncated feed that
-//! looks complete.
+//! Read whole (a plain `Content-Length` up to 8 MiB of a body Compute hands
+//! over as it came): at most that length plus one byte is read, the feed is
+//! filtered in one call and answered with a known length; nothing is sent
+//! before, so a body of another length gets the core's `502
+//! upstream.truncated` and an invalid feed its coded `502`
+//! (`CatalogPlan::invalid_feed`), as in the worker. Memory: the body and
+//! the filtered feed (twice while it is stored), about 3x the length.
+//!
+//! Streamed (any other body): through the core's incremental
+//! `CatalogFilter`; memory stays bounded by the chunk size (plus the one
+//! element the filter holds), and Plesk starts reading before the upstream
+//! has finished. An invalid or broken feed aborts the stream (the
+//! `StreamingBody` is dropped without `finish()`), so a client never
+//! receives a truncated feed that looks complete.
 //!
 //! Cache: a filtered feed the gateway allows to keep (`ttl`) goes into
 //! Compute's Core Cache under the upstream URL and the policy digest, with
@@ -49,7 +58,10 @@ const ORIGIN: &str = "https://ext.plesk.com";
 /// How much of the upstream body is read per `push`.
 const CHUNK: usize = 64 * 1024;
 /// Compute inflates gzip itself (`set_auto_decompress_gzip`), before the
-/// body reaches the filter.
+/// body reaches the filter. It then drops `Content-Encoding` and
+/// `Content-Length` from the upstream's head, so an inflated body never
+/// looks like one of known length (the gateway vector `gzip-upstream`
+/// pins that in Viceroy).
 const DECODES: &[&str] = &["gzip"];
 
 /// Answer a catalog request; `None` once a filtered feed was streamed.
@@ -67,26 +79,76 @@ pub fn serve(gw: &Gateway, plan: &CatalogPlan) -> Option<Response> {
         Ok(resp) => resp,
         Err(e) => return Some(respond(plan.unreachable(&e.root_cause().to_string()))),
     };
+    // Every header line, a repeated name once per value: the gateway's
+    // checks see a second Content-Length or Content-Encoding.
     let head = UpstreamHead {
         status: upstream.get_status().as_u16(),
         headers: upstream
-            .get_header_names_str()
-            .into_iter()
-            .filter_map(|n| Some((n.to_owned(), upstream.get_header_str(n)?.to_owned())))
+            .get_headers()
+            .map(|(n, v)| {
+                let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (n.as_str().to_owned(), value)
+            })
             .collect(),
     };
-    let (reply, ttl) = match plan.answer(&head, DECODES) {
+    let (reply, ttl, whole) = match plan.answer(&head, DECODES) {
         Answer::Pass => return Some(upstream),
         Answer::Reply(reply) => return Some(respond(reply)),
-        Answer::Filter { reply, ttl } => (reply, ttl),
+        Answer::Filter { reply, ttl, whole } => (reply, ttl, whole),
     };
     if plan.head {
         return Some(respond(reply));
     }
     let body = upstream.take_body();
+    if let Some(length) = whole {
+        return Some(read_whole(gw, plan, body, length, reply, ttl));
+    }
     let client = respond(reply.clone()).stream_to_client();
     stream(gw, plan, body, client, (ttl > 0).then_some((reply, ttl)));
     None
+}
+
+/// A body the gateway said to read whole (`length`, its `Content-Length`):
+/// read at most `length + 1` bytes (one more than announced is a body that
+/// does not match its length either), filter them in one call and answer
+/// under `reply` with a known length; stored as a streamed feed is. A body
+/// of another length is the gateway's `502 upstream.truncated`, a feed that
+/// cannot be filtered its coded `502`: nothing was sent yet.
+fn read_whole(
+    gw: &Gateway,
+    plan: &CatalogPlan,
+    body: fastly::Body,
+    length: u64,
+    reply: Reply,
+    ttl: u32,
+) -> Response {
+    let mut feed = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    if let Err(e) = body.take(length.saturating_add(1)).read_to_end(&mut feed) {
+        let received = Some(feed.len() as u64);
+        return respond(plan.truncated(received, length, &e.to_string()));
+    }
+    if feed.len() as u64 != length {
+        let detail = "the body's length is not its Content-Length";
+        return respond(plan.truncated(Some(feed.len() as u64), length, detail));
+    }
+    let filtered = match gw.policy().filter_catalog(&plan.target, &feed) {
+        Ok(filtered) => filtered.body,
+        Err(e) => {
+            let report = report::catalog_error(&e);
+            eprintln!(
+                "catalog {}: invalid feed, answered 502: {report}",
+                plan.target
+            );
+            return respond(plan.invalid_feed(&e));
+        }
+    };
+    drop(feed);
+    if ttl > 0 {
+        keep(plan, reply.clone(), filtered.clone(), ttl);
+    }
+    let mut resp = respond(reply);
+    resp.set_body(filtered);
+    resp
 }
 
 fn key(plan: &CatalogPlan, gzip: bool) -> CacheKey {

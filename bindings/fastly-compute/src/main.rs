@@ -1,7 +1,7 @@
 //! resale at the edge, as a Fastly Compute service. Every route, answer,
 //! header list and page is decided by the core's gateway
 //! (`resale_core::gateway`, linked directly); this crate only maps Compute's
-//! request and response types onto it: `catalog.rs` fetches and streams the
+//! request and response types onto it: `catalog.rs` fetches and filters the
 //! feed, `marketplace.rs` reads the webhook body, `config.rs` reads the
 //! Config Store.
 
@@ -14,7 +14,7 @@ use fastly::http::StatusCode;
 use fastly::{Request, Response};
 use resale_core::gateway::{self, CatalogPlan, Decision, Gateway, Reply};
 
-/// `fn main` rather than `#[fastly::main]`: the catalog route streams its
+/// `fn main` rather than `#[fastly::main]`: a streamed catalog feed sends its
 /// response itself (`stream_to_client`), the others return one to send.
 fn main() {
     let req = Request::from_client();
