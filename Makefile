@@ -166,11 +166,8 @@ test-node:
 ## statuses and RSS growth from 10 s to the end under 10%: target/soak/results.json.
 ## soak-smoke: the same for 10 s per edge (RSS read at 3 s, growth reported, not gated).
 SOAK_SECONDS ?= 60
-## The worker runs 240 s, read from 120 s on: workerd's allocator grows for
-## about two minutes before it holds enough freed memory (scripts/soak.mjs, "Warm-up").
-SOAK_WORKER_SECONDS ?= 240
 soak: setup build ffi wasm fastly nginx-module
-	node scripts/soak.mjs --seconds $(SOAK_SECONDS) --rss-at 10 --worker-seconds $(SOAK_WORKER_SECONDS) --worker-rss-at 120 --gate-rss 10
+	node scripts/soak.mjs --seconds $(SOAK_SECONDS) --rss-at 10 --gate-rss 10
 
 soak-smoke: build ffi wasm fastly nginx-module
 	node scripts/soak.mjs --seconds 10 --rss-at 3

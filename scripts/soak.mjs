@@ -3,7 +3,6 @@
 // (10 s per edge, in `make test`).
 //
 //   node scripts/soak.mjs [--seconds 60] [--rss-at 10] [--gate-rss 10] [--edges worker,fastly,nginx,php]
-//                         [--worker-seconds 240] [--worker-rss-at 120]
 //                         [--streams S,...] [--sample N] [--heap-snapshots] [--allocator-stats]
 //
 // Edges: the worker in workerd (EntitlementStore on local disk), the Fastly
@@ -43,19 +42,6 @@
 // holds free against what is in use (a 60 s run: RSS after GC 146.1 -> 171.7
 // MiB, +17.6%; in use 19.9 -> 18.3 MiB, held free 72.1 -> 97.7 MiB, given
 // back 0: all of the growth is free memory the allocator keeps).
-// Warm-up. That allocator keeps growing for about two minutes under this load
-// and then holds level; what the worker itself keeps does not grow at all
-// (JS heap used about 1 MiB, wasm memory 2,816 KiB, from 10 s on). Runs of
-// `--edges worker` on a loaded 2-core machine, RSS after GC: 10 s -> 57 s
-// +17.6% to +70.4% (four runs); a 180 s run rose from 147 to 216 MiB by 120 s
-// and stayed there; 240 s runs read at 120 s: +0.2% and -2.0% to the end. So
-// `make soak` runs the worker 240 s and reads it from 120 s
-// (--worker-seconds, --worker-rss-at; the other edges hold level from 10 s),
-// and also fails the worker if its wasm memory grew at all over that window:
-// that memory only grows, in 64 KiB pages, and what the core keeps between
-// requests is bounded, so growth there is the core keeping more, however
-// small against the RSS (a leak of 80 bytes a request would take the RSS
-// only about 10% in two minutes at this load).
 // --heap-snapshots writes the worker's heap snapshot at both points
 // (target/soak/worker-<s>s.heapsnapshot) and prints the constructors that grew
 // (taking one adds to what workerd holds: a run with them read 6 MiB more in use).
@@ -80,12 +66,6 @@ const opt = (name, dflt) => {
 };
 const SECONDS = Number(opt("--seconds", "60"));
 const RSS_AT = Number(opt("--rss-at", "10"));
-// The worker's own run and first reading (default: --seconds, --rss-at): see
-// "Warm-up" in the header for why `make soak` gives it longer.
-const TIMING = {
-  worker: { seconds: Number(opt("--worker-seconds", String(SECONDS))), rssAt: Number(opt("--worker-rss-at", String(RSS_AT))) },
-};
-const timing = (edge) => TIMING[edge] ?? { seconds: SECONDS, rssAt: RSS_AT };
 const GATE = opt("--gate-rss", null);
 const EDGES = opt("--edges", "worker,fastly,nginx,php").split(",");
 // --streams buy-accept,webhook: only those streams (to find which one moves a figure).
@@ -241,9 +221,9 @@ async function streams(base, { catalog, webhook }) {
 }
 
 /** Run wrk for one stream; resolves with its JSON line. */
-function wrk(base, seconds, [name, f, status]) {
+function wrk(base, [name, f, status]) {
   return new Promise((resolve, reject) => {
-    const args = ["-t1", "-c2", `-d${seconds}s`, "--timeout", "10s", "-s", path.join(repo, "tests/soak/stream.lua"), base, "--", f, String(status)];
+    const args = ["-t1", "-c2", `-d${SECONDS}s`, "--timeout", "10s", "-s", path.join(repo, "tests/soak/stream.lua"), base, "--", f, String(status)];
     const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
     let text = "";
     child.stdout.on("data", (d) => (text += d));
@@ -274,7 +254,6 @@ async function preflight(base, list) {
 const growth = (from, to) => Math.round(((to - from) / from) * 1000) / 10;
 
 async function soak(edge, base, pid, kinds, { collect, wasmMemory, snapshot, allocator }) {
-  const { seconds, rssAt } = timing(edge);
   const list = await streams(base, kinds);
   await preflight(base, list);
   const t0 = Date.now();
@@ -288,8 +267,8 @@ async function soak(edge, base, pid, kinds, { collect, wasmMemory, snapshot, all
     curve.push([t, raw, rssTree(pid), heap]);
   };
   const sampler = SAMPLE > 0 ? setInterval(() => sample().catch(() => {}), SAMPLE * 1000) : null;
-  const running = Promise.all(list.map((s) => wrk(base, seconds, s)));
-  // Each point is the median of 5 readings 0.5 s apart (centred on rssAt,
+  const running = Promise.all(list.map((s) => wrk(base, s)));
+  // Each point is the median of 5 readings 0.5 s apart (centred on RSS_AT,
   // and on 3 s before the load ends): a single reading also counts the
   // buffers of whichever feeds are in flight at that instant (Viceroy:
   // 75-77 MiB every 5 s through a 60 s run, one reading at its very end 83).
@@ -312,8 +291,8 @@ async function soak(edge, base, pid, kinds, { collect, wasmMemory, snapshot, all
     }
     return r;
   };
-  const at = await point(rssAt);
-  const end = await point(seconds - 3);
+  const at = await point(RSS_AT);
+  const end = await point(SECONDS - 3);
   const results = await running;
   const rssAfter = rssTree(pid);
   if (sampler) clearInterval(sampler);
@@ -322,30 +301,29 @@ async function soak(edge, base, pid, kinds, { collect, wasmMemory, snapshot, all
   const row = {
     edge,
     pid,
-    seconds,
-    rss_at_s: rssAt,
+    seconds: SECONDS,
     requests,
     requests_per_s: results.reduce((a, r) => a + r.requests_per_s, 0),
     unexpected: results.reduce((a, r) => a + r.unexpected, 0),
     socket_errors: results.reduce((a, r) => a + r.socket_errors, 0),
     // What rss_growth_pct (the gated figure) is the growth of.
     rss_gated: collect ? "after_gc" : "raw",
-    [`rss_kb_at_${rssAt}s`]: at.raw,
+    [`rss_kb_at_${RSS_AT}s`]: at.raw,
     rss_kb_end: end.raw,
     rss_kb_after_load: rssAfter,
     ...(collect
       ? {
-          [`rss_after_gc_kb_at_${rssAt}s`]: at.rss_kb,
+          [`rss_after_gc_kb_at_${RSS_AT}s`]: at.rss_kb,
           rss_after_gc_kb_end: end.rss_kb,
-          [`js_heap_used_after_gc_kb_at_${rssAt}s`]: at.heap_kb,
+          [`js_heap_used_after_gc_kb_at_${RSS_AT}s`]: at.heap_kb,
           js_heap_used_after_gc_kb_end: end.heap_kb,
-          [`embedder_heap_used_after_gc_kb_at_${rssAt}s`]: at.embedder_kb,
+          [`embedder_heap_used_after_gc_kb_at_${RSS_AT}s`]: at.embedder_kb,
           embedder_heap_used_after_gc_kb_end: end.embedder_kb,
-          [`array_buffers_after_gc_kb_at_${rssAt}s`]: at.array_buffers_kb,
+          [`array_buffers_after_gc_kb_at_${RSS_AT}s`]: at.array_buffers_kb,
           array_buffers_after_gc_kb_end: end.array_buffers_kb,
-          [`wasm_memory_kb_at_${rssAt}s`]: at.wasm_kb,
+          [`wasm_memory_kb_at_${RSS_AT}s`]: at.wasm_kb,
           wasm_memory_kb_end: end.wasm_kb,
-          ...(at.allocator ? { [`allocator_at_${rssAt}s`]: at.allocator, allocator_end: end.allocator } : {}),
+          ...(at.allocator ? { [`allocator_at_${RSS_AT}s`]: at.allocator, allocator_end: end.allocator } : {}),
           raw_rss_growth_pct: rawGrowth,
         }
       : {}),
@@ -353,7 +331,7 @@ async function soak(edge, base, pid, kinds, { collect, wasmMemory, snapshot, all
     ...(SAMPLE > 0 ? { rss_curve_kb: curve } : {}),
     streams: results,
   };
-  const raw = `RSS ${at.raw} KiB at ${rssAt} s -> ${end.raw} KiB at ${seconds - 3} s (${rawGrowth}%; ${rssAfter} KiB after the load)`;
+  const raw = `RSS ${at.raw} KiB at ${RSS_AT} s -> ${end.raw} KiB at ${SECONDS - 3} s (${rawGrowth}%; ${rssAfter} KiB after the load)`;
   const gc = collect ? `; after a full GC: RSS ${at.rss_kb} -> ${end.rss_kb} KiB (${row.rss_growth_pct}%, gated), JS heap used ${at.heap_kb} -> ${end.heap_kb} KiB, workerd's objects on it (cppgc) ${at.embedder_kb} -> ${end.embedder_kb}, ArrayBuffers ${at.array_buffers_kb} -> ${end.array_buffers_kb}, wasm memory ${at.wasm_kb} -> ${end.wasm_kb} KiB` : "";
   console.log(`soak ${edge}: ${requests} requests, ${row.requests_per_s} req/s, unexpected ${row.unexpected}, socket errors ${row.socket_errors}, ${raw}${gc}`);
   if (at.heap && end.heap) {
@@ -362,7 +340,7 @@ async function soak(edge, base, pid, kinds, { collect, wasmMemory, snapshot, all
   }
   if (at.allocator) {
     const a = (x) => `in use ${x.in_use_kb}, free held ${x.free_held_kb}, released ${x.released_kb}`;
-    console.log(`  workerd's allocator (tcmalloc, KiB, after the GCs): at ${rssAt} s ${a(at.allocator)}; at ${seconds - 3} s ${a(end.allocator)}`);
+    console.log(`  workerd's allocator (tcmalloc, KiB, after the GCs): at ${RSS_AT} s ${a(at.allocator)}; at ${SECONDS - 3} s ${a(end.allocator)}`);
   }
   if (curve.length) console.log(`  RSS curve (s: KiB${collect ? ", after GC, JS heap after GC" : ""}): ${curve.map(([t, ...kb]) => `${t}: ${kb.join("/")}`).join(", ")}`);
   for (const r of results) console.log(`  ${r.name.padEnd(17)} ${String(r.requests_per_s).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  unexpected ${r.unexpected}`);
@@ -488,19 +466,11 @@ for (const r of rows) {
   if (GATE !== null && !(r.rss_growth_pct < Number(GATE))) {
     const why = r.rss_gated === "after_gc" ? " after a full GC" : "";
     const see = r.rss_gated === "after_gc" && !ALLOCATOR ? " (--allocator-stats tells how much of it workerd's allocator holds free)" : "";
-    console.error(`soak ${r.edge}: RSS${why} grew ${r.rss_growth_pct}% from ${r.rss_at_s} s to ${r.seconds - 3} s (limit ${GATE}%)${see}`);
-    failed = true;
-  }
-  // The engine's wasm memory only grows (by 64 KiB pages) and what the core
-  // keeps between requests is bounded (RecentFeeds): past the warm-up, any
-  // growth is the core keeping more, however small against the RSS.
-  const wasmAt = r[`wasm_memory_kb_at_${r.rss_at_s}s`], wasmEnd = r.wasm_memory_kb_end;
-  if (GATE !== null && wasmAt != null && wasmEnd != null && wasmEnd > wasmAt) {
-    console.error(`soak ${r.edge}: wasm memory grew from ${wasmAt} KiB at ${r.rss_at_s} s to ${wasmEnd} KiB at ${r.seconds - 3} s`);
+    console.error(`soak ${r.edge}: RSS${why} grew ${r.rss_growth_pct}% from ${RSS_AT} s to ${SECONDS - 3} s (limit ${GATE}%)${see}`);
     failed = true;
   }
 }
-const results = { seconds: SECONDS, rss_at_s: RSS_AT, worker: TIMING.worker, rss_gate_pct: GATE === null ? null : Number(GATE), machine: { cpus: (await import("node:os")).cpus().length }, edges: rows, ok: !failed && rows.length === EDGES.length };
+const results = { seconds: SECONDS, rss_at_s: RSS_AT, rss_gate_pct: GATE === null ? null : Number(GATE), machine: { cpus: (await import("node:os")).cpus().length }, edges: rows, ok: !failed && rows.length === EDGES.length };
 writeFileSync(path.join(out, opt("--out", "results.json")), JSON.stringify(results, null, 1) + "\n");
 console.log(`soak: results in ${path.relative(process.cwd(), path.join(out, opt("--out", "results.json")))}${results.ok ? "" : " (FAILED)"}`);
 process.exit(results.ok ? 0 : 1);
