@@ -193,15 +193,17 @@ def bench_wasm_and_worker(t, quick, feeds, baselines):
         # then wasm then wasm then native ..., and the median of each turn's
         # ratio taken, so that a minute of a busy machine does not land on
         # one side only.
+        def native():
+            run(["cargo", "bench", "-q", "-p", "resale-core", "--bench", "catalog", "--", "--seconds",
+                 "0.2" if quick else "1", "--only", "filter_one_shot", "--feeds", groups[label],
+                 "--json", str(OUT / "catalog-turn.json")])
+            return json.loads((OUT / "catalog-turn.json").read_text())[0]["subjects"][1]["mb_per_s"]
+
+        def wasm():
+            return json.loads(run(["node", "wasm/bench/filter.mjs", str(feed), str(wl), "3" if quick else "30"]).stdout)
+
         turns, w = [], None
         for k in range(1 if quick else 6):
-            def native():
-                r = run(["cargo", "bench", "-q", "-p", "resale-core", "--bench", "catalog", "--", "--seconds",
-                         "0.2" if quick else "1", "--only", "filter_one_shot", "--feeds", groups[label],
-                         "--json", str(OUT / "catalog-turn.json")])
-                return json.loads((OUT / "catalog-turn.json").read_text())[0]["subjects"][1]["mb_per_s"]
-            def wasm():
-                return json.loads(run(["node", "wasm/bench/filter.mjs", str(feed), str(wl), "3" if quick else "30"]).stdout)
             if k % 2 == 0:
                 n = native(); w = wasm()
             else:

@@ -302,14 +302,14 @@ async function soak(edge, base, pid, kinds, { collect, wasmMemory, snapshot, all
   // buffers of whichever feeds are in flight at that instant (Viceroy:
   // 75-77 MiB every 5 s through a 60 s run, one reading at its very end 83).
   // An edge with `collect` (the worker) is read twice at each point: the raw
-  // RSS in the 2 s before it, then RSS right after forced full GCs, centred
-  // on it; the gate reads the latter (see the header).
+  // RSS in the 2 s before it, then RSS and the isolate's figures right after
+  // forced full GCs, centred on it; the gate reads the isolate's (see the header).
   const point = async (centre) => {
     await until(centre - (collect ? 3 : 1));
     const raw = await rssMedian(pid);
     const r = collect ? { raw, ...(await rssAfterGc(pid, collect)) } : { raw };
     if (wasmMemory) {
-      // A figure to report, not to gate on: a failure to read it is said, not fatal.
+      // A failure to read it is said here; the worker's gate then fails (isolateKb: null).
       r.wasm_kb = await wasmMemory().then((b) => Math.round(b / 1024), (e) => (console.error(`soak ${edge}: wasm memory not read: ${e.message}`), null));
     }
     if (ALLOCATOR && allocator) r.allocator = await allocator();
@@ -354,17 +354,12 @@ async function soak(edge, base, pid, kinds, { collect, wasmMemory, snapshot, all
           wasm_memory_kb_end: end.wasm_kb,
           ...(at.allocator ? { [`allocator_at_${RSS_AT}s`]: at.allocator, allocator_end: end.allocator } : {}),
           raw_rss_growth_pct: rawGrowth,
-        }
-      : {}),
-    rss_growth_pct: collect ? growth(at.rss_kb, end.rss_kb) : rawGrowth,
-    // The worker's gated figure (see the header): what its isolate holds
-    // after a full GC, at both points.
-    ...(collect
-      ? {
+          // The worker's gated figure (see the header).
           [`isolate_after_gc_kb_at_${RSS_AT}s`]: isolateKb(at),
           isolate_after_gc_kb_end: isolateKb(end),
         }
       : {}),
+    rss_growth_pct: collect ? growth(at.rss_kb, end.rss_kb) : rawGrowth,
     ...(SAMPLE > 0 ? { rss_curve_kb: curve } : {}),
     streams: results,
   };
