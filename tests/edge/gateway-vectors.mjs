@@ -20,6 +20,7 @@ export function gatewayCases({ only } = {}) {
   for (const f of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
     const doc = JSON.parse(readFileSync(path.join(dir, f), "utf8"));
     for (const c of doc.cases) {
+      for (const s of c.steps ?? [c]) checkUpstream(`${f}: ${c.name}`, s.upstream);
       const steps = (c.steps ?? [c]).map((s) => ({ policy: s.policy ?? c.policy ?? doc.policy, request: s.request, upstream: s.upstream ?? null, expect: s.expect, expect_undecoded: s.expect_undecoded, expect_whole: s.expect_whole, expect_refused: s.expect_refused }));
       cases.push({ name: `${f}: ${c.name}`, steps });
     }
@@ -32,6 +33,33 @@ export const buyOnly = (c) => c.steps.every((s) => s.request.target.startsWith("
 
 export const policyText = (name) => readFileSync(path.join(repo, "tests/vectors/policies", `${name}.json`), "utf8");
 
+/**
+ * The body an upstream step sends and the headers it adds (`gzip`, `pad`), as on the wire:
+ * what `cut_after` counts.
+ */
+function wireBody(b) {
+  let body = Buffer.from(b.body ?? "");
+  const headers = { ...(b.headers ?? {}) };
+  if (b.gzip) {
+    body = gzipSync(body);
+    headers["content-encoding"] = "gzip";
+  }
+  // `pad`: that many spaces after the body (a long feed without a long vector file).
+  if (b.pad) body = Buffer.concat([body, Buffer.alloc(b.pad, " ")]);
+  return { body, headers };
+}
+
+/**
+ * A vector's mistakes in its upstream: a cut that cuts nothing. Under a Content-Length it must
+ * keep fewer bytes than the body has; chunked, every byte without the last chunk is a cut too.
+ */
+function checkUpstream(name, b) {
+  if (b?.cut_after === undefined) return;
+  const { body } = wireBody(b);
+  const most = b.length === false ? body.length : body.length - 1;
+  if (!Number.isInteger(b.cut_after) || b.cut_after < 0 || b.cut_after > most) throw new Error(`${name}: cut_after ${b.cut_after} cuts nothing of a body of ${body.length} bytes${b.length === false ? " sent chunked" : ""}`);
+}
+
 /** The upstream: answers each target as the step that asked for it says. */
 export async function scriptedUpstream() {
   const script = new Map();
@@ -42,14 +70,7 @@ export async function scriptedUpstream() {
       return res.end("{}");
     }
     if (b.reset) return req.socket.destroy();
-    let body = Buffer.from(b.body ?? "");
-    const headers = { ...(b.headers ?? {}) };
-    if (b.gzip) {
-      body = gzipSync(body);
-      headers["content-encoding"] = "gzip";
-    }
-    // `pad`: that many spaces after the body (a long feed without a long vector file).
-    if (b.pad) body = Buffer.concat([body, Buffer.alloc(b.pad, " ")]);
+    const { body, headers } = wireBody(b);
     // `length: false`: no Content-Length, the body sent chunked (its length unknown until it ends);
     // a list: one Content-Length header per item, `${n}` the body's length ("${n}, ${n}", two headers).
     const lines = Object.entries(headers);
@@ -57,9 +78,15 @@ export async function scriptedUpstream() {
     else if (b.length !== false) lines.push(["content-length", String(body.length)]);
     res.writeHead(b.status ?? 200, lines);
     if (req.method === "HEAD") return res.end();
-    if (b.truncate) {
-      // Half the body, then the connection dies: a feed broken mid-stream.
-      res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => req.socket.destroy(), 20));
+    if (b.cut_after !== undefined) {
+      // A cut upstream: the head announces the whole body (its Content-Length, or chunked with
+      // `length: false`), only its first `cut_after` bytes go out, then the connection closes:
+      // short of the length, or without the last chunk. The bytes kept are written and flushed
+      // first, and the close waits a moment, so the edge reads all of them before it sees the cut.
+      const cut = () => setTimeout(() => req.socket.destroy(), 20);
+      res.flushHeaders();
+      if (b.cut_after === 0) return cut();
+      res.write(body.subarray(0, b.cut_after), cut);
       return;
     }
     res.end(body);

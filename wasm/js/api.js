@@ -45,6 +45,13 @@ const checked = new WeakMap();
 
 const bytes = (b) => (typeof b === "string" ? new TextEncoder().encode(b) : b instanceof Uint8Array ? b : new Uint8Array(b));
 
+/** The index of the last byte of `chunk` that is not JSON whitespace, or -1. */
+function lastNonSpace(chunk) {
+  let i = chunk.length - 1;
+  while (i >= 0 && (chunk[i] === 0x20 || chunk[i] === 0x0a || chunk[i] === 0x0d || chunk[i] === 0x09)) i--;
+  return i;
+}
+
 export function bind(raw) {
   class Policy {
     #p;
@@ -117,6 +124,13 @@ export function bind(raw) {
      * chunk read into JavaScript and each chunk sent costs more than filtering it (the 672 KB
      * fixture arrives in 165 chunks of 4 KB; an identity TransformStream alone costs 25 ms of CPU
      * per request there, this about 4). An invalid or broken feed errors the stream.
+     *
+     * The last non-whitespace byte decided (and any whitespace after it) is held back until
+     * `body` has ended and the feed is finished: a stream that errors has then never sent the
+     * feed's closing `]`, so what a client received is never a complete feed, even where the
+     * runtime ends an errored response cleanly instead of aborting it (workerd up to
+     * 1.20260426.x, cloudflare/workerd#6818). Usually one byte is held; a tail of whitespace
+     * only as long as the upstream sends it.
      */
     catalogStream(path, body, block = 256 * 1024) {
       const f = this.catalogFilter(path);
@@ -127,15 +141,30 @@ export function bind(raw) {
         [reader, byob] = [body.getReader(), false]; // not a byte stream
       }
       const next = !byob ? () => reader.read() : reader.readAtLeast ? () => reader.readAtLeast(block, new Uint8Array(buf)) : () => reader.read(new Uint8Array(buf));
+      let held = []; // the output from its last non-whitespace byte on, not yet sent
       return new ReadableStream({
         async pull(controller) {
           for (;;) {
             const { done, value } = await next();
             if (value && byob) buf = value.buffer; // the block handed back, to read into again
             const out = [value?.byteLength ? f.push(value) : null, done ? f.finish() : null].filter((o) => o?.length);
-            out.forEach((o) => controller.enqueue(o));
-            if (done) return controller.close();
-            if (out.length) return;
+            if (done) {
+              [...held, ...out].forEach((o) => controller.enqueue(o));
+              return controller.close();
+            }
+            let sent = false;
+            for (const o of out) {
+              const last = lastNonSpace(o);
+              if (last < 0) {
+                held.push(o);
+                continue;
+              }
+              sent ||= held.length > 0 || last > 0;
+              held.forEach((h) => controller.enqueue(h));
+              if (last > 0) controller.enqueue(o.subarray(0, last));
+              held = [o.slice(last)];
+            }
+            if (sent) return;
           }
         },
         cancel: (reason) => reader.cancel(reason),

@@ -136,7 +136,7 @@ export class Policy {
   explainCatalog(path: string, body: Uint8Array | ArrayBuffer | string): Explanation;
   catalogFilter(path: string): IncrementalFilter;
   catalogTransform(path: string): TransformStream<Uint8Array, Uint8Array>;
-  /** The filtered feed of `body`, read in blocks of at least `block` bytes where the runtime can. */
+  /** The filtered feed of `body`, read in blocks of at least `block` bytes where the runtime can; errors on an invalid or broken feed, and sends the feed's last non-whitespace byte only once `body` has ended. */
   catalogStream(path: string, body: ReadableStream<Uint8Array>, block?: number): ReadableStream<Uint8Array>;
   panelIni(catalogUrl?: string | null): { status: "ok"; text: string };
   /** `request`: an answer of checkShopRequest (its query is checked again; a copy's fields are read as a query) or a query to check. */

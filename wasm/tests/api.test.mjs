@@ -29,6 +29,23 @@ test("catalogStream: equals one-shot from a byte stream and from a plain one, an
   await assert.rejects(new Response(cut).arrayBuffer(), (x) => x instanceof ResaleError && x.code.startsWith("catalog."));
 });
 
+test("catalogStream: a body that errors after the whole feed never sent the feed's end", async () => {
+  // What a runtime that ends an errored response cleanly (workerd up to 1.20260426.x) would send.
+  const one = policy.filterCatalog("/api/v4/packages", fixture);
+  for (const tail of ["", "\n", "  \n".repeat(100000)]) {
+    let bytes = new Uint8Array(Buffer.concat([fixture, Buffer.from(tail)]));
+    const body = new ReadableStream({ type: "bytes", pull(c) { if (!bytes.length) return c.error(new Error("connection reset")); c.enqueue(bytes.slice(0, 65536)); bytes = bytes.subarray(65536); } });
+    const reader = policy.catalogStream("/api/v4/packages", body, 65536).getReader();
+    const got = [];
+    await assert.rejects(async () => { for (;;) { const { done, value } = await reader.read(); if (done) break; got.push(value); } }, /connection reset/);
+    const sent = Buffer.concat(got);
+    const end = one.lastIndexOf(0x5d); // the feed's closing `]`
+    assert.ok(sent.length > 0 && sent.length <= end, `${sent.length} bytes sent of ${one.length}, tail ${tail.length}`);
+    assert.deepEqual(new Uint8Array(sent), one.subarray(0, sent.length));
+    assert.throws(() => JSON.parse(sent.toString()));
+  }
+});
+
 test("Gateway.recent / hold: a feed held for its ttl, in place of the last one under its key", () => {
   const gw = Gateway.fromJson({ shop_url: "https://shop.example.com/store" });
   assert.equal(gw.recent("https://u/a"), undefined);
