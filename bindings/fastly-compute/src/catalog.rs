@@ -9,7 +9,8 @@
 //! before, so a body of another length gets the core's `502
 //! upstream.truncated` and an invalid feed its coded `502`
 //! (`CatalogPlan::invalid_feed`), as in the worker. Memory: the body and
-//! the filtered feed (twice while it is stored), about 3x the length.
+//! the filtered feed, at most about 2x the length; storing it copies it
+//! into the cache's body (into the host), not within the guest.
 //!
 //! Streamed (any other body): through the core's incremental
 //! `CatalogFilter`; memory stays bounded by the chunk size (plus the one
@@ -134,17 +135,13 @@ fn read_whole(
     let filtered = match gw.policy().filter_catalog(&plan.target, &feed) {
         Ok(filtered) => filtered.body,
         Err(e) => {
-            let report = report::catalog_error(&e);
-            eprintln!(
-                "catalog {}: invalid feed, answered 502: {report}",
-                plan.target
-            );
+            invalid_feed(plan, &e, "answered 502");
             return respond(plan.invalid_feed(&e));
         }
     };
     drop(feed);
     if ttl > 0 {
-        keep(plan, reply.clone(), filtered.clone(), ttl);
+        keep(plan, reply.clone(), &filtered, ttl);
     }
     let mut resp = respond(reply);
     resp.set_body(filtered);
@@ -178,23 +175,26 @@ pub fn cached(plan: &CatalogPlan) -> Option<Response> {
 /// Store a whole filtered feed plain and gzipped, both under the headers
 /// the gateway gives it (`CatalogPlan::to_hold`; the key says which copy
 /// is which). A failure to store only costs the next poll a fetch.
-fn keep(plan: &CatalogPlan, reply: Reply, feed: Vec<u8>, ttl: u32) {
-    let meta = Bytes::from(plan.to_hold(reply, &feed).head_lines());
+/// `feed` is borrowed: it is written into the cache's body (a copy into
+/// the host), so the caller still sends it and no copy of it is made here.
+fn keep(plan: &CatalogPlan, reply: Reply, feed: &[u8], ttl: u32) {
+    let meta = Bytes::from(plan.to_hold(reply, feed).head_lines());
     let mut gz = GzEncoder::new(Vec::with_capacity(feed.len() / 4), Compression::fast());
-    match gz.write_all(&feed).and_then(|()| gz.finish()) {
-        Ok(zipped) => insert(plan, true, meta.clone(), zipped, ttl),
+    match gz.write_all(feed).and_then(|()| gz.finish()) {
+        Ok(zipped) => insert(plan, true, meta.clone(), &zipped, ttl),
         Err(e) => eprintln!("catalog {}: not cached gzipped: {e}", plan.target),
     }
     insert(plan, false, meta, feed, ttl);
 }
 
-/// One cache entry: `data` under the headers `meta` (the entry's metadata).
-fn insert(plan: &CatalogPlan, gzip: bool, meta: Bytes, data: Vec<u8>, ttl: u32) {
+/// One cache entry: `data` under the headers `meta` (the entry's metadata),
+/// written into the entry's body.
+fn insert(plan: &CatalogPlan, gzip: bool, meta: Bytes, data: &[u8], ttl: u32) {
     let insert = cache::insert(key(plan, gzip), Duration::from_secs(u64::from(ttl)))
         .user_metadata(meta)
         .execute();
     let stored = insert.map_err(|e| e.to_string()).and_then(|mut body| {
-        body.append(fastly::Body::from(data));
+        body.write_all(data).map_err(|e| e.to_string())?;
         body.finish().map_err(|e| e.to_string())
     });
     if let Err(e) = stored {
@@ -206,7 +206,9 @@ fn insert(plan: &CatalogPlan, gzip: bool, meta: Bytes, data: Vec<u8>, ttl: u32) 
 /// when the whole feed was read and filtered. With `keep`, the whole
 /// filtered feed is stored (under `reply`'s headers, for `ttl` seconds)
 /// once complete, before the client's response is finished: the next poll
-/// finds it.
+/// finds it. Until then it is gathered here (`kept`): a cache entry is
+/// readable while it is written, so writing it as it streams would hand a
+/// concurrent poll a feed that may still turn out cut or invalid.
 fn stream(
     gw: &Gateway,
     plan: &CatalogPlan,
@@ -230,10 +232,7 @@ fn stream(
         };
         out.clear();
         if let Err(e) = filter.push(&chunk[..n], &mut out) {
-            eprintln!(
-                "catalog {target}: invalid feed, stream aborted: {}",
-                report::catalog_error(&e)
-            );
+            invalid_feed(plan, &e, "stream aborted");
             return None;
         }
         if !out.is_empty() && write(&mut client, &out).is_err() {
@@ -245,19 +244,25 @@ fn stream(
     }
     out.clear();
     if let Err(e) = filter.finish(&mut out) {
-        let report = report::catalog_error(&e);
-        eprintln!("catalog {target}: invalid feed, stream aborted: {report}");
+        invalid_feed(plan, &e, "stream aborted");
         return None;
     }
     write(&mut client, &out).ok()?;
     if let Some((reply, ttl)) = keep {
         kept.extend_from_slice(&out);
-        self::keep(plan, reply, kept, ttl);
+        self::keep(plan, reply, &kept, ttl);
     }
     if let Err(e) = client.finish() {
         eprintln!("catalog {target}: could not finish the response: {e}");
     }
     Some(())
+}
+
+/// Log a feed the core could not filter (`outcome`: what the client got):
+/// the one place the service words it, with the core's code and offset.
+fn invalid_feed(plan: &CatalogPlan, e: &resale_core::Error, outcome: &str) {
+    let report = report::catalog_error(e);
+    eprintln!("catalog {}: invalid feed, {outcome}: {report}", plan.target);
 }
 
 /// Write decided bytes and hand them to the client now, not when the
