@@ -652,9 +652,17 @@ ngx_http_resale_header_filter(ngx_http_request_t *r)
         }
         head = ngx_http_resale_str(lines);
     }
+    /* `whole` NULL: this module streams every feed, even one the gateway
+     * would have read whole (a Content-Length up to 8 MiB). This header
+     * filter passes the head on before nginx has read any of the body,
+     * and the body filter then gets it buffer by buffer, under nginx's
+     * flow control; reading it whole first would mean holding the head
+     * back and up to 8 MiB per request outside that control. So an invalid
+     * or cut feed aborts the response here, where a whole-reading edge
+     * answers a coded 502 (README, "as it streams"). */
     status = resale_gateway_catalog_answer(rlcf->gateway, &req,
                                            r->headers_out.status, head, none,
-                                           &action, &wire, &err);
+                                           &action, NULL, &wire, &err);
 
     if (status != RESALE_STATUS_OK) {
         ngx_http_resale_log_error(r, "resale_catalog_filter: %*s", err);

@@ -779,8 +779,21 @@ enum resale_status resale_gateway_route(const struct resale_gateway *gateway_,
  `_FILTER` the reply (status and headers; no body for a filter) is in
  `reply`.
 
+ `whole` (may be NULL: a host that always streams) receives how a
+ `_FILTER` body is read, the core's `Answer::Filter` `whole` (the rule
+ of `resale_core::gateway::WHOLE_FEED_LIMIT`): the upstream's
+ `Content-Length` when the host should read the body whole (at most that
+ many bytes plus one), filter it in one call and answer with a known
+ length, so that a body of another length or an invalid feed gets a coded
+ `502` before anything is sent; `-1` for a body to stream through the
+ incremental filter (aborting the response on an invalid feed), and for
+ every other action or a failed call. The length is a plain decimal
+ `Content-Length` of at most 8 MiB, so 0 is a length (an empty body,
+ read whole: `catalog.json.empty`), not "no length".
+
  # Safety
- As [`resale_gateway_route`]; `header_lines` and `decodes` valid for reads.
+ As [`resale_gateway_route`]; `header_lines` and `decodes` valid for
+ reads; `whole` NULL or valid for writes.
  */
 enum resale_status resale_gateway_catalog_answer(const struct resale_gateway *gateway_,
                                                  const struct resale_http_request *request_,
@@ -788,6 +801,7 @@ enum resale_status resale_gateway_catalog_answer(const struct resale_gateway *ga
                                                  struct resale_str header_lines,
                                                  struct resale_str decodes,
                                                  enum resale_catalog_action *action,
+                                                 int64_t *whole,
                                                  struct resale_buffer *reply,
                                                  struct resale_error **error);
 

@@ -25,7 +25,8 @@ use std::ffi::c_char;
 use std::fmt::Write;
 
 use resale_core::gateway::{
-    AnswerAction, CatalogPlan, Decision, DecisionKind, Gateway, Reply, Request, UpstreamHead,
+    Answer, AnswerAction, CatalogPlan, Decision, DecisionKind, Gateway, Reply, Request,
+    UpstreamHead,
 };
 
 use crate::answer::{arg, args, with_output};
@@ -238,8 +239,21 @@ pub unsafe extern "C" fn resale_gateway_route(
 /// `_FILTER` the reply (status and headers; no body for a filter) is in
 /// `reply`.
 ///
+/// `whole` (may be NULL: a host that always streams) receives how a
+/// `_FILTER` body is read, the core's `Answer::Filter` `whole` (the rule
+/// of `resale_core::gateway::WHOLE_FEED_LIMIT`): the upstream's
+/// `Content-Length` when the host should read the body whole (at most that
+/// many bytes plus one), filter it in one call and answer with a known
+/// length, so that a body of another length or an invalid feed gets a coded
+/// `502` before anything is sent; `-1` for a body to stream through the
+/// incremental filter (aborting the response on an invalid feed), and for
+/// every other action or a failed call. The length is a plain decimal
+/// `Content-Length` of at most 8 MiB, so 0 is a length (an empty body,
+/// read whole: `catalog.json.empty`), not "no length".
+///
 /// # Safety
-/// As [`resale_gateway_route`]; `header_lines` and `decodes` valid for reads.
+/// As [`resale_gateway_route`]; `header_lines` and `decodes` valid for
+/// reads; `whole` NULL or valid for writes.
 #[no_mangle]
 pub unsafe extern "C" fn resale_gateway_catalog_answer(
     gateway_: *const resale_gateway,
@@ -248,9 +262,15 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
     header_lines: resale_str,
     decodes: resale_str,
     action: *mut AnswerAction,
+    whole: *mut i64,
     reply: *mut resale_buffer,
     error: *mut *mut resale_error,
 ) -> resale_status {
+    // -1 (stream) first: a failed call or another action never leaves a stale length.
+    let mut whole = unsafe { whole.as_mut() };
+    if let Some(w) = whole.as_deref_mut() {
+        *w = -1;
+    }
     unsafe {
         with_output(error, reply, "reply", |out| {
             let (gw, req) = (gateway(gateway_)?, &request(request_)?);
@@ -277,7 +297,16 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
                 Some(lines) => plan.answer(&UpstreamHead::from_lines(status, lines), &decodes),
                 None => plan.answer_without_upstream(status),
             };
-            decide(slot, answer.action(), answer.reply(), out)
+            decide(slot, answer.action(), answer.reply(), out)?;
+            // At most WHOLE_FEED_LIMIT (8 MiB): always an i64; were it not, streaming is safe.
+            let length = match answer {
+                Answer::Filter { whole: Some(n), .. } => i64::try_from(n).unwrap_or(-1),
+                _ => -1,
+            };
+            if let Some(w) = whole {
+                *w = length;
+            }
+            Ok(())
         })
     }
 }

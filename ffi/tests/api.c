@@ -411,6 +411,57 @@ static void gateway_reply(void) {
     resale_gateway_free(g);
 }
 
+/* resale_gateway_catalog_answer's `whole`: the length to read a feed whole
+ * at (the core's rule, gateway::WHOLE_FEED_LIMIT), -1 to stream it, and -1
+ * for every other answer, a NULL `whole` refused by nothing. */
+static int64_t catalog_whole(resale_gateway *g, const char *target, uint16_t status,
+                             const char *lines, const char *decodes, resale_catalog_action *action) {
+    resale_http_request req = { { "GET", 3 }, { target, strlen(target) }, { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+    resale_str head = { lines, lines ? strlen(lines) : 0 }, dec = { decodes, strlen(decodes) };
+    resale_buffer out = {0};
+    resale_error *e = NULL;
+    int64_t whole = 77; /* overwritten on every path */
+    CHECK(resale_gateway_catalog_answer(g, &req, status, head, dec, action, &whole, &out, &e) == RESALE_STATUS_OK && e == NULL);
+    resale_buffer_free(&out);
+    return whole;
+}
+
+static void gateway_catalog_whole(void) {
+    resale_gateway *g = NULL;
+    resale_error *e = NULL;
+    CHECK(resale_gateway_new(POLICY, strlen(POLICY), &g, &e) == RESALE_STATUS_OK);
+    const char *feed = "/api/v4/packages";
+    resale_catalog_action a = RESALE_CATALOG_ACTION_PASS;
+    CHECK(catalog_whole(g, feed, 200, "Content-Type: application/json\r\nContent-Length: 139\r\n", "", &a) == 139 && a == RESALE_CATALOG_ACTION_FILTER);
+    CHECK(catalog_whole(g, feed, 200, "Content-Length: 0\n", "", &a) == 0 && a == RESALE_CATALOG_ACTION_FILTER);
+    CHECK(catalog_whole(g, feed, 200, "Content-Length: 8388608\n", "", &a) == 8388608);
+    /* Streamed: over 8 MiB, no length, chunked, two lengths, a sign, a body the host inflated. */
+    CHECK(catalog_whole(g, feed, 200, "Content-Length: 8388609\n", "", &a) == -1 && a == RESALE_CATALOG_ACTION_FILTER);
+    CHECK(catalog_whole(g, feed, 200, "Content-Type: application/json\n", "", &a) == -1 && a == RESALE_CATALOG_ACTION_FILTER);
+    CHECK(catalog_whole(g, feed, 200, "Transfer-Encoding: chunked\nContent-Length: 139\n", "", &a) == -1);
+    CHECK(catalog_whole(g, feed, 200, "Content-Length: 139\nContent-Length: 139\n", "", &a) == -1);
+    CHECK(catalog_whole(g, feed, 200, "Content-Length: +139\n", "", &a) == -1);
+    CHECK(catalog_whole(g, feed, 200, "Content-Encoding: gzip\nContent-Length: 139\n", "gzip", &a) == -1 && a == RESALE_CATALOG_ACTION_FILTER);
+    /* Not a filter: a reply (upstream 5xx, no upstream at all) or passed on. */
+    CHECK(catalog_whole(g, feed, 502, "Content-Length: 10\n", "", &a) == -1 && a == RESALE_CATALOG_ACTION_REPLY);
+    CHECK(catalog_whole(g, feed, 502, NULL, "", &a) == -1 && a == RESALE_CATALOG_ACTION_REPLY);
+    CHECK(catalog_whole(g, feed, 404, "Content-Length: 2\n", "", &a) == -1 && a == RESALE_CATALOG_ACTION_PASS);
+    /* `whole` may be NULL (a host that always streams: nginx). */
+    resale_http_request req = { { "GET", 3 }, { feed, strlen(feed) }, { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+    resale_str head = { "Content-Length: 139\n", 20 }, none = { "", 0 };
+    resale_buffer out = {0};
+    CHECK(resale_gateway_catalog_answer(g, &req, 200, head, none, &a, NULL, &out, &e) == RESALE_STATUS_OK && a == RESALE_CATALOG_ACTION_FILTER);
+    resale_str text = { out.data, out.len };
+    CHECK(resale_reply_status(text) == 200);
+    /* A failed call leaves "stream" too. */
+    int64_t whole = 77;
+    CHECK(resale_gateway_catalog_answer(NULL, &req, 200, head, none, &a, &whole, &out, &e) == RESALE_STATUS_INVALID_ARGUMENT && whole == -1);
+    CHECK(STR_IS(resale_error_field(e), "gateway"));
+    resale_error_free(e);
+    resale_buffer_free(&out);
+    resale_gateway_free(g);
+}
+
 /* resale_buy_link: the rewrite and the check in one call, into the
  * caller's buffer, read by name as a checked request's fields are; the
  * same answers as the two calls. */
@@ -548,6 +599,7 @@ int main(int argc, char **argv) {
     catalog(p, feed, feed_len);
     marketplace();
     gateway_reply();
+    gateway_catalog_whole();
     resale_policy_free(p);
     free(feed);
     printf("c api: %d checks, %d failed\n", check_count, check_failures);
