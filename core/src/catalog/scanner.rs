@@ -328,7 +328,15 @@ fn is_key(keys: &[&[u8]], raw: &[u8]) -> bool {
 /// are; a run of backslashes reaching the block's last byte escapes a byte
 /// of the next block, which the machine reads itself. `i` must be outside
 /// any escape.
-#[inline(always)]
+///
+/// Inlined natively, into each of its four call sites; a call in wasm.
+/// There its body (classify, lay out, check the escapes) at every site made
+/// the hot loop a function V8 compiles markedly worse: wasm filter in Node,
+/// 672 KB fixture, 5 alternated runs of `node wasm/bench/filter.mjs`, median
+/// 548 MB/s inlined against 739 as a call (the module 26 KB smaller).
+/// Keeping `walk` from inlining too gained nothing more.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 fn window<C: Classify>(chunk: &[u8], i: usize, in_string: bool) -> Block {
     let n = chunk.len();
     let (masks, valid) = match chunk.get(i..i + 64) {
