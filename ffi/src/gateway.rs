@@ -298,13 +298,10 @@ pub unsafe extern "C" fn resale_gateway_catalog_answer(
                 None => plan.answer_without_upstream(status),
             };
             decide(slot, answer.action(), answer.reply(), out)?;
-            // At most WHOLE_FEED_LIMIT (8 MiB): always an i64; were it not, streaming is safe.
-            let length = match answer {
-                Answer::Filter { whole: Some(n), .. } => i64::try_from(n).unwrap_or(-1),
-                _ => -1,
-            };
-            if let Some(w) = whole {
-                *w = length;
+            // Only a feed to read whole changes the -1 (stream) set above. At
+            // most WHOLE_FEED_LIMIT (8 MiB): always an i64; were it not, streaming is safe.
+            if let (Some(w), Answer::Filter { whole: Some(n), .. }) = (whole, answer) {
+                *w = i64::try_from(n).unwrap_or(-1);
             }
             Ok(())
         })
