@@ -215,12 +215,12 @@ profile-buylink:
 	done
 
 ## profile-php: instructions per round of the buy-link job through PHP's FFI
-## (bindings/php/bench/profile.php: Policy::buyLink; its foreign call alone;
+## (bindings/php/bench/profile.php: Policy::buyLink; Policy::buyLinkRedirect; its foreign call alone;
 ## the call floor, resale_buy_link_run with a NULL job; a no-argument call;
 ## the loop alone), from the difference of 20,000 and 10,000 rounds under
 ## callgrind. PHP as configured (the CLI: no opcache, no JIT unless php.ini says).
 profile-php: ffi
-	for m in buylink raw floor trivial loop; do \
+	for m in buylink redirect raw floor trivial loop; do \
 	  a=$$(RESALE_LIB=$(CURDIR)/target/release/libresale.so valgrind --tool=callgrind \
 	    --callgrind-out-file=target/callgrind.php.$$m.10k.out \
 	    php bindings/php/bench/profile.php $$m 10000 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,); \

@@ -273,6 +273,14 @@ def bench_php_ffi(t, quick, feeds, baselines, native_pair_ns):
     t.add("buy link", "PHP FFI call floor of buyLink (resale_buy_link_run, NULL job)", ns_per_call=b["ffi_one_call_floor_us"] * 1e3)
     t.add("buy link", "resale PHP FFI: buyLink minus its call floor", ns_per_call=b["ffi_one_call_minus_call_floor_us_per_pair"] * 1e3,
           ratio_to_native=b["ffi_one_call_minus_call_floor_us_per_pair"] * 1e3 / native_pair_ns)
+    # The same job answering only the redirect (Policy::buyLinkRedirect: the
+    # same call and check, one value read back), minus the same call floor.
+    t.add("buy link", "resale PHP FFI: buyLinkRedirect (rewrite+check, one call, the redirect read back)",
+          ns_per_call=b["ffi_redirect_us_per_pair"] * 1e3,
+          ratio_to_native=b["ffi_redirect_us_per_pair"] * 1e3 / native_pair_ns)
+    t.add("buy link", "resale PHP FFI: buyLinkRedirect minus its call floor",
+          ns_per_call=b["ffi_redirect_minus_call_floor_us_per_pair"] * 1e3,
+          ratio_to_native=b["ffi_redirect_minus_call_floor_us_per_pair"] * 1e3 / native_pair_ns)
     for label, feed, wl in feeds:
         r = json.loads(run(["php", "bench/filter.php", str(feed), str(whitelist_policy(wl)), "2" if quick else "20"],
                            cwd=php, env=env).stdout)

@@ -108,6 +108,9 @@ $trivial = static fn (mixed $u) => $f->resale_abi_version();
 // policy's preallocated block): the ShopRequest of the rewritten link.
 $one = static fn (string $u) => $policy->buyLink($u);
 $same = static fn (mixed $r) => $r;
+// The same job when only the redirect is wanted (Policy::buyLinkRedirect:
+// the same call, one value read back).
+$redirect = static fn (string $u) => $policy->buyLinkRedirect($u);
 // buyLink's foreign call alone (resale_buy_link_run into a job like the
 // policy's), nothing read back: buyLink minus this is what reading the
 // answer into a ShopRequest costs in PHP.
@@ -133,9 +136,13 @@ foreach ($links as $link) {
         fwrite(STDERR, "buyLink disagrees with rewriteBuyUrl + checkShopRequest on {$link}\n");
         exit(1);
     }
+    if ($policy->buyLinkRedirect($link) !== $want->redirectUrl) {
+        fwrite(STDERR, "buyLinkRedirect disagrees with checkShopRequest's redirectUrl on {$link}\n");
+        exit(1);
+    }
 }
 
-$best = ['ffi' => INF, 'php' => INF, 'raw' => INF, 'trivial' => INF, 'one' => INF, 'one_raw' => INF, 'one_floor' => INF, 'loop' => INF];
+$best = ['ffi' => INF, 'php' => INF, 'raw' => INF, 'trivial' => INF, 'one' => INF, 'redirect' => INF, 'one_raw' => INF, 'one_floor' => INF, 'loop' => INF];
 for ($round = 0; $round < 3; $round++) {
     $best['ffi'] = min($best['ffi'], measure(
         $calls,
@@ -152,6 +159,7 @@ for ($round = 0; $round < 3; $round++) {
     $best['raw'] = min($best['raw'], measure($calls, $links, $rawRewrite, $rawCheck));
     $best['trivial'] = min($best['trivial'], measure($calls, $links, $trivial, $trivial) / 2);
     $best['one'] = min($best['one'], measure($calls, $links, $one, $same));
+    $best['redirect'] = min($best['redirect'], measure($calls, $links, $redirect, $same));
     $best['one_raw'] = min($best['one_raw'], measure($calls, $links, $oneRaw, $same));
     $best['one_floor'] = min($best['one_floor'], measure($calls, $links, $oneFloor, $same));
     $best['loop'] = min($best['loop'], measure($calls, $links, $loop, $loop));
@@ -191,6 +199,10 @@ $result = [
     // reading the answer. Both rows include the timing loop (loop_us).
     'ffi_one_call_floor_us' => round($best['one_floor'], 3),
     'ffi_one_call_minus_call_floor_us_per_pair' => round($best['one'] - $best['one_floor'], 3),
+    // buyLinkRedirect: the same call and check, the redirect alone read
+    // back; and that minus the same call floor.
+    'ffi_redirect_us_per_pair' => round($best['redirect'], 3),
+    'ffi_redirect_minus_call_floor_us_per_pair' => round($best['redirect'] - $best['one_floor'], 3),
     'loop_us' => round($best['loop'], 3),
 ];
 if ($json) {
@@ -210,4 +222,6 @@ if ($json) {
     printf("  (buyLink's call floor, the same call with a NULL job: %.3f µs; buyLink minus it: %.3f µs;\n",
         $result['ffi_one_call_floor_us'], $result['ffi_one_call_minus_call_floor_us_per_pair']);
     printf("   the timing loop alone, in every row: %.3f µs)\n", $result['loop_us']);
+    printf("  buyLinkRedirect    : %.3f µs per pair (minus buyLink's call floor: %.3f µs)\n",
+        $result['ffi_redirect_us_per_pair'], $result['ffi_redirect_minus_call_floor_us_per_pair']);
 }

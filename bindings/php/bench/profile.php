@@ -13,6 +13,7 @@ declare(strict_types=1);
  *
  * Modes:
  *   buylink  Policy::buyLink, the ShopRequest of the rewritten link
+ *   redirect Policy::buyLinkRedirect, its redirect URL alone
  *   raw      buyLink's foreign call alone (resale_buy_link_run into a job
  *            like the policy's), nothing read back
  *   floor    the call floor: resale_buy_link_run with a NULL job (the same
@@ -28,7 +29,7 @@ use Resale\Policy;
 $mode = $argv[1] ?? '';
 $n = (int) ($argv[2] ?? 0);
 if ($n < 1) {
-    fwrite(STDERR, "usage: profile.php buylink|raw|floor|trivial|loop N\n");
+    fwrite(STDERR, "usage: profile.php buylink|redirect|raw|floor|trivial|loop N\n");
     exit(2);
 }
 
@@ -60,6 +61,11 @@ switch ($mode) {
     case 'buylink':
         for ($i = 0; $i < $n; $i++) {
             $keep = $policy->buyLink($links[$i & 1]);
+        }
+        break;
+    case 'redirect':
+        for ($i = 0; $i < $n; $i++) {
+            $keep = $policy->buyLinkRedirect($links[$i & 1]);
         }
         break;
     case 'raw':

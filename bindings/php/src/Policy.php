@@ -156,6 +156,37 @@ final class Policy
         return $this->buyLinkFailure($url, $status);
     }
 
+    /**
+     * buyLink()'s `redirectUrl` alone: where the customer goes once the
+     * shop has checked the rewritten link, or null when `$url` is not a
+     * Plesk buy link (keep the original). The same call as buyLink() and
+     * the same check; it reads back one value, not nine, so a proxy that
+     * only answers a redirect does not pay for a ShopRequest (PHP's FFI
+     * costs more per value read than the library's whole job:
+     * README, "Memory and speed").
+     *
+     * @throws Rejection when the shop would refuse the rewritten link (`extension.not_sold`, …)
+     * @throws InvalidInput when `$url` is not a URL (`url.invalid`, `url.too_long`)
+     * @throws InvalidArgument when `$url` is not UTF-8
+     */
+    public function buyLinkRedirect(string $url): ?string
+    {
+        $status = $this->ffi->resale_buy_link_run($this->jobAddr, $url, \strlen($url));
+        if ($status === 0) {
+            $f = $this->fields;
+            // The layout names the redirect's place; the library writes it
+            // first, so the usual read is one copy of just its bytes.
+            $at = $f->redirect_url_at;
+            return $at === 0
+                ? FFI::string($this->out, $f->redirect_url_len)
+                : \substr(FFI::string($this->out, $f->len), $at, $f->redirect_url_len);
+        }
+        if ($status === Library::STATUS_UNCHANGED) {
+            return null;
+        }
+        return $this->buyLinkFailure($url, $status)?->redirectUrl;
+    }
+
     /** buyLink() after a failure: a larger block, or the error object. */
     private function buyLinkFailure(string $url, int $status): ?ShopRequest
     {

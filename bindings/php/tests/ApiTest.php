@@ -210,6 +210,47 @@ final class ApiTest extends ResaleTestCase
         }
     }
 
+    /**
+     * buyLinkRedirect: buyLink()'s redirectUrl, null and exceptions alike,
+     * from a first block too small as from one large enough.
+     */
+    public function testBuyLinkRedirectIsBuyLinksRedirect(): void
+    {
+        $p = self::policy();
+        $long = '&utm_a=' . str_repeat('a', 2000) . '&utm_b=' . str_repeat('b', 2000) . '&utm_c=' . str_repeat('c', 2000);
+        $urls = [
+            'https://go.plesk.com/buy-plesk-ext/wp-toolkit?kn=' . self::KN . '&token=U29NZVVuaXF1ZUdVSUQxMjM%3D&product-id=WPT_DELUXE&utm=x',
+            'https://go.plesk.com/buy-plesk-ext/docker?kn=' . self::KN . '&a=upgrade&ekn=123456&buyUrlCoupon=A%2DB#f',
+            'https://go.plesk.com/buy-plesk-ext/docker?kn=' . self::KN . $long,
+        ];
+        foreach ($urls as $url) {
+            $want = $p->checkShopRequest($p->rewriteBuyUrl($url))->redirectUrl;
+            $this->assertStringStartsWith('https://shop.example.com/store?extension-id=', $want, $url);
+            // A fresh policy for the long link: its first block is too small.
+            $this->assertSame($want, self::policy()->buyLinkRedirect($url), $url);
+            $this->assertSame($want, $p->buyLinkRedirect($url), $url);
+            $this->assertSame($p->buyLink($url)?->redirectUrl, $p->buyLinkRedirect($url), $url);
+        }
+        $this->assertNull($p->buyLinkRedirect('https://go.plesk.com.evil.example/buy-plesk-ext/docker?kn=X'));
+        $this->assertNull($p->buyLinkRedirect('https://go.plesk.com/pricing'));
+        foreach ([
+            ['https://go.plesk.com/buy-plesk-ext/imunify360?kn=' . self::KN, Rejection::class, 'extension.not_sold', 'extension-id'],
+            ['https://go.plesk.com/buy-plesk-ext/docker?kn=PLSK.1', Rejection::class, 'kn.malformed', 'kn'],
+            ['https://go.plesk.com/buy-plesk-ext/docker?kn=' . self::KN . '&kn=' . self::KN, Rejection::class, 'param.duplicate', 'kn'],
+            ['not a url', InvalidInput::class, 'url.invalid', 'url'],
+            ["https://go.plesk.com/buy-plesk-ext/caf\xe9", InvalidArgument::class, 'argument.not_utf8', 'url'],
+        ] as [$url, $class, $code, $field]) {
+            try {
+                $p->buyLinkRedirect($url);
+                $this->fail("no exception for {$url}");
+            } catch (\Resale\ResaleException $e) {
+                $this->assertInstanceOf($class, $e, $url);
+                $this->assertSame($code, $e->getErrorCode(), $url);
+                $this->assertSame($field, $e->getField(), $url);
+            }
+        }
+    }
+
     public function testAcceptedShopRequest(): void
     {
         $r = self::policy()->checkShopRequest(
