@@ -1,5 +1,6 @@
 //! The catalog filter, one-shot and incremental.
 
+use js_sys::Uint8Array;
 use resale_core::report;
 use wasm_bindgen::prelude::*;
 
@@ -16,10 +17,10 @@ impl Policy {
 
     /// The filtered feed's bytes; throws the catalog error report.
     #[wasm_bindgen(js_name = filterCatalog)]
-    pub fn filter_catalog(&self, path: &str, body: &[u8]) -> Result<Vec<u8>, JsValue> {
+    pub fn filter_catalog(&self, path: &str, body: &[u8]) -> Result<Uint8Array, JsValue> {
         self.inner
             .filter_catalog(path, body)
-            .map(|f| f.body)
+            .map(|f| bytes_out(&f.body))
             .map_err(|e| throw(&e, report::catalog_error(&e)))
     }
 
@@ -55,28 +56,46 @@ pub struct CatalogFilter {
 #[wasm_bindgen]
 impl CatalogFilter {
     /// Read a chunk; returns the bytes decided so far (possibly empty).
-    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Uint8Array, JsValue> {
         self.out.clear();
         self.inner
             .push(chunk, &mut self.out)
             .map_err(|e| throw(&e, report::catalog_error(&e)))?;
-        Ok(std::mem::take(&mut self.out))
+        Ok(bytes_out(&self.out))
     }
 
     /// End of input: the last bytes; throws if the feed was incomplete.
     /// The counts are then available from `stats()`.
-    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+    pub fn finish(&mut self) -> Result<Uint8Array, JsValue> {
         self.out.clear();
         let stats = self
             .inner
             .finish(&mut self.out)
             .map_err(|e| throw(&e, report::catalog_error(&e)))?;
         self.stats = Some(serde_json::to_string(&stats).unwrap_or_default());
-        Ok(std::mem::take(&mut self.out))
+        Ok(bytes_out(&self.out))
     }
 
     /// The counts (`CatalogStats` as JSON text) once `finish` succeeded.
     pub fn stats(&self) -> Option<String> {
         self.stats.clone()
     }
+}
+
+/// `bytes` copied into a new JavaScript `Uint8Array`, by `new
+/// Uint8Array(view)` over the module's memory: a `Vec<u8>` returned
+/// through wasm-bindgen is copied out by `.slice()`, which V8 makes a
+/// zeroed buffer then a copy, and the constructor copies into a buffer it
+/// does not zero first (7.4 MB in Node: about 0.66 against 0.9 ms). The
+/// filter in Node, 4-5 alternated runs of `wasm/bench/filter.mjs`: 10 MB
+/// feed median 838 -> 883 MB/s, 672 KB fixture 1,046 -> 1,062. An
+/// incremental filter's output buffer is also kept for its next chunk
+/// instead of handed over.
+fn bytes_out(bytes: &[u8]) -> Uint8Array {
+    // SAFETY: the view is read only by the constructor's copy, right here;
+    // nothing allocates in the module's memory (which could grow it and
+    // detach the view) before the copy is made.
+    #[allow(unsafe_code)]
+    let view = unsafe { Uint8Array::view(bytes) };
+    Uint8Array::new(&view)
 }
