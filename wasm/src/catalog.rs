@@ -4,6 +4,7 @@ use js_sys::Uint8Array;
 use resale_core::report;
 use wasm_bindgen::prelude::*;
 
+use crate::bytes::bytes_out;
 use crate::errors::{reply, throw};
 use crate::policy::Policy;
 
@@ -80,22 +81,4 @@ impl CatalogFilter {
     pub fn stats(&self) -> Option<String> {
         self.stats.clone()
     }
-}
-
-/// `bytes` copied into a new JavaScript `Uint8Array`, by `new
-/// Uint8Array(view)` over the module's memory: a `Vec<u8>` returned
-/// through wasm-bindgen is copied out by `.slice()`, which V8 makes a
-/// zeroed buffer then a copy, and the constructor copies into a buffer it
-/// does not zero first (7.4 MB in Node: about 0.66 against 0.9 ms). The
-/// filter in Node, 4-5 alternated runs of `wasm/bench/filter.mjs`: 10 MB
-/// feed median 838 -> 883 MB/s, 672 KB fixture 1,046 -> 1,062. An
-/// incremental filter's output buffer is also kept for its next chunk
-/// instead of handed over.
-fn bytes_out(bytes: &[u8]) -> Uint8Array {
-    // SAFETY: the view is read only by the constructor's copy, right here;
-    // nothing allocates in the module's memory (which could grow it and
-    // detach the view) before the copy is made.
-    #[allow(unsafe_code)]
-    let view = unsafe { Uint8Array::view(bytes) };
-    Uint8Array::new(&view)
 }

@@ -4,6 +4,7 @@
 //! route's and the catalog answer's tags are the core's (`DecisionKind`,
 //! `AnswerAction`, the enums the C ABI exports too).
 
+use js_sys::Uint8Array;
 use resale_core::catalog::CatalogKind;
 use resale_core::gateway::{
     self, webhook, AnswerAction, Decision, DecisionKind, RecentFeeds, Reply, Request, UpstreamHead,
@@ -15,6 +16,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
+use crate::bytes::bytes_out;
 use crate::errors::{argument, throw};
 
 /// A compiled policy and its digest, routing requests; and the feeds this
@@ -237,14 +239,14 @@ impl Gateway {
         method: &str,
         target: &str,
         feed: &[u8],
-    ) -> Result<Vec<u8>, JsValue> {
+    ) -> Result<Uint8Array, JsValue> {
         let Some(plan) = self.plan(method, target, None) else {
             let message = format!("`{target}` is not a catalog route");
             return Err(argument("argument.target", "target", message));
         };
         let filtered = self.inner.policy().filter_catalog(&plan.target, feed);
         filtered
-            .map(|f| f.body)
+            .map(|f| bytes_out(&f.body))
             .map_err(|e| throw(&e, reply(&plan.invalid_feed(&e))))
     }
 
@@ -328,9 +330,9 @@ impl Gateway {
     /// The bytes of the feed held under `key`, still fresh at `now_ms`
     /// (milliseconds since the epoch), or undefined.
     #[wasm_bindgen(js_name = recentBody)]
-    pub fn recent_body(&mut self, key: &str, now_ms: f64) -> Option<Vec<u8>> {
+    pub fn recent_body(&mut self, key: &str, now_ms: f64) -> Option<Uint8Array> {
         let feed = self.recent.get(key, now_ms as u64)?;
-        Some(feed.body.clone())
+        Some(bytes_out(&feed.body))
     }
 
     /// The headers of the feed held under `key` (JSON `[[name, value]…]`, `[]` if none).

@@ -11,6 +11,7 @@
 //! Nothing panics across the boundary: the core returns errors as values,
 //! and the release profile for this crate aborts rather than unwinds.
 
+mod bytes;
 mod catalog;
 mod errors;
 mod gateway;
