@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::bytes::bytes_out;
+use crate::catalog::filter_in_pieces;
 use crate::errors::{argument, throw};
 
 /// A compiled policy and its digest, routing requests; and the feeds this
@@ -238,15 +239,14 @@ impl Gateway {
         &self,
         method: &str,
         target: &str,
-        feed: &[u8],
+        feed: &Uint8Array,
     ) -> Result<Uint8Array, JsValue> {
         let Some(plan) = self.plan(method, target, None) else {
             let message = format!("`{target}` is not a catalog route");
             return Err(argument("argument.target", "target", message));
         };
-        let filtered = self.inner.policy().filter_catalog(&plan.target, feed);
-        filtered
-            .map(|f| bytes_out(&f.body))
+        filter_in_pieces(self.inner.policy(), &plan.target, feed)
+            .map(|out| bytes_out(&out))
             .map_err(|e| throw(&e, reply(&plan.invalid_feed(&e))))
     }
 

@@ -18,6 +18,20 @@ test("fixture: 220 of 300 kept, one-shot equals streamed in odd chunks", async (
   assert.deepEqual(streamed, one);
 });
 
+test("filterCatalog copies a body in by pieces (256 KB): errors past the first piece have the whole feed's code and offset", () => {
+  // The fixture is 672 KB, three pieces; the first test compares its bytes with a stream's.
+  for (const at of [262143, 262144, 300001, fixture.length - 3]) {
+    const bad = Uint8Array.from(fixture);
+    bad[at] = 0x01; // a raw control byte: inside a string or between tokens, never valid
+    const whole = (() => { try { policy.explainCatalog("/api/v4/packages", bad); } catch (e) { return e; } })();
+    assert.ok(whole instanceof ResaleError && whole.domain === "catalog" && typeof whole.offset === "number", `at ${at}`);
+    assert.equal(whole.offset, at);
+    assert.throws(() => policy.filterCatalog("/api/v4/packages", bad), (e) => e instanceof ResaleError && e.code === whole.code && e.offset === whole.offset);
+    const { reply } = Gateway.fromJson({ shop_url: "https://shop.example.com/store" }).catalogWhole({ method: "GET", target: "/api/v4/packages" }, bad);
+    assert.equal(JSON.parse(reply.body).offset, at);
+  }
+});
+
 test("catalogStream: equals one-shot from a byte stream and from a plain one, and errors on a broken feed", async () => {
   const one = policy.filterCatalog("/api/v4/packages", fixture);
   const chunked = (feed, type, bytes = new Uint8Array(feed)) => new ReadableStream({ type, pull(c) { if (!bytes.length) return void (c.close(), c.byobRequest?.respond(0)); c.enqueue(bytes.slice(0, 4093)); bytes = bytes.subarray(4093); } });
