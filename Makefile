@@ -24,6 +24,7 @@ test: setup lint clean-counts test-rust test-examples test-differential test-nod
 
 lint:
 	$(CARGO) fmt --all -- --check
+	rustfmt --check --edition 2021 benches/peers/rust/src/main.rs
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	ffi/generate-header.sh --check
 	scripts/check-versions.sh

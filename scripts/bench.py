@@ -383,6 +383,37 @@ def peak_rss(t, quick):
           mb_per_s=None)
 
 
+def bench_rust_parsers(t, quick):
+    """The native filter beside the Rust JSON parsers built on SIMD (simd-json's
+    tape, sonic-rs into IgnoredAny), in paired rounds with serde_json's
+    validate-only parse as in bench_catalog_native, every subject compiled with
+    -C target-cpu=native (sonic-rs uses SIMD only then). Each row says which of
+    a few invalid feeds the subject takes as valid: checking less is faster.
+    Not in --quick: it builds two more JSON parsers (about a minute)."""
+    names = {"resale_filter_one_shot": "resale native, one shot (target-cpu=native)",
+             "simd_json_tape": "peer: simd-json tape, feed copied in (target-cpu=native)",
+             "sonic_rs_validate": "peer: sonic-rs validate, IgnoredAny (target-cpu=native)"}
+    if quick:
+        for name in names.values():
+            t.skip("catalog", name, "full make bench only (builds simd-json and sonic-rs)")
+        return
+    out = OUT / "rust-parsers.json"
+    env = {**os.environ, "RUSTFLAGS": "-C target-cpu=native", "CARGO_TARGET_DIR": str(ROOT / "target" / "peers")}
+    run(["cargo", "run", "--release", "-q", "--manifest-path", "benches/peers/rust/Cargo.toml", "--",
+         "--seconds", "10", "--json", str(out)], env=env)
+    r = json.loads(out.read_text())
+    labels = {"fixture-672k": "672 KB fixture", "generated-10m": "10 MB feed"}
+    for f in r["feeds"]:
+        rows = {x["subject"]: x for x in f["subjects"]}
+        for subject, name in names.items():
+            x = rows[subject]
+            t.add("catalog", f"{name} [{labels[f['feed']]}]", mb_per_s=x["mb_per_s"], ratio_to_baseline=x["ratio_median"],
+                  ratio_q1=x["ratio_q1"], ratio_q3=x["ratio_q3"],
+                  accepts_invalid=", ".join(r["accepts_invalid"][subject]) or "none")
+    t.add("catalog", "baseline of those rows: serde_json validate only (target-cpu=native)", ratio_to_baseline=1.0,
+          accepts_invalid=", ".join(r["accepts_invalid"]["serde_json_validate"]) or "none")
+
+
 def bench_catalog_peers(t, quick, feeds):
     for label, feed, wl in feeds:
         iters = "2" if quick else "20"
@@ -422,6 +453,7 @@ def main():
     bench_fastly(t, a.quick, baselines)
     bench_cache(t, a.quick)
     bench_catalog_peers(t, a.quick, feeds)
+    bench_rust_parsers(t, a.quick)
     bench_marketplace(t, a.quick)
     if shutil.which("/usr/bin/time") or os.path.exists("/usr/bin/time"):
         peak_rss(t, a.quick)
@@ -430,7 +462,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {"quick": a.quick, "seconds": round(time.time() - started, 1), "cpus": os.cpu_count()}
     (OUT / "results.json").write_text(json.dumps({"meta": meta, "rows": t.rows}, indent=1))
-    cols = ["area", "subject", "mb_per_s", "ratio_to_baseline", "ratio_q1", "ratio_q3", "requests_per_s", "ratio_to_js", "cpu_ms_per_request", "cpu_ratio_js_to_resale", "ns_per_call", "ratio_to_native", "speed_to_native", "kept", "skipped"]
+    cols = ["area", "subject", "mb_per_s", "ratio_to_baseline", "ratio_q1", "ratio_q3", "requests_per_s", "ratio_to_js", "cpu_ms_per_request", "cpu_ratio_js_to_resale", "ns_per_call", "ratio_to_native", "speed_to_native", "kept", "accepts_invalid", "skipped"]
     fmt = lambda v: "" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v))
     md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     md += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in t.rows]

@@ -21,10 +21,14 @@
 //! ```
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use resale_core::catalog::{CatalogFilter, ScanPath};
 use resale_core::Policy;
+
+#[path = "common/paired.rs"]
+mod paired;
+use paired::{feed_report, paired, Subject};
 
 #[path = "../tests/support/whitelist.rs"]
 mod whitelist;
@@ -52,12 +56,6 @@ fn big_feed(root: &Path) -> Option<(Vec<u8>, String)> {
         }
     }
     Some((std::fs::read(feed).ok()?, std::fs::read_to_string(wl).ok()?))
-}
-
-/// One timed subject: a name and what one iteration does.
-struct Subject<'a> {
-    name: String,
-    run: Box<dyn Fn() -> usize + 'a>,
 }
 
 /// The subjects of one feed: the baseline first.
@@ -114,61 +112,6 @@ fn subjects<'a>(policy: &'a Policy, feed: &'a [u8]) -> Vec<Subject<'a>> {
     all
 }
 
-/// The `q`-quantile of `v` (sorted here), by nearest rank.
-fn quantile(v: &mut [f64], q: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[((v.len() - 1) as f64 * q).round() as usize]
-}
-
-/// A subject's figures over the rounds.
-struct Figures {
-    name: String,
-    ns_median: f64,
-    ratio: [f64; 3],
-}
-
-/// Time every subject twice a round (forward, then backward), for
-/// `budget`, from a rotating start.
-fn paired(subjects: &[Subject<'_>], budget: Duration) -> Vec<Figures> {
-    for s in subjects {
-        for _ in 0..3 {
-            std::hint::black_box((s.run)());
-        }
-    }
-    let n = subjects.len();
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); n];
-    let started = Instant::now();
-    let mut round = 0usize;
-    // At least 10 rounds, however long the feed takes.
-    while round < 10 || started.elapsed() < budget {
-        // Forward then backward (A B C C B A), from a start that moves
-        // round by round: whatever favours a place in the order (the feed
-        // still in cache, the clock ramping) reaches every subject alike.
-        let order: Vec<usize> = (0..n).map(|k| (k + round) % n).collect();
-        let mut took = vec![0f64; n];
-        for &i in order.iter().chain(order.iter().rev()) {
-            let t = Instant::now();
-            std::hint::black_box((subjects[i].run)());
-            took[i] += t.elapsed().as_nanos() as f64;
-        }
-        for (i, t) in took.into_iter().enumerate() {
-            times[i].push(t / 2.0);
-        }
-        round += 1;
-    }
-    (0..n)
-        .map(|i| {
-            let mut ratios: Vec<f64> = (0..round).map(|r| times[0][r] / times[i][r]).collect();
-            let ratio = [0.25, 0.5, 0.75].map(|q| quantile(&mut ratios, q));
-            Figures {
-                name: subjects[i].name.clone(),
-                ns_median: quantile(&mut times[i].clone(), 0.5),
-                ratio,
-            }
-        })
-        .collect()
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let opt = |name: &str| {
@@ -209,33 +152,7 @@ fn main() {
             });
         }
         let figures = paired(&chosen, Duration::from_secs_f64(seconds));
-        println!("catalog/{name} ({} bytes), paired rounds:", feed.len());
-        println!(
-            "  {:<22} {:>10} {:>8}  ratio to serde_json (q1 median q3)",
-            "subject", "MB/s", "µs"
-        );
-        let mut rows = Vec::new();
-        for f in &figures {
-            let mbps = feed.len() as f64 / f.ns_median * 1e3;
-            println!(
-                "  {:<22} {:>10.0} {:>8.0}  {:.2} {:.2} {:.2}",
-                f.name,
-                mbps,
-                f.ns_median / 1e3,
-                f.ratio[0],
-                f.ratio[1],
-                f.ratio[2]
-            );
-            rows.push(format!(
-                r#"{{"subject":"{}","ns_median":{:.0},"mb_per_s":{:.1},"ratio_q1":{:.4},"ratio_median":{:.4},"ratio_q3":{:.4}}}"#,
-                f.name, f.ns_median, mbps, f.ratio[0], f.ratio[1], f.ratio[2]
-            ));
-        }
-        report.push(format!(
-            r#"{{"feed":"{name}","bytes":{},"subjects":[{}]}}"#,
-            feed.len(),
-            rows.join(",")
-        ));
+        report.push(feed_report(name, feed.len(), &figures));
     }
     if let Some(path) = json {
         std::fs::write(path, format!("[{}]\n", report.join(","))).expect("the JSON file");
