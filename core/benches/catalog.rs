@@ -28,7 +28,7 @@ use resale_core::Policy;
 
 #[path = "common/paired.rs"]
 mod paired;
-use paired::{feed_report, paired, Subject};
+use paired::{feed_report, filter_one_shot, option, paired, serde_json_validate, Subject};
 
 #[path = "../tests/support/whitelist.rs"]
 mod whitelist;
@@ -61,23 +61,8 @@ fn big_feed(root: &Path) -> Option<(Vec<u8>, String)> {
 /// The subjects of one feed: the baseline first.
 fn subjects<'a>(policy: &'a Policy, feed: &'a [u8]) -> Vec<Subject<'a>> {
     let mut all: Vec<Subject<'a>> = vec![
-        Subject {
-            name: "serde_json_validate".into(),
-            run: Box::new(move || {
-                serde_json::from_slice::<serde::de::IgnoredAny>(std::hint::black_box(feed))
-                    .map(|_| 1)
-                    .expect("the feed is valid JSON")
-            }),
-        },
-        Subject {
-            name: "filter_one_shot".into(),
-            run: Box::new(move || {
-                let f = policy
-                    .filter_catalog("/api/v4/packages", std::hint::black_box(feed))
-                    .expect("the feed filters");
-                f.body.len()
-            }),
-        },
+        serde_json_validate(feed),
+        filter_one_shot("filter_one_shot", policy, feed),
         Subject {
             name: "filter_64k_chunks".into(),
             run: Box::new(move || {
@@ -114,11 +99,7 @@ fn subjects<'a>(policy: &'a Policy, feed: &'a [u8]) -> Vec<Subject<'a>> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let opt = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-    };
+    let opt = |name: &str| option(&args, name);
     let seconds: f64 = opt("--seconds").map_or(10.0, |s| s.parse().expect("--seconds N"));
     let json = opt("--json");
     // --only filter_one_shot: those subjects (and the baseline) alone;

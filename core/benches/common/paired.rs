@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use resale_core::Policy;
+
 /// One timed subject: a name and what one iteration does.
 pub struct Subject<'a> {
     pub name: String,
@@ -100,4 +102,39 @@ pub fn feed_report(name: &str, bytes: usize, figures: &[Figures]) -> String {
         bytes,
         rows.join(",")
     )
+}
+
+/// The baseline every catalog bench compares with: serde_json validating
+/// the feed without building anything (`IgnoredAny`).
+pub fn serde_json_validate(feed: &[u8]) -> Subject<'_> {
+    Subject {
+        name: "serde_json_validate".into(),
+        run: Box::new(move || {
+            serde_json::from_slice::<serde::de::IgnoredAny>(std::hint::black_box(feed))
+                .map(|_| 1)
+                .expect("the feed is valid JSON")
+        }),
+    }
+}
+
+/// The filter of `/api/v4/packages` on the whole feed in one call, its
+/// output a new buffer, as `Policy::filter_catalog` gives it.
+pub fn filter_one_shot<'a>(name: &str, policy: &'a Policy, feed: &'a [u8]) -> Subject<'a> {
+    Subject {
+        name: name.into(),
+        run: Box::new(move || {
+            policy
+                .filter_catalog("/api/v4/packages", std::hint::black_box(feed))
+                .expect("the feed filters")
+                .body
+                .len()
+        }),
+    }
+}
+
+/// The value after `name` among the command's arguments (`--seconds 8`).
+pub fn option<'a>(args: &'a [String], name: &str) -> Option<&'a String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
 }

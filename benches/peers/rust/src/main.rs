@@ -26,7 +26,7 @@ use resale_core::Policy;
 
 #[path = "../../../../core/benches/common/paired.rs"]
 mod paired;
-use paired::{feed_report, paired, Subject};
+use paired::{feed_report, filter_one_shot, option, paired, serde_json_validate, Subject};
 
 #[path = "../../../../core/tests/support/whitelist.rs"]
 mod whitelist;
@@ -36,24 +36,8 @@ use whitelist::whitelist_policy;
 fn subjects<'a>(policy: &'a Policy, feed: &'a [u8]) -> Vec<Subject<'a>> {
     let scratch = std::cell::RefCell::new((feed.to_vec(), simd_json::Buffers::new(feed.len())));
     vec![
-        Subject {
-            name: "serde_json_validate".into(),
-            run: Box::new(move || {
-                serde_json::from_slice::<serde::de::IgnoredAny>(std::hint::black_box(feed))
-                    .map(|_| 1)
-                    .expect("the feed is valid JSON")
-            }),
-        },
-        Subject {
-            name: "resale_filter_one_shot".into(),
-            run: Box::new(move || {
-                policy
-                    .filter_catalog("/api/v4/packages", std::hint::black_box(feed))
-                    .expect("the feed filters")
-                    .body
-                    .len()
-            }),
-        },
+        serde_json_validate(feed),
+        filter_one_shot("resale_filter_one_shot", policy, feed),
         Subject {
             name: "simd_json_tape".into(),
             run: Box::new(move || {
@@ -108,11 +92,7 @@ fn accepted(subject: &str, policy: &Policy) -> Vec<&'static str> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let opt = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-    };
+    let opt = |name: &str| option(&args, name);
     let seconds: f64 = opt("--seconds").map_or(10.0, |s| s.parse().expect("--seconds N"));
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
     let read = |p: &str| std::fs::read(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
