@@ -1,9 +1,10 @@
 //! The paired timing of the catalog benches (`catalog.rs`, and the peers
-//! crate in `benches/peers/rust/`, which includes this file by `#[path]`), so that
-//! every ratio of `make bench` is taken the same way: each round times every
-//! subject twice, forward then backward from a rotating start, and a
-//! subject's figure is the median over the rounds of its ratio to the first
-//! subject **in the same round**, with the quartiles beside it.
+//! crate in `benches/peers/rust/`, which includes this file by `#[path]`),
+//! so that every catalog ratio of `make bench` is taken the same way: each
+//! round times every subject twice, forward then backward from a rotating
+//! start, and a subject's figure is the median over the rounds of its ratio
+//! to the first subject **in the same round**, with the quartiles beside it.
+//! The baseline and the one-shot filter are written here once, for both.
 
 use std::time::{Duration, Instant};
 
@@ -93,9 +94,9 @@ pub fn feed_report(name: &str, bytes: usize, figures: &[Figures]) -> String {
             f.ratio[2]
         );
         rows.push(format!(
-                r#"{{"subject":"{}","ns_median":{:.0},"mb_per_s":{:.1},"ratio_q1":{:.4},"ratio_median":{:.4},"ratio_q3":{:.4}}}"#,
-                f.name, f.ns_median, mbps, f.ratio[0], f.ratio[1], f.ratio[2]
-            ));
+            r#"{{"subject":"{}","ns_median":{:.0},"mb_per_s":{:.1},"ratio_q1":{:.4},"ratio_median":{:.4},"ratio_q3":{:.4}}}"#,
+            f.name, f.ns_median, mbps, f.ratio[0], f.ratio[1], f.ratio[2]
+        ));
     }
     format!(
         r#"{{"feed":"{name}","bytes":{},"subjects":[{}]}}"#,
