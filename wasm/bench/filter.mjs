@@ -7,15 +7,13 @@
 // TurboFan only after they ran a while, so a fixed count of warm-up calls
 // can time the baseline code on a small feed. Then at least ITER calls and
 // at least MEASURE_S seconds are timed: the mean.
-import { readFileSync } from "node:fs";
 import { Policy } from "../pkg/node.js";
+import { feedAndPolicy } from "./feed.mjs";
 
 const WARMUP_S = 1;
 const MEASURE_S = 1;
 const [feedPath, wlPath, iterArg] = process.argv.slice(2);
-const feed = readFileSync(feedPath);
-const codes = readFileSync(wlPath, "utf8").split("\n").filter(Boolean);
-const p = Policy.fromJson({ shop_url: "https://shop.example.com/store", extensions: Object.fromEntries(codes.map((c) => [c, {}])) });
+const { feed, policy: p } = feedAndPolicy(feedPath, wlPath);
 const iters = Number(iterArg ?? 50);
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;

@@ -6,13 +6,10 @@
 // --no-liftoff: the module is compiled by TurboFan before the first call
 // (V8's optimizing tier, the code a long-running worker runs), so every
 // timed call runs the same machine code.
-import { readFileSync } from "node:fs";
-import { Policy } from "../pkg/node.js";
+import { feedAndPolicy } from "./feed.mjs";
 
 const [feedPath, wlPath, n] = process.argv.slice(2);
-const feed = readFileSync(feedPath);
-const codes = readFileSync(wlPath, "utf8").split("\n").filter(Boolean);
-const p = Policy.fromJson({ shop_url: "https://shop.example.com/store", extensions: Object.fromEntries(codes.map((c) => [c, {}])) });
-let kept = 0;
-for (let i = 0; i < Number(n); i++) kept = p.filterCatalog("/api/v4/packages", feed).length;
-console.log(`filterCatalog x${n}: ${kept} bytes out`);
+const { feed, policy } = feedAndPolicy(feedPath, wlPath);
+let bytesOut = 0;
+for (let i = 0; i < Number(n); i++) bytesOut = policy.filterCatalog("/api/v4/packages", feed).length;
+console.log(`filterCatalog x${n}: ${bytesOut} bytes out`);
