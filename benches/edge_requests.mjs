@@ -3,14 +3,15 @@
 import { cpuSeconds } from "./proc_cpu.mjs";
 
 /**
- * `requests` sequential GETs of `url` after 10 warm-up ones: requests/s, ms
- * per request, the items kept (the first body, a JSON array) and the bytes
- * of the last body; with `pid`, also the CPU that process and its children
- * spent per request (the runtime's own cost, whatever the client costs).
+ * `requests` sequential GETs of `url` after `warmup` untimed ones (10
+ * unless told): requests/s, ms per request, the items kept (the first body,
+ * a JSON array) and the bytes of the last body; with `pid`, also the CPU
+ * that process and its children spent per request (the runtime's own cost,
+ * whatever the client costs).
  */
-export async function timedGets(url, requests, pid) {
+export async function timedGets(url, requests, pid, { warmup = 10 } = {}) {
   let kept = 0, bytes = 0;
-  for (let i = 0; i < 10; i++) await (await fetch(url)).arrayBuffer();
+  for (let i = 0; i < warmup; i++) await (await fetch(url)).arrayBuffer();
   const cpu0 = pid ? cpuSeconds(pid) : 0;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < requests; i++) {
