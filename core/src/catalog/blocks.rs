@@ -40,8 +40,8 @@ pub enum ScanPath {
     Avx2,
     /// 64-byte blocks classified with AVX-512 (one 64-byte register a
     /// block, each class a mask compare), the quote parity by carry-less
-    /// multiply (chosen at run time when the CPU has AVX512BW and
-    /// PCLMULQDQ).
+    /// multiply (chosen at run time when the CPU has AVX512BW, PCLMULQDQ,
+    /// BMI1, LZCNT and POPCNT, as every AVX-512 CPU does).
     Avx512,
     /// 64-byte blocks classified with WebAssembly `simd128` (a build with
     /// `-C target-feature=+simd128`).
@@ -82,6 +82,9 @@ impl ScanPath {
             ScanPath::Avx512 => {
                 std::arch::is_x86_feature_detected!("avx512bw")
                     && std::arch::is_x86_feature_detected!("pclmulqdq")
+                    && std::arch::is_x86_feature_detected!("bmi1")
+                    && std::arch::is_x86_feature_detected!("lzcnt")
+                    && std::arch::is_x86_feature_detected!("popcnt")
             }
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             ScanPath::Simd128 => true,
@@ -251,7 +254,8 @@ pub(crate) fn run_on<L: BlockLoop>(path: ScanPath, l: L) -> L::Output {
         ScanPath::Avx2 => unsafe { x86::run_avx2(l) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: a filter takes the AVX-512 path only after
-        // `ScanPath::is_available` saw the CPU has AVX512BW and PCLMULQDQ.
+        // `ScanPath::is_available` saw the CPU has AVX512BW, PCLMULQDQ,
+        // BMI1, LZCNT and POPCNT.
         ScanPath::Avx512 => unsafe { x86::run_avx512(l) },
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         ScanPath::Simd128 => l.run::<wasm::Simd128>(),
@@ -429,8 +433,14 @@ mod x86 {
     // and for BMI1, LZCNT and POPCNT (`tzcnt` without a test for zero,
     // `blsr`). Instructions per filter under callgrind (the program of
     // `make profile-scan`): 672 KB fixture 4.30M before, 4.09M after;
-    // 10 MB feed 56.5M before, 53.4M after. The AVX-512 loop is
-    // left as it was: this host has no AVX-512 to measure a change with.
+    // 10 MB feed 56.5M before, 53.4M after. The AVX-512 loop likewise,
+    // for AVX512BW (its masks and string runs inline into it) with the
+    // same three: its ratio to serde_json, paired rounds of `cargo bench
+    // -p resale-core --bench catalog -- --only path_avx512,path_avx2`,
+    // three alternated runs on a Zen 4 EPYC: 672 KB fixture 1.03-1.04 ->
+    // 1.13, 10 MB feed 0.81-0.84 -> 0.87-0.89 (AVX2 in the same runs
+    // 1.14-1.16 and 0.87-0.91). valgrind runs no AVX-512, so this loop
+    // has no instruction count.
     detected_classifier!(
         Avx2,
         "AVX2",
@@ -442,7 +452,7 @@ mod x86 {
     detected_classifier!(
         Avx512,
         "AVX-512",
-        "pclmulqdq",
+        "avx512bw,pclmulqdq,bmi1,lzcnt,popcnt",
         avx512,
         string_run_avx512,
         run_avx512
@@ -543,9 +553,10 @@ mod x86 {
 
     /// A block's masks from one 64-byte register: each class is one
     /// compare into a mask register, no movemask and no shifts. Only for a
-    /// CPU that has AVX512BW; not inlined, as `avx2`.
+    /// CPU that has AVX512BW; inlined into the AVX-512 block loop, which
+    /// is compiled for AVX512BW.
     #[target_feature(enable = "avx512bw")]
-    #[inline(never)]
+    #[inline]
     fn avx512(block: &[u8; 64]) -> Masks {
         // SAFETY: `block` holds 64 bytes and the table 16; `loadu` needs
         // no alignment.
@@ -567,9 +578,9 @@ mod x86 {
     }
 
     /// [`Classify::string_run`], 64 bytes at a time; only for a CPU that
-    /// has AVX512BW. Not inlined, as `avx512`.
+    /// has AVX512BW. Inlined, as `avx512`.
     #[target_feature(enable = "avx512bw")]
-    #[inline(never)]
+    #[inline]
     fn string_run_avx512(chunk: &[u8], mut i: usize) -> usize {
         let (quote, backslash) = (_mm512_set1_epi8(b'"' as i8), _mm512_set1_epi8(b'\\' as i8));
         let space = _mm512_set1_epi8(0x20);
