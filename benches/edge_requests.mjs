@@ -1,6 +1,28 @@
 // The timed loop of the edge benches (bindings/*/bench/bench.mjs): one feed
 // URL fetched sequentially over loopback, so both edges are timed alike.
+import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { cpuSeconds } from "./proc_cpu.mjs";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * The upstream the edge benches fetch from: the 672 KB fixture on loopback
+ * for every path, with an ETag, `max-age=300` and its length, from a Node
+ * server outside the runtime timed (its CPU is not counted). Resolves to
+ * `{ server, url, feed }`.
+ */
+export async function serveFixture() {
+  const feed = readFileSync(path.join(repo, "tests/fixtures/packages.json"));
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "application/json", etag: '"fixture-1"', "cache-control": "max-age=300", "content-length": feed.length });
+    res.end(req.method === "HEAD" ? undefined : feed);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { server, url: `http://127.0.0.1:${server.address().port}`, feed };
+}
 
 /**
  * `requests` sequential GETs of `url` after `warmup` untimed ones (10

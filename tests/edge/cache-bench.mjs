@@ -14,28 +14,21 @@
 // measured the client.) Fastly's rows also give Viceroy's own CPU per
 // request, from /proc (benches/proc_cpu.mjs).
 // Usage: node tests/edge/cache-bench.mjs [REQUESTS] [worker,fastly,nginx]
-import { createServer } from "node:http";
 import { readFileSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import http from "node:http";
 import { cpuSeconds } from "../../benches/proc_cpu.mjs";
+import { serveFixture } from "../../benches/edge_requests.mjs";
+import { freePort } from "./local-runtime.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const requests = Number(process.argv[2] ?? 200);
 const edges = (process.argv[3] ?? "worker,fastly,nginx").split(",");
-const feed = readFileSync(path.join(repo, "tests/fixtures/packages.json"));
 const policyText = readFileSync(path.join(repo, "examples/policy.json"), "utf8");
-const freePort = () => new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => r(port)); }); });
 
-const upstream = createServer((req, res) => {
-  res.writeHead(200, { "content-type": "application/json", etag: '"fixture-1"', "cache-control": "max-age=300", "content-length": feed.length });
-  res.end(feed);
-});
-await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
-const upstreamUrl = `http://127.0.0.1:${upstream.address().port}`;
+const { server: upstream, url: upstreamUrl, feed } = await serveFixture();
 
 /** Requests per second for `n` sequential requests; `target(i)` names each. */
 async function rate(get, target, n = requests) {

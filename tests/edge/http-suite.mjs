@@ -10,7 +10,6 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkVectorsByPolicy, assertBuy } from "./check-vectors.mjs";
@@ -24,9 +23,7 @@ export const categories = readFileSync(path.join(repo, "tests/fixtures/categorie
 export const big = Buffer.from("[" + Array(15).fill(fixture.subarray(1, fixture.length - 1).toString()).join(",") + "]");
 export const SECRET = "It's a Secret to Everybody";
 
-export const freePort = () => new Promise((resolve) => {
-  const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
+export { freePort } from "./local-runtime.mjs";
 
 /** The engine's command line output for `body` at `route`: what an edge must send. */
 export function expected(body, route) {

@@ -1,7 +1,14 @@
 // What both edges' run.mjs do with the local runtime they start (workerd for
-// the worker, Viceroy for the Fastly service): wait until it answers, and
-// read their command-line options. One copy, so that `make serve-*`, the
-// tests and the benches wait for either edge the same way.
+// the worker, Viceroy for the Fastly service): pick a free port, wait until
+// it answers, and read their command-line options. One copy, so that `make
+// serve-*`, the tests and the benches start and wait for either edge the
+// same way.
+import net from "node:net";
+
+/** A loopback port free a moment ago (the OS's pick for a listener on port 0). */
+export const freePort = () => new Promise((resolve) => {
+  const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
 
 /**
  * Poll `url`/healthz every 100 ms until `ready(response)`, at most `tries`

@@ -3,19 +3,17 @@
 // workerd, so its CPU is not counted), one workerd running several workers,
 // each on a socket of its own, and the timing of their CPU per request.
 import { spawn } from "node:child_process";
-import { createServer } from "node:http";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import net from "node:net";
-import { timedGets } from "../../../benches/edge_requests.mjs";
+import { serveFixture, timedGets } from "../../../benches/edge_requests.mjs";
+import { freePort, untilHealthy } from "../../../tests/edge/local-runtime.mjs";
 import { prepare, engineModules } from "../run.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
 const src = path.join(here, "../src");
 
-const freePort = () => new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => r(port)); }); });
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 /**
@@ -27,13 +25,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b), m = s.length >
  * url(name), stop() }` once every worker answers.
  */
 export async function startWorkers(workers) {
-  const feed = readFileSync(path.join(repo, "tests/fixtures/packages.json"));
-  const upstream = createServer((req, res) => {
-    res.writeHead(200, { "content-type": "application/json", etag: '"fixture-1"', "cache-control": "max-age=300", "content-length": feed.length });
-    res.end(req.method === "HEAD" ? undefined : feed);
-  });
-  await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
-  const upstreamUrl = `http://127.0.0.1:${upstream.address().port}`;
+  const { server: upstream, url: upstreamUrl, feed } = await serveFixture();
   prepare();
   const policyText = readFileSync(path.join(repo, "examples/policy.json"), "utf8");
   const ports = {};
@@ -70,13 +62,7 @@ ${definitions.join("\n")}
   const url = (name) => `http://127.0.0.1:${ports[name]}/api/v4/packages`;
   const stop = () => { child.kill(); upstream.close(); };
   try {
-    for (const name of Object.keys(workers)) {
-      let up = false;
-      for (let i = 0; i < 200 && !up; i++) {
-        try { up = (await fetch(`http://127.0.0.1:${ports[name]}/healthz`)).status > 0; } catch { await new Promise((r) => setTimeout(r, 100)); }
-      }
-      if (!up) throw new Error(`workerd did not start ${name}`);
-    }
+    for (const name of Object.keys(workers)) await untilHealthy(child, `http://127.0.0.1:${ports[name]}`, { name: `workerd (${name})` });
   } catch (e) {
     stop();
     throw e;

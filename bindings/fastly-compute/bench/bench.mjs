@@ -9,16 +9,15 @@
 import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { start, wasmPath } from "../run.mjs";
 import { timedGets } from "../../../benches/edge_requests.mjs";
+import { freePort } from "../../../tests/edge/local-runtime.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
 const requests = Number(process.argv[2] ?? 200);
-const freePort = () => new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => r(port)); }); });
 
 const fixture = readFileSync(path.join(repo, "tests/fixtures/packages.json"));
 const policyText = readFileSync(path.join(repo, "examples/policy.json"), "utf8");

@@ -4,10 +4,10 @@
 // The origin is the fixture served by the same nginx on a unix socket.
 //   node bindings/nginx/bench/bench.mjs [requests] [policy]   → JSON on stdout
 import http from "node:http";
-import net from "node:net";
 import path from "node:path";
 import { rmSync, statSync } from "node:fs";
 import { repo, config, check, start, catalogLocation } from "../run.mjs";
+import { freePort } from "../../../tests/edge/local-runtime.mjs";
 
 const requests = Number(process.argv[2] ?? 300);
 const policy = path.resolve(process.argv[3] ?? path.join(repo, "examples/policy.json"));
@@ -16,9 +16,7 @@ const dir = path.join(repo, "target/nginx-bench");
 const sock = path.join(dir, "fixtures.sock");
 rmSync(sock, { force: true });
 
-const port = await new Promise((resolve) => {
-  const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
+const port = await freePort();
 const file = config(dir, `
   server {
     listen unix:${sock};
